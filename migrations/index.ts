@@ -1,0 +1,23 @@
+// Every migration, in order. A custom migration source (instead of a directory scan) lets the
+// same list run under tsx, jest and the compiled build. Add new files at the end; never edit
+// a migration that has landed.
+import type { Knex } from 'knex';
+import * as m20261201120000 from './20261201120000_create-register';
+import * as m20261201120100 from './20261201120100_create-staff-sessions-audit';
+import * as m20261201120200 from './20261201120200_create-surveys-rounds-responses';
+import * as m20261201120300 from './20261201120300_create-meetings-indicators-outbox';
+
+type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
+
+const migrations: Array<[string, Migration]> = [
+  ['20261201120000_create-register', m20261201120000],
+  ['20261201120100_create-staff-sessions-audit', m20261201120100],
+  ['20261201120200_create-surveys-rounds-responses', m20261201120200],
+  ['20261201120300_create-meetings-indicators-outbox', m20261201120300],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m[0],
+  getMigration: async (m) => m[1],
+};

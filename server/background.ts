@@ -1,0 +1,19 @@
+// Work started with the server besides HTTP: preparation before listening (e.g. syncing the
+// survey files into the database) and background workers (the outbox, scheduled reminders).
+// Each area adds its call here, so server/index.ts stays short.
+import type { Deps } from './deps';
+
+export type Stop = () => Promise<void>;
+
+export const startBackground = {
+  async beforeListen(_deps: Deps): Promise<void> {
+    // areas add their preparation here
+  },
+  afterListen(_deps: Deps): Stop {
+    const stops: Stop[] = [];
+    // areas add their workers here
+    return async () => {
+      for (const s of stops) await s();
+    };
+  },
+};

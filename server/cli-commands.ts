@@ -1,0 +1,5 @@
+// The commands of each area (import, surveys, indicators, outbox, purge …). Each area adds its
+// commands to this list; server/cli.ts adds the core ones and runs them.
+import type { CliCommand } from './cli';
+
+export const cliCommands: CliCommand[] = [];

@@ -1,0 +1,192 @@
+// Typed configuration from the environment, validated once at start.
+// Every value has a safe default so a bare `npm start` works; every bad value gets
+// its own message in Swedish naming the variable.
+import path from 'node:path';
+import { z } from 'zod';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  baseUrl: string;
+  databaseUrl: string;
+  sessionSecret: string | null; // null → generated and kept in data/ (see deps)
+  dataDir: string;
+  outboxDir: string;
+  surveysDir: string;
+  smtpUrl: string | null;
+  smtpRatePerSecond: number;
+  smtpMaxConnections: number;
+  smtpTlsRejectUnauthorized: boolean;
+  mailFrom: string;
+  regionName: string;
+  strategyName: string;
+  retentionMonths: number;
+  demo: boolean;
+  trustProxy: string | number | boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  defaultLocale: 'sv' | 'en';
+  accessibilityContact: string;
+  privacyContact: string;
+  outboxWorker: boolean;
+  mailMaxAttempts: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Ogiltig konfiguration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const s = v.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'ja', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'nej', 'off'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} ska vara true eller false (fick "${v}")` });
+      return z.NEVER;
+    });
+
+const int = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      if (!/^\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} ska vara ett heltal ${min}–${max} (fick "${v}")` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
+const url = (name: string, protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      try {
+        const u = new URL(v);
+        if (!protocols.includes(u.protocol)) throw new Error('protocol');
+        return v;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} ska vara en adress som börjar med ${protocols.map((p) => p + '//').join(' eller ')} (fick "${v}")` });
+        return z.NEVER;
+      }
+    });
+
+const envSchema = z.object({
+  NODE_ENV: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return 'development' as const;
+      if (v === 'development' || v === 'production' || v === 'test') return v;
+      ctx.addIssue({ code: 'custom', message: `NODE_ENV ska vara development, production eller test (fick "${v}")` });
+      return z.NEVER;
+    }),
+  PORT: int('PORT', 0, 65535),
+  HOST: z.string().optional(),
+  BASE_URL: url('BASE_URL', ['http:', 'https:']),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      if (/^postgres(ql)?:\/\//.test(v) || /^file:.+/.test(v)) return v;
+      ctx.addIssue({ code: 'custom', message: `DATABASE_URL ska börja med postgres:// eller file: (fick "${v.replace(/\/\/[^@]*@/, '//***@')}")` });
+      return z.NEVER;
+    }),
+  SESSION_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || v.length >= 32, { message: 'SESSION_SECRET ska vara minst 32 tecken lång' }),
+  DATA_DIR: z.string().optional(),
+  OUTBOX_DIR: z.string().optional(),
+  SURVEYS_DIR: z.string().optional(),
+  SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']),
+  SMTP_RATE_PER_SECOND: int('SMTP_RATE_PER_SECOND', 1, 10000),
+  SMTP_MAX_CONNECTIONS: int('SMTP_MAX_CONNECTIONS', 1, 100),
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool('SMTP_TLS_REJECT_UNAUTHORIZED'),
+  MAIL_FROM: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /<?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v), { message: 'MAIL_FROM ska vara en e-postadress, t.ex. "Partnerpuls <noreply@region.se>"' }),
+  REGION_NAME: z.string().optional().refine((v) => v === undefined || v.trim().length > 0, { message: 'REGION_NAME får inte vara tomt' }),
+  STRATEGY_NAME: z.string().optional(),
+  RETENTION_MONTHS: int('RETENTION_MONTHS', 1, 600),
+  DEMO: bool('DEMO'),
+  TRUST_PROXY: z.string().optional(),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v), {
+      message: 'LOG_LEVEL ska vara en av fatal, error, warn, info, debug, trace, silent',
+    }),
+  DEFAULT_LOCALE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || v === 'sv' || v === 'en', { message: 'DEFAULT_LOCALE ska vara sv eller en' }),
+  ACCESSIBILITY_CONTACT: z.string().optional(),
+  PRIVACY_CONTACT: z.string().optional(),
+  OUTBOX_WORKER: bool('OUTBOX_WORKER'),
+  MAIL_MAX_ATTEMPTS: int('MAIL_MAX_ATTEMPTS', 1, 100),
+});
+
+function parseTrustProxy(v: string | undefined): string | number | boolean {
+  if (v === undefined || v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v; // e.g. "loopback" or "10.0.0.1" – passed to express as is
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => i.message));
+  }
+  const e = parsed.data;
+  const port = e.PORT ?? 3000;
+  const dataDir = path.resolve(cwd, e.DATA_DIR || 'data');
+  const baseUrl = (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  return {
+    env: e.NODE_ENV,
+    port,
+    host: e.HOST || '0.0.0.0',
+    baseUrl,
+    databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, 'partnerpuls.sqlite')}`,
+    sessionSecret: e.SESSION_SECRET || null,
+    dataDir,
+    outboxDir: path.resolve(cwd, e.OUTBOX_DIR || path.join(dataDir, 'outbox')),
+    surveysDir: path.resolve(cwd, e.SURVEYS_DIR || 'surveys'),
+    smtpUrl: e.SMTP_URL ?? null,
+    smtpRatePerSecond: e.SMTP_RATE_PER_SECOND ?? 10,
+    smtpMaxConnections: e.SMTP_MAX_CONNECTIONS ?? 3,
+    smtpTlsRejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED ?? true,
+    mailFrom: e.MAIL_FROM || 'Partnerpuls <noreply@partnerpuls.example.se>',
+    regionName: e.REGION_NAME?.trim() || 'Region Exempel',
+    strategyName: e.STRATEGY_NAME?.trim() || 'Exempelstrategin 2040',
+    retentionMonths: e.RETENTION_MONTHS ?? 36,
+    demo: e.DEMO ?? e.NODE_ENV !== 'test',
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    logLevel: (e.LOG_LEVEL || (e.NODE_ENV === 'test' ? 'silent' : 'info')) as Config['logLevel'],
+    defaultLocale: (e.DEFAULT_LOCALE || 'sv') as 'sv' | 'en',
+    accessibilityContact: e.ACCESSIBILITY_CONTACT || 'tillganglighet@region.example.se',
+    privacyContact: e.PRIVACY_CONTACT || 'dataskydd@region.example.se',
+    outboxWorker: e.OUTBOX_WORKER ?? true,
+    mailMaxAttempts: e.MAIL_MAX_ATTEMPTS ?? 8,
+  };
+}
+
+/** The SQLite file path of a `file:` URL, or null for PostgreSQL. */
+export function sqliteFileOf(databaseUrl: string): string | null {
+  if (!databaseUrl.startsWith('file:')) return null;
+  const p = databaseUrl.slice('file:'.length);
+  return p === ':memory:' ? p : path.resolve(p);
+}

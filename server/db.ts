@@ -1,0 +1,77 @@
+// The only place a Knex instance is made.
+// SQLite: foreign keys on for every connection, WAL, a busy timeout; one connection
+// (SQLite serialises writers anyway, and one connection keeps transactions simple).
+// PostgreSQL: a pool; timestamps and counts are parsed so both databases return the same shapes.
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import pg from 'pg';
+import { sqliteFileOf } from './config';
+import { migrationSource } from '../migrations';
+
+export type Db = Knex;
+
+// Both databases hand back ISO-8601 strings for timestamps and numbers for counts.
+pg.types.setTypeParser(1184, (v: string) => new Date(v).toISOString()); // timestamptz
+pg.types.setTypeParser(1114, (v: string) => new Date(v + 'Z').toISOString()); // timestamp
+pg.types.setTypeParser(20, (v: string) => Number(v)); // bigint (count(*))
+pg.types.setTypeParser(1700, (v: string) => Number(v)); // numeric
+
+export function isPostgres(db: Knex): boolean {
+  return db.client.config.client === 'pg';
+}
+
+export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): Knex {
+  const file = sqliteFileOf(databaseUrl);
+  if (file !== null) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    return knexFactory({
+      client: 'sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
+          conn.run('PRAGMA foreign_keys = ON', (e1) => {
+            if (e1) return done(e1, conn);
+            conn.run('PRAGMA journal_mode = WAL', (e2) => {
+              if (e2) return done(e2, conn);
+              conn.run('PRAGMA busy_timeout = 5000', (e3) => done(e3, conn));
+            });
+          });
+        },
+      },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: databaseUrl,
+    pool: { min: 0, max: opts.poolMax ?? 10 },
+  });
+}
+
+export async function migrateLatest(db: Knex): Promise<void> {
+  await db.migrate.latest({ migrationSource });
+}
+
+/** Current time as an ISO-8601 UTC string — the one format every timestamp column is written in. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Booleans come back as 0/1 from SQLite and true/false from PostgreSQL. */
+export function bool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1' || v === 'true';
+}
+
+/** JSON columns come back as text from SQLite and parsed from PostgreSQL. */
+export function json<T>(v: unknown): T {
+  if (v === null || v === undefined) return v as T;
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+}
+
+/** Number of rows from an insert/update/delete, normalised. */
+export function countOf(rows: Array<Record<string, unknown>>, key = 'n'): number {
+  return Number(rows[0]?.[key] ?? 0);
+}

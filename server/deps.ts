@@ -1,0 +1,41 @@
+// The one wiring point: everything the app uses is built here and handed to createApp(deps),
+// so tests can boot the real app on a temporary database with a recording mailer.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import pino, { Logger } from 'pino';
+import { Config } from './config';
+import { createDb } from './db';
+
+export interface Deps {
+  config: Config;
+  db: Knex;
+  logger: Logger;
+  /** Secret for signing session and CSRF cookies. */
+  secret: string;
+}
+
+/** SESSION_SECRET, or one generated once and kept in the data folder (so restarts keep sessions). */
+export function resolveSecret(config: Config): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  const file = path.join(config.dataDir, '.session-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const s = crypto.randomBytes(48).toString('base64url');
+    fs.writeFileSync(file, s, { mode: 0o600 });
+    return s;
+  }
+}
+
+export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: undefined });
+  return {
+    config,
+    db: overrides.db ?? createDb(config.databaseUrl),
+    logger,
+    secret: overrides.secret ?? resolveSecret(config),
+  };
+}

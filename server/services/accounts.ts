@@ -1,0 +1,177 @@
+// Staff accounts: argon2id password hashes, one-time setup links (the first admin has no
+// default password), roles, deactivation that ends every session of the account.
+import { hash, verify } from '@node-rs/argon2';
+import type { Knex } from 'knex';
+import { nowIso } from '../db';
+import { ConflictError, FieldProblem, NotFoundError, ValidationError } from '../errors';
+import {
+  bumpSessionEpoch,
+  countUsers,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  normaliseEmail,
+  Role,
+  ROLES,
+  updateUser,
+  User,
+} from '../repositories/users';
+import { Actor, audit } from './audit';
+import { hashToken, looksLikeToken, newToken } from './tokens';
+
+export const MIN_PASSWORD_LENGTH = 12;
+const SETUP_LINK_HOURS = 72;
+// A hash of a random password, verified against when the e-mail is unknown so that
+// a failed login takes as long for an unknown account as for a known one.
+let dummyHash: Promise<string> | null = null;
+
+export async function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+export async function authenticate(db: Knex, email: string, password: string): Promise<User | null> {
+  const user = await findUserByEmail(db, email);
+  if (!user || !user.passwordHash) {
+    dummyHash ??= hash('not-a-real-password-' + Math.random());
+    await verify(await dummyHash, password).catch(() => false);
+    return null;
+  }
+  const ok = await verify(user.passwordHash, password).catch(() => false);
+  if (!ok || !user.active) return null;
+  await updateUser(db, user.id, { lastLoginAt: nowIso() });
+  return user;
+}
+
+export function passwordProblems(password: string, confirm: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (password.length < MIN_PASSWORD_LENGTH)
+    problems.push({ field: 'password', message: `Lösenordet ska vara minst ${MIN_PASSWORD_LENGTH} tecken långt.` });
+  if (password.length > 200) problems.push({ field: 'password', message: 'Lösenordet får vara högst 200 tecken långt.' });
+  if (password !== confirm) problems.push({ field: 'confirm', message: 'Lösenorden är inte lika.' });
+  return problems;
+}
+
+/** A one-time link that lets its holder set a password (first admin or a new account). */
+export async function createSetupLink(db: Knex, purpose: 'first_admin' | 'account_setup', userId: number | null): Promise<string> {
+  const token = newToken();
+  await db('setup_tokens').insert({
+    token_hash: hashToken(token),
+    purpose,
+    user_id: userId,
+    expires_at: new Date(Date.now() + SETUP_LINK_HOURS * 3600_000).toISOString(),
+    created_at: nowIso(),
+  });
+  return token;
+}
+
+export interface SetupTokenInfo {
+  id: number;
+  purpose: 'first_admin' | 'account_setup';
+  user: User | null;
+}
+
+export async function findSetupToken(db: Knex, token: string): Promise<SetupTokenInfo | null> {
+  if (!looksLikeToken(token)) return null;
+  const row = await db('setup_tokens').where({ token_hash: hashToken(token) }).whereNull('used_at').first();
+  if (!row || String(row.expires_at) < nowIso()) return null;
+  if (row.purpose === 'first_admin' && (await countUsers(db)) > 0) return null;
+  const user = row.user_id ? await findUserById(db, Number(row.user_id)) : null;
+  return { id: Number(row.id), purpose: row.purpose, user };
+}
+
+/** If nobody can log in yet, a link to create the first admin (printed at start). */
+export async function firstAdminLinkIfNeeded(db: Knex): Promise<string | null> {
+  if ((await countUsers(db)) > 0) return null;
+  return createSetupLink(db, 'first_admin', null);
+}
+
+export async function completeSetup(
+  db: Knex,
+  token: string,
+  input: { name?: string; email?: string; password: string; confirm: string },
+): Promise<User> {
+  const pre = await findSetupToken(db, token);
+  const problems: FieldProblem[] = [];
+  if (pre?.purpose === 'first_admin') {
+    if (!input.name || !input.name.trim()) problems.push({ field: 'name', message: 'Ange ditt namn.' });
+    if (!input.email || !isEmail(input.email)) problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@region.se.' });
+  }
+  problems.push(...passwordProblems(input.password, input.confirm));
+  if (problems.length) throw new ValidationError(problems);
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction(async (trx) => {
+    const info = await findSetupToken(trx, token);
+    if (!info) throw new ConflictError('Länken är inte giltig längre. Be en administratör om en ny.', 'setup_link_invalid');
+    let userId: number;
+    if (info.purpose === 'first_admin') {
+      userId = await insertUser(trx, { email: input.email!, name: input.name!, role: 'admin', passwordHash });
+      await audit(trx, { userId, label: 'user' }, 'account.first_admin_created', { type: 'user', id: userId });
+    } else {
+      if (!info.user) throw new NotFoundError();
+      userId = info.user.id;
+      await updateUser(trx, userId, { passwordHash });
+      await bumpSessionEpoch(trx, userId);
+      await audit(trx, { userId, label: 'user' }, 'account.password_set', { type: 'user', id: userId });
+    }
+    await trx('setup_tokens').where({ id: info.id }).update({ used_at: nowIso() });
+    return (await findUserById(trx, userId))!;
+  });
+}
+
+export function isEmail(v: string): boolean {
+  return /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[a-z]{2,}$/i.test(v.trim()) && v.trim().length <= 254;
+}
+
+export async function createAccount(db: Knex, actor: Actor, input: { email: string; name: string; role: string }): Promise<{ user: User; setupToken: string }> {
+  const problems: FieldProblem[] = [];
+  if (!input.name?.trim()) problems.push({ field: 'name', message: 'Ange namn.' });
+  if (!input.email || !isEmail(input.email)) problems.push({ field: 'email', message: 'Ange en giltig e-postadress.' });
+  if (!ROLES.includes(input.role as Role)) problems.push({ field: 'role', message: 'Välj en roll: administratör, samordnare eller analytiker.' });
+  if (problems.length) throw new ValidationError(problems);
+  if (await findUserByEmail(db, input.email)) throw new ValidationError([{ field: 'email', message: 'Det finns redan ett konto med den e-postadressen.' }]);
+  return db.transaction(async (trx) => {
+    const id = await insertUser(trx, { email: input.email, name: input.name, role: input.role as Role });
+    const setupToken = await createSetupLink(trx, 'account_setup', id);
+    await audit(trx, actor, 'account.created', { type: 'user', id }, { role: input.role });
+    return { user: (await findUserById(trx, id))!, setupToken };
+  });
+}
+
+export async function changeRole(db: Knex, actor: Actor, userId: number, role: string): Promise<void> {
+  if (!ROLES.includes(role as Role)) throw new ValidationError([{ field: 'role', message: 'Okänd roll.' }]);
+  const user = await findUserById(db, userId);
+  if (!user) throw new NotFoundError('Kontot finns inte.');
+  if (user.role === 'admin' && role !== 'admin') await assertAnotherActiveAdmin(db, userId);
+  await db.transaction(async (trx) => {
+    await updateUser(trx, userId, { role: role as Role });
+    await bumpSessionEpoch(trx, userId);
+    await audit(trx, actor, 'account.role_changed', { type: 'user', id: userId }, { from: user.role, to: role });
+  });
+}
+
+async function assertAnotherActiveAdmin(db: Knex, exceptId: number): Promise<void> {
+  const r = await db('users').where({ role: 'admin', active: true }).whereNot({ id: exceptId }).count<{ n: number }[]>({ n: '*' });
+  if (Number(r[0].n) === 0) throw new ConflictError('Det måste finnas minst en aktiv administratör.');
+}
+
+/** Deactivates the account and ends all of its sessions. */
+export async function setActive(db: Knex, actor: Actor, userId: number, active: boolean): Promise<void> {
+  const user = await findUserById(db, userId);
+  if (!user) throw new NotFoundError('Kontot finns inte.');
+  if (!active && user.role === 'admin') await assertAnotherActiveAdmin(db, userId);
+  await db.transaction(async (trx) => {
+    await updateUser(trx, userId, { active });
+    await bumpSessionEpoch(trx, userId);
+    await audit(trx, actor, active ? 'account.activated' : 'account.deactivated', { type: 'user', id: userId });
+  });
+}
+
+export async function newSetupLinkFor(db: Knex, actor: Actor, userId: number): Promise<string> {
+  const user = await findUserById(db, userId);
+  if (!user) throw new NotFoundError('Kontot finns inte.');
+  const token = await createSetupLink(db, 'account_setup', userId);
+  await audit(db, actor, 'account.setup_link_created', { type: 'user', id: userId });
+  return token;
+}
+
+export { normaliseEmail };

@@ -1,0 +1,817 @@
+// Loading and validating survey files (surveys/*.yaml).
+//
+// A file is checked in three steps and every problem is reported, each with the file, the
+// line and column, a readable path inside the file (questions.rus_statistik.options[1].code)
+// and a message in Swedish:
+//   1. YAML syntax (yaml's parseDocument + LineCounter, so positions are exact);
+//   2. structure (zod, ./schema.ts: types, strict keys, ranges, required fields);
+//   3. meaning (duplicate ids and codes, scale references, conditions, indicators, sections,
+//      placeholders) — only when step 2 passed, since it relies on the typed shape.
+//
+// Content hash — the choice: sha256 over the canonical JSON (keys sorted, no whitespace) of the
+// *resolved* definition (scales inlined, defaults filled in). So:
+//   * whitespace, comments, key order, quoting style and YAML anchors do not change the hash;
+//   * any change of wording, codes, order of questions/options or indicator settings does;
+//   * writing out a default explicitly (tolerance: 5) does not — the meaning is the same;
+//   * if a default in ./schema.ts ever changes, unchanged files get a new hash — correct,
+//     since their meaning changed.
+// A round stores `canonicalJson` (what was hashed) next to `hash`, so an existing round never
+// depends on the file or on this code again.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document } from 'yaml';
+import {
+  ID_PATTERN,
+  PLACEHOLDERS,
+  PLACEHOLDER_PATTERN,
+  YESNO_CODES,
+  surveyFileSchema,
+  splitQuestionRef,
+  type IndicatorDefinition,
+  type Question,
+  type ScaleOption,
+  type SurveyDefinition,
+  type SurveyFile,
+  type SurveyFileOption,
+  type SurveyFileQuestion,
+} from './schema';
+
+export { renderText, renderDefinition, localize } from './schema';
+
+// ---------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------
+
+export interface SurveyProblem {
+  /** The file name as given (loadSurveyDir: the base name inside the directory). */
+  file: string;
+  /** 1-based; null when the problem has no place in the file (a missing directory). */
+  line: number | null;
+  column: number | null;
+  /** Where in the file, e.g. `questions.rus_statistik.options[1].code`; '' for the whole file. */
+  path: string;
+  /** In Swedish. */
+  message: string;
+}
+
+export class SurveyDefinitionError extends Error {
+  constructor(public readonly problems: SurveyProblem[]) {
+    super(`Ogiltig enkätdefinition:\n  - ${problems.map(formatProblem).join('\n  - ')}`);
+    this.name = 'SurveyDefinitionError';
+  }
+}
+
+export interface LoadedSurvey {
+  fileName: string;
+  definition: SurveyDefinition;
+  /** sha256 (hex) of `canonicalJson`. */
+  hash: string;
+  /** The resolved definition as canonical JSON — store this with the round. */
+  canonicalJson: string;
+}
+
+/** `partnerskapsenkat.yaml:42:9 indicators.fortroende_rua.numerator[1]: okänd svarskod …` */
+export function formatProblem(p: SurveyProblem): string {
+  const where = p.line !== null ? `${p.file}:${p.line}:${p.column ?? 1}` : p.file;
+  return `${where}${p.path ? ` ${p.path}` : ''}: ${p.message}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Hashing
+// ---------------------------------------------------------------------------------------
+
+/** JSON with object keys sorted at every level and undefined members left out. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function hashDefinition(definition: SurveyDefinition): string {
+  return createHash('sha256').update(canonicalJson(definition), 'utf8').digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing one file
+// ---------------------------------------------------------------------------------------
+
+type Segment = string | number;
+interface RawProblem {
+  path: Segment[];
+  message: string;
+}
+interface Analysis {
+  survey: LoadedSurvey | null;
+  problems: SurveyProblem[];
+  /** Position of a path in the file (for problems found later, across files). */
+  locate: (segments: Segment[]) => Pick<SurveyProblem, 'line' | 'column' | 'path'>;
+}
+
+/** Parses and validates one survey file. Throws SurveyDefinitionError with every problem found. */
+export function parseSurveyYaml(text: string, fileName: string): LoadedSurvey {
+  const { survey, problems } = analyseSurveyYaml(text, fileName);
+  if (!survey) throw new SurveyDefinitionError(problems);
+  return survey;
+}
+
+/** Like parseSurveyYaml but returns the problems instead of throwing ([] when the file is valid). */
+export function checkSurveyYaml(text: string, fileName: string): SurveyProblem[] {
+  return analyseSurveyYaml(text, fileName).problems;
+}
+
+function analyseSurveyYaml(text: string, fileName: string): Analysis {
+  const source = text.replace(/^\uFEFF/, '');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2', schema: 'core' });
+
+  let raw: unknown = undefined;
+  const locate = (segments: Segment[]): Pick<SurveyProblem, 'line' | 'column' | 'path'> => {
+    const offset = offsetOf(doc, segments);
+    const pos = offset === null ? null : lineCounter.linePos(offset);
+    return { line: pos ? Math.max(pos.line, 1) : null, column: pos ? pos.col : null, path: formatPath(raw, segments) };
+  };
+  const located = (rawProblems: RawProblem[]): SurveyProblem[] =>
+    rawProblems
+      .map((p) => ({ file: fileName, ...locate(p.path), message: p.message }))
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+
+  if (doc.errors.length > 0) {
+    const lines = source.split(/\r?\n/);
+    const problems = doc.errors.map((err): SurveyProblem => {
+      const pos = lineCounter.linePos(err.pos[0]);
+      const line = Math.max(pos.line, 1);
+      return { file: fileName, line, column: pos.col, path: '', message: yamlErrorMessage(err.code, err.message, lines[line - 1] ?? '') };
+    });
+    return { survey: null, problems, locate };
+  }
+
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { survey: null, problems: [{ file: fileName, line: null, column: null, path: '', message: `filen kunde inte läsas som YAML: ${(err as Error).message}` }], locate };
+  }
+  if (raw === null || raw === undefined) {
+    return { survey: null, problems: [{ file: fileName, line: 1, column: 1, path: '', message: 'filen är tom' }], locate };
+  }
+
+  // Step 2: structure. The error callback only records which keys each object allows,
+  // so that an unknown key can be reported with the allowed ones and a "menade du …?".
+  const allowedKeys = new Map<string, string[]>();
+  const parsed = surveyFileSchema.safeParse(raw, {
+    error: (issue) => {
+      const keys = shapeKeysOf(issue.inst);
+      if (keys) allowedKeys.set(pathKey((issue.path ?? []) as Segment[]), keys);
+      return undefined;
+    },
+  });
+  const placeholderProblems = checkPlaceholders(raw);
+  if (!parsed.success) {
+    const structural = parsed.error.issues.flatMap((issue) => zodIssueProblems(issue as ZodIssueLike, raw, allowedKeys));
+    return { survey: null, problems: located([...structural, ...placeholderProblems]), locate };
+  }
+
+  // Step 3: meaning.
+  const semantic = checkSemantics(parsed.data);
+  if (semantic.length > 0 || placeholderProblems.length > 0) {
+    return { survey: null, problems: located([...semantic, ...placeholderProblems]), locate };
+  }
+
+  const definition = toDefinition(parsed.data);
+  const json = canonicalJson(definition);
+  const hash = createHash('sha256').update(json, 'utf8').digest('hex');
+  return { survey: { fileName, definition, hash, canonicalJson: json }, problems: [], locate };
+}
+
+// ---------------------------------------------------------------------------------------
+// A directory of files
+// ---------------------------------------------------------------------------------------
+
+/** Reads every *.yaml / *.yml file in `dir` (not subdirectories, not hidden files), validates
+ *  each, and checks that survey ids and indicator ids are unique across the files. Throws
+ *  SurveyDefinitionError with all problems of all files; otherwise returns the surveys sorted by
+ *  file name. */
+export async function loadSurveyDir(dir: string): Promise<LoadedSurvey[]> {
+  const { surveys, problems } = await readSurveyDir(dir);
+  if (problems.length > 0) throw new SurveyDefinitionError(problems);
+  return surveys;
+}
+
+/** The problems loadSurveyDir would throw; [] when every file is valid (`surveys check`). */
+export async function checkSurveyDir(dir: string): Promise<SurveyProblem[]> {
+  return (await readSurveyDir(dir)).problems;
+}
+
+async function readSurveyDir(dir: string): Promise<{ surveys: LoadedSurvey[]; problems: SurveyProblem[] }> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? `mappen med enkätfiler finns inte: ${dir}` : `mappen med enkätfiler kunde inte läsas: ${(err as Error).message}`;
+    return { surveys: [], problems: [{ file: dir, line: null, column: null, path: '', message }] };
+  }
+  const names = entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/i.test(e.name) && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+
+  const surveys: LoadedSurvey[] = [];
+  const problems: SurveyProblem[] = [];
+  const surveyIds = new Map<string, string>(); // survey id → file
+  const indicatorIds = new Map<string, string>(); // indicator id → file
+  for (const name of names) {
+    let text: string;
+    try {
+      text = await fs.readFile(path.join(dir, name), 'utf8');
+    } catch (err) {
+      problems.push({ file: name, line: null, column: null, path: '', message: `filen kunde inte läsas: ${(err as Error).message}` });
+      continue;
+    }
+    const analysis = analyseSurveyYaml(text, name);
+    problems.push(...analysis.problems);
+    const survey = analysis.survey;
+    if (!survey) continue;
+
+    let clash = false;
+    const otherFile = surveyIds.get(survey.definition.id);
+    if (otherFile !== undefined) {
+      clash = true;
+      problems.push({ file: name, ...analysis.locate(['id']), message: `enkätens id '${survey.definition.id}' används redan i ${otherFile}` });
+    } else {
+      surveyIds.set(survey.definition.id, name);
+    }
+    survey.definition.indicators.forEach((indicator, k) => {
+      const other = indicatorIds.get(indicator.id);
+      if (other !== undefined) {
+        clash = true;
+        problems.push({
+          file: name,
+          ...analysis.locate(['indicators', k, 'id']),
+          message: `indikatorns id '${indicator.id}' används redan i ${other}; indikatorernas id:n ska vara unika i alla enkätfiler`,
+        });
+      } else {
+        indicatorIds.set(indicator.id, name);
+      }
+    });
+    if (!clash) surveys.push(survey);
+  }
+  return { surveys, problems };
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 2: zod issues → Swedish messages
+// ---------------------------------------------------------------------------------------
+
+/** The parts of a zod v4 issue that are used here. */
+interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+  keys?: string[];
+  values?: unknown[];
+  options?: unknown[];
+  discriminator?: string;
+  origin?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  format?: string;
+}
+
+function shapeKeysOf(inst: unknown): string[] | null {
+  const shape = (inst as { _zod?: { def?: { shape?: unknown } } } | undefined)?._zod?.def?.shape;
+  return shape !== null && typeof shape === 'object' ? Object.keys(shape) : null;
+}
+
+function pathKey(segments: readonly PropertyKey[]): string {
+  return JSON.stringify(segments.map((s) => (typeof s === 'number' ? s : String(s))));
+}
+
+function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<string, string[]>): RawProblem[] {
+  const at = issue.path.map((s) => (typeof s === 'number' ? s : String(s)));
+  const key = lastKey(at);
+  const input = valueAt(raw, at);
+  const problem = (message: string, p: Segment[] = at): RawProblem[] => [{ path: p, message }];
+  const inOptionList = at.length >= 2 && typeof at[at.length - 1] === 'number' && at[at.length - 2] === 'options';
+
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys.get(pathKey(at)) ?? [];
+      return (issue.keys ?? []).map((k) => {
+        const guess = closest(k, allowed);
+        const hint = guess ? ` – menade du '${guess}'?` : '';
+        const list = allowed.length ? ` (tillåtna: ${allowed.join(', ')})` : '';
+        return { path: [...at, k], message: `okänd nyckel '${k}'${hint}${list}` };
+      });
+    }
+    case 'invalid_type': {
+      if (input === undefined) return problem(missingMessage(at, raw));
+      if (inOptionList && typeof input !== 'object') {
+        return problem(`skalan saknar etiketter: alternativet ${describe(input)} ska skrivas med kod och etikett, t.ex. { code: ${typeof input === 'string' ? input : 'kod'}, label: { sv: …, en: … } }`);
+      }
+      const shape = allowedKeys.get(pathKey(at));
+      if (issue.expected === 'object' && shape && shape.includes('sv')) {
+        return problem(`'${key}' ska ha en svensk och en engelsk text: ${key}: { sv: …, en: … } (fick ${describe(input)})`);
+      }
+      const expected: Record<string, string> = {
+        string: 'ska vara text',
+        number: 'ska vara ett tal',
+        int: 'ska vara ett heltal',
+        boolean: 'ska vara true eller false',
+        array: 'ska vara en lista',
+        object: 'ska vara en samling nycklar',
+      };
+      const what = expected[issue.expected ?? ''] ?? `ska vara av typen ${issue.expected}`;
+      const quoteHint = issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean') ? ' – sätt citattecken runt värdet' : '';
+      return problem(`${key ? `'${key}' ` : ''}${what} (fick ${describe(input)})${quoteHint}`);
+    }
+    case 'invalid_union': {
+      if (issue.discriminator) {
+        const value = valueAt(raw, at);
+        const what = issue.discriminator === 'type' ? 'frågetyp' : issue.discriminator === 'kind' ? 'indikatortyp' : `värde för '${issue.discriminator}'`;
+        const allowed = (issue.options ?? []).map(String).join(', ');
+        return problem(value === undefined ? `'${issue.discriminator}' saknas (tillåtna: ${allowed})` : `okänd ${what} ${describe(value)} (tillåtna: ${allowed})`);
+      }
+      return problem(`ogiltigt värde (fick ${describe(input)})`);
+    }
+    case 'invalid_value': {
+      const allowed = (issue.values ?? []).map(String).join(', ');
+      return problem(`ogiltigt värde ${describe(input)} för '${key}' (tillåtna: ${allowed})`);
+    }
+    case 'invalid_format': {
+      if (key === 'question') {
+        return problem(`${describe(input)} är ingen giltig hänvisning till en fråga: skriv frågans id (rus_planering) eller matrisens id och påståendets id (matris.pastaende)`);
+      }
+      return problem(`${describe(input)} är inget giltigt id: använd små bokstäver a–z, siffror och _, och börja med en bokstav (inga å, ä, ö, bindestreck eller mellanslag)`);
+    }
+    case 'invalid_key':
+      return problem(`'${key}' är inget giltigt namn: använd små bokstäver a–z, siffror och _, och börja med en bokstav`);
+    case 'too_small': {
+      if (issue.origin === 'string') return problem(`'${key}' får inte vara tom`);
+      if (issue.origin === 'array') {
+        const count = Array.isArray(input) ? input.length : 0;
+        if (key === 'options') return problem(count === 0 ? 'skalan saknar svarsalternativ (minst två behövs)' : 'skalan har bara ett svarsalternativ (minst två behövs)');
+        const empty: Record<string, string> = {
+          questions: 'enkäten saknar frågor',
+          statements: 'matrisen saknar påståenden',
+          numerator: 'täljaren är tom: ange minst en svarskod som räknas',
+          anyOf: 'villkoret saknar svarskoder',
+        };
+        return problem(empty[key] ?? `'${key}' ska ha minst ${issue.minimum} element`);
+      }
+      if (key === 'target') return problem(targetMessage(input));
+      return problem(`'${key}' ska vara minst ${issue.minimum} (fick ${describe(input)})`);
+    }
+    case 'too_big': {
+      if (issue.origin === 'string') return problem(`'${key}' får vara högst ${issue.maximum} tecken lång`);
+      if (key === 'target') return problem(targetMessage(input));
+      if (issue.origin === 'array') return problem(`'${key}' får ha högst ${issue.maximum} element`);
+      return problem(`'${key}' ska vara högst ${issue.maximum} (fick ${describe(input)})`);
+    }
+    default:
+      return problem(issue.message);
+  }
+}
+
+function targetMessage(input: unknown): string {
+  return `målvärdet (target) ska vara mellan 0 och 100 procent (fick ${describe(input)})`;
+}
+
+function missingMessage(at: Segment[], raw: unknown): string {
+  const key = lastKey(at);
+  const parent = at.slice(0, -1);
+  if (key === 'dontKnowPolicy') {
+    const id = valueAt(raw, [...parent, 'id']);
+    return (
+      `dontKnowPolicy saknas${typeof id === 'string' ? ` i indikatorn '${id}'` : ''}: ange include (nämnaren är alla som svarat på frågan, Vet ej medräknat) ` +
+      `eller exclude (Vet ej räknas inte i nämnaren) – det finns ingen standard`
+    );
+  }
+  if (key === 'label' && parent.length >= 2 && parent[parent.length - 2] === 'options') {
+    const code = valueAt(raw, [...parent, 'code']);
+    return `skalan saknar etiketter: alternativet ${typeof code === 'string' ? `'${code}' ` : ''}saknar label: { sv: …, en: … }`;
+  }
+  if (key === 'sv') return 'texten saknar svenska (sv)';
+  if (key === 'en') return 'texten saknar engelska (en)';
+  return `'${key}' saknas`;
+}
+
+const YAML_MESSAGES: Partial<Record<string, string>> = {
+  DUPLICATE_KEY: 'nyckeln förekommer två gånger på samma nivå',
+  TAB_AS_INDENT: 'tabbtecken används som indrag – använd mellanslag',
+  MULTIPLE_DOCS: 'filen innehåller flera YAML-dokument (---); en fil ska innehålla en enkät',
+  BAD_INDENT: 'felaktigt indrag',
+};
+
+function yamlErrorMessage(code: string, message: string, sourceLine: string): string {
+  const known = YAML_MESSAGES[code];
+  if (known) return known;
+  const firstLine = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const hint = /\{|: .*: /.test(sourceLine)
+    ? " (tips: en text som börjar med '{' eller innehåller ': ' ska stå inom citattecken, t.ex. sv: \"{region} …\")"
+    : '';
+  return `YAML-syntaxfel: ${firstLine}${hint}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 3: meaning
+// ---------------------------------------------------------------------------------------
+
+const YESNO_OPTIONS: Record<'yes' | 'no' | 'dontKnow', ScaleOption> = {
+  yes: { code: YESNO_CODES.yes, label: { sv: 'Ja', en: 'Yes' }, dontKnow: false, exclusive: false },
+  no: { code: YESNO_CODES.no, label: { sv: 'Nej', en: 'No' }, dontKnow: false, exclusive: false },
+  dontKnow: { code: YESNO_CODES.dontKnow, label: { sv: 'Vet ej', en: "Don't know" }, dontKnow: true, exclusive: false },
+};
+
+function yesNoOptions(withDontKnow: boolean): ScaleOption[] {
+  const list = [YESNO_OPTIONS.yes, YESNO_OPTIONS.no, ...(withDontKnow ? [YESNO_OPTIONS.dontKnow] : [])];
+  return list.map((o) => ({ ...o, label: { ...o.label } }));
+}
+
+function checkSemantics(file: SurveyFile): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const add = (p: Segment[], message: string) => problems.push({ path: p, message });
+  const scales = file.scales ?? {};
+
+  for (const [name, scale] of Object.entries(scales)) {
+    checkOptionList(scale.options, ['scales', name, 'options'], `skalan '${name}'`, add);
+  }
+
+  // Questions: ids, options, statements.
+  const questionIndex = new Map<string, number>();
+  const optionsByIndex: Array<SurveyFileOption[] | null> = [];
+  file.questions.forEach((q, i) => {
+    if (questionIndex.has(q.id)) add(['questions', i, 'id'], `frågans id '${q.id}' förekommer två gånger`);
+    else questionIndex.set(q.id, i);
+    optionsByIndex.push(questionOptions(q, i));
+    if (q.type === 'matrix') {
+      const seen = new Set<string>();
+      q.statements.forEach((s, j) => {
+        if (seen.has(s.id)) add(['questions', i, 'statements', j, 'id'], `påståendets id '${s.id}' förekommer två gånger i matrisen '${q.id}'`);
+        seen.add(s.id);
+      });
+    }
+    if (q.type === 'multiple' && q.maxSelected !== undefined) {
+      const options = optionsByIndex[i];
+      if (options && q.maxSelected > options.length) {
+        add(['questions', i, 'maxSelected'], `maxSelected är ${q.maxSelected} men frågan har bara ${options.length} svarsalternativ`);
+      }
+    }
+  });
+
+  function questionOptions(q: SurveyFileQuestion, i: number): SurveyFileOption[] | null {
+    if (q.type === 'text') return null;
+    if (q.type === 'yesno') return yesNoOptions(q.dontKnow);
+    if (q.scale !== undefined && q.options !== undefined) {
+      add(['questions', i, 'scale'], `frågan '${q.id}' har både scale och options – ange bara det ena`);
+      return null;
+    }
+    if (q.scale !== undefined) {
+      const scale = scales[q.scale];
+      if (!scale) {
+        const names = Object.keys(scales);
+        add(['questions', i, 'scale'], `okänd skala '${q.scale}' (${names.length ? `finns: ${names.join(', ')}` : 'inga skalor finns under scales'})`);
+        return null;
+      }
+      return scale.options;
+    }
+    if (q.options !== undefined) {
+      checkOptionList(q.options, ['questions', i, 'options'], `frågan '${q.id}'`, add);
+      return q.options;
+    }
+    add(['questions', i], `frågan '${q.id}' saknar svarsalternativ: ange scale (namnet på en skala under scales) eller options`);
+    return null;
+  }
+
+  // Sections: known, used, and each section's questions consecutive.
+  const sections = file.sections ?? [];
+  const sectionIds = new Set<string>();
+  sections.forEach((s, k) => {
+    if (sectionIds.has(s.id)) add(['sections', k, 'id'], `avsnittets id '${s.id}' förekommer två gånger`);
+    sectionIds.add(s.id);
+  });
+  const usedSections = new Set<string>();
+  const finishedSections = new Set<string>();
+  let currentSection: string | undefined;
+  file.questions.forEach((q, i) => {
+    if (q.section !== undefined && !sectionIds.has(q.section)) {
+      add(['questions', i, 'section'], `okänt avsnitt '${q.section}' (${sectionIds.size ? `finns: ${[...sectionIds].join(', ')}` : 'inga avsnitt finns under sections'})`);
+      return;
+    }
+    if (q.section !== currentSection) {
+      if (currentSection !== undefined) finishedSections.add(currentSection);
+      if (q.section !== undefined && finishedSections.has(q.section)) {
+        add(['questions', i, 'section'], `frågorna i avsnittet '${q.section}' ska stå i följd, men frågan '${q.id}' kommer efter frågor utanför avsnittet`);
+      }
+      currentSection = q.section;
+    }
+    if (q.section !== undefined) usedSections.add(q.section);
+  });
+  sections.forEach((s, k) => {
+    if (!usedSections.has(s.id)) add(['sections', k], `avsnittet '${s.id}' har inga frågor`);
+  });
+
+  // A reference to a question or matrix statement; reports what is wrong, returns the target.
+  const resolveRef = (ref: string, refPath: Segment[], who: string): { index: number; question: SurveyFileQuestion; options: SurveyFileOption[] | null } | null => {
+    const { questionId, statementId } = splitQuestionRef(ref);
+    const index = questionIndex.get(questionId);
+    if (index === undefined) {
+      add(refPath, `${who} hänvisar till frågan '${questionId}' som inte finns (finns: ${[...questionIndex.keys()].join(', ')})`);
+      return null;
+    }
+    const question = file.questions[index];
+    if (question.type === 'matrix') {
+      const statementRefs = question.statements.map((s) => `${questionId}.${s.id}`).join(', ');
+      if (statementId === undefined) {
+        add(refPath, `'${questionId}' är en matris – ${who} ska hänvisa till ett av dess påståenden: ${statementRefs}`);
+        return null;
+      }
+      if (!question.statements.some((s) => s.id === statementId)) {
+        add(refPath, `okänt påstående '${statementId}' i matrisen '${questionId}' (finns: ${statementRefs})`);
+        return null;
+      }
+    } else if (statementId !== undefined) {
+      add(refPath, `'${questionId}' är ingen matris och har inga påståenden – skriv bara '${questionId}'`);
+      return null;
+    }
+    return { index, question, options: optionsByIndex[index] };
+  };
+
+  // Conditions: point backwards, at a question with options, with codes that exist.
+  file.questions.forEach((q, i) => {
+    if (!q.showIf) return;
+    const refPath: Segment[] = ['questions', i, 'showIf', 'question'];
+    const target = resolveRef(q.showIf.question, refPath, 'villkoret');
+    if (!target) return;
+    if (target.index === i) {
+      add(refPath, `frågan '${q.id}' kan inte visas på villkor av sitt eget svar`);
+      return;
+    }
+    if (target.index > i) {
+      add(refPath, `villkoret hänvisar till frågan '${target.question.id}' som kommer senare i enkäten; ett villkor kan bara bygga på en fråga som står före`);
+      return;
+    }
+    if (target.question.type === 'text') {
+      add(refPath, `villkoret hänvisar till fritextfrågan '${target.question.id}'; ett villkor kan bara bygga på en fråga med svarsalternativ`);
+      return;
+    }
+    const options = target.options;
+    if (!options) return;
+    q.showIf.anyOf.forEach((code, k) => {
+      if (!options.some((o) => o.code === code)) {
+        add(['questions', i, 'showIf', 'anyOf', k], `okänd svarskod '${code}' i villkoret för frågan '${q.id}' (finns: ${options.map((o) => o.code).join(', ')})`);
+      }
+    });
+  });
+
+  // Indicators.
+  const indicatorIds = new Set<string>();
+  (file.indicators ?? []).forEach((indicator, k) => {
+    if (indicatorIds.has(indicator.id)) add(['indicators', k, 'id'], `indikatorns id '${indicator.id}' förekommer två gånger`);
+    indicatorIds.add(indicator.id);
+    if (indicator.kind !== 'survey') return;
+    const target = resolveRef(indicator.question, ['indicators', k, 'question'], `indikatorn '${indicator.id}'`);
+    if (!target) return;
+    if (target.question.type === 'text' || target.question.type === 'multiple') {
+      const what = target.question.type === 'text' ? 'fritextfrågan' : 'flervalsfrågan';
+      add(
+        ['indicators', k, 'question'],
+        `indikatorn '${indicator.id}' kan inte räknas på ${what} '${target.question.id}': en indikator räknas på en fråga med ett svar per organisation (single, yesno eller ett påstående i en matris)`,
+      );
+      return;
+    }
+    const options = target.options;
+    if (!options) return;
+    const seen = new Set<string>();
+    indicator.numerator.forEach((code, m) => {
+      const at: Segment[] = ['indicators', k, 'numerator', m];
+      const option = options.find((o) => o.code === code);
+      if (!option) {
+        add(at, `okänd svarskod '${code}' i indikatorn '${indicator.id}' (finns: ${options.map((o) => o.code).join(', ')})`);
+      } else if (option.dontKnow) {
+        add(at, `svarskoden '${code}' är Vet ej-alternativet och kan inte räknas i täljaren för indikatorn '${indicator.id}'; hur Vet ej räknas styrs av dontKnowPolicy`);
+      } else if (seen.has(code)) {
+        add(at, `svarskoden '${code}' står två gånger i täljaren för indikatorn '${indicator.id}'`);
+      }
+      seen.add(code);
+    });
+  });
+
+  return problems;
+}
+
+function checkOptionList(options: SurveyFileOption[], at: Segment[], where: string, add: (p: Segment[], message: string) => void): void {
+  const codes = new Set<string>();
+  let dontKnowCode: string | null = null;
+  options.forEach((option, j) => {
+    if (codes.has(option.code)) add([...at, j, 'code'], `svarskoden '${option.code}' förekommer två gånger i ${where}`);
+    codes.add(option.code);
+    if (option.dontKnow) {
+      if (dontKnowCode !== null) {
+        add([...at, j, 'dontKnow'], `bara ett alternativ får vara Vet ej (dontKnow) i ${where}, men både '${dontKnowCode}' och '${option.code}' är markerade`);
+      } else {
+        dontKnowCode = option.code;
+      }
+    }
+  });
+}
+
+/** Every string in the file may use {region} and {strategy}, and nothing else in braces. */
+function checkPlaceholders(raw: unknown): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const known = PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
+  const visit = (value: unknown, at: Segment[]): void => {
+    if (typeof value === 'string') {
+      for (const match of value.matchAll(PLACEHOLDER_PATTERN)) {
+        if (!(PLACEHOLDERS as readonly string[]).includes(match[1])) {
+          const guess = closest(match[1], PLACEHOLDERS);
+          problems.push({ path: at, message: `okänd platshållare '${match[0]}'${guess ? ` – menade du '{${guess}}'?` : ''} (tillgängliga: ${known})` });
+        }
+      }
+      if (/[{}]/.test(value.replace(PLACEHOLDER_PATTERN, ''))) {
+        problems.push({ path: at, message: `ensam klammerparentes i texten – platshållare skrivs ${known}` });
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, [...at, i]));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) visit(v, [...at, k]);
+    }
+  };
+  visit(raw, []);
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------
+// File → definition
+// ---------------------------------------------------------------------------------------
+
+function copyOption(o: SurveyFileOption): ScaleOption {
+  return { code: o.code, label: { sv: o.label.sv, en: o.label.en }, dontKnow: o.dontKnow, exclusive: o.exclusive };
+}
+
+/** Only called on a file that passed checkSemantics. */
+function toDefinition(file: SurveyFile): SurveyDefinition {
+  const scales = file.scales ?? {};
+  const optionsOf = (q: { scale?: string; options?: SurveyFileOption[] }): ScaleOption[] =>
+    (q.options ?? (q.scale !== undefined ? scales[q.scale].options : [])).map(copyOption);
+
+  const questions = file.questions.map((q): Question => {
+    const common = {
+      id: q.id,
+      text: q.text,
+      ...(q.help ? { help: q.help } : {}),
+      required: q.required,
+      ...(q.showIf ? { showIf: { question: q.showIf.question, anyOf: [...q.showIf.anyOf] } } : {}),
+      ...(q.section !== undefined ? { section: q.section } : {}),
+    };
+    const scale = 'scale' in q && q.scale !== undefined ? { scale: q.scale } : {};
+    switch (q.type) {
+      case 'single':
+        return { ...common, type: 'single', ...scale, options: optionsOf(q) };
+      case 'multiple':
+        return { ...common, type: 'multiple', ...scale, options: optionsOf(q), ...(q.maxSelected !== undefined ? { maxSelected: q.maxSelected } : {}) };
+      case 'yesno':
+        return { ...common, type: 'yesno', options: yesNoOptions(q.dontKnow) };
+      case 'text':
+        return { ...common, type: 'text', maxLength: q.maxLength, multiline: q.multiline };
+      case 'matrix':
+        return { ...common, type: 'matrix', ...scale, statements: q.statements.map((s) => ({ id: s.id, text: s.text })), options: optionsOf(q) };
+    }
+  });
+
+  const indicators = (file.indicators ?? []).map((i): IndicatorDefinition => ({ ...i }));
+  return {
+    id: file.id,
+    ...(file.version !== undefined ? { version: file.version } : {}),
+    title: file.title,
+    intro: file.intro,
+    estimatedMinutes: file.estimatedMinutes,
+    sections: (file.sections ?? []).map((s) => ({ ...s })),
+    questions,
+    indicators,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths and positions
+// ---------------------------------------------------------------------------------------
+
+function lastKey(at: Segment[]): string {
+  for (let i = at.length - 1; i >= 0; i--) if (typeof at[i] === 'string') return at[i] as string;
+  return '';
+}
+
+function valueAt(raw: unknown, at: readonly Segment[]): unknown {
+  let current: unknown = raw;
+  for (const seg of at) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[seg];
+  }
+  return current;
+}
+
+/** Lists whose items are named by their `id` in paths: questions.rus_planering, not questions[0]. */
+const LISTS_BY_ID = new Set(['questions', 'indicators', 'sections', 'statements']);
+
+/** `questions.rus_statistik.options[1].code`; an item is shown by index when its id is missing,
+ *  invalid or not unique in its list. */
+function formatPath(raw: unknown, at: readonly Segment[]): string {
+  let out = '';
+  let current: unknown = raw;
+  let parentKey: Segment | undefined;
+  for (const seg of at) {
+    if (typeof seg === 'number') {
+      const list = Array.isArray(current) ? current : [];
+      const item: unknown = list[seg];
+      const id = item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
+      const unique = typeof id === 'string' && list.filter((x: unknown) => x !== null && typeof x === 'object' && (x as { id?: unknown }).id === id).length === 1;
+      out += typeof parentKey === 'string' && LISTS_BY_ID.has(parentKey) && typeof id === 'string' && ID_PATTERN.test(id) && unique ? `.${id}` : `[${seg}]`;
+    } else {
+      out += out ? `.${seg}` : seg;
+    }
+    current = current !== null && typeof current === 'object' ? (current as Record<string | number, unknown>)[seg] : undefined;
+    parentKey = seg;
+  }
+  return out;
+}
+
+/** The source offset of the deepest node on the path that exists; for a path ending at a map
+ *  key, the key itself (so the line is the key's line). */
+function offsetOf(doc: Document, at: readonly Segment[]): number | null {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node);
+  for (let i = 0; i < at.length; i++) {
+    const seg = at[i];
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      if (!pair) break;
+      if (i === at.length - 1) return rangeStart(pair.key) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg];
+      if (node === undefined) break;
+    } else {
+      break;
+    }
+    offset = rangeStart(node) ?? offset;
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | null {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return Array.isArray(range) ? range[0] : null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'inget värde';
+  if (value === null) return 'ett tomt värde';
+  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  if (typeof value === 'number') return `talet ${value}`;
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'en lista';
+  return 'en samling nycklar';
+}
+
+/** The candidate closest to `word` by edit distance, if it is close enough to be a typo. */
+function closest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best !== null && bestDistance <= Math.max(1, Math.floor(best.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}

@@ -1,0 +1,65 @@
+// The view engine: layouts, partials and the few formatting helpers templates may use.
+// Logic stays in services; templates only format. Numbers are formatted by services/numbers.
+import path from 'node:path';
+import { create } from 'express-handlebars';
+import type { HelperOptions } from 'handlebars';
+import { translator, Locale } from './i18n';
+
+const TZ = 'Europe/Stockholm';
+
+export function formatDateTime(iso: string | null | undefined, locale: Locale = 'sv'): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '–';
+  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+    timeZone: TZ,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(d);
+}
+
+export function formatDate(iso: string | null | undefined, locale: Locale = 'sv'): string {
+  if (!iso) return '–';
+  const d = new Date(iso.length === 10 ? iso + 'T12:00:00Z' : iso);
+  if (Number.isNaN(d.getTime())) return '–';
+  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', { timeZone: TZ, year: 'numeric', month: 'long', day: 'numeric' }).format(d);
+}
+
+export function createViewEngine(viewsDir: string) {
+  return create({
+    extname: '.hbs',
+    defaultLayout: 'main',
+    layoutsDir: path.join(viewsDir, 'layouts'),
+    partialsDir: path.join(viewsDir, 'partials'),
+    helpers: {
+      // {{t "Svensk text %{n}" n=3}} – translated to the request's locale
+      t(this: unknown, key: string, options: HelperOptions) {
+        const locale = (options.data?.root?.locale as Locale) || 'sv';
+        return translator(locale)(key, options.hash ?? {});
+      },
+      eq: (a: unknown, b: unknown) => a === b || String(a) === String(b),
+      ne: (a: unknown, b: unknown) => !(a === b || String(a) === String(b)),
+      and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+      or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+      not: (a: unknown) => !a,
+      gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+      includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
+      dateTime(this: unknown, iso: string, options: HelperOptions) {
+        return formatDateTime(iso, (options.data?.root?.locale as Locale) || 'sv');
+      },
+      date(this: unknown, iso: string, options: HelperOptions) {
+        return formatDate(iso, (options.data?.root?.locale as Locale) || 'sv');
+      },
+      // The error for one field, from the `errors` list given to the page.
+      fieldError(errors: Array<{ field: string; message: string }> | undefined, field: string) {
+        return errors?.find((e) => e.field === field)?.message ?? '';
+      },
+      json: (v: unknown) => JSON.stringify(v),
+      add: (a: unknown, b: unknown) => Number(a) + Number(b),
+      concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+    },
+  });
+}
