@@ -1,5 +1,8 @@
 // The commands of each area (import, surveys, indicators, outbox, purge …). Each area adds its
 // commands to this list; server/cli.ts adds the core ones and runs them.
 import type { CliCommand } from './cli';
+import { registerCommands } from './commands/register';
 
-export const cliCommands: CliCommand[] = [];
+export const cliCommands: CliCommand[] = [
+  ...registerCommands,
+];

@@ -1,0 +1,203 @@
+// The partnership register: rules for organisations and contact persons (validation, duplicates,
+// deactivation, search). The audit log gets ids and field names only, never contact data.
+import type { Knex } from 'knex';
+import { FieldProblem, NotFoundError, ValidationError } from '../errors';
+import {
+  Contact,
+  ContactInput,
+  findContact,
+  findContactByEmail,
+  findOrganisation,
+  findOrganisationByNumber,
+  insertContact,
+  insertOrganisation,
+  listOrganisations,
+  Organisation,
+  OrganisationInput,
+  updateContact,
+  updateOrganisation,
+} from '../repositories/organisations';
+import { isEmail } from './accounts';
+import { Actor, audit } from './audit';
+import { nameKey } from './csv-import';
+import { normaliseOrganisationNumber, ORGANISATION_TYPES, parseOrganisationType } from './organisation-types';
+
+export type OrganisationForm = { name: string; organisationNumber: string; type: string; municipality: string };
+export type ContactForm = { name: string; email: string; phone: string; role: string };
+
+// ---------------------------------------------------------------------------------------------
+// Organisations
+// ---------------------------------------------------------------------------------------------
+
+export function checkOrganisation(form: OrganisationForm): { input: OrganisationInput; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const name = form.name.trim();
+  if (!name) problems.push({ field: 'name', message: 'Ange organisationens namn.' });
+  else if (name.length > 300) problems.push({ field: 'name', message: 'Namnet får vara högst 300 tecken långt.' });
+  let organisationNumber: string | null = null;
+  if (form.organisationNumber.trim()) {
+    organisationNumber = normaliseOrganisationNumber(form.organisationNumber);
+    if (!organisationNumber)
+      problems.push({ field: 'organisationNumber', message: 'Organisationsnumret är inte giltigt. Skriv det som NNNNNN-NNNN (tio siffror med rätt kontrollsiffra), eller lämna fältet tomt.' });
+  }
+  const type = parseOrganisationType(form.type);
+  if (!type) problems.push({ field: 'type', message: 'Välj vilken typ av organisation det är.' });
+  const municipality = form.municipality.trim();
+  if (municipality.length > 100) problems.push({ field: 'municipality', message: 'Kommunens namn får vara högst 100 tecken långt.' });
+  return { input: { name, organisationNumber, type: type ?? 'annan', municipality: municipality || null }, problems };
+}
+
+async function assertNumberFree(db: Knex, organisationNumber: string | null, exceptId?: number): Promise<void> {
+  if (!organisationNumber) return;
+  const other = await findOrganisationByNumber(db, organisationNumber);
+  if (other && other.id !== exceptId)
+    throw new ValidationError([{ field: 'organisationNumber', message: `Organisationsnumret ${organisationNumber} finns redan i registret, för ”${other.name}”.` }]);
+}
+
+export async function createOrganisation(db: Knex, actor: Actor, form: OrganisationForm): Promise<number> {
+  const { input, problems } = checkOrganisation(form);
+  if (problems.length) throw new ValidationError(problems);
+  await assertNumberFree(db, input.organisationNumber);
+  return db.transaction(async (trx) => {
+    const id = await insertOrganisation(trx, input);
+    await audit(trx, actor, 'organisation.created', { type: 'organisation', id });
+    return id;
+  });
+}
+
+export async function editOrganisation(db: Knex, actor: Actor, id: number, form: OrganisationForm): Promise<void> {
+  const before = await findOrganisation(db, id);
+  if (!before) throw new NotFoundError('Organisationen finns inte.');
+  const { input, problems } = checkOrganisation(form);
+  if (problems.length) throw new ValidationError(problems);
+  await assertNumberFree(db, input.organisationNumber, id);
+  const changed = (Object.keys(input) as Array<keyof OrganisationInput>).filter((k) => (before[k] ?? null) !== (input[k] ?? null));
+  await db.transaction(async (trx) => {
+    await updateOrganisation(trx, id, input);
+    await audit(trx, actor, 'organisation.updated', { type: 'organisation', id }, { fields: changed });
+  });
+}
+
+export async function setOrganisationActive(db: Knex, actor: Actor, id: number, active: boolean): Promise<void> {
+  if (!(await findOrganisation(db, id))) throw new NotFoundError('Organisationen finns inte.');
+  await db.transaction(async (trx) => {
+    await updateOrganisation(trx, id, { active });
+    await audit(trx, actor, active ? 'organisation.reactivated' : 'organisation.deactivated', { type: 'organisation', id });
+  });
+}
+
+export interface OrganisationSearch {
+  q: string;
+  type: string;
+  status: 'aktiva' | 'inaktiva' | 'alla';
+  page: number;
+}
+
+export const PAGE_SIZE = 100;
+
+export function parseSearch(query: Record<string, unknown>): OrganisationSearch {
+  const s = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : '');
+  const status = s('status');
+  const page = /^\d{1,6}$/.test(s('page')) ? Math.max(1, Number(s('page'))) : 1;
+  return {
+    q: s('q').trim().slice(0, 200),
+    type: ORGANISATION_TYPES.some((t) => t.code === s('type')) ? s('type') : '',
+    status: status === 'inaktiva' || status === 'alla' ? status : 'aktiva',
+    page,
+  };
+}
+
+/**
+ * Search by name, organisation number (with or without the dash) and municipality; filter by type
+ * and state. Done in the service rather than in SQL so that å, ä and ö compare without regard to
+ * case on SQLite too (its LIKE only folds ASCII); the register is small (tens to thousands).
+ */
+export async function searchOrganisations(db: Knex, s: OrganisationSearch): Promise<{ organisations: Array<Organisation & { contactCount: number }>; total: number; page: number; pages: number }> {
+  const q = nameKey(s.q);
+  const qDigits = s.q.replace(/[\s-]/g, '');
+  const all = (await listOrganisations(db)).filter((o) => {
+    if (s.status === 'aktiva' && !o.active) return false;
+    if (s.status === 'inaktiva' && o.active) return false;
+    if (s.type && o.type !== s.type) return false;
+    if (!q) return true;
+    if (nameKey(o.name).includes(q) || (o.municipality && nameKey(o.municipality).includes(q))) return true;
+    return /^\d+$/.test(qDigits) && !!o.organisationNumber && o.organisationNumber.replace('-', '').includes(qDigits);
+  });
+  all.sort((a, b) => a.name.localeCompare(b.name, 'sv') || a.id - b.id);
+  const pages = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
+  const page = Math.min(s.page, pages);
+  return { organisations: all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), total: all.length, page, pages };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contacts
+// ---------------------------------------------------------------------------------------------
+
+export function checkContact(form: ContactForm): { input: ContactInput; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const name = form.name.trim();
+  const email = form.email.trim().toLowerCase();
+  const phone = form.phone.trim();
+  const role = form.role.trim();
+  if (!name) problems.push({ field: 'name', message: 'Ange kontaktpersonens namn.' });
+  else if (name.length > 200) problems.push({ field: 'name', message: 'Namnet får vara högst 200 tecken långt.' });
+  if (!email) problems.push({ field: 'email', message: 'Ange kontaktpersonens e-postadress.' });
+  else if (!isEmail(email)) problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@kommun.se.' });
+  if (phone.length > 40) problems.push({ field: 'phone', message: 'Telefonnumret får vara högst 40 tecken långt.' });
+  if (role.length > 200) problems.push({ field: 'role', message: 'Rollen får vara högst 200 tecken lång.' });
+  return { input: { name, email, phone: phone || null, role: role || null }, problems };
+}
+
+async function assertEmailFree(db: Knex, email: string, exceptId?: number): Promise<void> {
+  const other = await findContactByEmail(db, email, exceptId);
+  if (!other) return;
+  const org = await findOrganisation(db, other.organisationId);
+  throw new ValidationError([
+    {
+      field: 'email',
+      message: `E-postadressen finns redan hos en annan kontaktperson${org ? ` (på ${org.name})` : ''}. Varje kontaktperson ska ha en egen e-postadress.`,
+    },
+  ]);
+}
+
+export async function createContact(db: Knex, actor: Actor, organisationId: number, form: ContactForm): Promise<number> {
+  if (!(await findOrganisation(db, organisationId))) throw new NotFoundError('Organisationen finns inte.');
+  const { input, problems } = checkContact(form);
+  if (problems.length) throw new ValidationError(problems);
+  await assertEmailFree(db, input.email);
+  return db.transaction(async (trx) => {
+    const id = await insertContact(trx, organisationId, input);
+    await audit(trx, actor, 'contact.created', { type: 'contact', id }, { organisationId });
+    return id;
+  });
+}
+
+export async function findLiveContact(db: Knex, id: number): Promise<Contact> {
+  const c = await findContact(db, id);
+  if (!c) throw new NotFoundError('Kontaktpersonen finns inte.');
+  return c;
+}
+
+export async function editContact(db: Knex, actor: Actor, id: number, form: ContactForm): Promise<Contact> {
+  const before = await findLiveContact(db, id);
+  if (before.erasedAt) throw new ValidationError([{ field: '', message: 'Kontaktpersonens uppgifter är raderade och kan inte ändras.' }]);
+  const { input, problems } = checkContact(form);
+  if (problems.length) throw new ValidationError(problems);
+  await assertEmailFree(db, input.email, id);
+  const changed = (Object.keys(input) as Array<keyof ContactInput>).filter((k) => (before[k] ?? null) !== (input[k] ?? null));
+  await db.transaction(async (trx) => {
+    await updateContact(trx, id, input);
+    await audit(trx, actor, 'contact.updated', { type: 'contact', id }, { fields: changed });
+  });
+  return before;
+}
+
+export async function setContactActive(db: Knex, actor: Actor, id: number, active: boolean): Promise<Contact> {
+  const c = await findLiveContact(db, id);
+  if (c.erasedAt) throw new ValidationError([{ field: '', message: 'Kontaktpersonens uppgifter är raderade.' }]);
+  await db.transaction(async (trx) => {
+    await updateContact(trx, id, { active });
+    await audit(trx, actor, active ? 'contact.reactivated' : 'contact.deactivated', { type: 'contact', id });
+  });
+  return c;
+}

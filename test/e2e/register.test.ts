@@ -1,0 +1,359 @@
+// The partnership register through HTTP: organisations, contacts, panels, roles, export, erasure
+// and the retention purge.
+import { runCli } from '../../server/cli';
+import { nowIso } from '../../server/db';
+import { csrfFrom, loggedInAgent, postForm, startTestApp, TestApp, Agent } from '../helpers/app';
+
+let t: TestApp;
+let coordinator: Agent;
+beforeAll(async () => {
+  t = await startTestApp({ RETENTION_MONTHS: '24' });
+  coordinator = (await loggedInAgent(t, 'coordinator')).agent;
+});
+afterAll(async () => t.close());
+
+const db = () => t.deps.db;
+
+async function createOrganisation(fields: Record<string, string>): Promise<number> {
+  const res = await postForm(coordinator, '/organisations/new', '/organisations', { organisationNumber: '', municipality: '', type: 'kommun', ...fields });
+  expect(res.status).toBe(303);
+  return Number(/\/organisations\/(\d+)$/.exec(res.headers.location)![1]);
+}
+
+async function createContact(orgId: number, fields: Record<string, string>): Promise<number> {
+  const res = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, { phone: '', role: '', ...fields });
+  expect(res.status).toBe(303);
+  const row = await db()('contacts').where({ email: fields.email.toLowerCase() }).first();
+  return Number(row.id);
+}
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, out: { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) } };
+}
+
+describe('organisations', () => {
+  it('creates an organisation, normalises the number, and shows it', async () => {
+    const id = await createOrganisation({ name: 'Norrby kommun', organisationNumber: '2120001686', municipality: 'Norrby' });
+    const row = await db()('organisations').where({ id }).first();
+    expect(row.organisation_number).toBe('212000-1686');
+    const page = await coordinator.get(`/organisations/${id}`).expect(200);
+    expect(page.text).toContain('<h1>Norrby kommun</h1>');
+    expect(page.text).toContain('212000-1686');
+    const audit = await db()('audit_log').where({ action: 'organisation.created', entity_id: String(id) }).first();
+    expect(audit).toBeDefined();
+  });
+
+  it('refuses bad input with Swedish messages naming the field, and writes nothing', async () => {
+    const before = await db()('organisations').count({ n: '*' });
+    const res = await postForm(coordinator, '/organisations/new', '/organisations', { name: '', organisationNumber: '123456-7890', type: 'okand', municipality: '' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Ange organisationens namn.');
+    expect(res.text).toContain('Organisationsnumret är inte giltigt');
+    expect(res.text).toContain('Välj vilken typ av organisation det är.');
+    expect(res.text).toContain('href="#field-organisationNumber"');
+    expect(await db()('organisations').count({ n: '*' })).toEqual(before);
+  });
+
+  it('refuses a duplicate organisation number with a clear message', async () => {
+    const res = await postForm(coordinator, '/organisations/new', '/organisations', { name: 'Norrby AB', organisationNumber: '212000-1686', type: 'annan', municipality: '' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Organisationsnumret 212000-1686 finns redan i registret, för ”Norrby kommun”.');
+  });
+
+  it('edits, deactivates and reactivates', async () => {
+    const id = await createOrganisation({ name: 'Söderås kommun', municipality: 'Söderås' });
+    const edit = await postForm(coordinator, `/organisations/${id}/edit`, `/organisations/${id}`, { name: 'Söderås kommun', organisationNumber: '212000-1876', type: 'kommun', municipality: 'Söderås' });
+    expect(edit.status).toBe(303);
+    expect((await db()('organisations').where({ id }).first()).organisation_number).toBe('212000-1876');
+    const audit = await db()('audit_log').where({ action: 'organisation.updated', entity_id: String(id) }).first();
+    expect(JSON.parse(typeof audit.details === 'string' ? audit.details : JSON.stringify(audit.details))).toEqual({ fields: ['organisationNumber'] });
+
+    await postForm(coordinator, `/organisations/${id}`, `/organisations/${id}/active`, { active: 'false' }).then((r) => expect(r.status).toBe(303));
+    expect((await db()('organisations').where({ id }).first()).active).toBeFalsy();
+    const active = await coordinator.get('/organisations').expect(200);
+    expect(active.text).not.toContain('Söderås kommun');
+    const inactive = await coordinator.get('/organisations?status=inaktiva').expect(200);
+    expect(inactive.text).toContain('Söderås kommun');
+    await postForm(coordinator, `/organisations/${id}`, `/organisations/${id}/active`, { active: 'true' });
+    expect((await db()('organisations').where({ id }).first()).active).toBeTruthy();
+  });
+
+  it('searches by name (å ä ö without regard to case), number and municipality, and filters by type', async () => {
+    await createOrganisation({ name: 'Länsstyrelsen i Exempellän', type: 'lansstyrelse', municipality: 'Exempelstad' });
+    await createOrganisation({ name: 'Östra folkhögskolan', type: 'folkhogskola', municipality: 'Bergsjö' });
+    const byName = await coordinator.get('/organisations?q=' + encodeURIComponent('ÖSTRA')).expect(200);
+    expect(byName.text).toContain('Östra folkhögskolan');
+    expect(byName.text).not.toContain('Norrby kommun');
+    const byNumber = await coordinator.get('/organisations?q=2120001686').expect(200);
+    expect(byNumber.text).toContain('Norrby kommun');
+    expect(byNumber.text).not.toContain('Östra folkhögskolan');
+    const byMunicipality = await coordinator.get('/organisations?q=bergsj').expect(200);
+    expect(byMunicipality.text).toContain('Östra folkhögskolan');
+    const byType = await coordinator.get('/organisations?type=lansstyrelse').expect(200);
+    expect(byType.text).toContain('Länsstyrelsen i Exempellän');
+    expect(byType.text).not.toContain('Norrby kommun');
+  });
+
+  it('escapes names on every page', async () => {
+    const id = await createOrganisation({ name: '<img src=x onerror=alert(1)>' });
+    const page = await coordinator.get(`/organisations/${id}`).expect(200);
+    expect(page.text).not.toContain('<img src=x');
+    expect(page.text).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;');
+  });
+});
+
+describe('roles', () => {
+  it('an analyst gets 403 on the register, an admin may use it, anonymous visitors go to login', async () => {
+    const analyst = (await loggedInAgent(t, 'analyst')).agent;
+    for (const url of ['/organisations', '/organisations/new', '/organisations/import', '/organisations/export.csv', '/panels', '/organisations/1', '/contacts/1']) {
+      await analyst.get(url).expect(403);
+    }
+    const page = await analyst.get('/');
+    const post = await analyst.post('/organisations').type('form').send({ _csrf: csrfFrom(page.text), name: 'X', type: 'kommun' });
+    expect(post.status).toBe(403);
+    expect(await db()('organisations').where({ name: 'X' }).first()).toBeUndefined();
+
+    const admin = (await loggedInAgent(t, 'admin')).agent;
+    await admin.get('/organisations').expect(200);
+    await admin.get('/panels').expect(200);
+  });
+});
+
+describe('contacts', () => {
+  let orgId: number;
+  beforeAll(async () => {
+    orgId = await createOrganisation({ name: 'Bergsjö kommun', municipality: 'Bergsjö' });
+  });
+
+  it('creates, edits and deactivates a contact; the audit log holds no personal data', async () => {
+    const id = await createContact(orgId, { name: 'Lars Lindberg', email: 'Lars.Lindberg@Bergsjo.example.se', phone: '010-123 45', role: 'Näringslivschef' });
+    const row = await db()('contacts').where({ id }).first();
+    expect(row.email).toBe('lars.lindberg@bergsjo.example.se');
+    const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
+    expect(page.text).toContain('Lars Lindberg');
+    expect(page.text).toContain('Näringslivschef');
+
+    const edit = await postForm(coordinator, `/contacts/${id}`, `/contacts/${id}`, { name: 'Lars Lindberg', email: 'lars@bergsjo.example.se', phone: '', role: 'Chef' });
+    expect(edit.status).toBe(303);
+    expect((await db()('contacts').where({ id }).first()).email).toBe('lars@bergsjo.example.se');
+
+    await postForm(coordinator, `/contacts/${id}`, `/contacts/${id}/active`, { active: 'false' });
+    expect((await db()('contacts').where({ id }).first()).active).toBeFalsy();
+    const contactPage = await coordinator.get(`/contacts/${id}`).expect(200);
+    expect(contactPage.text).toContain('Inaktiv');
+    expect(contactPage.text).toContain('sparas i 24 månader');
+
+    const audit = await db()('audit_log').where({ entity_type: 'contact', entity_id: String(id) });
+    const text = JSON.stringify(audit);
+    expect(audit.length).toBe(3);
+    expect(text).not.toContain('Lars');
+    expect(text).not.toContain('bergsjo');
+  });
+
+  it('validates the e-mail address and refuses one already used by another contact', async () => {
+    await createContact(orgId, { name: 'Anna A', email: 'anna@bergsjo.example.se' });
+    const bad = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, { name: 'B', email: 'inte-en-adress', phone: '', role: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Ange en giltig e-postadress');
+    const dup = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, { name: 'C', email: 'ANNA@bergsjo.example.se', phone: '', role: '' });
+    expect(dup.status).toBe(400);
+    expect(dup.text).toContain('E-postadressen finns redan hos en annan kontaktperson');
+    expect(await db()('contacts').where({ name: 'C' }).first()).toBeUndefined();
+  });
+
+  it('shows opted-out and bounced state', async () => {
+    const id = await createContact(orgId, { name: 'Bo Studs', email: 'bo@bergsjo.example.se' });
+    await db()('contacts').where({ id }).update({ opted_out_at: '2025-03-01T10:00:00.000Z', bounced_at: '2025-03-02T10:00:00.000Z', bounce_reason: '550 mailbox unavailable' });
+    const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
+    expect(page.text).toContain('Har avregistrerat sig från utskick');
+    expect(page.text).toContain('E-post studsar');
+  });
+});
+
+describe('panels', () => {
+  it('creates a panel, sets its members for a year and copies them to the next year', async () => {
+    const a = await createOrganisation({ name: 'Panel A kommun' });
+    const b = await createOrganisation({ name: 'Panel B kommun' });
+    const c = await createOrganisation({ name: 'Panel C kommun' });
+    const bad = await postForm(coordinator, '/panels', '/panels', { slug: 'Fel Slug', name: '', description: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Kortnamnet får bara innehålla');
+    expect(bad.text).toContain('Ange panelens namn.');
+
+    const res = await postForm(coordinator, '/panels', '/panels', { slug: 'partnerskapet', name: 'Partnerskapet för regional utveckling', description: '' });
+    expect(res.status).toBe(303);
+    const panelId = Number(/\/panels\/(\d+)$/.exec(res.headers.location)![1]);
+    const dup = await postForm(coordinator, '/panels', '/panels', { slug: 'partnerskapet', name: 'Igen', description: '' });
+    expect(dup.status).toBe(400);
+
+    const page = await coordinator.get(`/panels/${panelId}?year=2024`).expect(200);
+    expect(page.text).toContain('<legend>Organisationer som är med i panelen 2024</legend>');
+    const set = await coordinator.post(`/panels/${panelId}/members`).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&year=2024&organisation=${a}&organisation=${b}&organisation=${c}`);
+    expect(set.status).toBe(303);
+    const members = async (year: number) =>
+      (await db()('panel_memberships').where({ panel_id: panelId, year }).select('organisation_id')).map((r: { organisation_id: number }) => Number(r.organisation_id)).sort((x, y) => x - y);
+    expect(await members(2024)).toEqual([a, b, c]);
+
+    // unchecking removes
+    const page2 = await coordinator.get(`/panels/${panelId}?year=2024`);
+    expect(page2.text).toMatch(new RegExp(`id="org-${a}" name="organisation" value="${a}" checked`));
+    await coordinator.post(`/panels/${panelId}/members`).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page2.text))}&year=2024&organisation=${a}&organisation=${b}`);
+    expect(await members(2024)).toEqual([a, b]);
+
+    // an inactive organisation is not copied
+    await postForm(coordinator, `/organisations/${b}`, `/organisations/${b}/active`, { active: 'false' });
+    const copy = await postForm(coordinator, `/panels/${panelId}?year=2025`, `/panels/${panelId}/copy`, { from: '2024', to: '2025', year: '2025' });
+    expect(copy.status).toBe(303);
+    expect(await members(2025)).toEqual([a]);
+    const nothing = await postForm(coordinator, `/panels/${panelId}?year=2025`, `/panels/${panelId}/copy`, { from: '2019', to: '2025', year: '2025' });
+    expect(nothing.status).toBe(400);
+    expect(nothing.text).toContain('Panelen har inga aktiva medlemmar 2019 att kopiera.');
+
+    const list = await coordinator.get('/panels').expect(200);
+    expect(list.text).toContain('Partnerskapet för regional utveckling');
+    const orgPage = await coordinator.get(`/organisations/${a}`).expect(200);
+    expect(orgPage.text).toContain('Partnerskapet för regional utveckling</a>: 2025, 2024');
+  });
+});
+
+describe('export', () => {
+  it('exports the register as UTF-8 with BOM and semicolons, with formulas neutralised', async () => {
+    const orgId = await createOrganisation({ name: '=HYPERLINK("http://evil.example")', municipality: 'Åre' });
+    await createContact(orgId, { name: '@Eva', email: 'eva@evil.example.se', phone: '+46 70 123 45 67', role: '-chef' });
+    const res = await coordinator.get('/organisations/export.csv').buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="partnerpuls-register-\d{4}-\d{2}-\d{2}\.csv"/);
+    const body = res.body as Buffer;
+    expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = body.subarray(3).toString('utf8');
+    expect(text.split('\r\n')[0]).toBe('name;organisation_number;type;municipality;contact_name;contact_email;contact_phone;contact_role');
+    expect(text).toContain(`"'=HYPERLINK(""http://evil.example"")";;kommun;Åre;'@Eva;eva@evil.example.se;'+46 70 123 45 67;'-chef`);
+    expect(text).toContain('Norrby kommun;212000-1686;kommun;Norrby;;;;');
+  });
+
+  it('exports from the CLI to a file', async () => {
+    const file = `${t.tmpDir}/export.csv`;
+    const { lines, out } = capture();
+    expect(await runCli(['export', 'organisations', file], t.deps, out)).toBe(0);
+    expect(lines.join('\n')).toContain('exporterat');
+    const bytes = require('node:fs').readFileSync(file) as Buffer;
+    expect(bytes.subarray(3).toString('utf8')).toContain('Norrby kommun;212000-1686');
+  });
+});
+
+describe('GDPR', () => {
+  async function responseWithAnswer(orgId: number): Promise<{ responseId: number; contactId: number }> {
+    const now = nowIso();
+    const contactId = await createContact(orgId, { name: 'Greta Gdpr', email: 'greta@gdpr.example.se', phone: '070-1', role: 'Chef' });
+    const [sv] = await db()('survey_versions').insert({ survey_id: 'gdpr-test', content_hash: 'x'.repeat(64), definition: '{}', title: 'Test', created_at: now }).returning('id');
+    let panel = await db()('panels').where({ slug: 'gdpr' }).first();
+    if (!panel) {
+      const [p] = await db()('panels').insert({ slug: 'gdpr', name: 'GDPR', created_at: now }).returning('id');
+      panel = { id: typeof p === 'object' ? p.id : p };
+    }
+    const [round] = await db()('rounds')
+      .insert({ survey_version_id: typeof sv === 'object' ? sv.id : sv, survey_id: 'gdpr-test', year: 2025, panel_id: panel.id, title: 'Test', created_at: now, updated_at: now })
+      .returning('id');
+    const roundId = Number(typeof round === 'object' ? round.id : round);
+    const [resp] = await db()('responses')
+      .insert({ round_id: roundId, organisation_id: orgId, status: 'submitted', submitted_by_contact_id: contactId, created_at: now, updated_at: now })
+      .returning('id');
+    const responseId = Number(typeof resp === 'object' ? resp.id : resp);
+    await db()('answers').insert({ response_id: responseId, question_id: 'q1', option_code: 'hog' });
+    await db()('email_outbox').insert({
+      kind: 'invitation',
+      round_id: roundId,
+      organisation_id: orgId,
+      contact_id: contactId,
+      to_address: 'greta@gdpr.example.se',
+      subject: 'Enkät',
+      text_body: 'Hej Greta, här är din länk',
+      html_body: '<p>Hej Greta</p>',
+      message_id: `<${contactId}@test>`,
+      status: 'sent',
+      next_attempt_at: now,
+      created_at: now,
+    });
+    return { responseId, contactId };
+  }
+
+  it('erases a contact after a confirmation; the organisation, its response and answers stay', async () => {
+    const orgId = await createOrganisation({ name: 'Gdpr kommun' });
+    const { responseId, contactId } = await responseWithAnswer(orgId);
+    const confirm = await coordinator.get(`/contacts/${contactId}/erase`).expect(200);
+    expect(confirm.text).toContain('Greta Gdpr');
+    // without the confirmation box nothing happens
+    const unconfirmed = await coordinator.post(`/contacts/${contactId}/erase`).type('form').send({ _csrf: csrfFrom(confirm.text) });
+    expect(unconfirmed.status).toBe(400);
+    expect((await db()('contacts').where({ id: contactId }).first()).email).toBe('greta@gdpr.example.se');
+
+    const res = await coordinator.post(`/contacts/${contactId}/erase`).type('form').send({ _csrf: csrfFrom(confirm.text), confirm: 'ja' });
+    expect(res.status).toBe(303);
+    const c = await db()('contacts').where({ id: contactId }).first();
+    expect(c).toMatchObject({ name: null, email: null, phone: null, role: null });
+    expect(c.erased_at).toBeTruthy();
+    const mail = await db()('email_outbox').where({ contact_id: contactId }).first();
+    expect(mail).toMatchObject({ to_address: null, text_body: null, html_body: null });
+    expect(await db()('organisations').where({ id: orgId }).first()).toBeDefined();
+    expect(await db()('responses').where({ id: responseId }).first()).toMatchObject({ organisation_id: orgId });
+    expect(await db()('answers').where({ response_id: responseId }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    const entry = await db()('audit_log').where({ action: 'contact.erased' }).first();
+    expect(entry).toMatchObject({ entity_type: 'contact', entity_id: String(contactId), details: null });
+    const everything = JSON.stringify(await db()('audit_log').select('*'));
+    expect(everything).not.toContain('Greta');
+    expect(everything).not.toContain('greta@');
+    const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
+    expect(page.text).toContain('Raderad kontaktperson');
+    expect(page.text).not.toContain('Greta');
+    // the e-mail address is free again
+    await createContact(orgId, { name: 'Greta Ny', email: 'greta@gdpr.example.se' });
+  });
+
+  it('purges old data: a dry run changes nothing, a real run erases, clears and deletes', async () => {
+    const orgId = await createOrganisation({ name: 'Gallring kommun' });
+    const old = '2020-01-01T00:00:00.000Z';
+    const oldInactive = await createContact(orgId, { name: 'Gammal Inaktiv', email: 'gammal@gallring.example.se' });
+    const oldActive = await createContact(orgId, { name: 'Gammal Aktiv', email: 'aktiv@gallring.example.se' });
+    const newInactive = await createContact(orgId, { name: 'Ny Inaktiv', email: 'ny@gallring.example.se' });
+    await db()('contacts').where({ id: oldInactive }).update({ active: false, updated_at: old });
+    await db()('contacts').where({ id: oldActive }).update({ updated_at: old });
+    await db()('contacts').where({ id: newInactive }).update({ active: false });
+    // an inactive organisation, long unchanged: its contact goes too
+    const closedOrg = await createOrganisation({ name: 'Nedlagd förening', type: 'civilsamhalle' });
+    const closedContact = await createContact(closedOrg, { name: 'Förening Person', email: 'p@nedlagd.example.se' });
+    await db()('organisations').where({ id: closedOrg }).update({ active: false, updated_at: old });
+    await db()('contacts').where({ id: closedContact }).update({ updated_at: old });
+    await db()('email_outbox').insert({ kind: 'other', to_address: 'x@old.example.se', subject: 'Gammalt', text_body: 'gammalt', html_body: null, message_id: '<old@test>', status: 'sent', next_attempt_at: old, created_at: old });
+    await db()('audit_log').insert({ at: old, actor: 'system', action: 'old.entry' });
+
+    const dry = capture();
+    expect(await runCli(['purge', '--dry-run'], t.deps, dry.out)).toBe(0);
+    expect(dry.lines.join('\n')).toContain('Provkörning');
+    expect(dry.lines.join('\n')).toMatch(/Kontaktpersoner skulle raderas: 2/);
+    expect(dry.lines.join('\n')).toMatch(/E-postmeddelanden skulle rensas på adress och innehåll: 1/);
+    expect(dry.lines.join('\n')).toMatch(/Händelser i loggen skulle tas bort: 1/);
+    expect((await db()('contacts').where({ id: oldInactive }).first()).email).toBe('gammal@gallring.example.se');
+    expect(await db()('audit_log').where({ action: 'old.entry' }).first()).toBeDefined();
+
+    const real = capture();
+    expect(await runCli(['purge'], t.deps, real.out)).toBe(0);
+    expect(real.lines.join('\n')).toMatch(/Kontaktpersoner raderade: 2/);
+    expect((await db()('contacts').where({ id: oldInactive }).first()).email).toBeNull();
+    expect((await db()('contacts').where({ id: closedContact }).first()).email).toBeNull();
+    expect((await db()('contacts').where({ id: oldActive }).first()).email).toBe('aktiv@gallring.example.se');
+    expect((await db()('contacts').where({ id: newInactive }).first()).email).toBe('ny@gallring.example.se');
+    expect(await db()('email_outbox').where({ message_id: '<old@test>' }).first()).toMatchObject({ to_address: null, text_body: null });
+    expect(await db()('audit_log').where({ action: 'old.entry' }).first()).toBeUndefined();
+    expect(await db()('audit_log').where({ action: 'gdpr.purged' }).first()).toBeDefined();
+
+    const again = capture();
+    await runCli(['purge'], t.deps, again.out);
+    expect(again.lines.join('\n')).toMatch(/Kontaktpersoner raderade: 0/);
+  });
+});
