@@ -100,7 +100,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function hashDefinition(definition: SurveyDefinition): string {
-  return createHash('sha256').update(canonicalJson(definition), 'utf8').digest('hex');
+  return sha256(canonicalJson(definition));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
 
   const definition = toDefinition(parsed.data);
   const json = canonicalJson(definition);
-  const hash = createHash('sha256').update(json, 'utf8').digest('hex');
+  const hash = sha256(json);
   return { survey: { fileName, definition, hash, canonicalJson: json }, problems: [], locate };
 }
 
@@ -318,6 +318,9 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
     }
     case 'invalid_type': {
       if (input === undefined) return problem(missingMessage(at, raw));
+      if (at.length === 0) {
+        return problem(`filen ska beskriva en enkät med nycklarna id, title, intro, estimatedMinutes och questions (fick ${describe(input)})`);
+      }
       if (inOptionList && typeof input !== 'object') {
         return problem(`skalan saknar etiketter: alternativet ${describe(input)} ska skrivas med kod och etikett, t.ex. { code: ${typeof input === 'string' ? input : 'kod'}, label: { sv: …, en: … } }`);
       }
@@ -334,7 +337,12 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
         object: 'ska vara en samling nycklar',
       };
       const what = expected[issue.expected ?? ''] ?? `ska vara av typen ${issue.expected}`;
-      const quoteHint = issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean') ? ' – sätt citattecken runt värdet' : '';
+      const quoteHint =
+        issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')
+          ? ' – sätt citattecken runt värdet'
+          : (issue.expected === 'number' || issue.expected === 'int') && typeof input === 'string' && input.trim() !== '' && !Number.isNaN(Number(input))
+            ? ' – skriv talet utan citattecken'
+            : '';
       return problem(`${key ? `'${key}' ` : ''}${what} (fick ${describe(input)})${quoteHint}`);
     }
     case 'invalid_union': {
@@ -347,6 +355,10 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
       return problem(`ogiltigt värde (fick ${describe(input)})`);
     }
     case 'invalid_value': {
+      if (input === undefined) {
+        const missing = missingMessage(at, raw);
+        return problem(`${missing}${issue.values && key !== 'dontKnowPolicy' ? ` (tillåtna: ${issue.values.map(String).join(', ')})` : ''}`);
+      }
       const allowed = (issue.values ?? []).map(String).join(', ');
       return problem(`ogiltigt värde ${describe(input)} för '${key}' (tillåtna: ${allowed})`);
     }
@@ -814,4 +826,8 @@ function editDistance(a: string, b: string): number {
     previous = row;
   }
   return previous[b.length];
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -70,7 +70,12 @@ export const YESNO_CODES = { yes: 'ja', no: 'nej', dontKnow: 'vet_ej' } as const
 // The file format (zod)
 // ---------------------------------------------------------------------------------------
 
-const nonEmptyText = z.string().trim().min(1);
+/** Texts are trimmed and lose trailing spaces at line ends (invisible, and otherwise a
+ *  whitespace-only edit inside a `|` block would change the content hash). */
+export function normalizeText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim();
+}
+const nonEmptyText = z.string().overwrite(normalizeText).min(1);
 
 export const idSchema = z.string().max(ID_MAX_LENGTH).regex(ID_PATTERN);
 export const questionRefSchema = z.string().max(2 * ID_MAX_LENGTH + 1).regex(QUESTION_REF_PATTERN);
@@ -229,8 +234,8 @@ export interface ScaleOption {
 }
 
 /** Show the question only when the earlier question `question` (or matrix statement
- *  `matrix.statement`) was answered with one of `anyOf`. A required question is required
- *  only while it is shown. */
+ *  `matrix.statement`) was answered with one of `anyOf` (for a `multiple` question: when at
+ *  least one of them was ticked). A required question is required only while it is shown. */
 export interface Condition {
   question: string;
   anyOf: string[];
