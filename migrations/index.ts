@@ -7,6 +7,7 @@ import * as m20261201120100 from './20261201120100_create-staff-sessions-audit';
 import * as m20261201120200 from './20261201120200_create-surveys-rounds-responses';
 import * as m20261201120300 from './20261201120300_create-meetings-indicators-outbox';
 import * as m20261201121000 from './20261201121000_create-register-imports';
+import * as m20261201124000 from './20261201124000_mail-optout-reminders';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
 
@@ -16,6 +17,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261201120200_create-surveys-rounds-responses', m20261201120200],
   ['20261201120300_create-meetings-indicators-outbox', m20261201120300],
   ['20261201121000_create-register-imports', m20261201121000],
+  ['20261201124000_mail-optout-reminders', m20261201124000],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -2,16 +2,20 @@
 // survey files into the database) and background workers (the outbox, scheduled reminders).
 // Each area adds its call here, so server/index.ts stays short.
 import type { Deps } from './deps';
+import { startOutboxWorker } from './mail/worker';
+import { syncIndicatorsFromFiles } from './services/indicator-sync';
 
 export type Stop = () => Promise<void>;
 
 export const startBackground = {
-  async beforeListen(_deps: Deps): Promise<void> {
+  async beforeListen(deps: Deps): Promise<void> {
     // areas add their preparation here
+    await syncIndicatorsFromFiles(deps); // indicators declared in the survey files → indicators table
   },
-  afterListen(_deps: Deps): Stop {
+  afterListen(deps: Deps): Stop {
     const stops: Stop[] = [];
     // areas add their workers here
+    stops.push(startOutboxWorker(deps)); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
     return async () => {
       for (const s of stops) await s();
     };

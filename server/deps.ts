@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import pino, { Logger } from 'pino';
 import { Config } from './config';
 import { createDb } from './db';
+import { createMailer, Mailer } from './mail/transport';
 
 export interface Deps {
   config: Config;
@@ -14,6 +15,8 @@ export interface Deps {
   logger: Logger;
   /** Secret for signing session and CSRF cookies. */
   secret: string;
+  /** Sends the outbox's e-mail: pooled SMTP from SMTP_URL, or .eml files in OUTBOX_DIR (tests may pass their own). */
+  mailer: Mailer;
 }
 
 /** SESSION_SECRET, or one generated once and kept in the data folder (so restarts keep sessions). */
@@ -37,5 +40,6 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     db: overrides.db ?? createDb(config.databaseUrl),
     logger,
     secret: overrides.secret ?? resolveSecret(config),
+    mailer: overrides.mailer ?? createMailer(config),
   };
 }

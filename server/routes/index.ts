@@ -2,7 +2,10 @@
 // so app.ts stays the single place that mounts everything.
 import type { Router } from 'express';
 import type { Deps } from '../deps';
+import { mailRouter } from './mail';
 
 export function extraRouters(_deps: Deps): Router[] {
-  return [];
+  return [
+    mailRouter(_deps),
+  ];
 }
