@@ -211,12 +211,8 @@ export function mailRouter(deps: Deps): Router {
     const round = await requireRound(db, id);
     const stored = await templateFor(db, id, kind, locale);
     const contactId = intParam(str(req.method === 'GET' ? req.query : req.body, 'contact'));
-    let preview = null;
-    try {
-      preview = await previewEmail(deps, id, kind, locale, contactId, override);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-    }
+    // A refused template is not rendered (it may not even parse); the form shows the errors.
+    const preview = extra.errors ? null : await previewEmail(deps, id, kind, locale, contactId, override);
     const plan = await recipientPlan(db, round);
     res.render('pages/mail/template-edit', {
       title: `E-postmall: ${KIND_LABELS[kind]} (${LOCALE_LABELS[locale].toLowerCase()})`,
@@ -228,7 +224,7 @@ export function mailRouter(deps: Deps): Router {
       values: override ?? stored,
       custom: stored.custom,
       placeholders: PLACEHOLDERS,
-      preview: extra.errors ? null : preview,
+      preview,
       previewHtmlUrl: `/rounds/${id}/mail/preview/${kind}/${locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`,
       contacts: plan.organisations.flatMap((o) => o.contacts.filter((c) => !c.erasedAt).map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id }))),
       ...extra,
