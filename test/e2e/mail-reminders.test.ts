@@ -7,6 +7,7 @@ import { csrfFrom, loggedInAgent } from '../helpers/app';
 import { drainAll, MailTestEnv, markSubmitted, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
 import { respondentLinkIn } from '../helpers/smtp';
 import { resolveToken } from '../../server/services/invitations';
+import { json } from '../../server/db';
 
 let env: MailTestEnv;
 beforeAll(async () => {
@@ -48,8 +49,8 @@ describe('reminders', () => {
       expect((await resolveToken(db, link.split('/s/')[1]))?.roundId).toBe(p.roundId);
     }
     const audit = await db('audit_log').where({ action: 'mail.reminders_queued' }).first();
-    expect(JSON.parse(audit.details)).toEqual({ organisations: 3, messages: 4, scheduled: false });
-    expect(audit.details).not.toContain('@');
+    expect(json(audit.details)).toEqual({ organisations: 3, messages: 4, scheduled: false });
+    expect(JSON.stringify(audit.details)).not.toContain('@');
   });
 
   it('scheduled reminders (7 and 2 days before closing) are queued once each, only to non-responders', async () => {
