@@ -8,6 +8,7 @@ import * as m20261201120200 from './20261201120200_create-surveys-rounds-respons
 import * as m20261201120300 from './20261201120300_create-meetings-indicators-outbox';
 import * as m20261201121000 from './20261201121000_create-register-imports';
 import * as m20261201124000 from './20261201124000_mail-optout-reminders';
+import * as m20261201125500 from './20261201125500_indicators-retired';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
 
@@ -18,6 +19,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261201120300_create-meetings-indicators-outbox', m20261201120300],
   ['20261201121000_create-register-imports', m20261201121000],
   ['20261201124000_mail-optout-reminders', m20261201124000],
+  ['20261201125500_indicators-retired', m20261201125500],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,0 +1,654 @@
+// Indicators: from answers and attendance to utfall, målvärde, colour and arrow (DOMAIN.md,
+// "Rules for the numbers"). Every rule is applied through services/numbers.ts; this file only
+// gathers the counts (grouped SQL in repositories/indicators.ts) and puts the row together.
+//
+// Where a figure comes from, per indicator and year (`origin`):
+//   survey     — the survey's round of that year (the newest non-draft round of the survey and
+//                year) with at least one submitted response. Counts per option code of the
+//                indicator's question (or matrix statement) over the submitted responses. The
+//                round's PINNED survey version decides which option is "Vet ej" and the option
+//                labels; the numerator codes and the Vet ej policy come from the indicator's
+//                current definition (one rule for the whole series).
+//                invited = the round's invitations that are not revoked (for a round without
+//                invitations — an imported one — the members of the round's panel that year),
+//                plus any organisation that submitted; responded = submitted responses;
+//                unanswered = submitted responses without an answer to the question.
+//   attendance — the meetings of the indicator's type in the year. The panel is the panel of
+//                those meetings (the coordinator registers each meeting for a panel). If the
+//                year's meetings of that type were held for more than one panel, the panel of
+//                the indicator's survey round that year (the årshjul evaluation) is used when it
+//                is one of them, otherwise the first registered panel, with a note.
+//                numerator = organisations of the panel (membership that year) represented at
+//                one or more meetings of the type; denominator = organisations in the panel.
+//   imported / manual — a value in indicator_values (CSV import, or typed in by an analyst),
+//                used when there is no computed figure for the year. Carries its source.
+//   none       — no value ("värde saknas").
+// The previous year comes from the same sources — except that a published previous year is
+// taken from its published snapshot (the figure that stands in last year's report).
+import type { Knex } from 'knex';
+import {
+  colourFor,
+  computeShare,
+  formatPercent,
+  formatResponseRate,
+  isChangeClear,
+  NO_VALUE_DISPLAY,
+  percentExact,
+  roundedPercent,
+  roundHalfAwayFromZero,
+  statusFromColour,
+  suppressCells,
+  trendFor,
+  wilsonInterval,
+  type Colour,
+  type Status,
+  type Trend,
+  DEFAULT_DEAD_BAND_PP,
+  DEFAULT_MIN_N,
+  DEFAULT_TOLERANCE_PP,
+} from './numbers';
+import {
+  answeredCount,
+  breakdownCounts,
+  CommentRecord,
+  commentsForYear,
+  IndicatorRecord,
+  invitedCount,
+  latestPublication,
+  listIndicators,
+  meetingPanels,
+  optionCounts,
+  panelSize,
+  PublicationRecord,
+  representedCount,
+  respondedCount,
+  roundFor,
+  RoundRef,
+  targetsForYears,
+  ValueRecord,
+  valuesForYears,
+} from '../repositories/indicators';
+import { getSurveyVersion } from './survey-versions';
+import { organisationTypeLabel } from './organisation-types';
+import { localize, PlaceholderValues, resolveQuestionRef, splitQuestionRef } from '../surveys/schema';
+
+/** The series on an indicator's page starts here (historical values are imported from 2019). */
+export const FIRST_SERIES_YEAR = 2019;
+
+export type Origin = 'survey' | 'attendance' | 'imported' | 'manual' | 'none';
+
+export const LEVELS = ['effektmal', 'namndmal', 'uppdrag'] as const;
+export const LEVEL_LABELS: Record<string, string> = { effektmal: 'Effektmål', namndmal: 'Nämndmål', uppdrag: 'Uppdrag' };
+
+export interface DistributionEntry {
+  code: string;
+  label: string;
+  dontKnow: boolean;
+  inNumerator: boolean;
+  count: number;
+  /** Share of the organisations that answered the question, exact percent. */
+  share: number | null;
+  /** One decimal, Swedish: "14,3 %". */
+  shareDisplay: string;
+}
+
+/** One year's measurement of one indicator, before target, colour and trend. */
+export interface Measurement {
+  origin: Origin;
+  numerator: number | null;
+  denominator: number | null;
+  dontKnow: number | null;
+  unanswered: number | null;
+  invited: number | null;
+  responded: number | null;
+  /** Exact percent. */
+  value: number | null;
+  /** Whole percent, rounded half away from zero on the exact fraction. */
+  displayNumber: number | null;
+  displayOneDecimalNumber: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  /** "Vet ej" as a share of those that answered the question, exact percent. */
+  dontKnowShare: number | null;
+  distribution: DistributionEntry[];
+  source: string | null;
+  sourceComment: string | null;
+  roundId: number | null;
+  panelId: number | null;
+  confidential: boolean;
+  /** Why a value is missing or how it was chosen (Swedish). */
+  notes: string[];
+}
+
+/**
+ * One indicator for one year: the JSON contract of the API, the CLI and the published snapshot
+ * (the fields named in the issue, plus the ones the pages need).
+ */
+export interface IndicatorRow {
+  id: string;
+  name: string;
+  goal: string | null;
+  level: string | null;
+  year: number;
+  kind: 'survey' | 'attendance' | 'manual';
+  unit: string;
+  direction: 'higher' | 'lower';
+  dontKnowPolicy: 'include' | 'exclude' | null;
+  numerator: number | null;
+  denominator: number | null;
+  dontKnow: number | null;
+  unanswered: number | null;
+  invited: number | null;
+  responded: number | null;
+  /** Percent, unrounded. */
+  value: number | null;
+  /** Whole percent as shown in the indicator table: "57 %" ("–" without a value). */
+  display: string;
+  /** One decimal as shown in analysis views: "57,1 %". */
+  displayOneDecimal: string;
+  /** Svarsfrekvens "15 av 17" (survey-fed figures only). */
+  responseRate: string | null;
+  dontKnowShare: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  target: number | null;
+  /** 'set' = set by an analyst for the year; 'default' = the value in the definition file. */
+  targetSource: 'set' | 'default' | null;
+  colour: Colour;
+  trend: Trend;
+  /** Change since the previous year in procentenheter, unrounded. */
+  changePp: number | null;
+  /** Newcombe interval for the change excludes 0; null when a year lacks counts. */
+  changeIsClear: boolean | null;
+  previousYear: number;
+  previousValue: number | null;
+  status: Status;
+  statusOverridden: boolean;
+  statusReason: string | null;
+  comment: string | null;
+  distribution: DistributionEntry[];
+  origin: Origin;
+  /** Where an imported or manual value comes from. */
+  source: string | null;
+  sourceComment: string | null;
+  notes: string[];
+  published: boolean;
+  publishedVersion?: number;
+  publishedAt?: string;
+}
+
+function emptyMeasurement(notes: string[] = []): Measurement {
+  return {
+    origin: 'none',
+    numerator: null,
+    denominator: null,
+    dontKnow: null,
+    unanswered: null,
+    invited: null,
+    responded: null,
+    value: null,
+    displayNumber: null,
+    displayOneDecimalNumber: null,
+    ciLow: null,
+    ciHigh: null,
+    dontKnowShare: null,
+    distribution: [],
+    source: null,
+    sourceComment: null,
+    roundId: null,
+    panelId: null,
+    confidential: false,
+    notes,
+  };
+}
+
+/** A share of counts: exact value, both roundings (on the exact fraction) and the Wilson interval. */
+function fromCounts(x: number, n: number): Pick<Measurement, 'numerator' | 'denominator' | 'value' | 'displayNumber' | 'displayOneDecimalNumber' | 'ciLow' | 'ciHigh'> {
+  const w = wilsonInterval(x, n);
+  return {
+    numerator: x,
+    denominator: n,
+    value: percentExact(x, n),
+    displayNumber: roundedPercent(x, n, 0),
+    displayOneDecimalNumber: roundedPercent(x, n, 1),
+    ciLow: w ? w.low : null,
+    ciHigh: w ? w.high : null,
+  };
+}
+
+/** A value from indicator_values (imported history or typed in by hand). */
+export function measurementFromValue(ind: Pick<IndicatorRecord, 'kind'>, v: ValueRecord, notes: string[] = []): Measurement {
+  const origin: Origin = ind.kind === 'manual' ? 'manual' : 'imported';
+  const base = { ...emptyMeasurement(notes), origin, source: v.source, sourceComment: v.comment };
+  if (v.numerator !== null && v.denominator !== null && v.denominator > 0) return { ...base, ...fromCounts(v.numerator, v.denominator) };
+  if (v.value === null) return base;
+  return {
+    ...base,
+    value: v.value,
+    displayNumber: roundHalfAwayFromZero(v.value, 0),
+    displayOneDecimalNumber: roundHalfAwayFromZero(v.value, 1),
+  };
+}
+
+export interface MeasureContext {
+  db: Knex;
+  vars: PlaceholderValues;
+  /** Imported/manual values by `${indicatorId}:${year}` for the years in `loadedYears`. */
+  values: Map<string, ValueRecord>;
+  loadedYears: Set<number>;
+}
+
+export async function measureContext(db: Knex, vars: PlaceholderValues, years: number[]): Promise<MeasureContext> {
+  const ctx: MeasureContext = { db, vars, values: new Map(), loadedYears: new Set() };
+  await loadValues(ctx, years);
+  return ctx;
+}
+
+async function loadValues(ctx: MeasureContext, years: number[]): Promise<void> {
+  const todo = years.filter((y) => !ctx.loadedYears.has(y));
+  if (todo.length === 0) return;
+  for (const v of await valuesForYears(ctx.db, todo)) ctx.values.set(`${v.indicatorId}:${v.year}`, v);
+  for (const y of todo) ctx.loadedYears.add(y);
+}
+
+async function valueOf(ctx: MeasureContext, indicatorId: string, year: number): Promise<ValueRecord | null> {
+  await loadValues(ctx, [year]);
+  return ctx.values.get(`${indicatorId}:${year}`) ?? null;
+}
+
+/** The measurement of a survey-fed indicator from a round. Null when the round has no submitted response. */
+async function measureSurveyRound(ctx: MeasureContext, ind: IndicatorRecord, round: RoundRef): Promise<Measurement | null> {
+  const def = ind.definition;
+  if (def.kind !== 'survey') throw new TypeError('not a survey indicator');
+  const { db } = ctx;
+  const responded = await respondedCount(db, round.id);
+  if (responded === 0) return null;
+  const invited = await invitedCount(db, round);
+  const base: Measurement = { ...emptyMeasurement(), origin: 'survey', invited, responded, roundId: round.id, panelId: round.panelId, confidential: round.confidential };
+
+  const pinned = (await getSurveyVersion(db, round.surveyVersionId)).definition;
+  const ref = resolveQuestionRef(pinned, def.question);
+  if (!ref) return { ...base, notes: [`Frågan ${def.question} finns inte i den enkätversion som årets omgång använder; ingen andel kan räknas.`] };
+  const optionCodes = ref.options.map((o) => o.code);
+  const missing = def.numerator.filter((c) => !optionCodes.includes(c));
+  if (missing.length > 0) return { ...base, notes: [`Svarskoderna ${missing.join(', ')} finns inte i frågan ${def.question} i årets enkätversion; ingen andel kan räknas.`] };
+  const dontKnowCodes = ref.options.filter((o) => o.dontKnow).map((o) => o.code);
+
+  const { questionId, statementId } = splitQuestionRef(def.question);
+  const itemId = statementId ?? '';
+  const counts = await optionCounts(db, round.id, questionId, itemId);
+  const answeredResponses = await answeredCount(db, round.id, questionId, itemId);
+  const sum = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (sum !== answeredResponses) {
+    return { ...base, notes: [`Svaren på fråga ${def.question} är inte entydiga (någon organisation har mer än ett svarsalternativ); ingen andel kan räknas.`] };
+  }
+  const share = computeShare({
+    counts,
+    numeratorCodes: def.numerator,
+    dontKnowCodes,
+    policy: def.dontKnowPolicy,
+    invited,
+    responded,
+    unanswered: responded - answeredResponses,
+  });
+
+  const distribution: DistributionEntry[] = ref.options.map((o) => {
+    const count = counts.get(o.code) ?? 0;
+    return {
+      code: o.code,
+      label: localize(o.label, 'sv', ctx.vars),
+      dontKnow: o.dontKnow,
+      inNumerator: def.numerator.includes(o.code),
+      count,
+      share: percentExact(count, share.answered),
+      shareDisplay: formatPercent(roundedPercent(count, share.answered, 1), 1),
+    };
+  });
+  for (const [code, count] of counts) {
+    if (optionCodes.includes(code)) continue;
+    distribution.push({ code, label: `Okänd svarskod ${code}`, dontKnow: false, inNumerator: false, count, share: percentExact(count, share.answered), shareDisplay: formatPercent(roundedPercent(count, share.answered, 1), 1) });
+  }
+  return {
+    ...base,
+    numerator: share.numerator,
+    denominator: share.denominator,
+    dontKnow: share.dontKnow,
+    unanswered: share.unanswered,
+    value: share.value,
+    displayNumber: share.display,
+    displayOneDecimalNumber: share.displayOneDecimal,
+    ciLow: share.ciLow,
+    ciHigh: share.ciHigh,
+    dontKnowShare: share.dontKnowShare,
+    distribution,
+  };
+}
+
+async function measureAttendance(ctx: MeasureContext, ind: IndicatorRecord, year: number): Promise<Measurement | null> {
+  const def = ind.definition;
+  if (def.kind !== 'attendance') throw new TypeError('not an attendance indicator');
+  const panels = await meetingPanels(ctx.db, def.meetingType, year);
+  if (panels.length === 0) return null;
+  const notes: string[] = [];
+  let panelId = panels[0].panelId;
+  if (panels.length > 1) {
+    const round = ind.surveyId ? await roundFor(ctx.db, ind.surveyId, year) : null;
+    if (round && panels.some((p) => p.panelId === round.panelId)) panelId = round.panelId;
+    notes.push('Årets möten av den här typen är registrerade för flera paneler; andelen räknas för en av dem (se den skriftliga guiden).');
+  }
+  const n = await panelSize(ctx.db, panelId, year);
+  const x = await representedCount(ctx.db, panelId, def.meetingType, year);
+  if (n === 0) notes.push('Panelen har inga medlemmar för året; ingen andel kan räknas.');
+  return { ...emptyMeasurement(notes), origin: 'attendance', panelId, ...fromCounts(x, n) };
+}
+
+/** The measurement of an indicator for a year, from the first source that has one (see the top). */
+export async function measure(ctx: MeasureContext, ind: IndicatorRecord, year: number): Promise<Measurement> {
+  const def = ind.definition;
+  let computed: Measurement | null = null;
+  let round: RoundRef | null = null;
+  if (def.kind === 'survey' && ind.surveyId) {
+    round = await roundFor(ctx.db, ind.surveyId, year);
+    if (round) computed = await measureSurveyRound(ctx, ind, round);
+  } else if (def.kind === 'attendance') {
+    computed = await measureAttendance(ctx, ind, year);
+  }
+  if (computed) return computed;
+  const v = await valueOf(ctx, ind.id, year);
+  if (v) return measurementFromValue(ind, v);
+  if (round) {
+    // a round without submitted responses: show what is known (invited), no value yet
+    return { ...emptyMeasurement(['Inga inskickade svar ännu i årets omgång.']), origin: 'survey', invited: await invitedCount(ctx.db, round), responded: 0, roundId: round.id, panelId: round.panelId, confidential: round.confidential };
+  }
+  return emptyMeasurement();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows: measurement + målvärde, colour, trend, status, comment
+// ---------------------------------------------------------------------------------------------
+
+interface PreviousFigure {
+  numerator: number | null;
+  denominator: number | null;
+  value: number | null;
+}
+
+function settingsOf(ind: IndicatorRecord) {
+  const def = ind.definition;
+  return {
+    tolerance: def.tolerance ?? DEFAULT_TOLERANCE_PP,
+    deadBand: def.deadBand ?? DEFAULT_DEAD_BAND_PP,
+    minN: def.minN ?? DEFAULT_MIN_N,
+    defaultTarget: def.target ?? null,
+  };
+}
+
+/** Puts one row together from its measurement and last year's figure (pure). */
+export function assembleRow(
+  ind: IndicatorRecord,
+  year: number,
+  m: Measurement,
+  previous: PreviousFigure | null,
+  setTarget: number | null,
+  comment: CommentRecord | null,
+): IndicatorRow {
+  const s = settingsOf(ind);
+  const target = setTarget ?? s.defaultTarget;
+  const colour = colourFor({ displayed: m.displayNumber, target, tolerance: s.tolerance, direction: ind.direction });
+  const { trend, changePp } = trendFor({ current: m.value, previous: previous?.value ?? null, deadBand: s.deadBand, direction: ind.direction });
+  const countsKnown =
+    m.numerator !== null && m.denominator !== null && previous !== null && previous.numerator !== null && previous.denominator !== null;
+  const changeIsClear = countsKnown && m.value !== null && previous!.value !== null ? isChangeClear(m.numerator!, m.denominator!, previous!.numerator!, previous!.denominator!) : null;
+  const override = comment?.statusOverride ?? null;
+  return {
+    id: ind.id,
+    name: ind.name,
+    goal: ind.goal,
+    level: ind.level,
+    year,
+    kind: ind.kind,
+    unit: ind.unit,
+    direction: ind.direction,
+    dontKnowPolicy: ind.definition.kind === 'survey' ? ind.definition.dontKnowPolicy : null,
+    numerator: m.numerator,
+    denominator: m.denominator,
+    dontKnow: m.dontKnow,
+    unanswered: m.unanswered,
+    invited: m.invited,
+    responded: m.responded,
+    value: m.value,
+    display: formatPercent(m.displayNumber, 0),
+    displayOneDecimal: formatPercent(m.displayOneDecimalNumber, 1),
+    responseRate: m.origin === 'survey' && m.invited !== null && m.responded !== null ? formatResponseRate(m.responded, m.invited) : null,
+    dontKnowShare: m.dontKnowShare,
+    ciLow: m.ciLow,
+    ciHigh: m.ciHigh,
+    target,
+    targetSource: setTarget !== null ? 'set' : s.defaultTarget !== null ? 'default' : null,
+    colour,
+    trend,
+    changePp,
+    changeIsClear,
+    previousYear: year - 1,
+    previousValue: previous?.value ?? null,
+    status: override ?? statusFromColour(colour),
+    statusOverridden: override !== null,
+    statusReason: override !== null ? (comment?.statusReason ?? null) : null,
+    comment: comment?.comment ?? null,
+    distribution: m.distribution,
+    origin: m.origin,
+    source: m.source,
+    sourceComment: m.sourceComment,
+    notes: m.notes,
+    published: false,
+  };
+}
+
+/** The live rows of a year (computed now, whatever has been published), in id order. */
+export async function computeRows(db: Knex, year: number, vars: PlaceholderValues, onlyIds?: string[]): Promise<IndicatorRow[]> {
+  const indicators = (await listIndicators(db)).filter((i) => !onlyIds || onlyIds.includes(i.id));
+  const ctx = await measureContext(db, vars, [year, year - 1]);
+  const targets = new Map((await targetsForYears(db, [year])).map((t) => [t.indicatorId, t.target]));
+  const comments = new Map((await commentsForYear(db, year)).map((c) => [c.indicatorId, c]));
+  const prevPublication = await latestPublication<IndicatorRow>(db, year - 1);
+  const prevPublished = new Map((prevPublication?.snapshot ?? []).map((r) => [r.id, r]));
+  const rows: IndicatorRow[] = [];
+  for (const ind of indicators) {
+    const m = await measure(ctx, ind, year);
+    const published = prevPublished.get(ind.id);
+    const previous: PreviousFigure = published ?? (await measure(ctx, ind, year - 1));
+    rows.push(assembleRow(ind, year, m, previous, targets.get(ind.id) ?? null, comments.get(ind.id) ?? null));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Published figures
+// ---------------------------------------------------------------------------------------------
+
+function markPublished(rows: IndicatorRow[], pub: PublicationRecord): IndicatorRow[] {
+  return rows.map((r) => ({ ...r, published: true, publishedVersion: pub.version, publishedAt: pub.publishedAt }));
+}
+
+/** What other tools get: the published snapshot (published: true) for a published year, else the live rows. */
+export async function outputRows(db: Knex, year: number, vars: PlaceholderValues): Promise<IndicatorRow[]> {
+  const pub = await latestPublication<IndicatorRow>(db, year);
+  if (pub) return markPublished(pub.snapshot, pub);
+  return computeRows(db, year, vars);
+}
+
+/** The fields whose change makes a published figure "skiljer sig från publicerat". */
+export const COMPARED_FIELDS = ['numerator', 'denominator', 'dontKnow', 'unanswered', 'invited', 'responded', 'value', 'target', 'colour', 'trend', 'changePp', 'status'] as const;
+
+export const COMPARED_FIELD_LABELS: Record<(typeof COMPARED_FIELDS)[number], string> = {
+  numerator: 'täljare',
+  denominator: 'nämnare',
+  dontKnow: 'Vet ej',
+  unanswered: 'obesvarade',
+  invited: 'inbjudna',
+  responded: 'svarande',
+  value: 'utfall',
+  target: 'målvärde',
+  colour: 'färg',
+  trend: 'pil',
+  changePp: 'förändring',
+  status: 'status',
+};
+
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) < 1e-9;
+  return (a ?? null) === (b ?? null);
+}
+
+/** The compared fields on which the live row differs from the published one. */
+export function differences(published: IndicatorRow, live: IndicatorRow | undefined): string[] {
+  if (!live) return ['indikatorn finns inte längre'];
+  return COMPARED_FIELDS.filter((f) => !same(published[f], live[f])).map((f) => COMPARED_FIELD_LABELS[f]);
+}
+
+export interface TableRow extends IndicatorRow {
+  /** Compared fields that differ between the published and the live figure. */
+  differsFrom: string[];
+  live: IndicatorRow | null;
+}
+
+export interface IndicatorTable {
+  year: number;
+  publication: PublicationRecord | null;
+  rows: TableRow[];
+}
+
+/** The year's table: published figures (with the live difference) when published, else live. */
+export async function indicatorTable(db: Knex, year: number, vars: PlaceholderValues): Promise<IndicatorTable> {
+  const live = await computeRows(db, year, vars);
+  const pub = await latestPublication<IndicatorRow>(db, year);
+  if (!pub) return { year, publication: null, rows: live.map((r) => ({ ...r, differsFrom: [], live: r })) };
+  const liveById = new Map(live.map((r) => [r.id, r]));
+  const rows: TableRow[] = markPublished(pub.snapshot, pub).map((r) => ({ ...r, differsFrom: differences(r, liveById.get(r.id)), live: liveById.get(r.id) ?? null }));
+  const publishedIds = new Set(pub.snapshot.map((r) => r.id));
+  for (const r of live) if (!publishedIds.has(r.id)) rows.push({ ...r, differsFrom: ['inte med i publiceringen'], live: r });
+  return { year, publication: pub, rows };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grouping and summary for the pages
+// ---------------------------------------------------------------------------------------------
+
+export interface LevelGroup<R extends IndicatorRow = IndicatorRow> {
+  level: string;
+  label: string;
+  goals: Array<{ goal: string; rows: R[] }>;
+  summary: Record<Colour, number>;
+}
+
+export function groupByLevel<R extends IndicatorRow>(rows: R[]): LevelGroup<R>[] {
+  const order = (l: string | null) => {
+    const i = LEVELS.indexOf((l ?? '') as (typeof LEVELS)[number]);
+    return i < 0 ? LEVELS.length : i;
+  };
+  const levels = [...new Set(rows.map((r) => r.level ?? ''))].sort((a, b) => order(a) - order(b));
+  return levels.map((level) => {
+    const inLevel = rows.filter((r) => (r.level ?? '') === level);
+    const goals = [...new Set(inLevel.map((r) => r.goal ?? ''))].map((goal) => ({ goal, rows: inLevel.filter((r) => (r.goal ?? '') === goal) }));
+    const summary: Record<Colour, number> = { green: 0, yellow: 0, red: 0, missing: 0 };
+    for (const r of inLevel) summary[r.colour]++;
+    return { level, label: LEVEL_LABELS[level] ?? 'Utan målnivå', goals, summary };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Series and breakdowns (the indicator's page)
+// ---------------------------------------------------------------------------------------------
+
+/** One row per year from 2019 (or earlier data) to `year`: published figures where published. */
+export async function indicatorSeries(db: Knex, indicatorId: string, year: number, vars: PlaceholderValues): Promise<IndicatorRow[]> {
+  const out: IndicatorRow[] = [];
+  for (let y = Math.min(FIRST_SERIES_YEAR, year); y <= year; y++) {
+    const pub = await latestPublication<IndicatorRow>(db, y);
+    const publishedRow = pub?.snapshot.find((r) => r.id === indicatorId);
+    if (pub && publishedRow) out.push(markPublished([publishedRow], pub)[0]);
+    else {
+      const [row] = await computeRows(db, y, vars, [indicatorId]);
+      if (row) out.push(row);
+    }
+  }
+  return out;
+}
+
+export interface BreakdownCellView {
+  key: string;
+  label: string;
+  n: number;
+  hidden: boolean;
+  reason: 'primary' | 'secondary' | null;
+  numerator: number | null;
+  value: number | null;
+  display: string;
+}
+
+export interface Breakdown {
+  by: 'type' | 'municipality';
+  title: string;
+  minN: number;
+  /** True when no cell can be shown without revealing a small one. */
+  allHidden: boolean;
+  cells: BreakdownCellView[];
+}
+
+/**
+ * Breakdowns of a survey-fed indicator per organisation type and per municipality (DOMAIN rule 8).
+ * A cell's n is its denominator (the answers behind its share). Primary suppression hides cells
+ * with 0 < n < minN; secondary suppression (numbers.suppressCells with the indicator's
+ * denominator as total, since the total figure is always shown) hides further cells so a hidden
+ * one cannot be worked out by subtraction. Confidential rounds get the same breakdowns: they are
+ * aggregates, and the suppression is what protects single organisations.
+ */
+export async function breakdowns(db: Knex, ind: IndicatorRecord, year: number): Promise<Breakdown[] | null> {
+  const def = ind.definition;
+  if (def.kind !== 'survey' || !ind.surveyId) return null;
+  const round = await roundFor(db, ind.surveyId, year);
+  if (!round) return null;
+  const pinned = (await getSurveyVersion(db, round.surveyVersionId)).definition;
+  const ref = resolveQuestionRef(pinned, def.question);
+  if (!ref) return null;
+  const dontKnowCodes = ref.options.filter((o) => o.dontKnow).map((o) => o.code);
+  const { questionId, statementId } = splitQuestionRef(def.question);
+  const minN = settingsOf(ind).minN;
+  const out: Breakdown[] = [];
+  for (const by of ['type', 'municipality'] as const) {
+    const rows = await breakdownCounts(db, round.id, questionId, statementId ?? '', by);
+    const keys = [...new Set(rows.map((r) => r.key ?? ''))].sort((a, b) => a.localeCompare(b, 'sv'));
+    const cells = keys.map((key) => {
+      const inCell = rows.filter((r) => (r.key ?? '') === key);
+      const answered = inCell.reduce((a, r) => a + r.n, 0);
+      const numerator = inCell.filter((r) => def.numerator.includes(r.code)).reduce((a, r) => a + r.n, 0);
+      const dontKnow = inCell.filter((r) => dontKnowCodes.includes(r.code)).reduce((a, r) => a + r.n, 0);
+      const denominator = def.dontKnowPolicy === 'include' ? answered : answered - dontKnow;
+      return { key, numerator, denominator };
+    });
+    const total = cells.reduce((a, c) => a + c.denominator, 0);
+    const suppression = suppressCells(cells.map((c) => ({ key: c.key, n: c.denominator })), minN, total);
+    out.push({
+      by,
+      title: by === 'type' ? 'Per organisationstyp' : 'Per kommun',
+      minN,
+      allHidden: suppression.totalMustBeHidden,
+      cells: cells.map((c, i) => {
+        const s = suppression.cells[i];
+        const hidden = s.hidden || suppression.totalMustBeHidden;
+        const label = c.key === '' ? (by === 'type' ? 'Okänd typ' : 'Ingen kommun angiven') : by === 'type' ? organisationTypeLabel(c.key) : c.key;
+        return {
+          key: c.key,
+          label,
+          n: hidden ? 0 : c.denominator,
+          hidden,
+          reason: hidden ? (s.reason ?? 'secondary') : null,
+          numerator: hidden ? null : c.numerator,
+          value: hidden ? null : percentExact(c.numerator, c.denominator),
+          display: hidden ? NO_VALUE_DISPLAY : formatPercent(roundedPercent(c.numerator, c.denominator, 0), 0),
+        };
+      }),
+    });
+  }
+  return out;
+}
