@@ -3,12 +3,14 @@
 // Each area adds its call here, so server/index.ts stays short.
 import type { Deps } from './deps';
 import { startOutboxWorker } from './mail/worker';
+import { syncIndicatorsFromFiles } from './services/indicator-sync';
 
 export type Stop = () => Promise<void>;
 
 export const startBackground = {
-  async beforeListen(_deps: Deps): Promise<void> {
+  async beforeListen(deps: Deps): Promise<void> {
     // areas add their preparation here
+    await syncIndicatorsFromFiles(deps); // indicators declared in the survey files → indicators table
   },
   afterListen(deps: Deps): Stop {
     const stops: Stop[] = [];

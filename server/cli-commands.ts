@@ -1,8 +1,10 @@
 // The commands of each area (import, surveys, indicators, outbox, purge …). Each area adds its
 // commands to this list; server/cli.ts adds the core ones and runs them.
 import type { CliCommand } from './cli';
+import { indicatorCommands } from './commands/indicators';
 import { registerCommands } from './commands/register';
 
 export const cliCommands: CliCommand[] = [
   ...registerCommands,
+  ...indicatorCommands,
 ];

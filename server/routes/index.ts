@@ -2,10 +2,18 @@
 // so app.ts stays the single place that mounts everything.
 import type { Router } from 'express';
 import type { Deps } from '../deps';
+import { apiRouter } from './api';
+import { checkinRouter } from './checkin';
+import { indicatorsRouter } from './indicators';
 import { mailRouter } from './mail';
+import { meetingsRouter } from './meetings';
 
 export function extraRouters(_deps: Deps): Router[] {
   return [
+    indicatorsRouter(_deps),
+    meetingsRouter(_deps),
+    checkinRouter(_deps),
+    apiRouter(_deps),
     mailRouter(_deps),
   ];
 }

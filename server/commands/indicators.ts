@@ -1,0 +1,125 @@
+// Command-line commands of the indicators (listed in server/cli-commands.ts):
+//   indicators --year YYYY --format json|csv|flat [--out FILE]
+//   indicators sync
+//   indicators publish --year YYYY [--reason TEXT]
+//   targets set ID YEAR VALUE
+//   import indicator-values FILE.csv
+// Each syncs the indicator definitions from the survey files first, then calls the same services
+// as the web pages.
+import fs from 'node:fs';
+import type { CliCommand, CliOutput } from '../cli';
+import type { Deps } from '../deps';
+import { CLI } from '../services/audit';
+import { importValues, parseYear, publishYear, setTarget } from '../services/indicator-admin';
+import { exportYear, isExportFormat } from '../services/indicator-export';
+import { placeholderValues, syncIndicatorsFromFiles } from '../services/indicator-sync';
+
+async function sync(deps: Deps): Promise<void> {
+  await syncIndicatorsFromFiles(deps);
+}
+
+function yearOption(v: unknown, out: CliOutput): number | null {
+  const year = parseYear(v);
+  if (year === null) out.error('Ange året med --year ÅÅÅÅ, t.ex. --year 2025.');
+  return year;
+}
+
+export const indicatorCommands: CliCommand[] = [
+  {
+    name: 'indicators',
+    usage: 'indicators --year ÅÅÅÅ [--format json|csv|flat] [--out FIL]',
+    description:
+      'Skriver ut årets indikatorer (publicerade siffror om året är publicerat, annars aktuella). json: en lista med objekt; ' +
+      'csv: samma fält för Excel (UTF-8 med BOM, semikolon, decimalkomma); flat: filen till målstyrningssystemet (datum;enhetskod;indikatorkod;kolumn;varde).',
+    options: { year: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+    async run(deps, { positionals, values }, out) {
+      if (positionals.length > 0) {
+        out.error(`Okänt kommando: indicators ${positionals.join(' ')}. Skriv "npm run cli -- help".`);
+        return 2;
+      }
+      const year = yearOption(values.year, out);
+      if (year === null) return 2;
+      const format = values.format ?? 'json';
+      if (!isExportFormat(format)) {
+        out.error('--format ska vara json, csv eller flat.');
+        return 2;
+      }
+      await sync(deps);
+      const result = await exportYear(deps.db, year, format, placeholderValues(deps));
+      if (typeof values.out === 'string' && values.out) {
+        fs.writeFileSync(values.out, result.body);
+        out.log(`Skrev ${values.out}.`);
+      } else {
+        out.log(result.body.toString('utf8').replace(/\r?\n$/, ''));
+      }
+      if (result.skipped.length > 0) out.error(`Utan koder för målstyrningssystemet (inte med i filen): ${result.skipped.join(', ')}`);
+      return 0;
+    },
+  },
+  {
+    name: 'indicators sync',
+    usage: 'indicators sync',
+    description: 'Läser indikatorerna ur enkätfilerna (och surveys/indikatorer/) till databasen. Görs också vid start och av indikatorkommandona.',
+    async run(deps, _a, out) {
+      const r = await syncIndicatorsFromFiles(deps);
+      out.log(`${r.synced.length} indikatorer: ${r.synced.join(', ')}`);
+      if (r.retired.length > 0) out.log(`Finns inte längre i filerna (behålls men visas inte): ${r.retired.join(', ')}`);
+      return 0;
+    },
+  },
+  {
+    name: 'indicators publish',
+    usage: 'indicators publish --year ÅÅÅÅ [--reason TEXT]',
+    description: 'Publicerar årets indikatorer (fryser siffrorna). Ett år som redan är publicerat får en ny version; då krävs --reason.',
+    options: { year: { type: 'string' }, reason: { type: 'string' } },
+    async run(deps, { values }, out) {
+      const year = yearOption(values.year, out);
+      if (year === null) return 2;
+      await sync(deps);
+      const r = await publishYear(deps.db, CLI, year, placeholderValues(deps), typeof values.reason === 'string' ? values.reason : null);
+      out.log(`${r.year} är publicerat, version ${r.version}.`);
+      return 0;
+    },
+  },
+  {
+    name: 'targets set',
+    usage: 'targets set INDIKATOR ÅR VÄRDE',
+    description: 'Sätter målvärdet (0–100 procent) för en indikator ett år, t.ex. targets set fortroende_rua 2025 61.',
+    async run(deps, { positionals }, out) {
+      if (positionals.length !== 3) {
+        out.error('Användning: npm run cli -- targets set INDIKATOR ÅR VÄRDE');
+        return 2;
+      }
+      await sync(deps);
+      const [id, year, value] = positionals;
+      const target = await setTarget(deps.db, CLI, id, year, value);
+      out.log(`Målvärdet för ${id} ${year} är ${String(target).replace('.', ',')} %.`);
+      return 0;
+    },
+  },
+  {
+    name: 'import indicator-values',
+    usage: 'import indicator-values FIL.csv',
+    description:
+      'Läser in historiska (eller manuella) indikatorvärden. Kolumner: indicator;year;value eller numerator+denominator;source;comment. ' +
+      'Alla fel listas med radnummer och inget läses in om någon rad är fel.',
+    async run(deps, { positionals }, out) {
+      const file = positionals[0];
+      if (!file || positionals.length > 1) {
+        out.error('Ange en CSV-fil: npm run cli -- import indicator-values FIL.csv');
+        return 2;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(file);
+      } catch {
+        out.error(`Filen ${file} kunde inte läsas.`);
+        return 2;
+      }
+      await sync(deps);
+      const r = await importValues(deps.db, CLI, bytes);
+      out.log(`${r.rows} värden inlästa (${r.replaced} ersatte tidigare värden) för ${r.indicators.join(', ')}.`);
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,123 @@
+// Årshjul meetings (arbetsmöte, riktningsmöte, årskonferens) and who attended them: one row per
+// organisation represented (at least one person came), from the coordinator's checklist or from
+// the check-in link.
+import type { Knex } from 'knex';
+import { nowIso } from '../db';
+
+export interface MeetingRecord {
+  id: number;
+  panelId: number;
+  panelName: string;
+  year: number;
+  type: string;
+  heldOn: string;
+  place: string | null;
+  checkinOpen: boolean;
+  createdAt: string;
+  attended: number;
+  panelSize: number;
+}
+
+function toMeeting(r: Record<string, unknown>): MeetingRecord {
+  return {
+    id: Number(r.id),
+    panelId: Number(r.panel_id),
+    panelName: String(r.panel_name ?? ''),
+    year: Number(r.year),
+    type: String(r.type),
+    heldOn: String(r.held_on),
+    place: (r.place as string | null) ?? null,
+    checkinOpen: r.checkin_token_hash !== null && r.checkin_token_hash !== undefined,
+    createdAt: String(r.created_at),
+    attended: Number(r.attended ?? 0),
+    panelSize: Number(r.panel_size ?? 0),
+  };
+}
+
+function meetingQuery(db: Knex) {
+  const attended = db('attendance as a').whereRaw('a.meeting_id = m.id').count('*');
+  const panelSize = db('panel_memberships as pm').whereRaw('pm.panel_id = m.panel_id and pm.year = m.year').count('*');
+  return db('meetings as m')
+    .join('panels as p', 'p.id', 'm.panel_id')
+    .select('m.*', 'p.name as panel_name', attended.as('attended'), panelSize.as('panel_size'));
+}
+
+export async function listMeetings(db: Knex, year: number): Promise<MeetingRecord[]> {
+  return (await meetingQuery(db).where('m.year', year).orderBy('m.held_on').orderBy('m.id')).map(toMeeting);
+}
+
+export async function findMeeting(db: Knex, id: number): Promise<MeetingRecord | null> {
+  const r = await meetingQuery(db).where('m.id', id).first();
+  return r ? toMeeting(r) : null;
+}
+
+export async function findMeetingByCheckinHash(db: Knex, hash: string): Promise<MeetingRecord | null> {
+  const r = await meetingQuery(db).where('m.checkin_token_hash', hash).first();
+  return r ? toMeeting(r) : null;
+}
+
+export interface MeetingFields {
+  panelId: number;
+  year: number;
+  type: string;
+  heldOn: string;
+  place: string | null;
+}
+
+export async function insertMeeting(db: Knex, m: MeetingFields): Promise<number> {
+  const [row] = await db('meetings').insert({ panel_id: m.panelId, year: m.year, type: m.type, held_on: m.heldOn, place: m.place, created_at: nowIso() }).returning('id');
+  return Number(typeof row === 'object' ? row.id : row);
+}
+
+export async function updateMeeting(db: Knex, id: number, m: MeetingFields): Promise<void> {
+  await db('meetings').where({ id }).update({ panel_id: m.panelId, year: m.year, type: m.type, held_on: m.heldOn, place: m.place });
+}
+
+export async function deleteMeeting(db: Knex, id: number): Promise<void> {
+  await db('attendance').where({ meeting_id: id }).delete();
+  await db('meetings').where({ id }).delete();
+}
+
+export async function setCheckinHash(db: Knex, id: number, hash: string | null): Promise<void> {
+  await db('meetings').where({ id }).update({ checkin_token_hash: hash });
+}
+
+export interface PanelMember {
+  id: number;
+  name: string;
+  type: string;
+}
+
+/** The organisations of a panel in a year, by name. */
+export async function panelMembers(db: Knex, panelId: number, year: number): Promise<PanelMember[]> {
+  const rows = await db('panel_memberships as pm')
+    .join('organisations as o', 'o.id', 'pm.organisation_id')
+    .where({ 'pm.panel_id': panelId, 'pm.year': year })
+    .select('o.id', 'o.name', 'o.type')
+    .orderBy('o.name');
+  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), name: String(r.name), type: String(r.type) }));
+}
+
+export async function attendanceOf(db: Knex, meetingId: number): Promise<Array<{ organisationId: number; source: string }>> {
+  const rows = await db('attendance').where({ meeting_id: meetingId }).select('organisation_id', 'source');
+  return rows.map((r: Record<string, unknown>) => ({ organisationId: Number(r.organisation_id), source: String(r.source) }));
+}
+
+/** Makes the meeting's attendance exactly `organisationIds`; returns how many were added and removed. */
+export async function replaceAttendance(db: Knex, meetingId: number, organisationIds: number[]): Promise<{ added: number; removed: number }> {
+  const existing = new Set((await attendanceOf(db, meetingId)).map((a) => a.organisationId));
+  const wanted = new Set(organisationIds);
+  const add = [...wanted].filter((id) => !existing.has(id));
+  const remove = [...existing].filter((id) => !wanted.has(id));
+  if (remove.length > 0) await db('attendance').where({ meeting_id: meetingId }).whereIn('organisation_id', remove).delete();
+  for (const id of add) await db('attendance').insert({ meeting_id: meetingId, organisation_id: id, source: 'checklist', created_at: nowIso() });
+  return { added: add.length, removed: remove.length };
+}
+
+/** Records one organisation as represented; false when it already was. */
+export async function addAttendance(db: Knex, meetingId: number, organisationId: number, source: 'checklist' | 'checkin'): Promise<boolean> {
+  const existing = await db('attendance').where({ meeting_id: meetingId, organisation_id: organisationId }).first('id');
+  if (existing) return false;
+  await db('attendance').insert({ meeting_id: meetingId, organisation_id: organisationId, source, created_at: nowIso() }).onConflict(['meeting_id', 'organisation_id']).ignore();
+  return true;
+}

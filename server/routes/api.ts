@@ -1,0 +1,48 @@
+// The read-only API: GET /api/v1/indicators?year=YYYY with `Authorization: Bearer <token>` (a
+// token an admin creates at /admin/api-tokens). Answers JSON only — 401 without a valid token,
+// 400 for a bad year, 429 when rate-limited. A published year gives its published snapshot.
+import type { NextFunction, Request, Response } from 'express';
+import { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Deps } from '../deps';
+import { verifyApiToken } from '../services/api-tokens';
+import { parseYear } from '../services/indicator-admin';
+import { toJsonRows } from '../services/indicator-export';
+import { placeholderValues } from '../services/indicator-sync';
+import { outputRows } from '../services/indicators';
+
+export const API_RATE_LIMIT = { windowMs: 60_000, limit: 120 };
+
+function apiError(res: Response, status: number, message: string): void {
+  res.status(status).json({ error: { status, message } });
+}
+
+export function apiRouter(deps: Deps): Router {
+  const r = Router();
+  const limiter = rateLimit({
+    windowMs: API_RATE_LIMIT.windowMs,
+    limit: API_RATE_LIMIT.limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => apiError(res, 429, 'För många förfrågningar. Vänta en minut och försök igen.'),
+  });
+
+  const requireToken = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    const tokenId = m ? await verifyApiToken(deps.db, m[1]) : null;
+    if (tokenId === null) {
+      res.set('WWW-Authenticate', 'Bearer realm="partnerpuls"');
+      return apiError(res, 401, 'En giltig API-nyckel krävs: skicka rubriken Authorization: Bearer <nyckel>.');
+    }
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+
+  r.get('/api/v1/indicators', limiter, requireToken, async (req, res) => {
+    const year = parseYear(req.query.year);
+    if (year === null) return apiError(res, 400, 'Ange året som ?year=ÅÅÅÅ, t.ex. ?year=2025.');
+    res.json(toJsonRows(await outputRows(deps.db, year, placeholderValues(deps))));
+  });
+
+  return r;
+}

@@ -1,0 +1,145 @@
+// Årshjul meetings: coordinators register the year's meetings (type, date, place, panel) and who
+// attended — a checklist of the panel's organisations (an organisation is represented if at least
+// one person came) or a check-in link that attendees open at the meeting and pick their
+// organisation from the panel list. The link holds a 256-bit token; only its SHA-256 is stored,
+// so the link is shown once when it is made (a new link replaces the old one). Changes are audited.
+import type { Knex } from 'knex';
+import { FieldProblem, NotFoundError, ValidationError } from '../errors';
+import {
+  addAttendance,
+  deleteMeeting,
+  findMeeting,
+  findMeetingByCheckinHash,
+  insertMeeting,
+  MeetingFields,
+  MeetingRecord,
+  panelMembers,
+  PanelMember,
+  replaceAttendance,
+  setCheckinHash,
+  updateMeeting,
+} from '../repositories/meetings';
+import { MEETING_TYPES } from '../surveys/schema';
+import { Actor, audit } from './audit';
+import { hashToken, looksLikeToken, newToken } from './tokens';
+
+export const MEETING_TYPE_LABELS: Record<string, string> = { arbetsmote: 'Arbetsmöte', riktningsmote: 'Riktningsmöte', arskonferens: 'Årskonferens' };
+
+export interface MeetingForm {
+  type: string;
+  heldOn: string;
+  place: string;
+  panelId: string;
+}
+
+function validDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(s + 'T12:00:00Z');
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+async function checkForm(db: Knex, form: MeetingForm): Promise<MeetingFields> {
+  const problems: FieldProblem[] = [];
+  const type = form.type.trim();
+  if (!(MEETING_TYPES as readonly string[]).includes(type)) problems.push({ field: 'type', message: 'Välj mötestyp: arbetsmöte, riktningsmöte eller årskonferens.' });
+  const heldOn = form.heldOn.trim();
+  if (!validDate(heldOn)) problems.push({ field: 'heldOn', message: 'Ange datumet som ÅÅÅÅ-MM-DD, t.ex. 2025-03-14.' });
+  else if (Number(heldOn.slice(0, 4)) < 2000 || Number(heldOn.slice(0, 4)) > 2100) problems.push({ field: 'heldOn', message: 'Datumet ska ligga mellan år 2000 och 2100.' });
+  const place = form.place.trim();
+  if (place.length > 200) problems.push({ field: 'place', message: 'Platsen får vara högst 200 tecken.' });
+  const panelId = /^\d{1,9}$/.test(form.panelId) ? Number(form.panelId) : null;
+  const panel = panelId ? await db('panels').where({ id: panelId }).first('id') : null;
+  if (!panel) problems.push({ field: 'panelId', message: 'Välj vilken panel mötet gäller.' });
+  if (problems.length > 0) throw new ValidationError(problems);
+  return { type, heldOn, year: Number(heldOn.slice(0, 4)), place: place || null, panelId: panelId! };
+}
+
+export async function requireMeeting(db: Knex, id: number): Promise<MeetingRecord> {
+  const m = await findMeeting(db, id);
+  if (!m) throw new NotFoundError('Mötet finns inte.');
+  return m;
+}
+
+export async function createMeeting(db: Knex, actor: Actor, form: MeetingForm): Promise<number> {
+  const fields = await checkForm(db, form);
+  return db.transaction(async (trx) => {
+    const id = await insertMeeting(trx, fields);
+    await audit(trx, actor, 'meeting.created', { type: 'meeting', id }, { type: fields.type, year: fields.year, panelId: fields.panelId });
+    return id;
+  });
+}
+
+export async function editMeeting(db: Knex, actor: Actor, id: number, form: MeetingForm): Promise<void> {
+  const before = await requireMeeting(db, id);
+  const fields = await checkForm(db, form);
+  const changed = (['type', 'heldOn', 'place', 'panelId'] as const).filter((k) => (before[k] ?? null) !== (fields[k] ?? null));
+  await db.transaction(async (trx) => {
+    await updateMeeting(trx, id, fields);
+    await audit(trx, actor, 'meeting.updated', { type: 'meeting', id }, { fields: changed });
+  });
+}
+
+export async function removeMeeting(db: Knex, actor: Actor, id: number): Promise<MeetingRecord> {
+  const m = await requireMeeting(db, id);
+  await db.transaction(async (trx) => {
+    await deleteMeeting(trx, id);
+    await audit(trx, actor, 'meeting.deleted', { type: 'meeting', id }, { type: m.type, year: m.year, attended: m.attended });
+  });
+  return m;
+}
+
+/** The checklist: exactly these organisations (of the panel, that year) were represented. */
+export async function setAttendance(db: Knex, actor: Actor, id: number, organisationIds: string[]): Promise<{ added: number; removed: number }> {
+  const m = await requireMeeting(db, id);
+  const members = new Set((await panelMembers(db, m.panelId, m.year)).map((o) => o.id));
+  const ids = [...new Set(organisationIds)].map((s) => (/^\d{1,9}$/.test(s) ? Number(s) : NaN));
+  if (ids.some((x) => !members.has(x))) {
+    throw new ValidationError([{ field: 'organisations', message: 'Listan innehåller en organisation som inte är med i mötets panel det året. Ladda om sidan och försök igen.' }]);
+  }
+  return db.transaction(async (trx) => {
+    const r = await replaceAttendance(trx, id, ids);
+    await audit(trx, actor, 'meeting.attendance_set', { type: 'meeting', id }, { ...r, represented: ids.length });
+    return r;
+  });
+}
+
+/** A new check-in link for the meeting (the old one stops working). Returns the token to show once. */
+export async function createCheckinLink(db: Knex, actor: Actor, id: number): Promise<string> {
+  await requireMeeting(db, id);
+  const token = newToken();
+  await db.transaction(async (trx) => {
+    await setCheckinHash(trx, id, hashToken(token));
+    await audit(trx, actor, 'meeting.checkin_opened', { type: 'meeting', id });
+  });
+  return token;
+}
+
+export async function closeCheckin(db: Knex, actor: Actor, id: number): Promise<void> {
+  await requireMeeting(db, id);
+  await db.transaction(async (trx) => {
+    await setCheckinHash(trx, id, null);
+    await audit(trx, actor, 'meeting.checkin_closed', { type: 'meeting', id });
+  });
+}
+
+/** The meeting behind a check-in token and the panel's organisations to pick from; null if not valid. */
+export async function checkinMeeting(db: Knex, token: string): Promise<{ meeting: MeetingRecord; organisations: PanelMember[] } | null> {
+  if (!looksLikeToken(token)) return null;
+  const meeting = await findMeetingByCheckinHash(db, hashToken(token));
+  if (!meeting) return null;
+  return { meeting, organisations: await panelMembers(db, meeting.panelId, meeting.year) };
+}
+
+/** An attendee checks in for their organisation. Returns the organisation's name. */
+export async function checkIn(db: Knex, token: string, organisationId: string): Promise<{ name: string; already: boolean }> {
+  const found = await checkinMeeting(db, token);
+  if (!found) throw new NotFoundError('Incheckningslänken gäller inte längre. Fråga mötets samordnare efter den nya länken.');
+  const org = /^\d{1,9}$/.test(organisationId) ? found.organisations.find((o) => o.id === Number(organisationId)) : undefined;
+  if (!org) throw new ValidationError([{ field: 'organisation', message: 'Välj din organisation i listan.' }]);
+  const added = await db.transaction(async (trx) => {
+    const isNew = await addAttendance(trx, found.meeting.id, org.id, 'checkin');
+    if (isNew) await audit(trx, { userId: null, label: 'respondent' }, 'meeting.checkin', { type: 'meeting', id: found.meeting.id }, { organisationId: org.id });
+    return isNew;
+  });
+  return { name: org.name, already: !added };
+}
