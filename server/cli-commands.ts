@@ -3,8 +3,10 @@
 import type { CliCommand } from './cli';
 import { indicatorCommands } from './commands/indicators';
 import { registerCommands } from './commands/register';
+import { mailCommands } from './commands/mail';
 
 export const cliCommands: CliCommand[] = [
   ...registerCommands,
+  ...mailCommands,
   ...indicatorCommands,
 ];
