@@ -155,16 +155,16 @@ export async function claimDue(db: Knex, workerId: string, limit: number, now: s
       return rows.map(toRow).sort((a: OutboxRow, b: OutboxRow) => a.id - b.id);
     });
   }
-  const candidates = await due(db('email_outbox').select('id')).orderBy('id').limit(limit);
-  const claimed: OutboxRow[] = [];
-  for (const c of candidates) {
-    const n = await due(db('email_outbox').where('id', c.id)).update({ status: 'sending', claimed_by: workerId, claimed_at: now, attempts: db.raw('attempts + 1') });
-    if (Number(n) === 1) {
-      const row = await db('email_outbox').where('id', c.id).first();
-      if (row) claimed.push(toRow(row));
-    }
-  }
-  return claimed;
+  // SQLite: one writer at a time, so a conditional update of the due rows among the picked ids
+  // claims them; the rows are then read back by worker id and claim time.
+  return db.transaction(async (trx) => {
+    const picked = await due(trx('email_outbox').select('id')).orderBy('id').limit(limit);
+    const ids = picked.map((r: { id: number }) => Number(r.id));
+    if (!ids.length) return [];
+    await due(trx('email_outbox').whereIn('id', ids)).update({ status: 'sending', claimed_by: workerId, claimed_at: now, attempts: trx.raw('attempts + 1') });
+    const rows = await trx('email_outbox').whereIn('id', ids).where({ status: 'sending', claimed_by: workerId, claimed_at: now }).orderBy('id');
+    return rows.map(toRow);
+  });
 }
 
 /** Marks a claimed row sent and clears the bodies (they hold the personal link). */

@@ -46,6 +46,8 @@ export interface WorkerOptions {
   schedulerEveryMs?: number;
 }
 
+type ContactFlags = { opted_out_at: string | null; bounced_at: string | null; erased_at: string | null };
+
 export interface BatchResult {
   claimed: number;
   sent: number;
@@ -98,7 +100,7 @@ export class OutboxWorker {
     this.workerId = (options.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`).slice(0, 100);
     this.opts = {
       batchSize: options.batchSize ?? 50,
-      concurrency: options.concurrency ?? Math.max(2, deps.config.smtpMaxConnections * 2),
+      concurrency: options.concurrency ?? Math.max(4, deps.config.smtpMaxConnections * 4),
       pollMs: options.pollMs ?? 2000,
       staleAfterMs: options.staleAfterMs ?? 5 * 60_000,
       backoffBaseMs: options.backoffBaseMs ?? 60_000,
@@ -113,11 +115,17 @@ export class OutboxWorker {
     const now = Date.now();
     const rows = await claimDue(db, this.workerId, this.opts.batchSize, new Date(now).toISOString(), new Date(now - this.opts.staleAfterMs).toISOString());
     const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, failed: 0, bounced: 0 };
+    // Whether each recipient may still be e-mailed (opted out, bounced or erased since queueing), in one query.
+    const contactIds = [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))];
+    const contacts = new Map<number, ContactFlags>();
+    if (contactIds.length) {
+      for (const c of await db('contacts').whereIn('id', contactIds).select('id', 'opted_out_at', 'bounced_at', 'erased_at')) contacts.set(Number(c.id), c);
+    }
     let next = 0;
     const lane = async () => {
       while (next < rows.length) {
         const row = rows[next++];
-        const outcome = await this.sendRow(row);
+        const outcome = await this.sendRow(row, contacts);
         result[outcome]++;
       }
     };
@@ -137,7 +145,7 @@ export class OutboxWorker {
     return total;
   }
 
-  private async sendRow(row: OutboxRow): Promise<'sent' | 'retried' | 'failed' | 'bounced'> {
+  private async sendRow(row: OutboxRow, contacts: Map<number, ContactFlags>): Promise<'sent' | 'retried' | 'failed' | 'bounced'> {
     const { db, config, mailer, logger } = this.deps;
     if (!row.toAddress || row.textBody === null) {
       // erased contact, or the body was cleared: nothing can be sent
@@ -145,7 +153,7 @@ export class OutboxWorker {
       return 'failed';
     }
     if (row.contactId) {
-      const c = await db('contacts').where({ id: row.contactId }).first('opted_out_at', 'bounced_at', 'erased_at');
+      const c = contacts.get(row.contactId);
       const why = !c || c.erased_at ? 'Kontakten är raderad' : c.opted_out_at ? 'Mottagaren har avregistrerat sig' : c.bounced_at ? 'Adressen har studsat tidigare' : null;
       if (why) {
         await markRetryOrFailed(db, { ...row, attempts: Number.MAX_SAFE_INTEGER }, this.workerId, `${why}; skickades inte.`, config.mailMaxAttempts, nowIso());

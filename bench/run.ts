@@ -1,0 +1,27 @@
+// Benchmarks: `npx tsx bench/run.ts <name> [options]` (or `npm run bench -- <name>`).
+// Each benchmark is bounded in count and time, talks to loopback only, prints its figures and
+// writes them to bench/results/ (gitignored). Add a benchmark by adding it to BENCHMARKS.
+import { runMailBench } from './mail';
+
+const BENCHMARKS: Record<string, { description: string; run: (args: string[]) => Promise<void> }> = {
+  mail: { description: 'N invitations through the outbox to a local SMTP server vs a bare pooled nodemailer loop (--n 2000)', run: runMailBench },
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const bench = name ? BENCHMARKS[name] : undefined;
+  if (!bench) {
+    console.log('Benchmarks: npx tsx bench/run.ts <name> [options]\n');
+    for (const [n, b] of Object.entries(BENCHMARKS)) console.log(`  ${n.padEnd(10)} ${b.description}`);
+    process.exit(name ? 2 : 0);
+  }
+  await bench.run(args);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
