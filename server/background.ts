@@ -3,6 +3,7 @@
 // Each area adds its call here, so server/index.ts stays short.
 import type { Deps } from './deps';
 import { startOutboxWorker } from './mail/worker';
+import { refuseToStartOnInvalidSurveys } from './services/surveys';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
 
 export type Stop = () => Promise<void>;
@@ -10,6 +11,7 @@ export type Stop = () => Promise<void>;
 export const startBackground = {
   async beforeListen(deps: Deps): Promise<void> {
     // areas add their preparation here
+    await refuseToStartOnInvalidSurveys(deps.config); // an invalid survey file stops the start: file, line, path, what is wrong
     await syncIndicatorsFromFiles(deps); // indicators declared in the survey files → indicators table
   },
   afterListen(deps: Deps): Stop {

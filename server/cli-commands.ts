@@ -2,11 +2,13 @@
 // commands to this list; server/cli.ts adds the core ones and runs them.
 import type { CliCommand } from './cli';
 import { indicatorCommands } from './commands/indicators';
-import { registerCommands } from './commands/register';
 import { mailCommands } from './commands/mail';
+import { registerCommands } from './commands/register';
+import { surveyCommands } from './commands/surveys';
 
 export const cliCommands: CliCommand[] = [
   ...registerCommands,
-  ...mailCommands,
+  ...surveyCommands,
   ...indicatorCommands,
+  ...mailCommands,
 ];

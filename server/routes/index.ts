@@ -7,6 +7,11 @@ import { checkinRouter } from './checkin';
 import { indicatorsRouter } from './indicators';
 import { mailRouter } from './mail';
 import { meetingsRouter } from './meetings';
+import { organisationsRouter } from './organisations';
+import { panelsRouter } from './panels';
+import { respondRouter } from './respond';
+import { roundsRouter } from './rounds';
+import { surveysRouter } from './surveys';
 
 export function extraRouters(_deps: Deps): Router[] {
   return [
@@ -15,5 +20,10 @@ export function extraRouters(_deps: Deps): Router[] {
     checkinRouter(_deps),
     apiRouter(_deps),
     mailRouter(_deps),
+    organisationsRouter(_deps),
+    panelsRouter(_deps),
+    respondRouter(_deps),
+    roundsRouter(_deps),
+    surveysRouter(_deps),
   ];
 }

@@ -1,0 +1,80 @@
+// Command-line commands of the survey area (listed in server/cli-commands.ts):
+//   surveys check [MAPP]
+//   import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN [--confidential] [--dry-run]
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CliCommand } from '../cli';
+import { CLI } from '../services/audit';
+import { planResponseImport, problemText, runResponseImport } from '../services/response-import';
+import { surveyFileProblems } from '../services/surveys';
+import { loadSurveyDir } from '../surveys/load';
+
+export const surveyCommands: CliCommand[] = [
+  {
+    name: 'surveys check',
+    usage: 'surveys check [MAPP]',
+    description:
+      'Kontrollerar enkätfilerna (SURVEYS_DIR, eller MAPP) och skriver ut varje fel med fil, rad, sökväg och vad som är fel. ' +
+      'Avslutar med kod 1 om något är fel, annars 0 och en lista över enkäterna med innehållshash.',
+    async run(deps, { positionals }, out) {
+      const dir = positionals[0] ? path.resolve(positionals[0]) : deps.config.surveysDir;
+      const problems = await surveyFileProblems(dir);
+      if (problems.length) {
+        out.error(`Enkätfilerna i ${dir} har ${problems.length} fel:`);
+        for (const p of problems) out.error(`  - ${p}`);
+        return 1;
+      }
+      const surveys = await loadSurveyDir(dir);
+      out.log(`OK: alla enkätfiler är giltiga (${dir}).`);
+      for (const s of surveys) out.log(`  ${s.definition.id}  ${s.fileName}  ${s.hash}  ${s.definition.title.sv}  (${s.definition.questions.length} frågor)`);
+      return 0;
+    },
+  },
+  {
+    name: 'import responses',
+    usage: 'import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN [--confidential] [--dry-run]',
+    description:
+      'Läser in tidigare års svar: en rad per organisation, kolumnen organisation (namn eller organisationsnummer) och en kolumn per fråga-id ' +
+      '(matris: matris_id.påstående_id). Cellerna innehåller svarskod eller etikett; flera svar skiljs med ; eller |. Alla fel listas och inget läses in ' +
+      'förrän filen är felfri. Skapar en stängd, importerad omgång för året om ingen finns.',
+    options: { survey: { type: 'string' }, year: { type: 'string' }, panel: { type: 'string' }, confidential: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    async run(deps, { positionals, values }, out) {
+      const file = positionals[0];
+      const usage = 'Användning: npm run cli -- import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN';
+      if (!file || positionals.length > 1) {
+        out.error(`Ange en CSV-fil. ${usage}`);
+        return 2;
+      }
+      const surveyId = typeof values.survey === 'string' ? values.survey.trim() : '';
+      const yearText = typeof values.year === 'string' ? values.year.trim() : '';
+      const panelSlug = typeof values.panel === 'string' ? values.panel.trim() : '';
+      if (!surveyId || !/^\d{4}$/.test(yearText) || !panelSlug) {
+        out.error(`Ange --survey, --year (fyra siffror) och --panel. ${usage}`);
+        return 2;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(file);
+      } catch {
+        out.error(`Filen ${file} kunde inte läsas.`);
+        return 2;
+      }
+      const input = { surveyId, year: Number(yearText), panelSlug, confidential: values.confidential === true, bytes };
+      const plan = await planResponseImport(deps.db, deps.config, input);
+      if (plan.problems.length) {
+        out.error(`${file} har ${plan.problems.length} fel:`);
+        for (const p of plan.problems) out.error(`  - ${problemText(p)}`);
+        out.error('Inget importerades.');
+        return 1;
+      }
+      const target = plan.existingRound ? `omgången "${plan.existingRound.title}"` : 'en ny, stängd omgång';
+      if (values['dry-run']) {
+        out.log(`Filen är felfri: ${plan.responses.length} svar skulle importeras till ${target}. Inget importerades (--dry-run).`);
+        return 0;
+      }
+      const result = await runResponseImport(deps.db, deps.config, CLI, input);
+      out.log(`${result.imported} svar importerade till ${target} (omgång ${result.roundId}).`);
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,139 @@
+// Responses (one per organisation and round), their answers and their kept revisions.
+import type { Knex } from 'knex';
+import { nowIso } from '../db';
+import type { AnswerValue } from '../services/answers';
+
+export interface ResponseRow {
+  id: number;
+  roundId: number;
+  organisationId: number;
+  status: 'draft' | 'submitted';
+  /** Bumped on every save or submit; a form carries the version it was made from. */
+  version: number;
+  /** Number of submitted revisions. */
+  revision: number;
+  savedByContactId: number | null;
+  savedAt: string | null;
+  startedAt: string | null;
+  submittedAt: string | null;
+  submittedByContactId: number | null;
+  receiptCode: string | null;
+  source: 'web' | 'import';
+}
+
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export function toResponse(r: Record<string, unknown>): ResponseRow {
+  return {
+    id: Number(r.id),
+    roundId: Number(r.round_id),
+    organisationId: Number(r.organisation_id),
+    status: r.status === 'submitted' ? 'submitted' : 'draft',
+    version: Number(r.version),
+    revision: Number(r.revision),
+    savedByContactId: numOrNull(r.saved_by_contact_id),
+    savedAt: strOrNull(r.saved_at),
+    startedAt: strOrNull(r.started_at),
+    submittedAt: strOrNull(r.submitted_at),
+    submittedByContactId: numOrNull(r.submitted_by_contact_id),
+    receiptCode: strOrNull(r.receipt_code),
+    source: r.source === 'import' ? 'import' : 'web',
+  };
+}
+
+export async function findResponse(db: Knex, roundId: number, organisationId: number): Promise<ResponseRow | null> {
+  const r = await db('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
+  return r ? toResponse(r) : null;
+}
+
+export async function loadAnswers(db: Knex, responseId: number): Promise<AnswerValue[]> {
+  const rows = await db('answers').where({ response_id: responseId }).orderBy('id').select('question_id', 'item_id', 'option_code', 'text_value');
+  return rows.map((r: Record<string, unknown>) => ({
+    questionId: String(r.question_id),
+    itemId: String(r.item_id ?? ''),
+    optionCode: strOrNull(r.option_code),
+    textValue: strOrNull(r.text_value),
+  }));
+}
+
+export async function replaceAnswers(db: Knex, responseId: number, answers: AnswerValue[]): Promise<void> {
+  await db('answers').where({ response_id: responseId }).delete();
+  for (let i = 0; i < answers.length; i += 200) {
+    await db('answers').insert(
+      answers.slice(i, i + 200).map((a) => ({ response_id: responseId, question_id: a.questionId, item_id: a.itemId, option_code: a.optionCode, text_value: a.textValue })),
+    );
+  }
+}
+
+export interface NewResponse {
+  roundId: number;
+  organisationId: number;
+  status: 'draft' | 'submitted';
+  contactId: number | null;
+  receiptCode: string | null;
+  source?: 'web' | 'import';
+  at?: string;
+}
+
+/** Inserts the organisation's response (version 1). Throws a unique violation when one already exists. */
+export async function insertResponse(db: Knex, r: NewResponse): Promise<number> {
+  const now = r.at ?? nowIso();
+  const submitted = r.status === 'submitted';
+  const [row] = await db('responses')
+    .insert({
+      round_id: r.roundId,
+      organisation_id: r.organisationId,
+      status: r.status,
+      version: 1,
+      revision: submitted ? 1 : 0,
+      saved_by_contact_id: r.contactId,
+      saved_at: now,
+      started_at: now,
+      submitted_at: submitted ? now : null,
+      submitted_by_contact_id: submitted ? r.contactId : null,
+      receipt_code: r.receiptCode,
+      source: r.source ?? 'web',
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id');
+  return Number(typeof row === 'object' ? row.id : row);
+}
+
+/** Compare-and-swap on `version`: updates only when the row still has `expectedVersion`; returns whether it did. */
+export async function updateResponseIfVersion(db: Knex, id: number, expectedVersion: number, patch: Record<string, unknown>): Promise<boolean> {
+  const n = await db('responses')
+    .where({ id, version: expectedVersion })
+    .update({ ...patch, version: expectedVersion + 1, updated_at: nowIso() });
+  return Number(n) === 1;
+}
+
+export async function insertRevision(db: Knex, r: { responseId: number; revision: number; kind: 'draft' | 'submitted'; answers: AnswerValue[]; contactId: number | null }): Promise<void> {
+  await db('response_revisions').insert({
+    response_id: r.responseId,
+    revision: r.revision,
+    kind: r.kind,
+    answers: JSON.stringify(r.answers),
+    contact_id: r.contactId,
+    created_at: nowIso(),
+  });
+}
+
+/** The contact's name, or null when unknown or erased. */
+export async function contactName(db: Knex, contactId: number | null): Promise<string | null> {
+  if (contactId === null) return null;
+  const r = await db('contacts').where({ id: contactId }).first('name');
+  return r?.name ? String(r.name) : null;
+}
+
+export async function organisationName(db: Knex, organisationId: number): Promise<string | null> {
+  const r = await db('organisations').where({ id: organisationId }).first('name');
+  return r ? String(r.name) : null;
+}
+
+/** True for a unique-constraint violation on SQLite or PostgreSQL. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; errno?: number };
+  return err?.code === '23505' || ((err?.code === 'SQLITE_CONSTRAINT' || err?.errno === 19) && /UNIQUE/i.test(err?.message ?? ''));
+}

@@ -1,0 +1,236 @@
+// Answers checked against a pinned survey definition. Used by the respondent's form and by the
+// import of earlier answers, so both follow the same rules:
+//   * only option codes of the definition; one option for single/yes-no/matrix statements;
+//     exclusive options (and Vet ej) alone in a multiple-choice question; maxSelected;
+//   * free text at most maxLength characters (line breaks count as one);
+//   * a question whose condition (showIf) is not met is not asked: it is not required and
+//     whatever was given for it is dropped; conditions are evaluated in survey order on the
+//     answers that survive, so a chain of conditions works;
+//   * required questions (when asked) must be answered — only when `enforceRequired`.
+//
+// A question is referred to by its id (`rus_planering`), a matrix statement by
+// `matrixId.statementId`; that reference is also the form field name and the CSV column.
+import {
+  isChoiceQuestion,
+  localize,
+  Locale,
+  PlaceholderValues,
+  Question,
+  ScaleOption,
+  SurveyDefinition,
+} from '../surveys/schema';
+
+export interface AnswerValue {
+  questionId: string;
+  /** The matrix statement id; '' for every other question. */
+  itemId: string;
+  optionCode: string | null;
+  textValue: string | null;
+}
+
+/** What was given per reference: option codes, or one text. */
+export type RawAnswers = Record<string, string[]>;
+
+export interface AnswerProblem {
+  /** The question reference (and form field name). */
+  ref: string;
+  kind: 'required' | 'invalid_option' | 'too_many' | 'exclusive' | 'too_long';
+  message: string;
+}
+
+/** Every reference a respondent can answer, in survey order (matrix: one per statement). */
+export function answerRefs(def: SurveyDefinition): Array<{ ref: string; question: Question; statementId?: string }> {
+  const out: Array<{ ref: string; question: Question; statementId?: string }> = [];
+  for (const q of def.questions) {
+    if (q.type === 'matrix') for (const s of q.statements) out.push({ ref: `${q.id}.${s.id}`, question: q, statementId: s.id });
+    else out.push({ ref: q.id, question: q });
+  }
+  return out;
+}
+
+/** Reads a form body: for each reference the submitted values (strings only). */
+export function rawFromBody(def: SurveyDefinition, body: unknown): RawAnswers {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const raw: RawAnswers = {};
+  for (const { ref } of answerRefs(def)) {
+    const v = b[ref];
+    const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    if (list.length) raw[ref] = list;
+  }
+  return raw;
+}
+
+export function rawFromAnswers(answers: AnswerValue[]): RawAnswers {
+  const raw: RawAnswers = {};
+  for (const a of answers) {
+    const ref = a.itemId ? `${a.questionId}.${a.itemId}` : a.questionId;
+    const value = a.optionCode ?? a.textValue ?? '';
+    (raw[ref] ??= []).push(value);
+  }
+  return raw;
+}
+
+/** A canonical string of a set of answers, to tell whether two sets are the same. */
+export function answersKey(answers: AnswerValue[]): string {
+  return JSON.stringify(answers.map((a) => [a.questionId, a.itemId, a.optionCode, a.textValue]).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
+}
+
+/** Text as stored: CRLF → LF, trailing spaces at line ends kept, the whole trimmed. */
+export function normaliseAnswerText(v: string): string {
+  return v.replace(/\r\n?/g, '\n').trim();
+}
+
+/** The number shown before each question ("Fråga 3"): its position in the survey. */
+export function questionNumber(def: SurveyDefinition, questionId: string): number {
+  return def.questions.findIndex((q) => q.id === questionId) + 1;
+}
+
+function optionsOf(q: Question): ScaleOption[] {
+  return isChoiceQuestion(q) ? q.options : [];
+}
+
+/** Whether the question is asked, given the (already checked) answers to earlier questions. */
+export function conditionMet(q: Question, accepted: RawAnswers): boolean {
+  if (!q.showIf) return true;
+  const given = accepted[q.showIf.question] ?? [];
+  return given.some((code) => q.showIf!.anyOf.includes(code));
+}
+
+export interface CheckedAnswers {
+  answers: AnswerValue[];
+  problems: AnswerProblem[];
+  /** Question ids that are not asked because their condition is not met. */
+  skipped: string[];
+}
+
+export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enforceRequired: boolean; vars?: PlaceholderValues }): CheckedAnswers {
+  const sv = (t: { sv: string; en: string }) => (opts.vars ? localize(t, 'sv', opts.vars) : t.sv);
+  const accepted: RawAnswers = {};
+  const answers: AnswerValue[] = [];
+  const problems: AnswerProblem[] = [];
+  const skipped: string[] = [];
+  def.questions.forEach((q, index) => {
+    const n = index + 1;
+    if (!conditionMet(q, accepted)) {
+      skipped.push(q.id);
+      return;
+    }
+    if (q.type === 'text') {
+      const text = normaliseAnswerText((raw[q.id] ?? []).join('\n'));
+      if (!text) {
+        if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: `Skriv ett svar på fråga ${n}.` });
+        return;
+      }
+      if (text.length > q.maxLength) {
+        problems.push({ ref: q.id, kind: 'too_long', message: `Svaret på fråga ${n} är för långt: ${text.length} tecken, högst ${q.maxLength}.` });
+        return;
+      }
+      accepted[q.id] = [text];
+      answers.push({ questionId: q.id, itemId: '', optionCode: null, textValue: text });
+      return;
+    }
+    const options = optionsOf(q);
+    const codes = new Set(options.map((o) => o.code));
+    const one = (ref: string, itemId: string, what: string, requiredMessage: string): void => {
+      const given = [...new Set((raw[ref] ?? []).map((v) => v.trim()).filter(Boolean))];
+      if (given.length === 0) {
+        if (opts.enforceRequired && q.required) problems.push({ ref, kind: 'required', message: requiredMessage });
+        return;
+      }
+      if (given.some((c) => !codes.has(c))) {
+        problems.push({ ref, kind: 'invalid_option', message: `${what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.` });
+        return;
+      }
+      if (given.length > 1) {
+        problems.push({ ref, kind: 'too_many', message: `Välj bara ett svar på ${what.charAt(0).toLowerCase()}${what.slice(1)}.` });
+        return;
+      }
+      accepted[ref] = given;
+      answers.push({ questionId: q.id, itemId, optionCode: given[0], textValue: null });
+    };
+    if (q.type === 'single' || q.type === 'yesno') {
+      one(q.id, '', `Fråga ${n}`, `Välj ett svar på fråga ${n}.`);
+      return;
+    }
+    if (q.type === 'matrix') {
+      for (const s of q.statements) one(`${q.id}.${s.id}`, s.id, `Påståendet ”${sv(s.text)}” i fråga ${n}`, `Välj ett svar för ”${sv(s.text)}” i fråga ${n}.`);
+      return;
+    }
+    // multiple
+    const given = [...new Set((raw[q.id] ?? []).map((v) => v.trim()).filter(Boolean))];
+    if (given.length === 0) {
+      if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: `Välj minst ett alternativ i fråga ${n}.` });
+      return;
+    }
+    if (given.some((c) => !codes.has(c))) {
+      problems.push({ ref: q.id, kind: 'invalid_option', message: `Fråga ${n} har ett svar som inte finns bland svarsalternativen. Välj bland alternativen.` });
+      return;
+    }
+    const alone = options.filter((o) => (o.exclusive || o.dontKnow) && given.includes(o.code));
+    if (alone.length > 0 && given.length > 1) {
+      problems.push({ ref: q.id, kind: 'exclusive', message: `”${sv(alone[0].label)}” kan inte kombineras med andra alternativ i fråga ${n}.` });
+      return;
+    }
+    if (q.maxSelected !== undefined && given.length > q.maxSelected) {
+      problems.push({ ref: q.id, kind: 'too_many', message: `Välj högst ${q.maxSelected} alternativ i fråga ${n}.` });
+      return;
+    }
+    const ordered = options.map((o) => o.code).filter((c) => given.includes(c));
+    accepted[q.id] = ordered;
+    for (const code of ordered) answers.push({ questionId: q.id, itemId: '', optionCode: code, textValue: null });
+  });
+  return { answers, problems, skipped };
+}
+
+/** "Besvara om du svarade ”Ja” eller ”Delvis” på fråga 3." – the condition in words. */
+export function conditionText(def: SurveyDefinition, q: Question, locale: Locale, vars: PlaceholderValues): string | null {
+  if (!q.showIf) return null;
+  const [questionId, statementId] = q.showIf.question.split('.');
+  const target = def.questions.find((x) => x.id === questionId);
+  if (!target) return null;
+  const n = questionNumber(def, questionId);
+  const labels = q.showIf.anyOf.map((code) => {
+    const o = optionsOf(target).find((x) => x.code === code);
+    return `”${o ? localize(o.label, locale, vars) : code}”`;
+  });
+  const or = locale === 'en' ? ' or ' : ' eller ';
+  const list = labels.length > 1 ? `${labels.slice(0, -1).join(', ')}${or}${labels[labels.length - 1]}` : labels[0];
+  if (target.type === 'matrix' && statementId) {
+    const s = target.statements.find((x) => x.id === statementId);
+    const st = s ? localize(s.text, locale, vars) : statementId;
+    return locale === 'en' ? `Answer if you answered ${list} to “${st}” in question ${n}.` : `Besvara om du svarade ${list} på ”${st}” i fråga ${n}.`;
+  }
+  return locale === 'en' ? `Answer if you answered ${list} to question ${n}.` : `Besvara om du svarade ${list} på fråga ${n}.`;
+}
+
+export interface AnswerSummaryItem {
+  number: number;
+  questionId: string;
+  text: string;
+  /** Matrix: one line per statement ("Påstående: Svar"); otherwise the chosen labels or the text. */
+  answers: string[];
+  answered: boolean;
+}
+
+/** The answers in words, question by question (receipt page, staff view). */
+export function summariseAnswers(def: SurveyDefinition, answers: AnswerValue[], locale: Locale, vars: PlaceholderValues): AnswerSummaryItem[] {
+  const notAnswered = locale === 'en' ? 'Not answered' : 'Inte besvarad';
+  return def.questions.map((q, i) => {
+    const mine = answers.filter((a) => a.questionId === q.id);
+    const label = (code: string | null) => {
+      const o = optionsOf(q).find((x) => x.code === code);
+      return o ? localize(o.label, locale, vars) : String(code ?? '');
+    };
+    let lines: string[];
+    if (q.type === 'text') lines = mine.map((a) => a.textValue ?? '').filter(Boolean);
+    else if (q.type === 'matrix')
+      lines = q.statements
+        .map((s) => {
+          const a = mine.find((x) => x.itemId === s.id);
+          return a ? `${localize(s.text, locale, vars)}: ${label(a.optionCode)}` : null;
+        })
+        .filter((x): x is string => x !== null);
+    else lines = mine.map((a) => label(a.optionCode));
+    return { number: i + 1, questionId: q.id, text: localize(q.text, locale, vars), answers: lines.length ? lines : [notAnswered], answered: lines.length > 0 };
+  });
+}

@@ -1,0 +1,128 @@
+// The respondent's form as a view model: the pinned definition, localised with {region} and
+// {strategy} filled in, with the entered answers and the errors per field. Templates only loop.
+//
+// Field names are the question references (`rus_planering`, `matris.pastaende`); control fields
+// start with "_" so they can never clash with a question id. Every input has an id; the first
+// option of a question has id `field-<ref>`, so the error summary's links (#field-<ref>) land on it.
+import type { FieldProblem } from '../errors';
+import { Locale, localize, PlaceholderValues, Question, questionsBySection, ScaleOption, SurveyDefinition } from '../surveys/schema';
+import { conditionText, RawAnswers } from './answers';
+
+export interface OptionView {
+  id: string;
+  code: string;
+  label: string;
+  checked: boolean;
+}
+
+export interface StatementView {
+  ref: string;
+  legend: string;
+  error: string | null;
+  options: OptionView[];
+}
+
+export interface QuestionView {
+  number: number;
+  ref: string;
+  legend: string;
+  help: string | null;
+  required: boolean;
+  condition: string | null;
+  error: string | null;
+  kind: 'choice' | 'text' | 'matrix';
+  inputType: 'radio' | 'checkbox';
+  options: OptionView[];
+  statements: StatementView[];
+  multiline: boolean;
+  maxLength: number;
+  value: string;
+  /** ids for aria-describedby (hint, condition, error), space separated; '' when none. */
+  describedBy: string;
+}
+
+export interface SectionView {
+  title: string | null;
+  intro: string[];
+  questions: QuestionView[];
+}
+
+function optionViews(ref: string, options: ScaleOption[], chosen: string[], locale: Locale, vars: PlaceholderValues): OptionView[] {
+  return options.map((o, i) => ({
+    id: i === 0 ? `field-${ref}` : `field-${ref}-${o.code}`,
+    code: o.code,
+    label: localize(o.label, locale, vars),
+    checked: chosen.includes(o.code),
+  }));
+}
+
+function describedBy(ref: string, parts: { help: boolean; condition: boolean; error: boolean }): string {
+  return [parts.help ? `hint-${ref}` : '', parts.condition ? `cond-${ref}` : '', parts.error ? `error-${ref}` : ''].filter(Boolean).join(' ');
+}
+
+export function formView(def: SurveyDefinition, raw: RawAnswers, errors: FieldProblem[], locale: Locale, vars: PlaceholderValues): SectionView[] {
+  const errorOf = (ref: string) => errors.find((e) => e.field === ref)?.message ?? null;
+  const number = new Map(def.questions.map((q, i) => [q.id, i + 1]));
+  const question = (q: Question): QuestionView => {
+    const help = q.help ? localize(q.help, locale, vars) : null;
+    const condition = conditionText(def, q, locale, vars);
+    const base = {
+      number: number.get(q.id)!,
+      ref: q.id,
+      legend: localize(q.text, locale, vars),
+      help,
+      required: q.required,
+      condition,
+      options: [] as OptionView[],
+      statements: [] as StatementView[],
+      multiline: false,
+      maxLength: 0,
+      value: '',
+      inputType: 'radio' as const,
+    };
+    if (q.type === 'text') {
+      const error = errorOf(q.id);
+      return { ...base, kind: 'text', error, multiline: q.multiline, maxLength: q.maxLength, value: (raw[q.id] ?? []).join('\n'), describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: !!error }) };
+    }
+    if (q.type === 'matrix') {
+      const statements = q.statements.map((s) => {
+        const ref = `${q.id}.${s.id}`;
+        return { ref, legend: localize(s.text, locale, vars), error: errorOf(ref), options: optionViews(ref, q.options, raw[ref] ?? [], locale, vars) };
+      });
+      // Errors sit at each statement's own fieldset.
+      return { ...base, kind: 'matrix', error: null, statements, describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: false }) };
+    }
+    const error = errorOf(q.id);
+    return {
+      ...base,
+      kind: 'choice',
+      inputType: q.type === 'multiple' ? 'checkbox' : 'radio',
+      error,
+      options: optionViews(q.id, q.options, raw[q.id] ?? [], locale, vars),
+      describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: !!error }),
+    };
+  };
+  return questionsBySection(def).map((group) => ({
+    title: group.section ? localize(group.section.title, locale, vars) : null,
+    intro: group.section?.intro ? localize(group.section.intro, locale, vars).split(/\n\s*\n/) : [],
+    questions: group.questions.map(question),
+  }));
+}
+
+/** The survey's intro as paragraphs (a blank line separates them in the file). */
+export function introParagraphs(def: SurveyDefinition, locale: Locale, vars: PlaceholderValues): string[] {
+  return localize(def.intro, locale, vars)
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** Errors in the order the questions come, for the error summary. */
+export function orderErrors(def: SurveyDefinition, errors: FieldProblem[]): FieldProblem[] {
+  const order: string[] = [];
+  for (const q of def.questions) {
+    if (q.type === 'matrix') for (const s of q.statements) order.push(`${q.id}.${s.id}`);
+    else order.push(q.id);
+  }
+  return [...errors].sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
+}

@@ -1,0 +1,277 @@
+// The respondent's journey: a personal link (token) → the organisation's one response for the
+// round. Any contact of the organisation may save a draft or submit; it is the organisation's
+// answer.
+//
+// Concurrency: a response carries `version`, bumped on every save and submit, and every form
+// carries the version it was made from. A write is a compare-and-swap on that version, so a
+// stale form never overwrites a newer save silently — the caller gets `stale` and shows the
+// newer state. A stale form whose answers equal what is stored is not a conflict: a double
+// click or a resubmitted form gives the same receipt. Two first submits at the same moment
+// meet at the unique (round_id, organisation_id) index: one inserts, the other retries and
+// finds the stored response (same answers → same receipt; different → stale).
+//
+// Every submitted version is kept as a row in response_revisions; `answers` holds the current
+// state (the draft, or the latest submitted version).
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import {
+  contactName,
+  findResponse,
+  insertResponse,
+  insertRevision,
+  isUniqueViolation,
+  loadAnswers,
+  organisationName,
+  replaceAnswers,
+  ResponseRow,
+  updateResponseIfVersion,
+} from '../repositories/responses';
+import { findRound, Round } from '../repositories/rounds';
+import { Locale } from '../surveys/schema';
+import { AnswerValue, answersKey, checkAnswers, RawAnswers, summariseAnswers, AnswerSummaryItem } from './answers';
+import { audit } from './audit';
+import { markOpened, ResolvedToken, resolveToken } from './invitations';
+import { respondentPhase, RespondentPhase } from './rounds';
+import { getSurveyVersion, SurveyVersion } from './survey-versions';
+import { placeholderValues } from './surveys';
+import { nowIso } from '../db';
+
+const RESPONDENT = { userId: null, label: 'respondent' as const };
+
+/**
+ * Hook for the confirmation e-mail, called inside the submit transaction after an
+ * organisation's FIRST successful submit, when the round has "send confirmation" on.
+ * The mail area replaces this no-op with code that queues the message (in `trx`, so the
+ * e-mail is queued exactly when the response is stored). The response row holds who
+ * submitted (submitted_by_contact_id, null for a link made by hand), the round and the receipt code.
+ */
+export async function queueConfirmation(_trx: Knex, _responseId: number, _config: Config): Promise<void> {
+  // implemented by the mail area (e.g. services/mailings.ts queueConfirmationEmail(trx, config, responseId))
+}
+
+export interface RespondentContext {
+  resolved: ResolvedToken;
+  round: Round;
+  organisation: { id: number; name: string };
+  /** The contact the link was made for; null for a link made by hand by a coordinator. */
+  contactId: number | null;
+  survey: SurveyVersion;
+  phase: RespondentPhase;
+}
+
+/**
+ * Everything a respondent page needs, from the token; null for a malformed, unknown or revoked
+ * token (the caller shows the same "link not valid" page for all three).
+ */
+export async function respondentContext(db: Knex, token: string, now: Date = new Date()): Promise<RespondentContext | null> {
+  const resolved = await resolveToken(db, token);
+  if (!resolved) return null;
+  const round = await findRound(db, resolved.roundId);
+  const name = await organisationName(db, resolved.organisationId);
+  if (!round || name === null || round.state === 'utkast') return null;
+  return {
+    resolved,
+    round,
+    organisation: { id: resolved.organisationId, name },
+    contactId: resolved.contactId,
+    survey: await getSurveyVersion(db, round.surveyVersionId),
+    phase: respondentPhase(round, now),
+  };
+}
+
+/** Records that the link was opened (invitations.first_opened_at, the token's last use). */
+export async function recordOpened(db: Knex, ctx: RespondentContext): Promise<void> {
+  await markOpened(db, ctx.resolved);
+}
+
+export interface ResponseState {
+  response: ResponseRow | null;
+  answers: AnswerValue[];
+  /** Who saved last (name of the contact; null when the link had no contact or the contact is erased). */
+  savedByName: string | null;
+  submittedByName: string | null;
+}
+
+export async function responseState(db: Knex, roundId: number, organisationId: number): Promise<ResponseState> {
+  const response = await findResponse(db, roundId, organisationId);
+  if (!response) return { response: null, answers: [], savedByName: null, submittedByName: null };
+  return {
+    response,
+    answers: await loadAnswers(db, response.id),
+    savedByName: await contactName(db, response.savedByContactId),
+    submittedByName: await contactName(db, response.submittedByContactId),
+  };
+}
+
+function newReceiptCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I
+  const bytes = crypto.randomBytes(12);
+  let s = '';
+  for (let i = 0; i < 12; i++) s += alphabet[bytes[i] % alphabet.length];
+  return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8, 12)}`;
+}
+
+function problemsToError(problems: Array<{ ref: string; message: string }>): ValidationError {
+  return new ValidationError(problems.map((p) => ({ field: p.ref, message: p.message })));
+}
+
+/** Runs `work` once more when it hit the unique index (another first save/submit won the race). */
+async function retryOnUniqueViolation<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!isUniqueViolation(e)) throw e;
+    return work();
+  }
+}
+
+async function assertStillOpen(trx: Knex, roundId: number): Promise<Round> {
+  const round = await findRound(trx, roundId);
+  if (!round || respondentPhase(round) !== 'open') throw new ConflictError('Enkäten är stängd och tar inte emot fler svar.', 'round_closed');
+  return round;
+}
+
+export type SaveResult = { kind: 'saved'; version: number } | { kind: 'stale' } | { kind: 'locked' };
+
+/**
+ * "Spara och fortsätt senare": keeps a server-side draft. Option codes and text lengths are
+ * checked (not required answers). Throws ValidationError for answers that are not allowed.
+ */
+export async function saveDraft(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number): Promise<SaveResult> {
+  const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: false, vars: placeholderValues(config) });
+  if (checked.problems.length) throw problemsToError(checked.problems);
+  return retryOnUniqueViolation(() =>
+    db.transaction(async (trx): Promise<SaveResult> => {
+      await assertStillOpen(trx, ctx.round.id);
+      const resp = await findResponse(trx, ctx.round.id, ctx.organisation.id);
+      if (resp?.status === 'submitted') return { kind: 'locked' };
+      const now = nowIso();
+      if (!resp) {
+        if (formVersion !== 0) return { kind: 'stale' };
+        const id = await insertResponse(trx, { roundId: ctx.round.id, organisationId: ctx.organisation.id, status: 'draft', contactId: ctx.contactId, receiptCode: null, at: now });
+        await replaceAnswers(trx, id, checked.answers);
+        await audit(trx, RESPONDENT, 'responses.save', { type: 'response', id }, { roundId: ctx.round.id, version: 1 });
+        return { kind: 'saved', version: 1 };
+      }
+      if (resp.version !== formVersion) {
+        const same = answersKey(await loadAnswers(trx, resp.id)) === answersKey(checked.answers);
+        return same ? { kind: 'saved', version: resp.version } : { kind: 'stale' };
+      }
+      if (!(await updateResponseIfVersion(trx, resp.id, formVersion, { saved_by_contact_id: ctx.contactId, saved_at: now }))) return { kind: 'stale' };
+      await replaceAnswers(trx, resp.id, checked.answers);
+      await audit(trx, RESPONDENT, 'responses.save', { type: 'response', id: resp.id }, { roundId: ctx.round.id, version: formVersion + 1 });
+      return { kind: 'saved', version: formVersion + 1 };
+    }),
+  );
+}
+
+export type SubmitResult =
+  | { kind: 'submitted'; responseId: number; receiptCode: string; revision: number }
+  /** Already submitted with exactly these answers (double click, resubmitted form): the same receipt. */
+  | { kind: 'already'; responseId: number; receiptCode: string; revision: number }
+  /** The form was made from an older version and the answers differ from what is stored. */
+  | { kind: 'stale' }
+  /** Submitted before, and the round does not allow changes. */
+  | { kind: 'locked' };
+
+/**
+ * "Skicka in": every rule checked on the server (required answers, option codes of the pinned
+ * definition, one option where one is allowed, exclusive options, text length), stored in one
+ * transaction with a revision row. A change after submitting (when the round allows it) is a
+ * new revision with a new receipt code.
+ */
+export async function submitResponse(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number): Promise<SubmitResult> {
+  const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: true, vars: placeholderValues(config) });
+  if (checked.problems.length) throw problemsToError(checked.problems);
+  const key = answersKey(checked.answers);
+  return retryOnUniqueViolation(() =>
+    db.transaction(async (trx): Promise<SubmitResult> => {
+      const round = await assertStillOpen(trx, ctx.round.id);
+      const resp = await findResponse(trx, ctx.round.id, ctx.organisation.id);
+      const same = resp ? answersKey(await loadAnswers(trx, resp.id)) === key : false;
+      const now = nowIso();
+      const receiptCode = newReceiptCode();
+      let responseId: number;
+      let revision: number;
+      if (resp?.status === 'submitted') {
+        if (same) return { kind: 'already', responseId: resp.id, receiptCode: resp.receiptCode ?? '', revision: resp.revision };
+        if (!round.allowChanges) return { kind: 'locked' };
+        if (resp.version !== formVersion) return { kind: 'stale' };
+        revision = resp.revision + 1;
+        const ok = await updateResponseIfVersion(trx, resp.id, formVersion, {
+          revision,
+          saved_by_contact_id: ctx.contactId,
+          saved_at: now,
+          submitted_at: now,
+          submitted_by_contact_id: ctx.contactId,
+          receipt_code: receiptCode,
+        });
+        if (!ok) return { kind: 'stale' };
+        responseId = resp.id;
+      } else if (!resp) {
+        if (formVersion !== 0) return { kind: 'stale' };
+        revision = 1;
+        responseId = await insertResponse(trx, { roundId: round.id, organisationId: ctx.organisation.id, status: 'submitted', contactId: ctx.contactId, receiptCode, at: now });
+      } else {
+        // A draft: submit it when the form is current, or when it carries exactly the stored answers.
+        if (resp.version !== formVersion && !same) return { kind: 'stale' };
+        revision = resp.revision + 1;
+        const ok = await updateResponseIfVersion(trx, resp.id, resp.version, {
+          status: 'submitted',
+          revision,
+          saved_by_contact_id: ctx.contactId,
+          saved_at: now,
+          started_at: resp.startedAt ?? now,
+          submitted_at: now,
+          submitted_by_contact_id: ctx.contactId,
+          receipt_code: receiptCode,
+        });
+        if (!ok) return { kind: 'stale' };
+        responseId = resp.id;
+      }
+      await replaceAnswers(trx, responseId, checked.answers);
+      await insertRevision(trx, { responseId, revision, kind: 'submitted', answers: checked.answers, contactId: ctx.contactId });
+      await audit(trx, RESPONDENT, revision === 1 ? 'responses.submit' : 'responses.change', { type: 'response', id: responseId }, { roundId: round.id, revision });
+      if (revision === 1 && round.sendConfirmation) await queueConfirmation(trx, responseId, config);
+      return { kind: 'submitted', responseId, receiptCode, revision };
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff: one organisation's answers (never in a confidential round)
+// ---------------------------------------------------------------------------------------------
+
+export interface OrganisationAnswers {
+  round: Round;
+  organisationName: string;
+  response: ResponseRow | null;
+  summary: AnswerSummaryItem[];
+  revisions: Array<{ revision: number; createdAt: string }>;
+}
+
+export async function organisationAnswers(
+  db: Knex,
+  config: Pick<Config, 'regionName' | 'strategyName'>,
+  roundId: number,
+  organisationId: number,
+  locale: Locale,
+): Promise<OrganisationAnswers> {
+  const round = await findRound(db, roundId);
+  if (!round) throw new NotFoundError('Omgången finns inte.');
+  if (round.confidential) throw new ForbiddenError('Omgången är konfidentiell: enskilda organisationers svar visas inte, bara sammanställningar.');
+  const name = await organisationName(db, organisationId);
+  if (name === null) throw new NotFoundError('Organisationen finns inte.');
+  const version = await getSurveyVersion(db, round.surveyVersionId);
+  const response = await findResponse(db, roundId, organisationId);
+  const answers = response?.status === 'submitted' ? await loadAnswers(db, response.id) : [];
+  const revisions = response
+    ? ((await db('response_revisions').where({ response_id: response.id, kind: 'submitted' }).orderBy('revision').select('revision', 'created_at')) as Array<Record<string, unknown>>).map((r) => ({
+        revision: Number(r.revision),
+        createdAt: String(r.created_at),
+      }))
+    : [];
+  return { round, organisationName: name, response, summary: summariseAnswers(version.definition, answers, locale, placeholderValues(config)), revisions };
+}
