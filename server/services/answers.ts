@@ -191,7 +191,8 @@ export function conditionText(def: SurveyDefinition, q: Question, locale: Locale
   const n = questionNumber(def, questionId);
   const labels = q.showIf.anyOf.map((code) => {
     const o = optionsOf(target).find((x) => x.code === code);
-    return `”${o ? localize(o.label, locale, vars) : code}”`;
+    const text = o ? localize(o.label, locale, vars) : code;
+    return locale === 'en' ? `“${text}”` : `”${text}”`;
   });
   const or = locale === 'en' ? ' or ' : ' eller ';
   const list = labels.length > 1 ? `${labels.slice(0, -1).join(', ')}${or}${labels[labels.length - 1]}` : labels[0];
