@@ -3,7 +3,8 @@
 // 400 for a bad year, 429 when rate-limited. A published year gives its published snapshot.
 import type { NextFunction, Request, Response } from 'express';
 import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import crypto from 'node:crypto';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Deps } from '../deps';
 import { verifyApiToken } from '../services/api-tokens';
 import { parseYear } from '../services/indicator-admin';
@@ -24,6 +25,11 @@ export function apiRouter(deps: Deps): Router {
     limit: API_RATE_LIMIT.limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // per API key when one is sent (so one busy client does not lock out another), else per address
+    keyGenerator: (req) => {
+      const auth = req.get('authorization');
+      return auth ? 'key:' + crypto.createHash('sha256').update(auth).digest('hex') : 'ip:' + ipKeyGenerator(req.ip ?? '');
+    },
     handler: (_req, res) => apiError(res, 429, 'För många förfrågningar. Vänta en minut och försök igen.'),
   });
 

@@ -18,6 +18,13 @@ type FieldErrors = Array<{ field: string; message: string }>;
 
 const YEAR_CHOICES_BACK = 8;
 
+const KIND_LABELS: Record<string, string> = { survey: 'Enkätindikator', attendance: 'Närvaroindikator', manual: 'Manuell indikator' };
+
+/** "5 procentenheter", "1 procentenhet", "2,5 procentenheter". */
+function formatPpAmount(pp: number): string {
+  return `${formatNumber(pp, Number.isInteger(pp) ? 0 : 1)} ${pp === 1 ? 'procentenhet' : 'procentenheter'}`;
+}
+
 export function indicatorsRouter(deps: Deps): Router {
   const r = Router();
   const db = deps.db;
@@ -126,8 +133,9 @@ export function indicatorsRouter(deps: Deps): Router {
         question: def.kind === 'survey' ? def.question : null,
         numerator: def.kind === 'survey' ? def.numerator.join(', ') : null,
         meetingType: def.kind === 'attendance' ? def.meetingType : null,
-        tolerance: formatNumber(def.tolerance, Number.isInteger(def.tolerance) ? 0 : 1),
-        deadBand: formatNumber(def.deadBand, Number.isInteger(def.deadBand) ? 0 : 1),
+        kind: KIND_LABELS[def.kind],
+        tolerance: formatPpAmount(def.tolerance),
+        deadBand: formatPpAmount(def.deadBand),
         minN: def.minN,
         direction: def.direction === 'higher' ? 'Högre är bättre' : 'Lägre är bättre',
         defaultTarget: formatTarget(def.target ?? null),

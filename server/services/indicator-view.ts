@@ -106,6 +106,6 @@ export function seriesChart(rows: IndicatorRow[]): { width: number; height: numb
     return { year: r.year, x: left + i * (barWidth + gap), y, height, labelY: y - 4, display: r.display, hasValue: r.value !== null };
   });
   const last = rows[rows.length - 1];
-  const targetY = last && last.target !== null ? plotTop + plotHeight - (Math.max(0, Math.min(100, last.target)) / 100) * plotHeight : null;
+  const targetY = last && last.target !== null ? Math.round((plotTop + plotHeight - (Math.max(0, Math.min(100, last.target)) / 100) * plotHeight) * 10) / 10 : null;
   return { width: left + rows.length * (barWidth + gap), height: plotTop + plotHeight + 24, bars, targetY, baseline: plotTop + plotHeight };
 }

@@ -296,3 +296,15 @@ describe('publishing', () => {
     expect(versions.map((v: { version: number; reason: string | null }) => [v.version, v.reason])).toEqual([[1, null], [2, 'Rättat svar från en kommun.']]);
   });
 });
+
+describe('rate limit', () => {
+  it('the API is rate-limited with a JSON 429', async () => {
+    let limited: request.Response | null = null;
+    for (let i = 0; i < 125 && !limited; i++) {
+      const res = await request(t.app).get('/api/v1/indicators?year=1999');
+      if (res.status === 429) limited = res;
+    }
+    expect(limited).not.toBeNull();
+    expect(limited!.body.error.message).toContain('För många förfrågningar');
+  });
+});
