@@ -33,6 +33,7 @@ import { Locale } from '../surveys/schema';
 import { AnswerValue, answersKey, checkAnswers, RawAnswers, summariseAnswers, AnswerSummaryItem } from './answers';
 import { audit } from './audit';
 import { markOpened, ResolvedToken, resolveToken } from './invitations';
+import { queueConfirmationEmail } from './mailings';
 import { respondentPhase, RespondentPhase } from './rounds';
 import { getSurveyVersion, SurveyVersion } from './survey-versions';
 import { placeholderValues } from './surveys';
@@ -41,14 +42,13 @@ import { nowIso } from '../db';
 const RESPONDENT = { userId: null, label: 'respondent' as const };
 
 /**
- * Hook for the confirmation e-mail, called inside the submit transaction after an
- * organisation's FIRST successful submit, when the round has "send confirmation" on.
- * The mail area replaces this no-op with code that queues the message (in `trx`, so the
- * e-mail is queued exactly when the response is stored). The response row holds who
- * submitted (submitted_by_contact_id, null for a link made by hand), the round and the receipt code.
+ * The confirmation e-mail, called inside the submit transaction after an organisation's FIRST
+ * successful submit, when the round has "send confirmation" on, so the e-mail is queued exactly
+ * when the response is stored. The mail area's queueConfirmationEmail reads who submitted
+ * (submitted_by_contact_id, null for a link made by hand), the round and the receipt code.
  */
-export async function queueConfirmation(_trx: Knex, _responseId: number, _config: Config): Promise<void> {
-  // implemented by the mail area (e.g. services/mailings.ts queueConfirmationEmail(trx, config, responseId))
+export async function queueConfirmation(trx: Knex, responseId: number, config: Config): Promise<void> {
+  await queueConfirmationEmail(trx, config, responseId);
 }
 
 export interface RespondentContext {

@@ -386,6 +386,26 @@ describe('answering', () => {
   });
 });
 
+describe('the confirmation e-mail', () => {
+  it('is queued once, in the submit transaction, to the contact who submitted — and not when the round says no', async () => {
+    const s = await setup(2);
+    await db()('rounds').where({ id: s.roundId }).update({ send_confirmation: true });
+    const token = s.tokenOf(s.contactIds[0]);
+    const agent = request.agent(t.app);
+    await post(agent, token, await openForm(agent, token), 'submit', FULL);
+    await post(agent, token, await openForm(agent, token), 'submit', { ...FULL, fortroende_rua: 'lagt' }); // a change: no new confirmation
+    const mails = await db()('email_outbox').where({ round_id: s.roundId, kind: 'confirmation' });
+    expect(mails).toHaveLength(1);
+    expect(Number(mails[0].contact_id)).toBe(s.contactIds[0]);
+
+    await db()('rounds').where({ id: s.roundId }).update({ send_confirmation: false });
+    const other = s.tokenOf(s.contactIds[1]);
+    const b = request.agent(t.app);
+    expect((await post(b, other, await openForm(b, other), 'submit', FULL)).status).toBe(303);
+    expect(await db()('email_outbox').where({ round_id: s.roundId, kind: 'confirmation' })).toHaveLength(1);
+  });
+});
+
 describe('conditions, multiple choice and matrices', () => {
   const YAML = `
 id: villkorstest
