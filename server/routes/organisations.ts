@@ -136,7 +136,8 @@ export function organisationsRouter(deps: Deps): Router {
         : undefined,
       problems,
       fileName: view.fileName,
-      encoding: view.parsed.encoding ? ENCODING_LABELS[view.parsed.encoding] : null,
+      // (not called `encoding`: express-handlebars reads that option as the template file's encoding)
+      encodingLabel: view.parsed.encoding ? ENCODING_LABELS[view.parsed.encoding] : null,
       delimiter: view.parsed.delimiter ? DELIMITER_LABELS[view.parsed.delimiter] : null,
       ignoredColumns: view.parsed.ignoredColumns ?? [],
       columns: Object.entries(view.parsed.columns).map(([field, label]) => ({ field, label })),
