@@ -1,7 +1,7 @@
 // The command line: `npm run cli -- <command> [args]`. Every command migrates the database first
 // and calls the same services as the web interface. `npm run cli -- help` lists the commands.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { buildDeps, Deps } from './deps';
 import { migrateLatest } from './db';
 import { findUserByEmail } from './repositories/users';
@@ -144,16 +144,7 @@ export async function runCli(argv: string[], deps: Deps, out: CliOutput = consol
 
 if (require.main === module) {
   (async () => {
-    let config;
-    try {
-      config = loadConfig();
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        console.error(e.message);
-        process.exit(1);
-      }
-      throw e;
-    }
+    const config = loadConfigOrExit();
     const deps = buildDeps({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
     const code = await runCli(process.argv.slice(2), deps);
     await deps.db.destroy();

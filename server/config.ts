@@ -190,3 +190,16 @@ export function sqliteFileOf(databaseUrl: string): string | null {
   const p = databaseUrl.slice('file:'.length);
   return p === ':memory:' ? p : path.resolve(p);
 }
+
+/** For the entry points: the config, or a printed Swedish message and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

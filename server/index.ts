@@ -1,6 +1,6 @@
 // Start: loadConfig → buildDeps → migrate → (demo data) → createApp → listen, plus background workers.
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { buildDeps } from './deps';
 import { migrateLatest } from './db';
 import { firstAdminLinkIfNeeded } from './services/accounts';
@@ -8,16 +8,7 @@ import { seedDemoIfEmpty } from './services/demo';
 import { startBackground } from './background';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const deps = buildDeps(config);
   await migrateLatest(deps.db);
   await startBackground.beforeListen(deps);

@@ -7,6 +7,7 @@
 // Each syncs the indicator definitions from the survey files first, then calls the same services
 // as the web pages.
 import fs from 'node:fs';
+import { readInputFile } from './io';
 import type { CliCommand, CliOutput } from '../cli';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
@@ -109,13 +110,8 @@ export const indicatorCommands: CliCommand[] = [
         out.error('Ange en CSV-fil: npm run cli -- import indicator-values FIL.csv');
         return 2;
       }
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(file);
-      } catch {
-        out.error(`Filen ${file} kunde inte läsas.`);
-        return 2;
-      }
+      const bytes = readInputFile(file, out);
+      if (!bytes) return 2;
       await sync(deps);
       const r = await importValues(deps.db, CLI, bytes);
       out.log(`${r.rows} värden inlästa (${r.replaced} ersatte tidigare värden) för ${r.indicators.join(', ')}.`);

@@ -4,6 +4,7 @@
 //   purge [--dry-run]
 // The import uses the same parser, checks and transaction as the web import.
 import fs from 'node:fs';
+import { readInputFile } from './io';
 import type { CliCommand } from '../cli';
 import { CLI } from '../services/audit';
 import { exportRegisterCsv } from '../services/csv-export';
@@ -26,13 +27,8 @@ export const registerCommands: CliCommand[] = [
         out.error('Ange en CSV-fil: npm run cli -- import organisations FIL.csv [--panel KORTNAMN --year ÅÅÅÅ]');
         return 2;
       }
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(file);
-      } catch {
-        out.error(`Filen ${file} kunde inte läsas.`);
-        return 2;
-      }
+      const bytes = readInputFile(file, out);
+      if (!bytes) return 2;
       const slug = typeof values.panel === 'string' ? values.panel.trim() : '';
       let year: number | null = null;
       if (values.year !== undefined) {

@@ -1,8 +1,8 @@
 // Command-line commands of the survey area (listed in server/cli-commands.ts):
 //   surveys check [MAPP]
 //   import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN [--confidential] [--dry-run]
-import fs from 'node:fs';
 import path from 'node:path';
+import { readInputFile } from './io';
 import type { CliCommand } from '../cli';
 import { CLI } from '../services/audit';
 import { planResponseImport, problemText, runResponseImport } from '../services/response-import';
@@ -52,13 +52,8 @@ export const surveyCommands: CliCommand[] = [
         out.error(`Ange --survey, --year (fyra siffror) och --panel. ${usage}`);
         return 2;
       }
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(file);
-      } catch {
-        out.error(`Filen ${file} kunde inte läsas.`);
-        return 2;
-      }
+      const bytes = readInputFile(file, out);
+      if (!bytes) return 2;
       const input = { surveyId, year: Number(yearText), panelSlug, confidential: values.confidential === true, bytes };
       const plan = await planResponseImport(deps.db, deps.config, input);
       if (plan.problems.length) {

@@ -82,21 +82,18 @@ export function createSmtpMailer(
     kind: 'smtp',
     description: `SMTP ${describeSmtpUrl(smtpUrl)}`,
     async send(m) {
-      const info = await transport.sendMail({
-        from: m.from,
-        to: m.to,
-        subject: m.subject,
-        text: m.text,
-        html: m.html ?? undefined,
-        messageId: m.messageId,
-        headers: m.headers,
-      });
+      const info = await transport.sendMail(mailOptions(m));
       return { response: String((info as { response?: string }).response ?? '') };
     },
     async close() {
       transport.close();
     },
   };
+}
+
+/** The same nodemailer options for both transports. */
+function mailOptions(m: Parameters<Mailer['send']>[0]) {
+  return { from: m.from, to: m.to, subject: m.subject, text: m.text, html: m.html ?? undefined, messageId: m.messageId, headers: m.headers };
 }
 
 /** The .eml file name of an outbox row: "<outbox id>-<message id without <> and odd characters>.eml". */
@@ -113,15 +110,7 @@ export function createFileMailer(outboxDir: string): Mailer {
     kind: 'file',
     description: `.eml-filer i ${outboxDir}`,
     async send(m) {
-      const info = await transport.sendMail({
-        from: m.from,
-        to: m.to,
-        subject: m.subject,
-        text: m.text,
-        html: m.html ?? undefined,
-        messageId: m.messageId,
-        headers: m.headers,
-      });
+      const info = await transport.sendMail(mailOptions(m));
       await fs.promises.mkdir(outboxDir, { recursive: true });
       const name = emlFileName(m.outboxId, m.messageId);
       // Written to a temporary name first, so a listed file is always complete.

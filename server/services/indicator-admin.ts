@@ -15,6 +15,7 @@ import {
   upsertValue,
   deleteValue,
   findComment,
+  ValueRecord,
 } from '../repositories/indicators';
 import type { PlaceholderValues } from '../surveys/schema';
 import { Actor, audit } from './audit';
@@ -134,15 +135,8 @@ export interface RawValueRow {
   comment: string;
 }
 
-export interface CheckedValue {
-  indicatorId: string;
-  year: number;
-  numerator: number | null;
-  denominator: number | null;
-  value: number | null;
-  source: string;
-  comment: string | null;
-}
+/** A checked row of an import or a hand-entered value: a stored value without its timestamp. */
+export type CheckedValue = Omit<ValueRecord, 'createdAt'>;
 
 /** Checks one value; returns it or the problems, each as "<what>: <why>" (the caller adds the row). */
 export function checkValueRow(raw: RawValueRow, known: Set<string>): { value: CheckedValue | null; problems: Array<{ field: keyof RawValueRow; message: string }> } {

@@ -1,0 +1,13 @@
+// Helpers shared by the CLI commands.
+import fs from 'node:fs';
+import type { CliOutput } from '../cli';
+
+/** Reads the file a command was given; on failure prints a Swedish message and returns null. */
+export function readInputFile(file: string, out: CliOutput): Buffer | null {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    out.error(`Filen ${file} kunde inte läsas.`);
+    return null;
+  }
+}
