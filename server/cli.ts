@@ -7,7 +7,8 @@ import { migrateLatest } from './db';
 import { findUserByEmail } from './repositories/users';
 import { createAccount, firstAdminLinkIfNeeded, newSetupLinkFor } from './services/accounts';
 import { CLI } from './services/audit';
-import { seedDemoIfEmpty } from './services/demo';
+import { seedDemoHistory, seedDemoIfEmpty } from './services/demo';
+import { syncIndicatorsFromFiles } from './services/indicator-sync';
 import { cliCommands as areaCommands } from './cli-commands';
 
 export interface CliCommand {
@@ -79,10 +80,12 @@ const coreCommands: CliCommand[] = [
   {
     name: 'demo',
     usage: 'demo',
-    description: 'Läser in demopartnerskapet om registret är tomt.',
+    description: 'Läser in demopartnerskapet (17 organisationer, svar de tre senaste åren, värden sedan 2019, förra årets årshjulsmöten) om registret är tomt.',
     async run(deps, _a, out) {
+      await syncIndicatorsFromFiles(deps);
       const r = await seedDemoIfEmpty(deps);
-      out.log(r ? `Demodata inläst: ${r.organisations} organisationer.` : 'Registret är inte tomt; inget lästes in.');
+      if (r) await seedDemoHistory(deps);
+      out.log(r ? `Demodata inläst: ${r.organisations} organisationer, tre års svar och värden sedan 2019.` : 'Registret är inte tomt; inget lästes in.');
       return 0;
     },
   },

@@ -4,7 +4,7 @@ import { loadConfigOrExit } from './config';
 import { buildDeps } from './deps';
 import { migrateLatest } from './db';
 import { firstAdminLinkIfNeeded } from './services/accounts';
-import { seedDemoIfEmpty } from './services/demo';
+import { seedDemoHistory, seedDemoIfEmpty } from './services/demo';
 import { startBackground } from './background';
 
 async function main(): Promise<void> {
@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   await startBackground.beforeListen(deps);
   if (config.demo) {
     const seeded = await seedDemoIfEmpty(deps);
-    if (seeded) console.log(`Demodata inläst: ${seeded.organisations} organisationer i panelen "${seeded.panelName}".`);
+    if (seeded) {
+      await seedDemoHistory(deps);
+      console.log(`Demodata inläst: ${seeded.organisations} organisationer i panelen "${seeded.panelName}", svar ${new Date().getFullYear() - 3}–${new Date().getFullYear() - 1} och värden sedan ${new Date().getFullYear() - 7}.`);
+    }
   }
   const app = createApp(deps);
   const server = app.listen(config.port, config.host, async () => {

@@ -3,7 +3,9 @@
 import type { Deps } from '../deps';
 import { nowIso } from '../db';
 import { audit, SYSTEM } from './audit';
+import { importValues } from './indicator-admin';
 import { withCheckDigit } from './organisation-types';
+import { runResponseImport } from './response-import';
 
 const ORGS: Array<[string, string, string, string | null, string]> = [
   // name, type, municipality, organisation number (9 digits, check digit added), contact first name
@@ -75,10 +77,83 @@ export async function seedDemoIfEmpty(deps: Deps, year = new Date().getFullYear(
       const panels = ['partnerskapet', 'arshjulet'];
       if (type === 'foretagsframjande' || type === 'naringsliv' || type === 'bransch' || type === 'larosate') panels.push('foretagsframjande');
       for (const slug of panels) {
-        for (const y of [year - 1, year]) await trx('panel_memberships').insert({ panel_id: panelIds[slug], organisation_id: orgId, year: y });
+        for (let y = year - 3; y <= year; y++) await trx('panel_memberships').insert({ panel_id: panelIds[slug], organisation_id: orgId, year: y });
       }
     }
     await audit(trx, SYSTEM, 'demo.seeded', null, { organisations: ORGS.length });
   });
   return { organisations: ORGS.length, panelName: DEMO_PANELS[0].name };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demo history: three years of answers to the partnership survey (imported, as a region brings
+// them from its earlier tool), values since 2019 from "the earlier tool", and last year's årshjul
+// meetings — so the indicator table has figures, colours and arrows to look at. The trust figures
+// tell the DOMAIN.md story: 73 % two years ago, 57 % last year against a target of 61.
+// ---------------------------------------------------------------------------------------------
+
+type Counts = Record<string, number>;
+const DEMO_ANSWERS: Array<{ yearsAgo: number; rus_planering: Counts; rus_statistik: Counts; fortroende_rua: Counts }> = [
+  {
+    yearsAgo: 3,
+    rus_planering: { mycket_hog: 1, hog: 3, viss_del: 4, liten: 3, inte_alls: 1, vet_ej: 1 },
+    rus_statistik: { mycket_hog: 2, hog: 4, viss_del: 4, liten: 2, inte_alls: 1 },
+    fortroende_rua: { mycket_hogt: 3, hogt: 6, varken: 3, inget: 1 },
+  },
+  {
+    yearsAgo: 2,
+    rus_planering: { mycket_hog: 1, hog: 4, viss_del: 4, liten: 4, inte_alls: 1, vet_ej: 1 },
+    rus_statistik: { mycket_hog: 2, hog: 5, viss_del: 5, liten: 2, inte_alls: 1 },
+    fortroende_rua: { mycket_hogt: 4, hogt: 7, varken: 3, lagt: 1 },
+  },
+  {
+    yearsAgo: 1,
+    rus_planering: { mycket_hog: 2, hog: 4, viss_del: 5, liten: 2, vet_ej: 1 },
+    rus_statistik: { mycket_hog: 3, hog: 5, viss_del: 4, liten: 1, vet_ej: 1 },
+    fortroende_rua: { mycket_hogt: 3, hogt: 5, varken: 4, lagt: 1, vet_ej: 1 },
+  },
+];
+
+const DEMO_HISTORY: Array<[string, number[]]> = [
+  ['rus_i_verksamhetsplan', [55, 58, 60, 61]],
+  ['rus_statistik_anvandning', [70, 72, 75, 74]],
+  ['fortroende_rua', [64, 66, 70, 68]],
+];
+
+function expand(c: Counts): string[] {
+  return Object.entries(c).flatMap(([code, n]) => Array<string>(n).fill(code));
+}
+
+export async function seedDemoHistory(deps: Deps, year = new Date().getFullYear()): Promise<void> {
+  const orgNames = ORGS.map((o) => o[0]);
+  for (const a of DEMO_ANSWERS) {
+    const columns = ['rus_planering', 'rus_statistik', 'fortroende_rua'] as const;
+    const answers = columns.map((c) => expand(a[c]));
+    const n = answers[0].length;
+    // a different set of organisations answers each year
+    const rows = Array.from({ length: n }, (_, i) => {
+      const org = orgNames[(i * 5 + a.yearsAgo * 3) % orgNames.length];
+      return [org, ...answers.map((col) => col[i])].join(';');
+    });
+    const csv = ['organisation;' + columns.join(';'), ...rows].join('\n');
+    await runResponseImport(deps.db, deps.config, SYSTEM, { surveyId: 'partnerskapsenkat', year: year - a.yearsAgo, panelSlug: 'partnerskapet', bytes: Buffer.from(csv, 'utf8') });
+  }
+  const firstYear = year - 3 - DEMO_HISTORY[0][1].length;
+  const history = ['indicator;year;value;source', ...DEMO_HISTORY.flatMap(([id, values]) => values.map((v, i) => `${id};${firstYear + i};${v};Tidigare enkätverktyg (demo)`))];
+  await importValues(deps.db, SYSTEM, Buffer.from(history.join('\n'), 'utf8'));
+
+  const panel = await deps.db('panels').where({ slug: 'arshjulet' }).first('id');
+  const members = (await deps.db('panel_memberships').where({ panel_id: panel.id, year: year - 1 }).orderBy('organisation_id').select('organisation_id')).map((r) => Number(r.organisation_id));
+  const meetings: Array<[string, string, number]> = [
+    ['arbetsmote', `${year - 1}-03-14`, 14],
+    ['riktningsmote', `${year - 1}-06-05`, 12],
+    ['arskonferens', `${year - 1}-10-22`, 16],
+  ];
+  await deps.db.transaction(async (trx) => {
+    for (const [type, heldOn, attended] of meetings) {
+      const [row] = await trx('meetings').insert({ panel_id: panel.id, year: year - 1, type, held_on: heldOn, place: 'Regionens hus, Exempelstad', created_at: nowIso() }).returning('id');
+      const meetingId = Number(typeof row === 'object' ? row.id : row);
+      for (const orgId of members.slice(0, attended)) await trx('attendance').insert({ meeting_id: meetingId, organisation_id: orgId, source: 'checklist', created_at: nowIso() });
+    }
+  });
 }
