@@ -69,8 +69,6 @@ export function createApp(deps: Deps): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 5000 }));
   app.use(express.json({ limit: '1mb' }));
-  // Files (CSV imports, survey uploads) arrive as multipart; parsed before the CSRF check.
-  app.use(multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 50 } }).single('file'));
   app.use(cookieParser());
 
   app.use(
@@ -85,6 +83,10 @@ export function createApp(deps: Deps): express.Express {
     }),
   );
   app.use(loadUser(db));
+  // Files (CSV imports, survey uploads) arrive as multipart, only from logged-in staff; parsed
+  // before the CSRF check. An anonymous multipart request is not read (and fails the CSRF check).
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 50 } }).single('file');
+  app.use((req, res, next) => (req.user ? upload(req, res, next) : next()));
 
   // Locale: the user's choice (cookie) or the configured default.
   app.use((req, res, next) => {
@@ -152,7 +154,8 @@ export function createApp(deps: Deps): express.Express {
       status = 400;
       message = 'Förfrågan kunde inte läsas. Kontrollera formuläret och försök igen.';
     } else {
-      deps.logger.error({ err, url: req.originalUrl }, 'unhandled error');
+      // personal-link tokens never reach the log
+      deps.logger.error({ err, url: req.originalUrl.replace(/\/(s|setup|avregistrera|incheckning)\/[^/?#]+/g, '/$1/***') }, 'unhandled error');
     }
     if (res.headersSent) return;
     res.status(status);

@@ -20,17 +20,25 @@ function apiError(res: Response, status: number, message: string): void {
 
 export function apiRouter(deps: Deps): Router {
   const r = Router();
+  const tooMany = (_req: Request, res: Response) => apiError(res, 429, 'För många förfrågningar. Vänta en stund och försök igen.');
+  // Guessing keys: failed authentications are limited per address (a made-up key gets no bucket of its own).
+  const failedAuthLimiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 20,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skipSuccessfulRequests: true,
+    keyGenerator: (req) => 'ip:' + ipKeyGenerator(req.ip ?? ''),
+    handler: tooMany,
+  });
+  // Use: per verified key, so one busy client does not lock out another.
   const limiter = rateLimit({
     windowMs: API_RATE_LIMIT.windowMs,
     limit: API_RATE_LIMIT.limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    // per API key when one is sent (so one busy client does not lock out another), else per address
-    keyGenerator: (req) => {
-      const auth = req.get('authorization');
-      return auth ? 'key:' + crypto.createHash('sha256').update(auth).digest('hex') : 'ip:' + ipKeyGenerator(req.ip ?? '');
-    },
-    handler: (_req, res) => apiError(res, 429, 'För många förfrågningar. Vänta en minut och försök igen.'),
+    keyGenerator: (_req, res) => 'key:' + String(res.locals.apiTokenId),
+    handler: tooMany,
   });
 
   const requireToken = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -41,10 +49,11 @@ export function apiRouter(deps: Deps): Router {
       return apiError(res, 401, 'En giltig API-nyckel krävs: skicka rubriken Authorization: Bearer <nyckel>.');
     }
     res.set('Cache-Control', 'no-store');
+    res.locals.apiTokenId = tokenId;
     next();
   };
 
-  r.get('/api/v1/indicators', limiter, requireToken, async (req, res) => {
+  r.get('/api/v1/indicators', failedAuthLimiter, requireToken, limiter, async (req, res) => {
     const year = parseYear(req.query.year);
     if (year === null) return apiError(res, 400, 'Ange året som ?year=ÅÅÅÅ, t.ex. ?year=2025.');
     res.json(toJsonRows(await outputRows(deps.db, year, placeholderValues(deps))));

@@ -113,7 +113,9 @@ export async function completeSetup(
       await bumpSessionEpoch(trx, userId);
       await audit(trx, { userId, label: 'user' }, 'account.password_set', { type: 'user', id: userId });
     }
-    await trx('setup_tokens').where({ id: info.id }).update({ used_at: nowIso() });
+    // claimed once: a second, simultaneous use of the same link finds it used and rolls back
+    const claimed = await trx('setup_tokens').where({ id: info.id }).whereNull('used_at').update({ used_at: nowIso() });
+    if (claimed !== 1) throw new ConflictError('Länken är redan använd.', 'setup_link_invalid');
     return (await findUserById(trx, userId))!;
   });
 }

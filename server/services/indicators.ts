@@ -598,7 +598,7 @@ export interface Breakdown {
 /**
  * Breakdowns of a survey-fed indicator per organisation type and per municipality (DOMAIN rule 8).
  * A cell's n is its denominator (the answers behind its share). Primary suppression hides cells
- * with 0 < n < minN; secondary suppression (numbers.suppressCells with the indicator's
+ * where fewer than minN organisations answered, or whose share rests on fewer than minN (see size); secondary suppression (numbers.suppressCells with the indicator's
  * denominator as total, since the total figure is always shown) hides further cells so a hidden
  * one cannot be worked out by subtraction. Confidential rounds get the same breakdowns: they are
  * aggregates, and the suppression is what protects single organisations.
@@ -624,10 +624,15 @@ export async function breakdowns(db: Knex, ind: IndicatorRecord, year: number): 
       const numerator = inCell.filter((r) => def.numerator.includes(r.code)).reduce((a, r) => a + r.n, 0);
       const dontKnow = inCell.filter((r) => dontKnowCodes.includes(r.code)).reduce((a, r) => a + r.n, 0);
       const denominator = def.dontKnowPolicy === 'include' ? answered : answered - dontKnow;
-      return { key, numerator, denominator };
+      // The size the suppression judges is the number of organisations behind the cell, and a
+      // cell whose share rests on fewer than minN of them is too small even when more answered:
+      // with the `exclude` policy a group that answered only "Vet ej" has denominator 0, and
+      // showing it would tell that every organisation in it answered "Vet ej".
+      const size = answered > 0 && denominator < minN ? Math.max(1, Math.min(denominator, minN - 1)) : answered;
+      return { key, numerator, denominator, size };
     });
-    const total = cells.reduce((a, c) => a + c.denominator, 0);
-    const suppression = suppressCells(cells.map((c) => ({ key: c.key, n: c.denominator })), minN, total);
+    const total = cells.reduce((a, c) => a + c.size, 0);
+    const suppression = suppressCells(cells.map((c) => ({ key: c.key, n: c.size })), minN, total);
     out.push({
       by,
       title: by === 'type' ? 'Per organisationstyp' : 'Per kommun',

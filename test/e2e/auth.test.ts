@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { bumpSessionEpoch } from '../../server/repositories/users';
+import * as accounts from '../../server/services/accounts';
 import { firstAdminLinkIfNeeded, setActive } from '../../server/services/accounts';
 import { SYSTEM } from '../../server/services/audit';
 import { createUser, csrfFrom, loggedInAgent, startTestApp, TestApp, TEST_PASSWORD } from '../helpers/app';
@@ -109,6 +110,25 @@ describe('first admin setup link', () => {
       expect(users).toHaveLength(1);
       expect(users[0].role).toBe('admin');
       expect(users[0].password_hash).toMatch(/^\$argon2id\$/);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('setup links are used once', () => {
+  it('two simultaneous uses of the first-admin link create exactly one admin', async () => {
+    const fresh = await startTestApp();
+    try {
+      const token = (await firstAdminLinkIfNeeded(fresh.deps.db))!;
+      const { completeSetup } = accounts;
+      const attempt = (email: string) => completeSetup(fresh.deps.db, token, { name: 'Admin', email, password: TEST_PASSWORD, confirm: TEST_PASSWORD }).then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
+      const results = await Promise.all([attempt('a@region.example.se'), attempt('b@region.example.se')]);
+      expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+      expect(await fresh.deps.db('users').count({ n: '*' })).toEqual([{ n: 1 }]);
     } finally {
       await fresh.close();
     }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 // Indicators end to end: answers and registered attendance → the analyst's table, the JSON/CSV
 // output (CLI and page), the API, publishing and republishing, targets, historical values.
 import fs from 'node:fs';
@@ -306,5 +307,20 @@ describe('rate limit', () => {
     }
     expect(limited).not.toBeNull();
     expect(limited!.body.error.message).toContain('För många förfrågningar');
+  });
+
+  it('made-up keys do not each get a bucket of their own: guessing is limited per address', async () => {
+    const fresh = await startTestApp();
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 25; i++) {
+        const guess = 'pp_' + crypto.randomBytes(32).toString('base64url');
+        statuses.push((await request(fresh.app).get('/api/v1/indicators?year=2025').set('Authorization', `Bearer ${guess}`)).status);
+      }
+      expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+      expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
+    } finally {
+      await fresh.close();
+    }
   });
 });

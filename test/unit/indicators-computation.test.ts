@@ -284,4 +284,19 @@ describe('breakdowns with primary and secondary suppression', () => {
     const byMunicipality = result!.find((b) => b.by === 'municipality')!;
     expect(byMunicipality.cells).toEqual([expect.objectContaining({ key: '', label: 'Ingen kommun angiven', hidden: false, n: 16 })]);
   });
+
+  it('with the exclude policy, a group that answered only "Vet ej" is hidden, not shown as 0 answers', async () => {
+    const orgs: number[] = [];
+    for (let i = 0; i < 10; i++) orgs.push(await createOrganisation(db, { type: 'kommun', municipality: 'Storby' }));
+    const lonely = await createOrganisation(db, { type: 'lansstyrelse', municipality: 'Lillby' });
+    const all = [...orgs, lonely];
+    const panelId = await createPanel(db, all, 2042);
+    await roundWith(2042, all, panelId, [...orgs.map((_, i) => (i < 6 ? 'hog' : 'liten')), 'vet_ej']);
+    const result = await breakdowns(db, (await findIndicator(db, 't_exclude'))!, 2042);
+    const byMunicipality = result!.find((b) => b.by === 'municipality')!;
+    const lillby = byMunicipality.cells.find((c) => c.key === 'Lillby')!;
+    expect(lillby).toMatchObject({ hidden: true, reason: 'primary', display: '–' });
+    // Storby alone would give the total away: it is hidden too
+    expect(byMunicipality.cells.find((c) => c.key === 'Storby')).toMatchObject({ hidden: true });
+  });
 });
