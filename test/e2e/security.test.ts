@@ -56,3 +56,21 @@ describe('security basics', () => {
     expect(list.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 });
+
+describe('errors in production', () => {
+  it('gives a friendly 500 page without a stack trace', async () => {
+    const prod = await startTestApp({ NODE_ENV: 'production' });
+    try {
+      const { agent } = await loggedInAgent(prod, 'coordinator');
+      await prod.deps.db.schema.dropTable('panel_memberships');
+      const res = await agent.get('/panels');
+      expect(res.status).toBe(500);
+      expect(res.text).toContain('Något gick fel hos oss');
+      expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
+      expect(res.text).not.toContain('SQLITE');
+      expect(res.text).not.toContain('relation');
+    } finally {
+      await prod.close();
+    }
+  });
+});
