@@ -97,18 +97,19 @@ export const registerCommands: CliCommand[] = [
     usage: 'purge [--dry-run]',
     description:
       'Gallrar enligt lagringstiden (RETENTION_MONTHS): raderar kontaktpersoner som är inaktiva (eller vars organisation är inaktiv) och inte ändrats på så länge, ' +
-      'rensar adress och innehåll i äldre e-post och tar bort äldre händelser i loggen. --dry-run visar vad som skulle göras utan att ändra något.',
+      'rensar adress, ämnesrad och innehåll i äldre e-post, tar bort äldre händelser i loggen, utgångna förhandsgranskningar av inläsningar och .eml-filer (OUTBOX_DIR) för rensad eller äldre e-post. --dry-run visar vad som skulle göras utan att ändra något.',
     options: { 'dry-run': { type: 'boolean' } },
     async run(deps, { values }, out) {
       const dryRun = values['dry-run'] === true;
       const months = deps.config.retentionMonths;
-      const r = await purge(deps.db, CLI, months, { dryRun });
+      const r = await purge(deps.db, CLI, deps.config, { dryRun });
       out.log(`${dryRun ? 'Provkörning – inget ändras. ' : ''}Lagringstid ${months} månader: allt som är äldre än ${r.cutoff.slice(0, 10)} gallras.`);
       const verb = dryRun ? 'skulle ' : '';
       out.log(`  Kontaktpersoner ${verb}${dryRun ? 'raderas' : 'raderade'}: ${r.contactsErased}`);
       out.log(`  E-postmeddelanden ${verb}${dryRun ? 'rensas' : 'rensade'} på adress och innehåll: ${r.outboxCleared}`);
       out.log(`  Händelser i loggen ${verb}${dryRun ? 'tas bort' : 'borttagna'}: ${r.auditDeleted}`);
       out.log(`  Utgångna förhandsgranskningar av inläsningar ${verb}${dryRun ? 'tas bort' : 'borttagna'}: ${r.importsDeleted}`);
+      out.log(`  .eml-filer i utkorgsmappen ${verb}${dryRun ? 'tas bort' : 'borttagna'}: ${r.emlFilesDeleted}`);
       return 0;
     },
   },

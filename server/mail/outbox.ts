@@ -4,8 +4,10 @@
 //
 // Life of a row: queued → sending (claimed by one worker) → sent | bounced | failed, or back to
 // queued with a later next_attempt_at after a temporary error. text_body/html_body hold the
-// personal link and are cleared once the row is sent or bounced; subject, to_address and the
-// status stay for the follow-up (to_address is cleared when the contact is erased).
+// personal link and are cleared once the row is sent or bounced (a failed row keeps them for a
+// retry by hand until its round closes: services/rounds.ts closeRound); subject, to_address and the
+// status stay for the follow-up (to_address and subject are cleared when the contact is erased,
+// its .eml files deleted — see services/gdpr.ts).
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { isPostgres, json, nowIso } from '../db';

@@ -49,3 +49,17 @@ export async function findPendingImport(db: Knex, id: string, userId: number): P
 export async function deletePendingImport(db: Knex, id: string): Promise<void> {
   await db('register_imports').where({ id }).delete();
 }
+
+/**
+ * Deletes the pending imports whose file mentions one of these e-mail addresses (any case) —
+ * used when those contacts are erased, so a preview cannot bring their data back. Returns how
+ * many were deleted.
+ */
+export async function deletePendingImportsMentioning(db: Knex, emails: string[]): Promise<number> {
+  const wanted = emails.map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
+  if (!wanted.length) return 0;
+  const pending = (await db('register_imports').select('id', 'content')) as Array<{ id: string; content: string }>;
+  const ids = pending.filter((p) => wanted.some((e) => String(p.content).toLowerCase().includes(e))).map((p) => p.id);
+  if (!ids.length) return 0;
+  return Number(await db('register_imports').whereIn('id', ids).delete());
+}

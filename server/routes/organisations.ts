@@ -321,7 +321,7 @@ export function organisationsRouter(deps: Deps): Router {
   r.post('/contacts/:id/active', requireRole('coordinator'), async (req, res) => {
     const active = str(req.body, 'active') === 'true';
     const contact = await setContactActive(db, actorOf(req), idOf(req), active);
-    flash(req, 'success', active ? 'Kontaktpersonen är aktiv igen.' : 'Kontaktpersonen är inaktiverad och får inga fler utskick.');
+    flash(req, 'success', active ? 'Kontaktpersonen är aktiv igen.' : 'Kontaktpersonen är inaktiverad och får inga fler utskick. Personens länkar till enkäter fungerar inte längre.');
     res.redirect(303, `/organisations/${contact.organisationId}`);
   });
 
@@ -344,7 +344,7 @@ export function organisationsRouter(deps: Deps): Router {
         errors: [{ field: 'confirm', message: 'Kryssa i rutan för att bekräfta att uppgifterna ska raderas.' }],
       });
     }
-    const organisationId = await eraseContact(db, actorOf(req), id);
+    const organisationId = await eraseContact(db, deps.config, actorOf(req), id);
     flash(req, 'success', 'Kontaktpersonens personuppgifter är raderade. Organisationen och dess svar finns kvar.');
     res.redirect(303, `/organisations/${organisationId}`);
   });

@@ -9,7 +9,7 @@
 //   GET|POST /rounds/import              import earlier answers from CSV (preview, then import)
 import { Request, Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { intParam, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { listPanels } from '../repositories/panels';
@@ -181,7 +181,14 @@ export function roundsRouter(deps: Deps): Router {
     const id = idOf(req);
     const organisationId = intParam(str(req.body, 'organisation_id'));
     if (!organisationId) throw new NotFoundError('Organisationen finns inte.');
-    const token = await manualLink(db, actorOf(req), id, organisationId);
+    let token: string;
+    try {
+      token = await manualLink(db, actorOf(req), id, organisationId);
+    } catch (e) {
+      // Refused (round not open, invitation revoked, a confidential round with answers): say why on the round's page.
+      if (!(e instanceof ConflictError)) throw e;
+      return renderDetail(req, res, id, { errors: [{ field: '', message: e.message }], status: 409 });
+    }
     const org = await db('organisations').where({ id: organisationId }).first('name');
     await renderDetail(req, res, id, { manualLink: { url: respondentUrl(config.baseUrl, token), organisationName: org ? String(org.name) : '' } });
   });

@@ -2,31 +2,51 @@
 //
 // Erasing keeps the organisation, its responses and answers (they are the organisation's, not the
 // person's): the contact row stays as an empty shell (so ids in responses and invitations still
-// point somewhere), its name, e-mail, phone and role become null, and every e-mail in the outbox
-// to the contact loses its address and body. The audit entry holds only the contact id.
+// point somewhere), its name, e-mail, phone and role become null, every e-mail in the outbox to
+// the contact loses its address, subject and body, the contact's personal links are revoked,
+// pending register imports whose file holds the contact's e-mail address are deleted, and the
+// .eml files of the contact's e-mails (file mode, OUTBOX_DIR) are deleted. The audit entry holds
+// only the contact id.
+//
+// Order: the database first (one transaction), then the .eml files — files are not
+// transactional. A file that survives (a message written by the worker at that very moment, a
+// failed unlink) is deleted by the next purge, which deletes the files of every cleared row.
 //
 // Retention (RETENTION_MONTHS, default 36): `npm run cli -- purge` erases contacts that are
-// inactive — or whose organisation is inactive — and have not been changed for that long, clears
-// address and body of outbox e-mails older than that, deletes audit entries older than that, and
-// deletes pending imports that have expired.
+// inactive — or whose organisation is inactive — and have not been changed for that long (as
+// above), clears address, subject and body of outbox e-mails older than that, deletes audit
+// entries older than that, deletes pending imports that have expired, and deletes the .eml files
+// of cleared outbox rows and any .eml file older than the retention time.
 import type { Knex } from 'knex';
+import type { Config } from '../config';
 import { nowIso } from '../db';
 import { NotFoundError } from '../errors';
+import { deleteEmlFileNames, deleteEmlFiles, listEmlFiles } from '../mail/eml-files';
 import { findContact } from '../repositories/organisations';
+import { deletePendingImportsMentioning } from '../repositories/register-imports';
 import { Actor, audit } from './audit';
+import { revokeContactTokens } from './invitations';
+
+/** What an erased or purged e-mail's subject becomes (a template may put the name in it). */
+export const ERASED_SUBJECT = '(raderad)';
+
+const CLEARED_OUTBOX = { to_address: null, subject: ERASED_SUBJECT, text_body: null, html_body: null, headers: null };
 
 async function eraseRows(trx: Knex, contactIds: number[], now: string): Promise<void> {
   for (let i = 0; i < contactIds.length; i += 500) {
     const ids = contactIds.slice(i, i + 500);
+    const emails = (await trx('contacts').whereIn('id', ids).whereNotNull('email').select('email')).map((r: { email: string }) => String(r.email));
     await trx('contacts')
       .whereIn('id', ids)
       .update({ name: null, email: null, phone: null, role: null, bounce_reason: null, active: false, erased_at: now, updated_at: now });
-    await trx('email_outbox').whereIn('contact_id', ids).update({ to_address: null, text_body: null, html_body: null, headers: null });
+    await trx('email_outbox').whereIn('contact_id', ids).update(CLEARED_OUTBOX);
+    await revokeContactTokens(trx, ids, now);
+    await deletePendingImportsMentioning(trx, emails);
   }
 }
 
 /** Erases the contact's personal data. Returns the organisation id (for the redirect). */
-export async function eraseContact(db: Knex, actor: Actor, contactId: number): Promise<number> {
+export async function eraseContact(db: Knex, config: Pick<Config, 'outboxDir'>, actor: Actor, contactId: number): Promise<number> {
   const c = await findContact(db, contactId);
   if (!c) throw new NotFoundError('Kontaktpersonen finns inte.');
   if (c.erasedAt) return c.organisationId;
@@ -34,6 +54,9 @@ export async function eraseContact(db: Knex, actor: Actor, contactId: number): P
     await eraseRows(trx, [contactId], nowIso());
     await audit(trx, actor, 'contact.erased', { type: 'contact', id: contactId });
   });
+  // After the commit (see the top of this file): the contact's .eml files.
+  const outboxIds = (await db('email_outbox').where({ contact_id: contactId }).select('id')).map((r: { id: number }) => Number(r.id));
+  await deleteEmlFiles(config.outboxDir, outboxIds);
   return c.organisationId;
 }
 
@@ -50,13 +73,44 @@ export interface PurgeReport {
   outboxCleared: number;
   auditDeleted: number;
   importsDeleted: number;
+  /** .eml files in OUTBOX_DIR of cleared outbox rows, or older than the cutoff. */
+  emlFilesDeleted: number;
 }
 
-export async function purge(db: Knex, actor: Actor, retentionMonths: number, opts: { dryRun?: boolean; now?: Date } = {}): Promise<PurgeReport> {
+/**
+ * The .eml files the purge deletes: those of outbox rows that are cleared (no address left: the
+ * contact is erased, or an earlier purge cleared it), that this run clears (older than the cutoff,
+ * or to a contact this run erases), and every file older than the cutoff (also one whose row is
+ * gone, e.g. after the database was replaced).
+ */
+async function staleEmlFiles(trx: Knex, outboxDir: string, cutoff: string, erasingContactIds: number[]): Promise<string[]> {
+  const files = await listEmlFiles(outboxDir);
+  if (!files.length) return [];
+  const cutoffMs = new Date(cutoff).getTime();
+  const erasing = new Set(erasingContactIds);
+  const stale = new Set<number>();
+  const ids = [...new Set(files.map((f) => f.outboxId))];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = (await trx('email_outbox').whereIn('id', ids.slice(i, i + 500)).select('id', 'contact_id', 'to_address', 'created_at')) as Array<Record<string, unknown>>;
+    for (const r of rows) {
+      const old = new Date(String(r.created_at)).getTime() < cutoffMs;
+      if (old || r.to_address === null || (r.contact_id !== null && erasing.has(Number(r.contact_id)))) stale.add(Number(r.id));
+    }
+  }
+  return files.filter((f) => stale.has(f.outboxId) || f.modifiedAt.getTime() < cutoffMs).map((f) => f.name);
+}
+
+export async function purge(
+  db: Knex,
+  actor: Actor,
+  settings: Pick<Config, 'retentionMonths' | 'outboxDir'>,
+  opts: { dryRun?: boolean; now?: Date } = {},
+): Promise<PurgeReport> {
+  const { retentionMonths, outboxDir } = settings;
   const now = opts.now ?? new Date();
   const cutoff = retentionCutoff(retentionMonths, now);
   const dryRun = !!opts.dryRun;
-  return db.transaction(async (trx) => {
+  const { report, emlFiles } = await db.transaction(async (trx) => {
     const contactIds = (
       await trx('contacts as c')
         .join('organisations as o', 'o.id', 'c.organisation_id')
@@ -72,6 +126,7 @@ export async function purge(db: Knex, actor: Actor, retentionMonths: number, opt
     const audits = trx('audit_log').where('at', '<', cutoff);
     const imports = trx('register_imports').where('expires_at', '<', now.toISOString());
     const count = async (q: Knex.QueryBuilder) => Number((await q.clone().count({ n: '*' }))[0].n);
+    const emlFiles = await staleEmlFiles(trx, outboxDir, cutoff, contactIds);
     const report: PurgeReport = {
       cutoff,
       dryRun,
@@ -79,11 +134,12 @@ export async function purge(db: Knex, actor: Actor, retentionMonths: number, opt
       outboxCleared: await count(outbox),
       auditDeleted: await count(audits),
       importsDeleted: await count(imports),
+      emlFilesDeleted: emlFiles.length,
     };
-    if (dryRun) return report;
+    if (dryRun) return { report, emlFiles };
     const stamp = nowIso();
     await eraseRows(trx, contactIds, stamp);
-    await outbox.clone().update({ to_address: null, text_body: null, html_body: null, headers: null });
+    await outbox.clone().update(CLEARED_OUTBOX);
     await audits.clone().delete();
     await imports.clone().delete();
     // Entries for the erased contacts hold only their ids; one summary entry for the run.
@@ -93,7 +149,11 @@ export async function purge(db: Knex, actor: Actor, retentionMonths: number, opt
       outboxCleared: report.outboxCleared,
       auditDeleted: report.auditDeleted,
       importsDeleted: report.importsDeleted,
+      emlFilesDeleted: report.emlFilesDeleted,
     });
-    return report;
+    return { report, emlFiles };
   });
+  // Files after the commit (see the top of this file).
+  if (!dryRun) report.emlFilesDeleted = await deleteEmlFileNames(outboxDir, emlFiles);
+  return report;
 }

@@ -2,7 +2,8 @@
 // carries a link token of 256 random bits made for one contact (or for no contact, e.g. a link
 // printed for phone follow-up). Only the SHA-256 of a token is stored, so a link can only be
 // shown once — a reminder makes a new token for the contact; older tokens keep working until
-// the round closes or the invitation is revoked.
+// the round closes or the invitation is revoked, or the contact is deactivated or erased (which
+// revokes that contact's tokens).
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { hashToken, looksLikeToken, newToken } from './tokens';
@@ -63,4 +64,21 @@ export async function markOpened(db: Knex, resolved: ResolvedToken): Promise<voi
   const now = nowIso();
   await db('invitation_tokens').where({ id: resolved.tokenId }).update({ last_used_at: now });
   await db('invitations').where({ id: resolved.invitationId }).whereNull('first_opened_at').update({ first_opened_at: now });
+}
+
+/**
+ * Revokes every personal link made for these contacts (they are erased or deactivated): the
+ * links stop working at once. Links made for no contact (by hand) and other contacts' links of
+ * the same organisation keep working. Returns how many links were revoked.
+ */
+export async function revokeContactTokens(db: Knex, contactIds: number[], now: string = nowIso()): Promise<number> {
+  let revoked = 0;
+  for (let i = 0; i < contactIds.length; i += 500) {
+    const n = await db('invitation_tokens')
+      .whereIn('contact_id', contactIds.slice(i, i + 500))
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
+    revoked += Number(n);
+  }
+  return revoked;
 }

@@ -20,6 +20,7 @@ import {
 import { isEmail } from './accounts';
 import { Actor, audit } from './audit';
 import { nameKey } from './csv-import';
+import { revokeContactTokens } from './invitations';
 import { normaliseOrganisationNumber, ORGANISATION_TYPES, parseOrganisationType } from './organisation-types';
 
 export type OrganisationForm = { name: string; organisationNumber: string; type: string; municipality: string };
@@ -197,7 +198,10 @@ export async function setContactActive(db: Knex, actor: Actor, id: number, activ
   if (c.erasedAt) throw new ValidationError([{ field: '', message: 'Kontaktpersonens uppgifter är raderade.' }]);
   await db.transaction(async (trx) => {
     await updateContact(trx, id, { active });
-    await audit(trx, actor, active ? 'contact.reactivated' : 'contact.deactivated', { type: 'contact', id });
+    // A deactivated contact's personal links stop working (reactivating does not bring them
+    // back: the next invitation or reminder makes new ones).
+    const linksRevoked = active ? 0 : await revokeContactTokens(trx, [id]);
+    await audit(trx, actor, active ? 'contact.reactivated' : 'contact.deactivated', { type: 'contact', id }, active ? undefined : { linksRevoked });
   });
   return c;
 }

@@ -359,11 +359,20 @@ export async function openRound(db: Knex, config: RoundsConfig, actor: Actor, id
   return { invited, surveyVersionId: versionId };
 }
 
+/**
+ * öppen → stängd. The round's e-mails that were never delivered (failed, bounced) lose their
+ * bodies, which hold personal links: while the round is open a failed message keeps its body so
+ * it can be retried by hand; once the round is closed the links take no answers, so there is
+ * nothing left to retry (after a reopen, reminders make new links).
+ */
 export async function closeRound(db: Knex, actor: Actor, id: number): Promise<void> {
   const round = await getRound(db, id);
   if (!canTransition(round.state, 'stangd')) throw refuse(round, 'stangd');
-  if (!(await setRoundState(db, id, round.state, 'stangd'))) throw refuse(await getRound(db, id), 'stangd');
-  await audit(db, actor, 'rounds.close', { type: 'round', id });
+  await db.transaction(async (trx) => {
+    if (!(await setRoundState(trx, id, round.state, 'stangd'))) throw refuse(await getRound(trx, id), 'stangd');
+    await trx('email_outbox').where({ round_id: id }).whereIn('status', ['failed', 'bounced']).update({ text_body: null, html_body: null });
+    await audit(trx, actor, 'rounds.close', { type: 'round', id });
+  });
 }
 
 export async function publishRound(db: Knex, actor: Actor, id: number): Promise<void> {
@@ -555,6 +564,13 @@ export async function manualLink(db: Knex, actor: Actor, roundId: number, organi
     invitation = { id: await ensureInvitation(db, roundId, organisationId), revoked_at: null };
   }
   if (invitation.revoked_at) throw new ConflictError('Organisationens inbjudan är återkallad.', 'invitation_revoked');
+  // A link opens the organisation's draft and its receipt: in a confidential round the staff
+  // must not be able to read what an organisation has answered, so no link once it has begun.
+  if (round.confidential && (await db('responses').where({ round_id: roundId, organisation_id: organisationId }).first('id')))
+    throw new ConflictError(
+      'Omgången är konfidentiell och organisationen har redan börjat svara eller skickat in sina svar. En personlig länk skulle visa svaren, så den kan inte skapas här. Be organisationen använda länken i sin inbjudan eller skicka en påminnelse.',
+      'confidential_response_exists',
+    );
   const token = await issueToken(db, Number(invitation.id), null);
   await audit(db, actor, 'rounds.manual_link', { type: 'round', id: roundId }, { organisationId, invitationId: Number(invitation.id) });
   return token;

@@ -1,11 +1,14 @@
 // Without SMTP_URL (the embedded default) every message is written as an .eml file into the
 // outbox folder and listed at /outbox; the CLI commands outbox status|send|retry and reminders run.
+// Erasing a contact deletes its .eml files; the purge deletes leftovers and old files.
 import fs from 'node:fs';
 import path from 'node:path';
+import request from 'supertest';
 import { runCli } from '../../server/cli';
 import { CLI } from '../../server/services/audit';
 import { sendInvitations } from '../../server/services/mailings';
-import { loggedInAgent, startTestApp, TestApp } from '../helpers/app';
+import { loggedInAgent, postForm, startTestApp, TestApp } from '../helpers/app';
+import { createContact, createOrganisation, createPanel, createRound } from '../helpers/fixtures';
 import { outboxRows, partnershipWithOpenRound } from '../helpers/mail';
 import { parseMessage } from '../helpers/smtp';
 
@@ -66,5 +69,61 @@ describe('the .eml outbox and the CLI', () => {
     expect(all.text()).toContain('1 misslyckade meddelanden ligger i kö igen.');
     const rem = capture();
     expect(await runCli(['reminders', 'run'], t.deps, rem.out)).toBe(0);
+  });
+});
+
+describe('the .eml files hold personal data', () => {
+  it('erasing a contact deletes the .eml files of its e-mails (others stay); the purge deletes a leftover and files older than the retention time', async () => {
+    const db = t.deps.db;
+    const dir = t.config.outboxDir;
+    const orgId = await createOrganisation(db, { name: 'Raderingsby kommun' });
+    const erased = await createContact(db, orgId, { name: 'Rut Raderad', email: 'rut@raderingsby.example.se' });
+    const kept = await createContact(db, orgId, { name: 'Kalle Kvar', email: 'kalle@raderingsby.example.se' });
+    const roundId = await createRound(db, { year: 2027, panelId: await createPanel(db, [orgId], 2027) });
+    await sendInvitations(t.deps, CLI, roundId, { organisationIds: [orgId], locale: 'sv' });
+    expect(await runCli(['outbox', 'send'], t.deps, capture().out)).toBe(0);
+
+    const rows = await outboxRows(db, { round_id: roundId });
+    const fileOf = (outboxId: number) => fs.readdirSync(dir).find((f) => f.startsWith(`${String(outboxId).padStart(7, '0')}-`) && f.endsWith('.eml'));
+    const erasedRow = rows.find((r) => Number(r.contact_id) === erased)!;
+    const keptRow = rows.find((r) => Number(r.contact_id) === kept)!;
+    const erasedFile = fileOf(erasedRow.id)!;
+    const keptFile = fileOf(keptRow.id)!;
+    const erasedRaw = fs.readFileSync(path.join(dir, erasedFile), 'utf8');
+    expect(erasedRaw).toContain('rut@raderingsby.example.se');
+    const linkOf = (raw: string) => '/s/' + /\/s\/([A-Za-z0-9_-]{43})/.exec(parseMessage(raw).text)![1];
+    const erasedLink = linkOf(erasedRaw);
+    const keptLink = linkOf(fs.readFileSync(path.join(dir, keptFile), 'utf8'));
+    await request(t.app).get(erasedLink).expect(200);
+
+    const { agent } = await loggedInAgent(t, 'coordinator');
+    await agent.get(`/outbox/files/${erasedFile}`).expect(200);
+    const res = await postForm(agent, `/contacts/${erased}/erase`, `/contacts/${erased}/erase`, { confirm: 'ja' });
+    expect(res.status).toBe(303);
+    expect(fs.existsSync(path.join(dir, erasedFile))).toBe(false);
+    expect(fs.existsSync(path.join(dir, keptFile))).toBe(true);
+    await agent.get(`/outbox/files/${erasedFile}`).expect(404);
+    expect((await agent.get('/outbox').expect(200)).text).not.toContain(erasedFile);
+    for (const f of fs.readdirSync(dir)) expect(fs.readFileSync(path.join(dir, f), 'utf8')).not.toContain('rut@raderingsby');
+    // the erased contact's link no longer works; the other contact's link does
+    expect((await request(t.app).get(erasedLink).expect(404)).text).toContain('Länken fungerar inte');
+    await request(t.app).get(keptLink).expect(200);
+
+    // A file written for the erased contact after the erase (the worker was sending at that very
+    // moment), and a file older than the retention time whose row is gone: the purge deletes both.
+    fs.writeFileSync(path.join(dir, erasedFile), erasedRaw);
+    const orphan = '9999999-old.message@partnerpuls.test.eml';
+    fs.writeFileSync(path.join(dir, orphan), 'From: x');
+    fs.utimesSync(path.join(dir, orphan), new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    const dry = capture();
+    expect(await runCli(['purge', '--dry-run'], t.deps, dry.out)).toBe(0);
+    expect(dry.text()).toContain('.eml-filer i utkorgsmappen skulle tas bort: 2');
+    expect(fs.existsSync(path.join(dir, erasedFile))).toBe(true);
+    const real = capture();
+    expect(await runCli(['purge'], t.deps, real.out)).toBe(0);
+    expect(real.text()).toContain('.eml-filer i utkorgsmappen borttagna: 2');
+    expect(fs.existsSync(path.join(dir, erasedFile))).toBe(false);
+    expect(fs.existsSync(path.join(dir, orphan))).toBe(false);
+    expect(fs.existsSync(path.join(dir, keptFile))).toBe(true);
   });
 });

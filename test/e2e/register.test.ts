@@ -1,8 +1,12 @@
 // The partnership register through HTTP: organisations, contacts, panels, roles, export, erasure
 // and the retention purge.
+import crypto from 'node:crypto';
+import request from 'supertest';
 import { runCli } from '../../server/cli';
 import { nowIso } from '../../server/db';
+import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { csrfFrom, loggedInAgent, postForm, startTestApp, TestApp, Agent } from '../helpers/app';
+import { createPanel, createRound } from '../helpers/fixtures';
 
 let t: TestApp;
 let coordinator: Agent;
@@ -30,6 +34,37 @@ async function createContact(orgId: number, fields: Record<string, string>): Pro
 function capture() {
   const lines: string[] = [];
   return { lines, out: { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) } };
+}
+
+let roundYear = 2040;
+/** An open round for the organisation, and a personal link for each of the given contacts. */
+async function personalLinks(orgId: number, contactIds: number[]): Promise<string[]> {
+  const year = roundYear++;
+  const roundId = await createRound(db(), { year, panelId: await createPanel(db(), [orgId], year) });
+  const invitationId = await ensureInvitation(db(), roundId, orgId);
+  const links: string[] = [];
+  for (const id of contactIds) links.push(`/s/${await issueToken(db(), invitationId, id)}`);
+  return links;
+}
+
+async function expectLinkWorks(link: string) {
+  const page = await request(t.app).get(link);
+  expect(page.status).toBe(200);
+  expect(page.text).not.toContain('Länken fungerar inte');
+}
+
+async function expectLinkInvalid(link: string) {
+  const page = await request(t.app).get(link);
+  expect(page.status).toBe(404);
+  expect(page.text).toContain('Länken fungerar inte');
+}
+
+/** A pending register import (preview) whose file holds these e-mail addresses. */
+async function pendingImport(emails: string[], expiresAt = new Date(Date.now() + 3600_000).toISOString()): Promise<string> {
+  const id = crypto.randomBytes(20).toString('hex');
+  const rows = emails.map((e, i) => ({ line: i + 2, cells: { name: 'Org', contact_name: 'Någon', contact_email: e } }));
+  await db()('register_imports').insert({ id, user_id: null, file_name: 'register.csv', row_count: rows.length, content: JSON.stringify({ rows, columns: {}, options: {} }), created_at: nowIso(), expires_at: expiresAt });
+  return id;
 }
 
 describe('organisations', () => {
@@ -149,6 +184,21 @@ describe('contacts', () => {
     expect(audit.length).toBe(3);
     expect(text).not.toContain('Lars');
     expect(text).not.toContain('bergsjo');
+  });
+
+  it('deactivating a contact revokes its personal links; another contact\'s link of the same organisation still works', async () => {
+    const leaving = await createContact(orgId, { name: 'Vera Slutar', email: 'vera@bergsjo.example.se' });
+    const staying = await createContact(orgId, { name: 'Stig Stannar', email: 'stig@bergsjo.example.se' });
+    const [leavingLink, stayingLink] = await personalLinks(orgId, [leaving, staying]);
+    await expectLinkWorks(leavingLink);
+    expect((await postForm(coordinator, `/contacts/${leaving}`, `/contacts/${leaving}/active`, { active: 'false' })).status).toBe(303);
+    await expectLinkInvalid(leavingLink);
+    await expectLinkWorks(stayingLink);
+    expect(await db()('invitation_tokens').where({ contact_id: leaving }).whereNull('revoked_at').first()).toBeUndefined();
+    expect(await db()('invitation_tokens').where({ contact_id: staying }).whereNull('revoked_at').first()).toBeDefined();
+    // reactivating does not bring the old link back (the next e-mail brings a new one)
+    await postForm(coordinator, `/contacts/${leaving}`, `/contacts/${leaving}/active`, { active: 'true' });
+    await expectLinkInvalid(leavingLink);
   });
 
   it('validates the e-mail address and refuses one already used by another contact', async () => {
@@ -315,6 +365,29 @@ describe('GDPR', () => {
     await createContact(orgId, { name: 'Greta Ny', email: 'greta@gdpr.example.se' });
   });
 
+  it('erasing revokes the contact\'s links, clears the subject of its e-mails and deletes pending imports holding its address', async () => {
+    const orgId = await createOrganisation({ name: 'Länkby kommun' });
+    const erased = await createContact(orgId, { name: 'Elin Raderas', email: 'elin@lankby.example.se' });
+    const other = await createContact(orgId, { name: 'Olle Kvar', email: 'olle@lankby.example.se' });
+    const [erasedLink, otherLink] = await personalLinks(orgId, [erased, other]);
+    const now = nowIso();
+    for (const [contactId, msg] of [[erased, 'elin'], [other, 'olle']] as const)
+      await db()('email_outbox').insert({ kind: 'invitation', organisation_id: orgId, contact_id: contactId, to_address: `${msg}@lankby.example.se`, subject: `Hej ${msg}, enkäten väntar`, text_body: 'länk', html_body: null, message_id: `<subject-${msg}@test>`, status: 'sent', next_attempt_at: now, created_at: now });
+    const withAddress = await pendingImport(['annan@lankby.example.se', 'ELIN@Lankby.example.se']);
+    const without = await pendingImport(['annan@lankby.example.se']);
+    await expectLinkWorks(erasedLink);
+
+    const res = await postForm(coordinator, `/contacts/${erased}/erase`, `/contacts/${erased}/erase`, { confirm: 'ja' });
+    expect(res.status).toBe(303);
+    await expectLinkInvalid(erasedLink);
+    await expectLinkWorks(otherLink);
+    expect((await db()('email_outbox').where({ message_id: '<subject-elin@test>' }).first()).subject).toBe('(raderad)');
+    expect((await db()('email_outbox').where({ message_id: '<subject-olle@test>' }).first()).subject).toBe('Hej olle, enkäten väntar');
+    expect(await db()('register_imports').where({ id: withAddress }).first()).toBeUndefined();
+    expect(await db()('register_imports').where({ id: without }).first()).toBeDefined();
+    await db()('register_imports').where({ id: without }).delete();
+  });
+
   it('purges old data: a dry run changes nothing, a real run erases, clears and deletes', async () => {
     const orgId = await createOrganisation({ name: 'Gallring kommun' });
     const old = '2020-01-01T00:00:00.000Z';
@@ -331,6 +404,8 @@ describe('GDPR', () => {
     await db()('contacts').where({ id: closedContact }).update({ updated_at: old });
     await db()('email_outbox').insert({ kind: 'other', to_address: 'x@old.example.se', subject: 'Gammalt', text_body: 'gammalt', html_body: null, message_id: '<old@test>', status: 'sent', next_attempt_at: old, created_at: old });
     await db()('audit_log').insert({ at: old, actor: 'system', action: 'old.entry' });
+    const expiredImport = await pendingImport(['someone@else.example.se'], '2020-01-01T01:00:00.000Z');
+    const liveImport = await pendingImport(['someone@else.example.se']);
 
     const dry = capture();
     expect(await runCli(['purge', '--dry-run'], t.deps, dry.out)).toBe(0);
@@ -338,6 +413,8 @@ describe('GDPR', () => {
     expect(dry.lines.join('\n')).toMatch(/Kontaktpersoner skulle raderas: 2/);
     expect(dry.lines.join('\n')).toMatch(/E-postmeddelanden skulle rensas på adress och innehåll: 1/);
     expect(dry.lines.join('\n')).toMatch(/Händelser i loggen skulle tas bort: 1/);
+    expect(dry.lines.join('\n')).toMatch(/Utgångna förhandsgranskningar av inläsningar skulle tas bort: 1/);
+    expect(await db()('register_imports').where({ id: expiredImport }).first()).toBeDefined();
     expect((await db()('contacts').where({ id: oldInactive }).first()).email).toBe('gammal@gallring.example.se');
     expect(await db()('audit_log').where({ action: 'old.entry' }).first()).toBeDefined();
 
@@ -348,7 +425,9 @@ describe('GDPR', () => {
     expect((await db()('contacts').where({ id: closedContact }).first()).email).toBeNull();
     expect((await db()('contacts').where({ id: oldActive }).first()).email).toBe('aktiv@gallring.example.se');
     expect((await db()('contacts').where({ id: newInactive }).first()).email).toBe('ny@gallring.example.se');
-    expect(await db()('email_outbox').where({ message_id: '<old@test>' }).first()).toMatchObject({ to_address: null, text_body: null });
+    expect(await db()('email_outbox').where({ message_id: '<old@test>' }).first()).toMatchObject({ to_address: null, text_body: null, subject: '(raderad)' });
+    expect(await db()('register_imports').where({ id: expiredImport }).first()).toBeUndefined();
+    expect(await db()('register_imports').where({ id: liveImport }).first()).toBeDefined();
     expect(await db()('audit_log').where({ action: 'old.entry' }).first()).toBeUndefined();
     expect(await db()('audit_log').where({ action: 'gdpr.purged' }).first()).toBeDefined();
 

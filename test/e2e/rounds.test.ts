@@ -301,6 +301,61 @@ describe('following up', () => {
     expect(row.token_hash).not.toContain(token);
     expect((await coordinator.get(`/rounds/${s.roundId}`)).text).not.toContain(token); // not shown again
   });
+
+  it('in a confidential round refuses a hand-made link once the organisation has a draft or has submitted (the link would show its answers)', async () => {
+    const s = await roundWithStatuses({ confidential: true });
+    const tokens = async () => Number((await db()('invitation_tokens').count({ n: '*' }))[0].n);
+    const before = await tokens();
+    // organisationIds[2] has a draft, [3] has submitted
+    for (const orgId of [s.organisationIds[2], s.organisationIds[3]]) {
+      const res = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, { organisation_id: String(orgId) });
+      expect(res.status).toBe(409);
+      expect(res.text).toContain('class="error-summary"');
+      expect(res.text).toContain('Omgången är konfidentiell och organisationen har redan börjat svara eller skickat in sina svar.');
+      expect(res.text).not.toMatch(/<code class="copyable">/);
+    }
+    expect(await tokens()).toBe(before);
+    expect(await db()('audit_log').where({ action: 'rounds.manual_link', entity_id: String(s.roundId) }).first()).toBeUndefined();
+    // an organisation that has not begun may still get one
+    const ok = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, { organisation_id: String(s.organisationIds[0]) });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toMatch(/<code class="copyable">http:\/\/partnerpuls\.test\/s\//);
+    expect(await tokens()).toBe(before + 1);
+    // in an ordinary round a link for an organisation that has submitted is still allowed
+    const open = await roundWithStatuses({ confidential: false });
+    expect((await postForm(coordinator, `/rounds/${open.roundId}`, `/rounds/${open.roundId}/lank`, { organisation_id: String(open.organisationIds[3]) })).status).toBe(200);
+  });
+
+  it('shows why a link cannot be made on the round page (a closed round)', async () => {
+    const s = await roundWithStatuses({ confidential: false });
+    const page = await coordinator.get(`/rounds/${s.roundId}`);
+    await db()('rounds').where({ id: s.roundId }).update({ state: 'stangd' });
+    const res = await coordinator.post(`/rounds/${s.roundId}/lank`).type('form').send({ _csrf: csrfFrom(page.text), organisation_id: String(s.organisationIds[0]) });
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('En personlig länk kan bara skapas när omgången är öppen.');
+    expect(res.text).toContain(`<form method="post" action="/rounds/${s.roundId}/`); // the round's page, not an error page
+  });
+});
+
+describe('closing a round', () => {
+  it('clears the bodies (personal links) of the round\'s failed and bounced e-mails; another round\'s are untouched', async () => {
+    const p = await createPartnership(db(), 2, 2031);
+    const s = { roundId: await createRound(db(), { year: 2031, panelId: p.panelId }) };
+    const other = { roundId: await createRound(db(), { year: 2032, panelId: p.panelId }) };
+    const now = new Date().toISOString();
+    const insert = async (roundId: number, status: string) => {
+      const [row] = await db()('email_outbox')
+        .insert({ kind: 'invitation', round_id: roundId, to_address: 'x@org.example.se', subject: 'Enkät', text_body: 'Din länk: http://partnerpuls.test/s/abc', html_body: '<p>länk</p>', message_id: `<${status}-${roundId}-${Math.random()}@test>`, status, next_attempt_at: now, created_at: now })
+        .returning('id');
+      return Number(typeof row === 'object' ? row.id : row);
+    };
+    const failed = await insert(s.roundId, 'failed');
+    const bounced = await insert(s.roundId, 'bounced');
+    const otherFailed = await insert(other.roundId, 'failed');
+    expect((await action(coordinator, s.roundId, 'stang')).status).toBe(303);
+    for (const id of [failed, bounced]) expect(await db()('email_outbox').where({ id }).first()).toMatchObject({ text_body: null, html_body: null, to_address: 'x@org.example.se' });
+    expect((await db()('email_outbox').where({ id: otherFailed }).first()).text_body).toContain('/s/abc');
+  });
 });
 
 describe('survey files and uploads', () => {
