@@ -16,7 +16,7 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { nowIso } from '../db';
+import { bool, nowIso } from '../db';
 import { audit, SYSTEM } from '../services/audit';
 import { queueScheduledReminders } from '../services/mailings';
 import { claimDue, markBounced, markRetryOrFailed, markSent, OutboxRow } from './outbox';
@@ -46,7 +46,7 @@ export interface WorkerOptions {
   schedulerEveryMs?: number;
 }
 
-type ContactFlags = { opted_out_at: string | null; bounced_at: string | null; erased_at: string | null };
+type ContactFlags = { opted_out_at: string | null; bounced_at: string | null; erased_at: string | null; active: unknown };
 
 export interface BatchResult {
   claimed: number;
@@ -119,7 +119,7 @@ export class OutboxWorker {
     const contactIds = [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))];
     const contacts = new Map<number, ContactFlags>();
     if (contactIds.length) {
-      for (const c of await db('contacts').whereIn('id', contactIds).select('id', 'opted_out_at', 'bounced_at', 'erased_at')) contacts.set(Number(c.id), c);
+      for (const c of await db('contacts').whereIn('id', contactIds).select('id', 'opted_out_at', 'bounced_at', 'erased_at', 'active')) contacts.set(Number(c.id), c);
     }
     let next = 0;
     const lane = async () => {
@@ -154,7 +154,7 @@ export class OutboxWorker {
     }
     if (row.contactId) {
       const c = contacts.get(row.contactId);
-      const why = !c || c.erased_at ? 'Kontakten är raderad' : c.opted_out_at ? 'Mottagaren har avregistrerat sig' : c.bounced_at ? 'Adressen har studsat tidigare' : null;
+      const why = !c || c.erased_at ? 'Kontakten är raderad' : !bool(c.active) ? 'Kontakten är inaktiverad' : c.opted_out_at ? 'Mottagaren har avregistrerat sig' : c.bounced_at ? 'Adressen har studsat tidigare' : null;
       if (why) {
         await markRetryOrFailed(db, { ...row, attempts: Number.MAX_SAFE_INTEGER }, this.workerId, `${why}; skickades inte.`, config.mailMaxAttempts, nowIso());
         return 'failed';

@@ -40,6 +40,21 @@ describe('delivery', () => {
     expect(env.smtp.refused).toBe(8);
   });
 
+  it('a message queued before its contact was deactivated or opted out is not sent', async () => {
+    const { db } = env.t.deps;
+    const p = await partnershipWithOpenRound(db, 3);
+    await sendInvitations(env.t.deps, CLI, p.roundId, { organisationIds: null, locale: 'sv' });
+    await db('contacts').where({ id: p.contactIds[0][0] }).update({ active: false });
+    await db('contacts').where({ id: p.contactIds[1][0] }).update({ opted_out_at: new Date().toISOString() });
+    await drainAll(env.t);
+    const rows = await outboxRows(db);
+    const row = (contactId: number) => rows.find((r) => r.contact_id === contactId);
+    expect([row(p.contactIds[0][0]).status, row(p.contactIds[0][0]).last_error]).toEqual(['failed', 'Kontakten är inaktiverad; skickades inte.']);
+    expect([row(p.contactIds[1][0]).status, row(p.contactIds[1][0]).last_error]).toEqual(['failed', 'Mottagaren har avregistrerat sig; skickades inte.']);
+    expect(row(p.contactIds[2][0]).status).toBe('sent');
+    expect(env.smtp.messages).toHaveLength(rows.length - 2);
+  });
+
   it('a 550 reply marks the message and the contact bounced; the coordinator sees it; no reminder goes there', async () => {
     const { db } = env.t.deps;
     const p = await partnershipWithOpenRound(db, 3);
