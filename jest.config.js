@@ -11,4 +11,6 @@ module.exports = {
   maxWorkers: process.env.JEST_WORKERS || '50%',
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   verbose: false,
+  // a leaked handle (a timer, a socket) must never keep CI waiting after the last test
+  forceExit: true,
 };
