@@ -62,7 +62,12 @@ export async function resolveToken(db: Knex, token: string): Promise<ResolvedTok
 /** Records the first time the organisation's link was opened (for the follow-up page). */
 export async function markOpened(db: Knex, resolved: ResolvedToken): Promise<void> {
   const now = nowIso();
-  await db('invitation_tokens').where({ id: resolved.tokenId }).update({ last_used_at: now });
+  // last_used_at to the nearest 10 minutes is enough, and a page view then rarely writes at all
+  const stale = new Date(Date.now() - 10 * 60_000).toISOString();
+  await db('invitation_tokens')
+    .where({ id: resolved.tokenId })
+    .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', stale))
+    .update({ last_used_at: now });
   await db('invitations').where({ id: resolved.invitationId }).whereNull('first_opened_at').update({ first_opened_at: now });
 }
 
