@@ -122,7 +122,8 @@ export function mailRouter(deps: Deps): Router {
       withoutRecipient: plan.organisationsWithoutRecipient,
       contacts: plan.organisations.flatMap((o) => o.contacts.filter((c) => !c.erasedAt).map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id }))),
       locales: EMAIL_LOCALES.map((l) => ({ value: l, label: LOCALE_LABELS[l], selected: l === locale })),
-      locale,
+      // (not `locale`: that name is the interface language of the page, res.locals.locale)
+      mailLocale: locale,
       preview,
       previewHtmlUrl: `/rounds/${id}/mail/preview/invitation/${locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`,
       scope: 'not_invited',
@@ -218,7 +219,8 @@ export function mailRouter(deps: Deps): Router {
       title: `E-postmall: ${KIND_LABELS[kind]} (${LOCALE_LABELS[locale].toLowerCase()})`,
       round,
       kind,
-      locale,
+      // (not `locale`: that name is the interface language of the page, res.locals.locale)
+      templateLocale: locale,
       kindLabel: KIND_LABELS[kind],
       localeLabel: LOCALE_LABELS[locale],
       values: override ?? stored,

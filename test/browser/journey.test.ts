@@ -63,7 +63,7 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((r) => server?.close(r));
+    if (server) await new Promise((r) => server.close(r));
     await env?.close();
   });
 
@@ -310,7 +310,8 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
     const page = await context.newPage();
     const fits = async (what: string) => {
-      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+      // (a string expression: the test code is compiled without the DOM types)
+      const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth })')) as { scroll: number; viewport: number };
       expect([what, widths.scroll <= widths.viewport]).toEqual([what, true]);
     };
     await page.goto(linkFor('cecilia.carlsson@lansstyrelsen.example.se'));

@@ -17,7 +17,12 @@ export async function loggedInContext(browser: Browser, base: string, email: str
 
 /** Clicks (or presses a key) and waits for the page that the resulting navigation loads. */
 export async function andWait(page: Page, action: () => Promise<unknown>): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), action()]);
+  const from = page.url();
+  try {
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 }), action()]);
+  } catch (e) {
+    throw new Error(`no page loaded after the action on ${from}: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** True when the element matching `selector` has the keyboard focus. */
