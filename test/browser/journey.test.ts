@@ -201,6 +201,10 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     await andWait(page, () => page.keyboard.press('Enter'));
     expect(page.url()).toMatch(/\/svar\?sparat=1#sparat$/);
     expect(await page.locator('#sparat').innerText()).toContain('Svaren är sparade men inte inskickade');
+    // the confirmation takes the focus, so a screen reader reads it
+    expect([await hasFocus(page, '#sparat'), await describeFocus(page)]).toEqual([true, expect.any(String)]);
+    // the name in the header leads back to the survey's first page, not to the staff login
+    expect(await page.locator('header a.brand').getAttribute('href')).toMatch(/^\/s\/[A-Za-z0-9_-]{43}$/);
     expect(await page.locator('main').innerText()).toContain('Senast sparat av Anna Andersson');
     await context.close();
   });
@@ -330,6 +334,14 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     await andWait(page, () => page.click('button[value=submit]'));
     expect(await page.locator('h1').innerText()).toBe('Tack för ert svar');
     await fits('receipt');
+    // 320 CSS pixels: a 1280-pixel screen at 400 % zoom (WCAG 1.4.10 Reflow)
+    await page.setViewportSize({ width: 320, height: 640 });
+    const receiptUrl = page.url();
+    await fits('receipt at 320 px');
+    await page.goto(receiptUrl.replace(/\/kvitto$/, ''));
+    await fits('start page at 320 px');
+    await page.goto(receiptUrl.replace(/\/kvitto$/, '/svar'));
+    await fits('form at 320 px');
     await context.close();
   });
 });
