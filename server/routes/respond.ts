@@ -194,11 +194,11 @@ export function respondRouter(deps: Deps): Router {
     };
     try {
       if (action === 'save') {
-        const result = await saveDraft(db, config, ctx, raw, formVersion);
+        const result = await saveDraft(db, config, ctx, raw, formVersion, localeOf(res));
         if (result.kind === 'saved') return res.redirect(303, `/s/${token}/svar?sparat=1#sparat`);
         return await showConflict(result.kind);
       }
-      const result = await submitResponse(db, config, ctx, raw, formVersion);
+      const result = await submitResponse(db, config, ctx, raw, formVersion, localeOf(res));
       if (result.kind === 'submitted' || result.kind === 'already') return res.redirect(303, `/s/${token}/kvitto`);
       return await showConflict(result.kind);
     } catch (e) {

@@ -7,9 +7,11 @@
 //     whatever was given for it is dropped; conditions are evaluated in survey order on the
 //     answers that survive, so a chain of conditions works;
 //   * required questions (when asked) must be answered — only when `enforceRequired`.
+// The messages are in `locale` (default Swedish): the respondent reads them in the form.
 //
 // A question is referred to by its id (`rus_planering`), a matrix statement by
 // `matrixId.statementId`; that reference is also the form field name and the CSV column.
+import { translator } from '../i18n';
 import {
   isChoiceQuestion,
   localize,
@@ -103,8 +105,10 @@ export interface CheckedAnswers {
   skipped: string[];
 }
 
-export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enforceRequired: boolean; vars?: PlaceholderValues }): CheckedAnswers {
-  const sv = (t: { sv: string; en: string }) => (opts.vars ? localize(t, 'sv', opts.vars) : t.sv);
+export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enforceRequired: boolean; vars?: PlaceholderValues; locale?: Locale }): CheckedAnswers {
+  const locale = opts.locale ?? 'sv';
+  const tr = translator(locale);
+  const text = (t: { sv: string; en: string }) => (opts.vars ? localize(t, locale, opts.vars) : t[locale]);
   const accepted: RawAnswers = {};
   const answers: AnswerValue[] = [];
   const problems: AnswerProblem[] = [];
@@ -118,11 +122,11 @@ export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enf
     if (q.type === 'text') {
       const text = normaliseAnswerText((raw[q.id] ?? []).join('\n'));
       if (!text) {
-        if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: `Skriv ett svar på fråga ${n}.` });
+        if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: tr('Skriv ett svar på fråga %{n}.', { n }) });
         return;
       }
       if (text.length > q.maxLength) {
-        problems.push({ ref: q.id, kind: 'too_long', message: `Svaret på fråga ${n} är för långt: ${text.length} tecken, högst ${q.maxLength}.` });
+        problems.push({ ref: q.id, kind: 'too_long', message: tr('Svaret på fråga %{n} är för långt: %{length} tecken, högst %{max}.', { n, length: text.length, max: q.maxLength }) });
         return;
       }
       accepted[q.id] = [text];
@@ -131,48 +135,57 @@ export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enf
     }
     const options = optionsOf(q);
     const codes = new Set(options.map((o) => o.code));
-    const one = (ref: string, itemId: string, what: string, requiredMessage: string): void => {
+    /** `what` names the question or statement as the subject of a sentence and after "på" ("Fråga 2" / "fråga 2"). */
+    const one = (ref: string, itemId: string, what: { subject: string; object: string }, requiredMessage: string): void => {
       const given = [...new Set((raw[ref] ?? []).map((v) => v.trim()).filter(Boolean))];
       if (given.length === 0) {
         if (opts.enforceRequired && q.required) problems.push({ ref, kind: 'required', message: requiredMessage });
         return;
       }
       if (given.some((c) => !codes.has(c))) {
-        problems.push({ ref, kind: 'invalid_option', message: `${what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.` });
+        problems.push({ ref, kind: 'invalid_option', message: tr('%{what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.', { what: what.subject }) });
         return;
       }
       if (given.length > 1) {
-        problems.push({ ref, kind: 'too_many', message: `Välj bara ett svar på ${what.charAt(0).toLowerCase()}${what.slice(1)}.` });
+        problems.push({ ref, kind: 'too_many', message: tr('Välj bara ett svar på %{what}.', { what: what.object }) });
         return;
       }
       accepted[ref] = given;
       answers.push({ questionId: q.id, itemId, optionCode: given[0], textValue: null });
     };
     if (q.type === 'single' || q.type === 'yesno') {
-      one(q.id, '', `Fråga ${n}`, `Välj ett svar på fråga ${n}.`);
+      one(q.id, '', { subject: tr('Fråga %{n}', { n }), object: tr('fråga %{n}', { n }) }, tr('Välj ett svar på fråga %{n}.', { n }));
       return;
     }
     if (q.type === 'matrix') {
-      for (const s of q.statements) one(`${q.id}.${s.id}`, s.id, `Påståendet ”${sv(s.text)}” i fråga ${n}`, `Välj ett svar för ”${sv(s.text)}” i fråga ${n}.`);
+      for (const s of q.statements) {
+        const statement = text(s.text);
+        one(
+          `${q.id}.${s.id}`,
+          s.id,
+          { subject: tr('Påståendet ”%{statement}” i fråga %{n}', { statement, n }), object: tr('påståendet ”%{statement}” i fråga %{n}', { statement, n }) },
+          tr('Välj ett svar för ”%{statement}” i fråga %{n}.', { statement, n }),
+        );
+      }
       return;
     }
     // multiple
     const given = [...new Set((raw[q.id] ?? []).map((v) => v.trim()).filter(Boolean))];
     if (given.length === 0) {
-      if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: `Välj minst ett alternativ i fråga ${n}.` });
+      if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: tr('Välj minst ett alternativ i fråga %{n}.', { n }) });
       return;
     }
     if (given.some((c) => !codes.has(c))) {
-      problems.push({ ref: q.id, kind: 'invalid_option', message: `Fråga ${n} har ett svar som inte finns bland svarsalternativen. Välj bland alternativen.` });
+      problems.push({ ref: q.id, kind: 'invalid_option', message: tr('Fråga %{n} har ett svar som inte finns bland svarsalternativen. Välj bland alternativen.', { n }) });
       return;
     }
     const alone = options.filter((o) => (o.exclusive || o.dontKnow) && given.includes(o.code));
     if (alone.length > 0 && given.length > 1) {
-      problems.push({ ref: q.id, kind: 'exclusive', message: `”${sv(alone[0].label)}” kan inte kombineras med andra alternativ i fråga ${n}.` });
+      problems.push({ ref: q.id, kind: 'exclusive', message: tr('”%{option}” kan inte kombineras med andra alternativ i fråga %{n}.', { option: text(alone[0].label), n }) });
       return;
     }
     if (q.maxSelected !== undefined && given.length > q.maxSelected) {
-      problems.push({ ref: q.id, kind: 'too_many', message: `Välj högst ${q.maxSelected} alternativ i fråga ${n}.` });
+      problems.push({ ref: q.id, kind: 'too_many', message: tr('Välj högst %{max} alternativ i fråga %{n}.', { max: q.maxSelected, n }) });
       return;
     }
     const ordered = options.map((o) => o.code).filter((c) => given.includes(c));

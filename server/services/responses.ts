@@ -139,8 +139,8 @@ export type SaveResult = { kind: 'saved'; version: number } | { kind: 'stale' } 
  * "Spara och fortsätt senare": keeps a server-side draft. Option codes and text lengths are
  * checked (not required answers). Throws ValidationError for answers that are not allowed.
  */
-export async function saveDraft(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number): Promise<SaveResult> {
-  const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: false, vars: placeholderValues(config) });
+export async function saveDraft(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number, locale: Locale = 'sv'): Promise<SaveResult> {
+  const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: false, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   return retryOnUniqueViolation(() =>
     db.transaction(async (trx): Promise<SaveResult> => {
@@ -182,8 +182,8 @@ export type SubmitResult =
  * transaction with a revision row. A change after submitting (when the round allows it) is a
  * new revision with a new receipt code.
  */
-export async function submitResponse(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number): Promise<SubmitResult> {
-  const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: true, vars: placeholderValues(config) });
+export async function submitResponse(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number, locale: Locale = 'sv'): Promise<SubmitResult> {
+  const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: true, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   const key = answersKey(checked.answers);
   return retryOnUniqueViolation(() =>

@@ -471,6 +471,8 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     problems.push(...(await check(page, 'form in English', 'en')));
     await andWait(page, () => page.click('button[value=submit]'));
+    // the messages too are in the respondent's language
+    expect(await page.locator('.error-summary').innerText()).toContain('Choose an answer to question 1.');
     problems.push(...(await check(page, 'form with errors in English', 'en')));
     await context.close();
     expect(problems).toEqual([]);
