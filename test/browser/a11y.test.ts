@@ -16,7 +16,7 @@ import { createCheckinLink, createMeeting, setAttendance } from '../../server/se
 import { closeRound, manualLink } from '../../server/services/rounds';
 import { createUser, csrfFrom, startTestApp, TestApp } from '../helpers/app';
 import { axeViolations, launchBrowser, listen } from '../helpers/browser';
-import { andWait, loggedInContext, stockholmDate } from '../helpers/browser-session';
+import { andWait, hasFocus, loggedInContext, stockholmDate } from '../helpers/browser-session';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { createContact, createOrganisation, createPanel, createRound, surveyFromYaml } from '../helpers/fixtures';
 import { drainAll } from '../helpers/mail';
@@ -155,6 +155,15 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     return res;
   }
 
+  /** Answers over HTTP the way a respondent's browser does: the form, then its POST. */
+  async function answer(token: string, action: 'submit' | 'save', fields: Record<string, string>): Promise<void> {
+    const agent = request.agent(t.app);
+    const form = await agent.get(`/s/${token}/svar`).expect(200);
+    const version = /name="_version" value="(\d+)"/.exec(form.text)![1];
+    const res = await agent.post(`/s/${token}/svar`).type('form').send({ _csrf: csrfFrom(form.text), _version: version, _action: action, ...fields });
+    if (res.status !== 303) throw new Error(`answering failed: ${res.status}`);
+  }
+
   beforeAll(async () => {
     // No SMTP_URL: messages are written as .eml files (so the outbox lists files too).
     t = await startTestApp();
@@ -206,13 +215,6 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     tokens.optOut = linkOf('kontakt4a@org4.example.se').optOut;
 
     // Answers given the way respondents give them (over HTTP): submitted, and a draft
-    const answer = async (token: string, action: 'submit' | 'save', fields: Record<string, string>) => {
-      const agent = request.agent(t.app);
-      const form = await agent.get(`/s/${token}/svar`).expect(200);
-      const version = /name="_version" value="(\d+)"/.exec(form.text)![1];
-      const res = await agent.post(`/s/${token}/svar`).type('form').send({ _csrf: csrfFrom(form.text), _version: version, _action: action, ...fields });
-      if (res.status !== 303) throw new Error(`answering failed: ${res.status}`);
-    };
     await answer(tokens.submitted, 'submit', { rus_planering: 'hog', rus_statistik: 'viss_del', kommentar_rus: 'Strategin är en del av vår <em>verksamhetsplan</em>.', fortroende_rua: 'hogt', kommentar_rua: '' });
     await answer(tokens.draft, 'save', { rus_planering: 'liten', kommentar_rus: 'Utkast' });
     for (const [i, codes] of [[3, ['mycket_hog', 'hog', 'varken']], [4, ['viss_del', 'hog', 'lagt']], [5, ['vet_ej', 'liten', 'vet_ej']]] as const) {
@@ -416,30 +418,45 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     expect(problems).toEqual([]);
   });
 
-  it('the pages a respondent, a contact or a meeting attendee reaches by link', async () => {
-    const context = await browser.newContext();
+  it('the pages a respondent, a contact or a meeting attendee reaches by link (on a phone-sized screen)', async () => {
+    // People open these links from an e-mail or a QR code, often on a phone: checked at 375 px,
+    // where nothing may need sideways scrolling either.
+    const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
     const page = await context.newPage();
     const problems: string[] = [];
+    const checkPhone = async (label: string, lang: 'sv' | 'en' = 'sv') => {
+      const found = await check(page, label, lang);
+      const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth })')) as { scroll: number; viewport: number };
+      if (widths.scroll > widths.viewport) found.push(`${label}: ${widths.scroll} px wide on a ${widths.viewport} px screen (sideways scrolling)`);
+      return found;
+    };
     const at = async (url: string, label: string, status = 200) => {
       const res = await visit(page, url);
       expect([label, res.status()]).toEqual([label, status]);
-      problems.push(...(await check(page, label)));
+      problems.push(...(await checkPhone(label)));
     };
     await at(`/s/${tokens.fresh}`, 'start page');
     await at(`/s/${tokens.fresh}/svar`, 'empty form');
     await andWait(page, () => page.click('button[value=submit]'));
     expect(await page.locator('.error-summary li').count()).toBe(3);
-    problems.push(...(await check(page, 'form with errors')));
+    problems.push(...(await checkPhone('form with errors')));
     await at(`/s/${tokens.everyKind}/svar`, 'form with every kind of question');
     await page.check('#field-deltog');
     await page.check('#field-omdome\\.nytta');
     await andWait(page, () => page.click('button[value=submit]'));
     expect(await page.locator('.error-summary li').count()).toBe(2);
-    problems.push(...(await check(page, 'form with every kind of question, with errors')));
+    problems.push(...(await checkPhone('form with every kind of question, with errors')));
     await at(`/s/${tokens.draft}`, 'start page with a draft');
     await at(`/s/${tokens.draft}/svar`, 'form with a draft');
     await andWait(page, () => page.click('button[value=save]'));
-    problems.push(...(await check(page, 'draft saved')));
+    problems.push(...(await checkPhone('draft saved')));
+    // a colleague saves while this form is open: the stale form is not saved over theirs
+    await answer(tokens.draft, 'save', { rus_planering: 'hog', kommentar_rus: 'Kollegans utkast' });
+    await page.check('#field-rus_statistik-inte_alls');
+    await andWait(page, () => page.click('button[value=save]'));
+    expect(await page.locator('main').innerText()).toContain('Dina svar som inte sparades');
+    expect(await hasFocus(page, '#konflikt')).toBe(true); // the explanation takes the focus, like an error summary
+    problems.push(...(await checkPhone('a newer draft saved by someone else')));
     await at(`/s/${tokens.submitted}`, 'start page after submitting');
     await at(`/s/${tokens.submitted}/kvitto`, 'receipt');
     await at(`/s/${tokens.submitted}/svar`, 'changing a submitted answer');
@@ -449,17 +466,17 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     await at(`/avregistrera/${tokens.optOut}`, 'opt-out confirmation');
     await andWait(page, () => page.click('button:has-text("Ja, avregistrera mig")'));
     expect(await page.locator('h1').innerText()).toBe('Du är avregistrerad');
-    problems.push(...(await check(page, 'opted out')));
+    problems.push(...(await checkPhone('opted out')));
     await at(`/avregistrera/${tokens.optOut}`, 'opt-out when already opted out');
     await at('/avregistrera/ogiltig', 'opt-out invalid link', 404);
     await at(`/incheckning/${tokens.checkin}`, 'check-in');
     await andWait(page, () => page.click('button:has-text("Checka in")'));
     expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await check(page, 'check-in without a choice')));
+    problems.push(...(await checkPhone('check-in without a choice')));
     await page.selectOption('#field-organisation', { index: 6 });
     await andWait(page, () => page.click('button:has-text("Checka in")'));
     expect(await page.locator('h1').innerText()).toBe('Tack!');
-    problems.push(...(await check(page, 'checked in')));
+    problems.push(...(await checkPhone('checked in')));
     await at('/incheckning/ogiltig', 'check-in invalid link', 404);
     // the public pages of the foundation
     await at('/login', 'login');
@@ -469,11 +486,11 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     await visit(page, `/s/${tokens.fresh}/svar`);
     await andWait(page, () => page.click('button:has-text("In English")'));
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
-    problems.push(...(await check(page, 'form in English', 'en')));
+    problems.push(...(await checkPhone('form in English', 'en')));
     await andWait(page, () => page.click('button[value=submit]'));
     // the messages too are in the respondent's language
     expect(await page.locator('.error-summary').innerText()).toContain('Choose an answer to question 1.');
-    problems.push(...(await check(page, 'form with errors in English', 'en')));
+    problems.push(...(await checkPhone('form with errors in English', 'en')));
     await context.close();
     expect(problems).toEqual([]);
   });
