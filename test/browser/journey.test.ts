@@ -242,13 +242,30 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     await context.close();
   });
 
-  it('the coordinator sees the answer on the follow-up page', async () => {
+  it('the coordinator sees the answer on the follow-up page and reminds the organisations that have not answered', async () => {
     const page = coordinator.page;
     await page.goto(followUpUrl);
     const text = await page.locator('main').innerText();
     expect(text).toMatch(/Svarsfrekvens:\s*1 av 5 \(20\s%\)/);
     const row = page.locator('tr', { has: page.locator('th', { hasText: 'Karlstads kommun' }) });
     expect(await row.locator('td').last().innerText()).toMatch(/^Ja,/);
+
+    await andWait(page, () => page.click('main a:has-text("Påminn de som inte svarat")'));
+    expect(await page.locator('main').innerText()).toContain('4 påminnelser till 4 organisationer.');
+    await andWait(page, () => page.click('button:has-text("Skicka påminnelser")'));
+    expect(page.url()).toBe(followUpUrl);
+    const before = env.smtp.messages.length;
+    await drainAll(env.t);
+    const arrived = env.smtp.messages.slice(before);
+    // Bertil's submission queued a confirmation; everything else is a reminder, to non-responders only
+    expect(arrived.filter((m) => !m.subject.startsWith('Påminnelse')).map((m) => m.to[0])).toEqual(['bertil.berg@karlstad.example.se']);
+    const reminders = arrived.filter((m) => m.subject.startsWith('Påminnelse'));
+    expect(reminders.map((m) => m.to[0]).sort()).toEqual([
+      'cecilia.carlsson@lansstyrelsen.example.se',
+      'david.dahl@hogskolan.example.se',
+      'eva.ek@almi.example.se',
+      'fredrik.fors@folkhogskola.example.se',
+    ]);
   });
 
   it('the analyst imports last year, reads the indicator table and an indicator, publishes the year and downloads the CSV', async () => {
@@ -342,6 +359,22 @@ describeWithService('Chromium', chromiumPath() !== null, 'install Debian package
     await fits('start page at 320 px');
     await page.goto(receiptUrl.replace(/\/kvitto$/, '/svar'));
     await fits('form at 320 px');
+    await context.close();
+  });
+
+  it('the coordinator closes the round; the personal links then say so calmly', async () => {
+    const page = coordinator.page;
+    await page.goto(followUpUrl);
+    await andWait(page, () => page.click('a:has-text("Tillbaka till enkätomgången")'));
+    expect(await page.locator('main').innerText()).toMatch(/Svarsfrekvens\s+2 av 5 organisationer har svarat/);
+    await andWait(page, () => page.click('button:has-text("Stäng omgången")'));
+    expect(await page.locator('.notice-success').innerText()).toContain('Omgången är stängd');
+
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const respondent = await context.newPage();
+    await respondent.goto(linkFor('david.dahl@hogskolan.example.se'));
+    expect(await respondent.locator('h1').innerText()).toBe('Enkäten är stängd');
+    expect(await respondent.locator('main').innerText()).toContain('Sam Samordnare');
     await context.close();
   });
 });
