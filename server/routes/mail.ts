@@ -9,6 +9,7 @@
 //   /outbox                               recent outbox rows; in file mode the written .eml files
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
+import { rateLimit } from 'express-rate-limit';
 import { Request, Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { NotFoundError, ValidationError } from '../errors';
@@ -302,7 +303,9 @@ export function mailRouter(deps: Deps): Router {
   });
 
   // ------------------------------------------------------------------------- opt-out (public by token)
-  r.get('/avregistrera/:token', async (req, res) => {
+  // opt-out links are guessed no faster than any other token link
+  const optOutLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+  r.get('/avregistrera/:token', optOutLimiter, async (req, res) => {
     // Shows a page and changes nothing: mail scanners follow links.
     const state = await findOptOut(db, String(req.params.token));
     res.setHeader('Cache-Control', 'no-store');
@@ -310,19 +313,19 @@ export function mailRouter(deps: Deps): Router {
     res.render('pages/mail/optout', { title: 'Avregistrera dig från utskick', state, token: req.params.token, regionName: config.regionName, privacyContact: config.privacyContact });
   });
 
-  r.post('/avregistrera/:token', async (req, res) => {
+  r.post('/avregistrera/:token', optOutLimiter, async (req, res) => {
     const state = await optOut(db, String(req.params.token), 'page');
     res.setHeader('Cache-Control', 'no-store');
     if (!state) return res.status(404).render('pages/mail/optout', { title: 'Länken fungerar inte', invalid: true });
     res.render('pages/mail/optout', { title: 'Du är avregistrerad', done: true, regionName: config.regionName, privacyContact: config.privacyContact });
   });
 
-  r.get('/api/v1/avregistrera/:token', (req, res) => {
+  r.get('/api/v1/avregistrera/:token', optOutLimiter, (req, res) => {
     res.redirect(303, `/avregistrera/${encodeURIComponent(String(req.params.token))}`);
   });
 
   // RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" to the header's URL.
-  r.post('/api/v1/avregistrera/:token', async (req, res) => {
+  r.post('/api/v1/avregistrera/:token', optOutLimiter, async (req, res) => {
     if (str(req.body, 'List-Unsubscribe') !== 'One-Click') {
       return res.status(400).json({ error: { status: 400, message: 'Förväntade List-Unsubscribe=One-Click.' } });
     }

@@ -186,3 +186,17 @@ describe('follow-up and export', () => {
     await agent.get('/outbox').expect(403);
   });
 });
+
+describe('opt-out rate limit', () => {
+  it('opt-out links are rate-limited per address', async () => {
+    const fresh = await startMailTestApp();
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 62; i++) statuses.push((await request(fresh.t.app).get('/avregistrera/' + 'y'.repeat(43))).status);
+      expect(statuses.slice(0, 60).every((s) => s === 404)).toBe(true);
+      expect(statuses.slice(60)).toEqual([429, 429]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
