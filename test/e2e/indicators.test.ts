@@ -247,7 +247,18 @@ describe('the analyst\'s table and the output', () => {
     expect(rus).toContain(';2025;11;15;1;0;17;15;73,3333333333;73 %;73,3 %;74;yellow;improved;33,3333333333;false;');
     const c = capture();
     expect(await runCli(['indicators', '--year', '2025', '--format', 'flat'], t.deps, c.out)).toBe(0);
-    expect(c.lines.join('\n').replace(/^\ufeff/, '').split('\r\n')).toEqual(['datum;enhetskod;indikatorkod;kolumn;varde', '2025-12-31;RS100;IND-0042;utfall;78', '2025-12-31;RS100;IND-0042;målvärde;80']);
+    expect(c.lines.join('\n').replace(/^\ufeff/, '').split('\r\n')).toEqual([
+      'datum;enhetskod;indikatorkod;kolumn;varde',
+      '2025-12-31;RS100;IND-0042;utfall;78',
+      '2025-12-31;RS100;IND-0042;målvärde;80',
+      // the shipped partnership survey carries example codes
+      '2025-12-31;RUN;RUA-01;utfall;53',
+      '2025-12-31;RUN;RUA-01;målvärde;52,5',
+      '2025-12-31;RUN;RUS-01;utfall;73',
+      '2025-12-31;RUN;RUS-01;målvärde;74',
+      '2025-12-31;RUN;RUS-02;utfall;100',
+      '2025-12-31;RUN;RUS-02;målvärde;90',
+    ]);
   });
 
   it('the API needs a token (401 JSON), answers the JSON array, and is read-only', async () => {
