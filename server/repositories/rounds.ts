@@ -66,21 +66,8 @@ export async function listRoundRows(db: Knex): Promise<Array<Round & { panelName
   return rows.map((r: Record<string, unknown>) => ({ ...toRound(r), panelName: String(r.panel_name) }));
 }
 
-export interface RoundRowInput {
-  surveyVersionId: number;
-  surveyId: string;
-  year: number;
-  panelId: number;
-  title: string;
-  opensAt: string | null;
-  closesAt: string | null;
-  contactName: string | null;
-  contactEmail: string | null;
-  confidential: boolean;
-  allowChanges: boolean;
-  sendConfirmation: boolean;
-  reminderDays: number[];
-}
+/** The fields a coordinator sets on a round (the rest is state and bookkeeping). */
+export type RoundRowInput = Omit<Round, 'id' | 'state' | 'imported' | 'createdBy' | 'createdAt' | 'updatedAt'>;
 
 function rowOf(r: RoundRowInput): Record<string, unknown> {
   return {

@@ -13,17 +13,17 @@ import { respondRouter } from './respond';
 import { roundsRouter } from './rounds';
 import { surveysRouter } from './surveys';
 
-export function extraRouters(_deps: Deps): Router[] {
+export function extraRouters(deps: Deps): Router[] {
   return [
-    indicatorsRouter(_deps),
-    meetingsRouter(_deps),
-    checkinRouter(_deps),
-    apiRouter(_deps),
-    mailRouter(_deps),
-    organisationsRouter(_deps),
-    panelsRouter(_deps),
-    respondRouter(_deps),
-    roundsRouter(_deps),
-    surveysRouter(_deps),
+    indicatorsRouter(deps),
+    meetingsRouter(deps),
+    checkinRouter(deps),
+    apiRouter(deps),
+    mailRouter(deps),
+    organisationsRouter(deps),
+    panelsRouter(deps),
+    respondRouter(deps),
+    roundsRouter(deps),
+    surveysRouter(deps),
   ];
 }
