@@ -117,11 +117,21 @@ async function seed(deps: Deps, organisations: number, years: number): Promise<S
       panelIds[slug] = Number(typeof row === 'object' ? row.id : row);
     }
     for (let i = 0; i < orgs.length; i++) {
-      const [row] = await trx('organisations').insert({ ...orgs[i], active: true, created_at: now, updated_at: now }).returning('id');
+      const [row] = await trx('organisations')
+        .insert({ ...orgs[i], active: true, created_at: now, updated_at: now })
+        .returning('id');
       const orgId = Number(typeof row === 'object' ? row.id : row);
       const people = i % 3 === 0 ? 2 : 1;
       for (let k = 0; k < people; k++) {
-        await trx('contacts').insert({ organisation_id: orgId, name: `Kontakt ${i + 1}-${k + 1}`, email: `kontakt${i + 1}.${k + 1}@org${i + 1}.example.se`, role: 'Kontaktperson för partnerskapet', active: true, created_at: now, updated_at: now });
+        await trx('contacts').insert({
+          organisation_id: orgId,
+          name: `Kontakt ${i + 1}-${k + 1}`,
+          email: `kontakt${i + 1}.${k + 1}@org${i + 1}.example.se`,
+          role: 'Kontaktperson för partnerskapet',
+          active: true,
+          created_at: now,
+          updated_at: now,
+        });
         contacts++;
       }
       for (let y = firstYear; y <= openYear; y++) {
@@ -143,20 +153,46 @@ async function seed(deps: Deps, organisations: number, years: number): Promise<S
       const comment = rand() < 0.25 ? 'Strategin används i vår planering men uppföljningen kommer sent på året' : '';
       lines.push([orgs[i].name, a.rus_planering, a.rus_statistik, comment, a.fortroende_rua, ''].join(';'));
     }
-    await runResponseImport(db, config, CLI, { surveyId: 'partnerskapsenkat', year: y, panelSlug: 'partnerskapet', bytes: Buffer.from(lines.join('\n'), 'utf8') });
+    await runResponseImport(db, config, CLI, {
+      surveyId: 'partnerskapsenkat',
+      year: y,
+      panelSlug: 'partnerskapet',
+      bytes: Buffer.from(lines.join('\n'), 'utf8'),
+    });
     submittedResponses += lines.length - 1;
   }
 
   // Årshjul: three meetings a year, each attended by most of the panel.
-  const members = (await db('panel_memberships').where({ panel_id: panelIds.arshjulet, year: firstYear }).orderBy('organisation_id').select('organisation_id')).map((r: { organisation_id: number }) => Number(r.organisation_id));
+  const members = (
+    await db('panel_memberships')
+      .where({ panel_id: panelIds.arshjulet, year: firstYear })
+      .orderBy('organisation_id')
+      .select('organisation_id')
+  ).map((r: { organisation_id: number }) => Number(r.organisation_id));
   let meetings = 0;
   await db.transaction(async (trx) => {
     for (let y = firstYear; y < openYear; y++) {
-      for (const [type, day] of [['arbetsmote', '03-14'], ['riktningsmote', '06-05'], ['arskonferens', '10-22']] as const) {
-        const [row] = await trx('meetings').insert({ panel_id: panelIds.arshjulet, year: y, type, held_on: `${y}-${day}`, place: 'Regionens hus, Exempelstad', created_at: now }).returning('id');
+      for (const [type, day] of [
+        ['arbetsmote', '03-14'],
+        ['riktningsmote', '06-05'],
+        ['arskonferens', '10-22'],
+      ] as const) {
+        const [row] = await trx('meetings')
+          .insert({
+            panel_id: panelIds.arshjulet,
+            year: y,
+            type,
+            held_on: `${y}-${day}`,
+            place: 'Regionens hus, Exempelstad',
+            created_at: now,
+          })
+          .returning('id');
         const meetingId = Number(typeof row === 'object' ? row.id : row);
         const attended = members.filter(() => rand() < 0.8);
-        if (attended.length) await trx('attendance').insert(attended.map((orgId) => ({ meeting_id: meetingId, organisation_id: orgId, source: 'checklist', created_at: now })));
+        if (attended.length)
+          await trx('attendance').insert(
+            attended.map((orgId) => ({ meeting_id: meetingId, organisation_id: orgId, source: 'checklist', created_at: now })),
+          );
         meetings++;
       }
     }
@@ -197,7 +233,10 @@ async function seed(deps: Deps, organisations: number, years: number): Promise<S
     const ctx = await respondentContext(db, formTokens[i]);
     if (!ctx) throw new Error('seeding: a personal link of the open round did not resolve');
     const a = syntheticPartnershipAnswers(rand, 1);
-    const raw: RawAnswers = kind === 'submit' ? { rus_planering: [a.rus_planering], rus_statistik: [a.rus_statistik], fortroende_rua: [a.fortroende_rua] } : { rus_planering: [a.rus_planering] };
+    const raw: RawAnswers =
+      kind === 'submit'
+        ? { rus_planering: [a.rus_planering], rus_statistik: [a.rus_statistik], fortroende_rua: [a.fortroende_rua] }
+        : { rus_planering: [a.rus_planering] };
     if (kind === 'submit') {
       await submitResponse(db, config, ctx, raw, 0);
       submitted++;
@@ -283,16 +322,26 @@ async function listen(app: express.Express): Promise<{ baseUrl: string; close():
   };
 }
 
-async function measureTarget(client: LoadClient, t: Target, opts: { connections: number; duration: number; warmup: number }): Promise<Omit<TargetResult, 'ratioToBaseline'>> {
+async function measureTarget(
+  client: LoadClient,
+  t: Target,
+  opts: { connections: number; duration: number; warmup: number },
+): Promise<Omit<TargetResult, 'ratioToBaseline'>> {
   const first = t.requests[0];
   const res = await fetch(t.baseUrl + first.path, { headers: first.headers, redirect: 'manual' });
   const body = await res.text();
   const problem = t.check(res.status, body);
   if (problem) throw new Error(`${t.name}: the check before the load failed: ${problem}`);
-  if (opts.warmup > 0) await client.run({ baseUrl: t.baseUrl, connections: opts.connections, durationSeconds: opts.warmup, requests: t.requests });
+  if (opts.warmup > 0)
+    await client.run({ baseUrl: t.baseUrl, connections: opts.connections, durationSeconds: opts.warmup, requests: t.requests });
   const loadBefore = loadavg();
   const from = cpuMark();
-  const figures = await client.run({ baseUrl: t.baseUrl, connections: opts.connections, durationSeconds: opts.duration, requests: t.requests });
+  const figures = await client.run({
+    baseUrl: t.baseUrl,
+    connections: opts.connections,
+    durationSeconds: opts.duration,
+    requests: t.requests,
+  });
   const to = cpuMark();
   return {
     name: t.name,
@@ -310,7 +359,9 @@ const pad = (s: string | number, n: number) => String(s).padStart(n);
 
 function printTable(rows: TargetResult[]): void {
   console.log('');
-  console.log(`  ${'target'.padEnd(34)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('× base', 7)} ${pad('bytes', 7)} ${pad('failed', 7)} ${pad('others', 6)}  load 1 min`);
+  console.log(
+    `  ${'target'.padEnd(34)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('× base', 7)} ${pad('bytes', 7)} ${pad('failed', 7)} ${pad('others', 6)}  load 1 min`,
+  );
   for (const r of rows) {
     const ratio = r.ratioToBaseline === null ? '' : r.ratioToBaseline.toFixed(3);
     console.log(
@@ -360,7 +411,9 @@ export async function runHttpBench(argv: string[]): Promise<void> {
       LOG_LEVEL: 'silent',
       SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
     });
-    console.log(`HTTP benchmark: ${duration} s per target after ${warmup} s warm-up, ${connections} connections, ${database.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`);
+    console.log(
+      `HTTP benchmark: ${duration} s per target after ${warmup} s warm-up, ${connections} connections, ${database.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
+    );
     console.log(`  Machine: ${describeMachine(machine)}`);
 
     // The app, started as server/index.ts starts it (without the background workers).
@@ -372,7 +425,12 @@ export async function runHttpBench(argv: string[]): Promise<void> {
     await startBackground.beforeListen(deps);
     const s0 = Date.now();
     const seeded = await seed(deps, organisations, years);
-    await insertUser(db, { email: ANALYST_EMAIL, name: 'Bench Analytiker', role: 'analyst', passwordHash: await hashPassword(ANALYST_PASSWORD) });
+    await insertUser(db, {
+      email: ANALYST_EMAIL,
+      name: 'Bench Analytiker',
+      role: 'analyst',
+      passwordHash: await hashPassword(ANALYST_PASSWORD),
+    });
     // Enough API keys that none reaches its per-minute limit even at 4 000 requests/s.
     const apiKeyCount = Math.min(2000, Math.max(20, Math.ceil(((warmup + duration) * 4000) / (API_RATE_LIMIT.limit - 10))));
     const apiKeys: string[] = [];
@@ -402,7 +460,8 @@ export async function runHttpBench(argv: string[]): Promise<void> {
     const baseline = await listen(bare);
     closers.push(baseline.close);
 
-    const isHtml200 = (marker: string) => (status: number, body: string) => (status !== 200 ? `status ${status}` : body.includes(marker) ? null : `the page does not contain ${marker}`);
+    const isHtml200 = (marker: string) => (status: number, body: string) =>
+      status !== 200 ? `status ${status}` : body.includes(marker) ? null : `the page does not contain ${marker}`;
     const baselineTarget: Target = {
       name: 'baseline (bare express)',
       description: 'a bare express app on another port serving the respondent form HTML as a static string',
@@ -429,14 +488,20 @@ export async function runHttpBench(argv: string[]): Promise<void> {
         name: `GET /indicators?year=${seeded.reportYear}`,
         description: `the analyst's indicator table for ${seeded.reportYear} (live; ${seeded.reportYear - 1} published), logged in`,
         baseUrl: app.baseUrl,
-        requests: rotate(() => `/indicators?year=${seeded.reportYear}`, () => ({ cookie: sessionCookie })),
+        requests: rotate(
+          () => `/indicators?year=${seeded.reportYear}`,
+          () => ({ cookie: sessionCookie }),
+        ),
         check: isHtml200('Andel organisationer'),
       },
       {
         name: `GET /api/v1/indicators?year=${seeded.reportYear}`,
         description: `the indicator JSON API for ${seeded.reportYear} with a bearer key, rotating over ${apiKeyCount} keys`,
         baseUrl: app.baseUrl,
-        requests: rotate(() => `/api/v1/indicators?year=${seeded.reportYear}`, (i) => ({ authorization: `Bearer ${apiKeys[i % apiKeys.length]}` })),
+        requests: rotate(
+          () => `/api/v1/indicators?year=${seeded.reportYear}`,
+          (i) => ({ authorization: `Bearer ${apiKeys[i % apiKeys.length]}` }),
+        ),
         check: (status, body) => {
           if (status !== 200) return `status ${status}: ${body.slice(0, 120)}`;
           const rows = JSON.parse(body) as Array<{ numerator: number | null }>;
@@ -458,7 +523,11 @@ export async function runHttpBench(argv: string[]): Promise<void> {
     const last = await measureTarget(client, { ...baselineTarget, name: 'baseline again (drift)' }, opts);
     const baseRate = (first.requestsPerSecond + last.requestsPerSecond) / 2;
     const ratio = (r: Omit<TargetResult, 'ratioToBaseline'>) => (baseRate > 0 ? round3(r.requestsPerSecond / baseRate) : null);
-    const rows: TargetResult[] = [first, ...measured, last].map((r) => ({ ...r, requestsPerSecond: round1(r.requestsPerSecond), ratioToBaseline: ratio(r) }));
+    const rows: TargetResult[] = [first, ...measured, last].map((r) => ({
+      ...r,
+      requestsPerSecond: round1(r.requestsPerSecond),
+      ratioToBaseline: ratio(r),
+    }));
 
     const result = {
       at: new Date().toISOString(),
@@ -472,12 +541,19 @@ export async function runHttpBench(argv: string[]): Promise<void> {
       targets: rows,
     };
     printTable(rows);
-    console.log(`\n  × base = requests/s ÷ the mean of the two baseline runs (${round1(baseRate)} req/s). Latency in ms. others = cores kept busy by other processes`);
-    console.log(`  during the measurement. Load average (1 min, includes the benchmark itself) ${machine.loadAtStart[0]} at start, ${result.loadAtEnd[0]} at end, ${machine.cpus} cores.`);
+    console.log(
+      `\n  × base = requests/s ÷ the mean of the two baseline runs (${round1(baseRate)} req/s). Latency in ms. others = cores kept busy by other processes`,
+    );
+    console.log(
+      `  during the measurement. Load average (1 min, includes the benchmark itself) ${machine.loadAtStart[0]} at start, ${result.loadAtEnd[0]} at end, ${machine.cpus} cores.`,
+    );
     const note = busyNote(Math.max(...rows.map((r) => r.otherCores)), machine.cpus, database.kind === 'postgres');
     if (note) console.log(note);
     const invalid = rows.filter((r) => !r.valid);
-    if (invalid.length) console.log(`  WARNING: ${invalid.map((r) => `${r.name} had ${r.non2xx} non-2xx responses and ${r.errors} errors`).join('; ')} — those figures do not measure the page.`);
+    if (invalid.length)
+      console.log(
+        `  WARNING: ${invalid.map((r) => `${r.name} had ${r.non2xx} non-2xx responses and ${r.errors} errors`).join('; ')} — those figures do not measure the page.`,
+      );
     console.log(`\n  Written to ${writeResult('http', result)}`);
     if (invalid.length) throw new Error(`${invalid.length} target(s) had non-2xx responses or errors; see the warning above`);
   } finally {

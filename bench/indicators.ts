@@ -72,11 +72,21 @@ async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years
   const versionId = await pinSurveyVersion(db, survey);
   const summary: SeedSummary = { organisations, years, invitations: 0, submitted: 0, drafts: 0, withoutTrustAnswer: 0, answerRows: 0 };
 
-  await insertChunked(db, 'organisations', syntheticOrganisations(organisations).map((o) => ({ ...o, active: true, created_at: now, updated_at: now })));
+  await insertChunked(
+    db,
+    'organisations',
+    syntheticOrganisations(organisations).map((o) => ({ ...o, active: true, created_at: now, updated_at: now })),
+  );
   const orgIds = (await db('organisations').orderBy('id').select('id')).map((r: { id: number }) => Number(r.id));
-  const [panel] = await db('panels').insert({ slug: 'partnerskapet', name: 'Partnerskapet för regional utveckling', created_at: now }).returning('id');
+  const [panel] = await db('panels')
+    .insert({ slug: 'partnerskapet', name: 'Partnerskapet för regional utveckling', created_at: now })
+    .returning('id');
   const panelId = Number(typeof panel === 'object' ? panel.id : panel);
-  await insertChunked(db, 'panel_memberships', years.flatMap((year) => orgIds.map((id) => ({ panel_id: panelId, organisation_id: id, year }))));
+  await insertChunked(
+    db,
+    'panel_memberships',
+    years.flatMap((year) => orgIds.map((id) => ({ panel_id: panelId, organisation_id: id, year }))),
+  );
 
   for (const [k, year] of years.entries()) {
     await db.transaction(async (trx) => {
@@ -97,7 +107,11 @@ async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years
         })
         .returning('id');
       const roundId = Number(typeof round === 'object' ? round.id : round);
-      await insertChunked(trx, 'invitations', orgIds.map((id) => ({ round_id: roundId, organisation_id: id, invited_at: `${year}-11-03T07:00:00.000Z`, created_at: now })));
+      await insertChunked(
+        trx,
+        'invitations',
+        orgIds.map((id) => ({ round_id: roundId, organisation_id: id, invited_at: `${year}-11-03T07:00:00.000Z`, created_at: now })),
+      );
       summary.invitations += orgIds.length;
 
       // Who answered: ~82 % submitted, ~5 % left a draft, the rest nothing.
@@ -126,12 +140,16 @@ async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years
           updated_at: now,
         })),
       );
-      const responses = (await trx('responses').where({ round_id: roundId }).select('id', 'status')) as Array<{ id: number; status: string }>;
+      const responses = (await trx('responses').where({ round_id: roundId }).select('id', 'status')) as Array<{
+        id: number;
+        status: string;
+      }>;
       const answers: Array<Record<string, unknown>> = [];
       for (const r of responses) {
         const a = syntheticPartnershipAnswers(rand, k / Math.max(1, years.length - 1));
         const responseId = Number(r.id);
-        const option = (question_id: string, option_code: string) => answers.push({ response_id: responseId, question_id, item_id: '', option_code, text_value: null });
+        const option = (question_id: string, option_code: string) =>
+          answers.push({ response_id: responseId, question_id, item_id: '', option_code, text_value: null });
         if (r.status === 'draft') {
           option('rus_planering', a.rus_planering);
           summary.drafts++;
@@ -140,9 +158,17 @@ async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years
         summary.submitted++;
         option('rus_planering', a.rus_planering);
         option('rus_statistik', a.rus_statistik);
-        if (rand() < 0.02) summary.withoutTrustAnswer++; // e.g. an imported response with the question left blank
+        if (rand() < 0.02)
+          summary.withoutTrustAnswer++; // e.g. an imported response with the question left blank
         else option('fortroende_rua', a.fortroende_rua);
-        if (rand() < 0.2) answers.push({ response_id: responseId, question_id: 'kommentar_rus', item_id: '', option_code: null, text_value: 'Strategin används i vår planering men uppföljningen kommer sent på året.' });
+        if (rand() < 0.2)
+          answers.push({
+            response_id: responseId,
+            question_id: 'kommentar_rus',
+            item_id: '',
+            option_code: null,
+            text_value: 'Strategin används i vår planering men uppföljningen kommer sent på året.',
+          });
       }
       await insertChunked(trx, 'answers', answers);
       summary.answerRows += answers.length;
@@ -172,7 +198,13 @@ async function naiveFigures(db: Knex, survey: LoadedSurvey, indicators: SurveyIn
   const rows = (await db('responses as r')
     .leftJoin('answers as a', 'a.response_id', 'r.id')
     .where('r.round_id', round.id)
-    .select('r.id as response_id', 'r.status', 'a.question_id', 'a.item_id', 'a.option_code')) as Array<{ response_id: number; status: string; question_id: string | null; item_id: string | null; option_code: string | null }>;
+    .select('r.id as response_id', 'r.status', 'a.question_id', 'a.item_id', 'a.option_code')) as Array<{
+    response_id: number;
+    status: string;
+    question_id: string | null;
+    item_id: string | null;
+    option_code: string | null;
+  }>;
   const submitted = new Set<number>();
   const codeOf = new Map<string, Map<number, string>>(); // question ref → response → option code
   for (const r of rows) {
@@ -199,7 +231,14 @@ async function naiveFigures(db: Knex, survey: LoadedSurvey, indicators: SurveyIn
       if (dontKnowCodes.has(code)) dontKnow += n;
     }
     const denominator = ind.dontKnowPolicy === 'include' ? answered : answered - dontKnow;
-    out.set(ind.id, { numerator, denominator, dontKnow, unanswered: submitted.size - answered, responded: submitted.size, value: denominator > 0 ? (numerator / denominator) * 100 : null });
+    out.set(ind.id, {
+      numerator,
+      denominator,
+      dontKnow,
+      unanswered: submitted.size - answered,
+      responded: submitted.size,
+      value: denominator > 0 ? (numerator / denominator) * 100 : null,
+    });
   }
   return out;
 }
@@ -234,7 +273,13 @@ const ms = (start: number) => performance.now() - start;
 export async function runIndicatorsBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { organisations: { type: 'string' }, years: { type: 'string' }, runs: { type: 'string' }, database: { type: 'string' }, timeout: { type: 'string' } },
+    options: {
+      organisations: { type: 'string' },
+      years: { type: 'string' },
+      runs: { type: 'string' },
+      database: { type: 'string' },
+      timeout: { type: 'string' },
+    },
     strict: true,
   });
   const organisations = intOption(values.organisations, 'organisations', 400, 10, 5000);
@@ -246,11 +291,20 @@ export async function runIndicatorsBench(argv: string[]): Promise<void> {
   const database = await benchDatabase(tmp, values.database);
   let db: Knex | null = null;
   try {
-    const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: tmp, DATABASE_URL: database.url, SURVEYS_DIR: path.resolve(__dirname, '..', 'surveys'), DEMO: 'false', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATA_DIR: tmp,
+      DATABASE_URL: database.url,
+      SURVEYS_DIR: path.resolve(__dirname, '..', 'surveys'),
+      DEMO: 'false',
+      LOG_LEVEL: 'silent',
+    });
     const vars = placeholderValues(config);
     const lastYear = new Date().getFullYear() - 1;
     const years = Array.from({ length: yearCount }, (_, i) => lastYear - yearCount + 1 + i);
-    console.log(`Indicator benchmark: ${organisations} organisations × ${yearCount} years (${years[0]}–${lastYear}) of ${SURVEY_ID}, ${database.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${runs} runs`);
+    console.log(
+      `Indicator benchmark: ${organisations} organisations × ${yearCount} years (${years[0]}–${lastYear}) of ${SURVEY_ID}, ${database.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${runs} runs`,
+    );
     console.log(`  Machine: ${describeMachine(machine)}`);
 
     db = createDb(config.databaseUrl);
@@ -267,7 +321,9 @@ export async function runIndicatorsBench(argv: string[]): Promise<void> {
     // them now, as a database in use has them (SQLite keeps no statistics unless asked).
     if (isPostgres(db)) await db.raw('analyze');
     const seedMs = Math.round(ms(s0));
-    console.log(`  Seeded in ${seedMs} ms: ${seeded.invitations} invitations, ${seeded.submitted} submitted responses (${seeded.withoutTrustAnswer} without the trust answer), ${seeded.drafts} drafts, ${seeded.answerRows} answer rows`);
+    console.log(
+      `  Seeded in ${seedMs} ms: ${seeded.invitations} invitations, ${seeded.submitted} submitted responses (${seeded.withoutTrustAnswer} without the trust answer), ${seeded.drafts} drafts, ${seeded.answerRows} answer rows`,
+    );
 
     // Warm-up (and the check: both must give the same counts).
     const rows = await computeRows(db, lastYear, vars);
@@ -292,7 +348,12 @@ export async function runIndicatorsBench(argv: string[]): Promise<void> {
       }
     }
     const others = otherCores(from, cpuMark());
-    const stats = (xs: number[]) => ({ medianMs: round3(median(xs)), minMs: round3(Math.min(...xs)), maxMs: round3(Math.max(...xs)), runsMs: xs.map(round3) });
+    const stats = (xs: number[]) => ({
+      medianMs: round3(median(xs)),
+      minMs: round3(Math.min(...xs)),
+      maxMs: round3(Math.max(...xs)),
+      runsMs: xs.map(round3),
+    });
     const result = {
       at: new Date().toISOString(),
       benchmark: 'indicators',
@@ -303,7 +364,17 @@ export async function runIndicatorsBench(argv: string[]): Promise<void> {
       otherCores: others,
       data: { ...seeded, seedMs },
       year: lastYear,
-      indicators: rows.map((r) => ({ id: r.id, numerator: r.numerator, denominator: r.denominator, dontKnow: r.dontKnow, unanswered: r.unanswered, responded: r.responded, invited: r.invited, display: r.display, previousValue: r.previousValue })),
+      indicators: rows.map((r) => ({
+        id: r.id,
+        numerator: r.numerator,
+        denominator: r.denominator,
+        dontKnow: r.dontKnow,
+        unanswered: r.unanswered,
+        responded: r.responded,
+        invited: r.invited,
+        display: r.display,
+        previousValue: r.previousValue,
+      })),
       computeRows: stats(real),
       naive: stats(baseline),
       /** computeRows median ÷ naive median (above 1: computeRows takes longer). */
@@ -312,12 +383,21 @@ export async function runIndicatorsBench(argv: string[]): Promise<void> {
       problems,
     };
     console.log('');
-    for (const r of result.indicators) console.log(`  ${r.id.padEnd(26)} ${String(r.numerator).padStart(5)} / ${String(r.denominator).padEnd(5)} = ${r.display.padEnd(6)} Vet ej ${r.dontKnow}, obesvarade ${r.unanswered}, ${r.responded} av ${r.invited}`);
+    for (const r of result.indicators)
+      console.log(
+        `  ${r.id.padEnd(26)} ${String(r.numerator).padStart(5)} / ${String(r.denominator).padEnd(5)} = ${r.display.padEnd(6)} Vet ej ${r.dontKnow}, obesvarade ${r.unanswered}, ${r.responded} av ${r.invited}`,
+      );
     console.log('');
-    console.log(`  computeRows(${lastYear}):          median ${round1(median(real))} ms (min ${round1(Math.min(...real))}, max ${round1(Math.max(...real))})`);
-    console.log(`  naive in-memory count:      median ${round1(median(baseline))} ms (min ${round1(Math.min(...baseline))}, max ${round1(Math.max(...baseline))})`);
+    console.log(
+      `  computeRows(${lastYear}):          median ${round1(median(real))} ms (min ${round1(Math.min(...real))}, max ${round1(Math.max(...real))})`,
+    );
+    console.log(
+      `  naive in-memory count:      median ${round1(median(baseline))} ms (min ${round1(Math.min(...baseline))}, max ${round1(Math.max(...baseline))})`,
+    );
     console.log(`  Ratio computeRows/naive:    ${result.ratio}`);
-    console.log(`  Load average (1 min) ${machine.loadAtStart[0]} at start, ${result.loadAtEnd[0]} at end, ${machine.cpus} cores; other processes kept ${others} cores busy during the timed runs.`);
+    console.log(
+      `  Load average (1 min) ${machine.loadAtStart[0]} at start, ${result.loadAtEnd[0]} at end, ${machine.cpus} cores; other processes kept ${others} cores busy during the timed runs.`,
+    );
     const note = busyNote(others, machine.cpus, database.kind === 'postgres');
     if (note) console.log(note);
     console.log(`\n  Written to ${writeResult('indicators', result)}`);
@@ -328,7 +408,9 @@ export async function runIndicatorsBench(argv: string[]): Promise<void> {
       console.error('  ************************************************************************\n');
       throw new Error(`computeRows and the naive count disagree on ${problems.length} figure(s)`);
     }
-    console.log('  Check: computeRows and the naive count give the same numerator, denominator, Vet ej, unanswered, responded and previous-year value.');
+    console.log(
+      '  Check: computeRows and the naive count give the same numerator, denominator, Vet ej, unanswered, responded and previous-year value.',
+    );
   } finally {
     await db?.destroy();
     await database.drop().catch((e: unknown) => console.error('could not drop the benchmark database:', e));

@@ -53,7 +53,8 @@ type FromChild = { ok: true; figures: LoadFigures } | { ok: false; error: string
 
 function assertLoopback(baseUrl: string): void {
   const host = new URL(baseUrl).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`the load generator only talks to loopback (got ${host})`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]')
+    throw new Error(`the load generator only talks to loopback (got ${host})`);
 }
 
 /** Forks the child; each run(job) waits for its figures (killing the child if it overruns by 60 s). */
@@ -66,10 +67,13 @@ export function startLoadClient(): LoadClient {
       if (busy) return Promise.reject(new Error('one load job at a time'));
       busy = true;
       return new Promise<LoadFigures>((resolve, reject) => {
-        const limit = setTimeout(() => {
-          child.kill();
-          reject(new Error(`the load generator did not answer within ${job.durationSeconds + 60} s`));
-        }, (job.durationSeconds + 60) * 1000);
+        const limit = setTimeout(
+          () => {
+            child.kill();
+            reject(new Error(`the load generator did not answer within ${job.durationSeconds + 60} s`));
+          },
+          (job.durationSeconds + 60) * 1000,
+        );
         const done = () => {
           clearTimeout(limit);
           busy = false;

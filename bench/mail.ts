@@ -66,16 +66,36 @@ async function seed(db: ReturnType<typeof createDb>, n: number, year: number): P
   const surveys = await loadSurveyDir(path.resolve(__dirname, '..', 'surveys'));
   const versionId = await pinSurveyVersion(db, surveys[0]);
   const now = nowIso();
-  const [panel] = await db('panels').insert({ slug: `bench-${Date.now()}`, name: 'Benchmark', created_at: now }).returning('id');
+  const [panel] = await db('panels')
+    .insert({ slug: `bench-${Date.now()}`, name: 'Benchmark', created_at: now })
+    .returning('id');
   const panelId = Number(typeof panel === 'object' ? panel.id : panel);
   for (let start = 0; start < n; start += 200) {
     const batch = Array.from({ length: Math.min(200, n - start) }, (_, i) => start + i);
     const orgIds: number[] = [];
     for (const i of batch) {
-      const [o] = await db('organisations').insert({ name: `Benchorganisation ${i + 1}`, type: 'kommun', municipality: 'Exempelstad', active: true, created_at: now, updated_at: now }).returning('id');
+      const [o] = await db('organisations')
+        .insert({
+          name: `Benchorganisation ${i + 1}`,
+          type: 'kommun',
+          municipality: 'Exempelstad',
+          active: true,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id');
       orgIds.push(Number(typeof o === 'object' ? o.id : o));
     }
-    await db('contacts').insert(orgIds.map((id, k) => ({ organisation_id: id, name: `Kontakt ${batch[k] + 1}`, email: `kontakt${batch[k] + 1}@bench.example.se`, active: true, created_at: now, updated_at: now })));
+    await db('contacts').insert(
+      orgIds.map((id, k) => ({
+        organisation_id: id,
+        name: `Kontakt ${batch[k] + 1}`,
+        email: `kontakt${batch[k] + 1}@bench.example.se`,
+        active: true,
+        created_at: now,
+        updated_at: now,
+      })),
+    );
     await db('panel_memberships').insert(orgIds.map((id) => ({ panel_id: panelId, organisation_id: id, year })));
   }
   const [round] = await db('rounds')
@@ -100,7 +120,11 @@ async function seed(db: ReturnType<typeof createDb>, n: number, year: number): P
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000 * 10) / 10;
 
 export async function runMailBench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { n: { type: 'string' }, connections: { type: 'string' }, timeout: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { n: { type: 'string' }, connections: { type: 'string' }, timeout: { type: 'string' } },
+    strict: true,
+  });
   const n = Math.min(20_000, Math.max(1, Number(values.n ?? 2000) || 2000));
   const connections = Math.min(50, Math.max(1, Number(values.connections ?? 5) || 5));
   const deadline = Date.now() + Math.min(1800, Math.max(10, Number(values.timeout ?? 300) || 300)) * 1000;
@@ -119,7 +143,9 @@ export async function runMailBench(argv: string[]): Promise<void> {
     LOG_LEVEL: 'silent',
     SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
   });
-  console.log(`Sending benchmark: ${n} messages, ${connections} SMTP connections, ${config.databaseUrl.startsWith('file:') ? 'SQLite' : 'PostgreSQL'}, SMTP on ${sink.url}`);
+  console.log(
+    `Sending benchmark: ${n} messages, ${connections} SMTP connections, ${config.databaseUrl.startsWith('file:') ? 'SQLite' : 'PostgreSQL'}, SMTP on ${sink.url}`,
+  );
   try {
     // 1. The outbox: queue (render + invitations + tokens + rows in one transaction), then send.
     const db = createDb(config.databaseUrl);
@@ -144,11 +170,26 @@ export async function runMailBench(argv: string[]): Promise<void> {
 
     // 2. The bare loop: the same pooled transport settings, the same message size, no database.
     const before = sink.received();
-    const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: connections, maxMessages: 500, rateLimit: 10000, rateDelta: 1000 });
+    const transport = nodemailer.createTransport({
+      url: sink.url,
+      pool: true,
+      maxConnections: connections,
+      maxMessages: 500,
+      rateLimit: 10000,
+      rateDelta: 1000,
+    });
     const b0 = Date.now();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < n; i++) {
-      sends.push(transport.sendMail({ from: config.mailFrom, to: `kontakt${i + 1}@bench.example.se`, subject: sample.subject, text: sample.text_body ?? 'x', html: sample.html_body ?? undefined }));
+      sends.push(
+        transport.sendMail({
+          from: config.mailFrom,
+          to: `kontakt${i + 1}@bench.example.se`,
+          subject: sample.subject,
+          text: sample.text_body ?? 'x',
+          html: sample.html_body ?? undefined,
+        }),
+      );
     }
     await Promise.all(sends);
     await sink.waitFor(before + n, deadline);
@@ -177,7 +218,9 @@ export async function runMailBench(argv: string[]): Promise<void> {
       },
     };
     console.log('');
-    console.log(`  Outbox: queued ${queued.messages} in ${queueMs} ms (${result.outbox.queuedPerSecond} msg/s), sent in ${outboxSendMs} ms (${result.outbox.sentPerSecond} msg/s), end to end ${result.outbox.endToEndPerSecond} msg/s`);
+    console.log(
+      `  Outbox: queued ${queued.messages} in ${queueMs} ms (${result.outbox.queuedPerSecond} msg/s), sent in ${outboxSendMs} ms (${result.outbox.sentPerSecond} msg/s), end to end ${result.outbox.endToEndPerSecond} msg/s`,
+    );
     console.log(`  Bare pooled nodemailer loop: ${n} in ${bareMs} ms (${result.bare.sentPerSecond} msg/s)`);
     console.log(`  Ratio outbox/bare: sending ${result.ratio.outboxSendVsBare}, end to end ${result.ratio.outboxEndToEndVsBare}`);
     if (sentRows !== queued.messages) console.log(`  WARNING: ${sentRows} of ${queued.messages} rows are marked sent`);

@@ -6,9 +6,20 @@ import { runIndicatorsBench } from './indicators';
 import { runMailBench } from './mail';
 
 const BENCHMARKS: Record<string, { description: string; run: (args: string[]) => Promise<void> }> = {
-  http: { description: 'the real app on a seeded partnership (health, respondent form, indicator table, API) vs a bare express app, autocannon (--duration 5 --connections 10)', run: runHttpBench },
-  indicators: { description: 'computeRows for one year on 400 organisations × 8 years vs a naive in-memory count of the same answers (--organisations 400 --years 8)', run: runIndicatorsBench },
-  mail: { description: 'N invitations through the outbox to a local SMTP server vs a bare pooled nodemailer loop (--n 2000)', run: runMailBench },
+  http: {
+    description:
+      'the real app on a seeded partnership (health, respondent form, indicator table, API) vs a bare express app, autocannon (--duration 5 --connections 10)',
+    run: runHttpBench,
+  },
+  indicators: {
+    description:
+      'computeRows for one year on 400 organisations × 8 years vs a naive in-memory count of the same answers (--organisations 400 --years 8)',
+    run: runIndicatorsBench,
+  },
+  mail: {
+    description: 'N invitations through the outbox to a local SMTP server vs a bare pooled nodemailer loop (--n 2000)',
+    run: runMailBench,
+  },
 };
 
 async function main(): Promise<void> {

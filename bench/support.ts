@@ -23,7 +23,8 @@ export interface BenchDatabase {
  */
 export async function benchDatabase(tmpDir: string, postgresUrl: string | undefined): Promise<BenchDatabase> {
   if (!postgresUrl) return { url: `file:${path.join(tmpDir, 'bench.sqlite')}`, kind: 'sqlite', drop: async () => {} };
-  if (!/^postgres(ql)?:\/\//.test(postgresUrl)) throw new Error('--database must be a postgres:// address (without it a temporary SQLite file is used)');
+  if (!/^postgres(ql)?:\/\//.test(postgresUrl))
+    throw new Error('--database must be a postgres:// address (without it a temporary SQLite file is used)');
   const name = 'pp_bench_' + crypto.randomBytes(6).toString('hex');
   const admin = knexFactory({ client: 'pg', connection: postgresUrl, pool: { min: 0, max: 1 } });
   try {
@@ -162,8 +163,37 @@ function pick(rand: () => number, weights: Array<[string, number]>): string {
   return weights[weights.length - 1][0];
 }
 
-const TYPES = ['kommun', 'kommun', 'kommun', 'kommun', 'lansstyrelse', 'larosate', 'foretagsframjande', 'naringsliv', 'bransch', 'folkhogskola', 'statlig_myndighet', 'civilsamhalle'];
-const MUNICIPALITIES = ['Exempelstad', 'Norrby', 'Söderås', 'Västerdal', 'Österholm', 'Bergsjö', 'Granby', 'Ekedal', 'Björkvik', 'Sjöby', 'Furulund', 'Lövsta', 'Hedby', 'Kvarnby', 'Tallvik'];
+const TYPES = [
+  'kommun',
+  'kommun',
+  'kommun',
+  'kommun',
+  'lansstyrelse',
+  'larosate',
+  'foretagsframjande',
+  'naringsliv',
+  'bransch',
+  'folkhogskola',
+  'statlig_myndighet',
+  'civilsamhalle',
+];
+const MUNICIPALITIES = [
+  'Exempelstad',
+  'Norrby',
+  'Söderås',
+  'Västerdal',
+  'Österholm',
+  'Bergsjö',
+  'Granby',
+  'Ekedal',
+  'Björkvik',
+  'Sjöby',
+  'Furulund',
+  'Lövsta',
+  'Hedby',
+  'Kvarnby',
+  'Tallvik',
+];
 
 export interface SyntheticOrganisation {
   name: string;
@@ -184,7 +214,10 @@ export function syntheticOrganisations(n: number): SyntheticOrganisation[] {
  * One organisation's answers to the three questions of the partnership survey (partnerskapsenkat),
  * leaning a little more positive each year (`drift` 0 → 1) — so shares move between years.
  */
-export function syntheticPartnershipAnswers(rand: () => number, drift: number): { rus_planering: string; rus_statistik: string; fortroende_rua: string } {
+export function syntheticPartnershipAnswers(
+  rand: () => number,
+  drift: number,
+): { rus_planering: string; rus_statistik: string; fortroende_rua: string } {
   const d = Math.max(0, Math.min(1, drift));
   const extent = (): Array<[string, number]> => [
     ['mycket_hog', 8 + 6 * d],

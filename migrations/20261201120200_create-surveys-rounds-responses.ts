@@ -109,6 +109,15 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['round_templates', 'response_revisions', 'answers', 'responses', 'invitation_tokens', 'invitations', 'rounds', 'survey_versions'])
+  for (const t of [
+    'round_templates',
+    'response_revisions',
+    'answers',
+    'responses',
+    'invitation_tokens',
+    'invitations',
+    'rounds',
+    'survey_versions',
+  ])
     await knex.schema.dropTable(t);
 }

@@ -104,6 +104,15 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['email_outbox', 'publications', 'indicator_comments', 'indicator_values', 'indicator_targets', 'indicators', 'attendance', 'meetings'])
+  for (const t of [
+    'email_outbox',
+    'publications',
+    'indicator_comments',
+    'indicator_values',
+    'indicator_targets',
+    'indicators',
+    'attendance',
+    'meetings',
+  ])
     await knex.schema.dropTable(t);
 }

@@ -155,7 +155,10 @@ export function createApp(deps: Deps): express.Express {
       message = 'Förfrågan kunde inte läsas. Kontrollera formuläret och försök igen.';
     } else {
       // personal-link tokens never reach the log
-      deps.logger.error({ err, url: req.originalUrl.replace(/\/(s|setup|avregistrera|incheckning)\/[^/?#]+/g, '/$1/***') }, 'unhandled error');
+      deps.logger.error(
+        { err, url: req.originalUrl.replace(/\/(s|setup|avregistrera|incheckning)\/[^/?#]+/g, '/$1/***') },
+        'unhandled error',
+      );
     }
     if (res.headersSent) return;
     res.status(status);

@@ -6,9 +6,4 @@ import { mailCommands } from './commands/mail';
 import { registerCommands } from './commands/register';
 import { surveyCommands } from './commands/surveys';
 
-export const cliCommands: CliCommand[] = [
-  ...registerCommands,
-  ...surveyCommands,
-  ...indicatorCommands,
-  ...mailCommands,
-];
+export const cliCommands: CliCommand[] = [...registerCommands, ...surveyCommands, ...indicatorCommands, ...mailCommands];

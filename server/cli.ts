@@ -18,7 +18,11 @@ export interface CliCommand {
   description: string;
   /** Options understood by node:util parseArgs. */
   options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
-  run(deps: Deps, args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }, out: CliOutput): Promise<number>;
+  run(
+    deps: Deps,
+    args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> },
+    out: CliOutput,
+  ): Promise<number>;
 }
 
 export interface CliOutput {
@@ -55,7 +59,8 @@ const coreCommands: CliCommand[] = [
   {
     name: 'users setup-link',
     usage: 'users setup-link [EPOST]',
-    description: 'Utan e-postadress: länk för att skapa det första administratörskontot (bara när inga konton finns). Med: ny lösenordslänk för kontot.',
+    description:
+      'Utan e-postadress: länk för att skapa det första administratörskontot (bara när inga konton finns). Med: ny lösenordslänk för kontot.',
     async run(deps, { positionals }, out) {
       const email = positionals[0];
       if (!email) {
@@ -80,12 +85,17 @@ const coreCommands: CliCommand[] = [
   {
     name: 'demo',
     usage: 'demo',
-    description: 'Läser in demopartnerskapet (17 organisationer, svar de tre senaste åren, värden sedan 2019, förra årets årshjulsmöten) om registret är tomt.',
+    description:
+      'Läser in demopartnerskapet (17 organisationer, svar de tre senaste åren, värden sedan 2019, förra årets årshjulsmöten) om registret är tomt.',
     async run(deps, _a, out) {
       await syncIndicatorsFromFiles(deps);
       const r = await seedDemoIfEmpty(deps);
       if (r) await seedDemoHistory(deps);
-      out.log(r ? `Demodata inläst: ${r.organisations} organisationer, tre års svar och värden sedan 2019.` : 'Registret är inte tomt; inget lästes in.');
+      out.log(
+        r
+          ? `Demodata inläst: ${r.organisations} organisationer, tre års svar och värden sedan 2019.`
+          : 'Registret är inte tomt; inget lästes in.',
+      );
       return 0;
     },
   },
@@ -129,7 +139,11 @@ export async function runCli(argv: string[], deps: Deps, out: CliOutput = consol
   }
   await migrateLatest(deps.db);
   try {
-    return await found.cmd.run(deps, { positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | string[] | undefined> }, out);
+    return await found.cmd.run(
+      deps,
+      { positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | string[] | undefined> },
+      out,
+    );
   } catch (e) {
     const err = e as { problems?: Array<{ field: string; message: string }>; message: string };
     if (err.problems) {

@@ -76,7 +76,10 @@ const url = (name: string, protocols: string[]) =>
         if (!protocols.includes(u.protocol)) throw new Error('protocol');
         return v;
       } catch {
-        ctx.addIssue({ code: 'custom', message: `${name} ska vara en adress som börjar med ${protocols.map((p) => p + '//').join(' eller ')} (fick "${v}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} ska vara en adress som börjar med ${protocols.map((p) => p + '//').join(' eller ')} (fick "${v}")`,
+        });
         return z.NEVER;
       }
     });
@@ -100,7 +103,10 @@ const envSchema = z.object({
     .transform((v, ctx) => {
       if (v === undefined || v === '') return undefined;
       if (/^postgres(ql)?:\/\//.test(v) || /^file:.+/.test(v)) return v;
-      ctx.addIssue({ code: 'custom', message: `DATABASE_URL ska börja med postgres:// eller file: (fick "${v.replace(/\/\/[^@]*@/, '//***@')}")` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `DATABASE_URL ska börja med postgres:// eller file: (fick "${v.replace(/\/\/[^@]*@/, '//***@')}")`,
+      });
       return z.NEVER;
     }),
   SESSION_SECRET: z
@@ -117,8 +123,13 @@ const envSchema = z.object({
   MAIL_FROM: z
     .string()
     .optional()
-    .refine((v) => v === undefined || v === '' || /<?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v), { message: 'MAIL_FROM ska vara en e-postadress, t.ex. "Partnerpuls <noreply@region.se>"' }),
-  REGION_NAME: z.string().optional().refine((v) => v === undefined || v.trim().length > 0, { message: 'REGION_NAME får inte vara tomt' }),
+    .refine((v) => v === undefined || v === '' || /<?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v), {
+      message: 'MAIL_FROM ska vara en e-postadress, t.ex. "Partnerpuls <noreply@region.se>"',
+    }),
+  REGION_NAME: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.trim().length > 0, { message: 'REGION_NAME får inte vara tomt' }),
   STRATEGY_NAME: z.string().optional(),
   RETENTION_MONTHS: int('RETENTION_MONTHS', 1, 600),
   DEMO: bool('DEMO'),

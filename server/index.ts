@@ -16,7 +16,9 @@ async function main(): Promise<void> {
     const seeded = await seedDemoIfEmpty(deps);
     if (seeded) {
       await seedDemoHistory(deps);
-      console.log(`Demodata inläst: ${seeded.organisations} organisationer i panelen "${seeded.panelName}", svar ${new Date().getFullYear() - 3}–${new Date().getFullYear() - 1} och värden sedan ${new Date().getFullYear() - 7}.`);
+      console.log(
+        `Demodata inläst: ${seeded.organisations} organisationer i panelen "${seeded.panelName}", svar ${new Date().getFullYear() - 3}–${new Date().getFullYear() - 1} och värden sedan ${new Date().getFullYear() - 7}.`,
+      );
     }
   }
   const app = createApp(deps);
@@ -26,7 +28,9 @@ async function main(): Promise<void> {
     console.log(`Databas: ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'PostgreSQL'}`);
     console.log(`E-post: ${config.smtpUrl ? 'via SMTP' : `skrivs som .eml-filer till ${config.outboxDir}`}`);
     if (link) {
-      console.log('\nInga konton finns ännu. Skapa det första administratörskontot här (länken gäller i 72 timmar och kan användas en gång):');
+      console.log(
+        '\nInga konton finns ännu. Skapa det första administratörskontot här (länken gäller i 72 timmar och kan användas en gång):',
+      );
       console.log(`  ${config.baseUrl}/setup/${link}\n`);
     } else {
       console.log(`Logga in på ${config.baseUrl}/login (ny lösenordslänk: npm run cli -- users setup-link EPOST)\n`);

@@ -25,7 +25,12 @@ export function formatDate(iso: string | null | undefined, locale: Locale = 'sv'
   if (!iso) return '–';
   const d = new Date(iso.length === 10 ? iso + 'T12:00:00Z' : iso);
   if (Number.isNaN(d.getTime())) return '–';
-  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', { timeZone: TZ, year: 'numeric', month: 'long', day: 'numeric' }).format(d);
+  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+    timeZone: TZ,
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+  }).format(d);
 }
 
 export function createViewEngine(viewsDir: string) {

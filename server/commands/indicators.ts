@@ -60,7 +60,8 @@ export const indicatorCommands: CliCommand[] = [
   {
     name: 'indicators sync',
     usage: 'indicators sync',
-    description: 'Läser indikatorerna ur enkätfilerna (och surveys/indikatorer/) till databasen. Görs också vid start och av indikatorkommandona.',
+    description:
+      'Läser indikatorerna ur enkätfilerna (och surveys/indikatorer/) till databasen. Görs också vid start och av indikatorkommandona.',
     async run(deps, _a, out) {
       const r = await syncIndicatorsFromFiles(deps);
       out.log(`${r.synced.length} indikatorer: ${r.synced.join(', ')}`);

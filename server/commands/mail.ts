@@ -20,7 +20,9 @@ export const mailCommands: CliCommand[] = [
     description: 'Visar hur många e-postmeddelanden som ligger i kö, har skickats, studsat eller misslyckats, och de senaste felen.',
     async run(deps, _a, out) {
       const c = await outboxCounts(deps.db);
-      out.log(`E-post skickas via: ${deps.mailer.description}${deps.config.outboxWorker ? '' : ' (OUTBOX_WORKER=false: ingen utskicksprocess i appen)'}`);
+      out.log(
+        `E-post skickas via: ${deps.mailer.description}${deps.config.outboxWorker ? '' : ' (OUTBOX_WORKER=false: ingen utskicksprocess i appen)'}`,
+      );
       for (const s of ['queued', 'sending', 'sent', 'bounced', 'failed'] as const) out.log(`  ${STATUS_LABELS[s].padEnd(13)} ${c[s]}`);
       out.log(`  ${'Totalt'.padEnd(13)} ${c.total}`);
       const failed = await listOutbox(deps.db, { status: 'failed', limit: 10 });
@@ -34,7 +36,8 @@ export const mailCommands: CliCommand[] = [
   {
     name: 'outbox send',
     usage: 'outbox send',
-    description: 'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
+    description:
+      'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
     async run(deps, _a, out) {
       const worker = new OutboxWorker(deps, { schedulerEveryMs: 0 });
       const r = await worker.drain();
@@ -56,7 +59,11 @@ export const mailCommands: CliCommand[] = [
           return 2;
         }
         const ok = await retryMessage(deps.db, CLI, id);
-        out.log(ok ? `Meddelande #${id} ligger i kö igen.` : `Meddelande #${id} kan inte skickas igen (det är inte misslyckat, eller innehållet är raderat).`);
+        out.log(
+          ok
+            ? `Meddelande #${id} ligger i kö igen.`
+            : `Meddelande #${id} kan inte skickas igen (det är inte misslyckat, eller innehållet är raderat).`,
+        );
         return ok ? 0 : 1;
       }
       if (values.failed) {

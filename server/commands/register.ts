@@ -78,7 +78,8 @@ export const registerCommands: CliCommand[] = [
   {
     name: 'export organisations',
     usage: 'export organisations [FIL.csv] [--all]',
-    description: 'Exporterar registret (aktiva organisationer med aktiva kontaktpersoner; --all tar med inaktiva) som CSV för Excel: UTF-8 med BOM och semikolon. Utan FIL skrivs den till standard ut.',
+    description:
+      'Exporterar registret (aktiva organisationer med aktiva kontaktpersoner; --all tar med inaktiva) som CSV för Excel: UTF-8 med BOM och semikolon. Utan FIL skrivs den till standard ut.',
     options: { all: { type: 'boolean' } },
     async run(deps, { positionals, values }, out) {
       const csv = await exportRegisterCsv(deps.db, { includeInactive: values.all === true });
@@ -103,7 +104,9 @@ export const registerCommands: CliCommand[] = [
       const dryRun = values['dry-run'] === true;
       const months = deps.config.retentionMonths;
       const r = await purge(deps.db, CLI, deps.config, { dryRun });
-      out.log(`${dryRun ? 'Provkörning – inget ändras. ' : ''}Lagringstid ${months} månader: allt som är äldre än ${r.cutoff.slice(0, 10)} gallras.`);
+      out.log(
+        `${dryRun ? 'Provkörning – inget ändras. ' : ''}Lagringstid ${months} månader: allt som är äldre än ${r.cutoff.slice(0, 10)} gallras.`,
+      );
       const verb = dryRun ? 'skulle ' : '';
       out.log(`  Kontaktpersoner ${verb}${dryRun ? 'raderas' : 'raderade'}: ${r.contactsErased}`);
       out.log(`  E-postmeddelanden ${verb}${dryRun ? 'rensas' : 'rensade'} på adress och innehåll: ${r.outboxCleared}`);

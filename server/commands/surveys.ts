@@ -26,7 +26,8 @@ export const surveyCommands: CliCommand[] = [
       }
       const surveys = await loadSurveyDir(dir);
       out.log(`OK: alla enkätfiler är giltiga (${dir}).`);
-      for (const s of surveys) out.log(`  ${s.definition.id}  ${s.fileName}  ${s.hash}  ${s.definition.title.sv}  (${s.definition.questions.length} frågor)`);
+      for (const s of surveys)
+        out.log(`  ${s.definition.id}  ${s.fileName}  ${s.hash}  ${s.definition.title.sv}  (${s.definition.questions.length} frågor)`);
       return 0;
     },
   },
@@ -37,7 +38,13 @@ export const surveyCommands: CliCommand[] = [
       'Läser in tidigare års svar: en rad per organisation, kolumnen organisation (namn eller organisationsnummer) och en kolumn per fråga-id ' +
       '(matris: matris_id.påstående_id). Cellerna innehåller svarskod eller etikett; flera svar skiljs med ; eller |. Alla fel listas och inget läses in ' +
       'förrän filen är felfri. Skapar en stängd, importerad omgång för året om ingen finns.',
-    options: { survey: { type: 'string' }, year: { type: 'string' }, panel: { type: 'string' }, confidential: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    options: {
+      survey: { type: 'string' },
+      year: { type: 'string' },
+      panel: { type: 'string' },
+      confidential: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+    },
     async run(deps, { positionals, values }, out) {
       const file = positionals[0];
       const usage = 'Användning: npm run cli -- import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN';

@@ -86,7 +86,9 @@ export function newMessageId(baseUrl: string): string {
  */
 export async function newOptOutToken(db: Knex, contactId: number): Promise<{ token: string; id: number }> {
   const token = newToken();
-  const [row] = await db('mail_optout_tokens').insert({ token_hash: hashToken(token), contact_id: contactId, created_at: nowIso() }).returning('id');
+  const [row] = await db('mail_optout_tokens')
+    .insert({ token_hash: hashToken(token), contact_id: contactId, created_at: nowIso() })
+    .returning('id');
   return { token, id: Number(typeof row === 'object' ? row.id : row) };
 }
 
@@ -163,8 +165,16 @@ export async function claimDue(db: Knex, workerId: string, limit: number, now: s
     const picked = await due(trx('email_outbox').select('id')).orderBy('id').limit(limit);
     const ids = picked.map((r: { id: number }) => Number(r.id));
     if (!ids.length) return [];
-    await due(trx('email_outbox').whereIn('id', ids)).update({ status: 'sending', claimed_by: workerId, claimed_at: now, attempts: trx.raw('attempts + 1') });
-    const rows = await trx('email_outbox').whereIn('id', ids).where({ status: 'sending', claimed_by: workerId, claimed_at: now }).orderBy('id');
+    await due(trx('email_outbox').whereIn('id', ids)).update({
+      status: 'sending',
+      claimed_by: workerId,
+      claimed_at: now,
+      attempts: trx.raw('attempts + 1'),
+    });
+    const rows = await trx('email_outbox')
+      .whereIn('id', ids)
+      .where({ status: 'sending', claimed_by: workerId, claimed_at: now })
+      .orderBy('id');
     return rows.map(toRow);
   });
 }
@@ -178,11 +188,22 @@ export async function markSent(db: Knex, id: number, workerId: string): Promise<
 }
 
 /** After a temporary error: back to the queue with a later attempt, or failed after the last try. */
-export async function markRetryOrFailed(db: Knex, row: OutboxRow, workerId: string, error: string, maxAttempts: number, nextAttemptAt: string): Promise<'retry' | 'failed'> {
+export async function markRetryOrFailed(
+  db: Knex,
+  row: OutboxRow,
+  workerId: string,
+  error: string,
+  maxAttempts: number,
+  nextAttemptAt: string,
+): Promise<'retry' | 'failed'> {
   const failed = row.attempts >= maxAttempts;
   await db('email_outbox')
     .where({ id: row.id, status: 'sending', claimed_by: workerId })
-    .update(failed ? { status: 'failed', last_error: error.slice(0, 2000) } : { status: 'queued', next_attempt_at: nextAttemptAt, last_error: error.slice(0, 2000) });
+    .update(
+      failed
+        ? { status: 'failed', last_error: error.slice(0, 2000) }
+        : { status: 'queued', next_attempt_at: nextAttemptAt, last_error: error.slice(0, 2000) },
+    );
   return failed ? 'failed' : 'retry';
 }
 
@@ -194,7 +215,9 @@ export async function markBounced(db: Knex, row: OutboxRow, workerId: string, re
       .update({ status: 'bounced', last_error: reason.slice(0, 2000), text_body: null, html_body: null });
     if (Number(n) === 1 && row.contactId) {
       const now = nowIso();
-      await trx('contacts').where({ id: row.contactId }).update({ bounced_at: now, bounce_reason: reason.slice(0, 500), updated_at: now });
+      await trx('contacts')
+        .where({ id: row.contactId })
+        .update({ bounced_at: now, bounce_reason: reason.slice(0, 500), updated_at: now });
     }
   });
 }
@@ -221,7 +244,10 @@ export interface OutboxListItem extends Omit<OutboxRow, 'textBody' | 'htmlBody' 
   statusLabel: string;
 }
 
-export async function listOutbox(db: Knex, opts: { status?: OutboxStatus; roundId?: number; limit?: number } = {}): Promise<OutboxListItem[]> {
+export async function listOutbox(
+  db: Knex,
+  opts: { status?: OutboxStatus; roundId?: number; limit?: number } = {},
+): Promise<OutboxListItem[]> {
   const q = db('email_outbox as o')
     .leftJoin('rounds as r', 'r.id', 'o.round_id')
     .leftJoin('organisations as g', 'g.id', 'o.organisation_id')
@@ -252,7 +278,12 @@ export async function listOutbox(db: Knex, opts: { status?: OutboxStatus; roundI
   const rows = await q;
   return rows.map((r: Record<string, unknown>) => {
     const { textBody: _t, htmlBody: _h, headers: _x, ...rest } = toRow({ ...r, text_body: null, html_body: null, headers: null });
-    return { ...rest, roundTitle: (r.round_title as string) ?? null, organisationName: (r.organisation_name as string) ?? null, statusLabel: STATUS_LABELS[rest.status] ?? rest.status };
+    return {
+      ...rest,
+      roundTitle: (r.round_title as string) ?? null,
+      organisationName: (r.organisation_name as string) ?? null,
+      statusLabel: STATUS_LABELS[rest.status] ?? rest.status,
+    };
   });
 }
 

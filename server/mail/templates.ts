@@ -222,7 +222,9 @@ export function formatClosingDate(iso: string, locale: Locale): string {
   if (Number.isNaN(d.getTime())) return '';
   const tag = locale === 'sv' ? 'sv-SE' : 'en-GB';
   const date = new Intl.DateTimeFormat(tag, { timeZone: 'Europe/Stockholm', day: 'numeric', month: 'long', year: 'numeric' }).format(d);
-  const time = new Intl.DateTimeFormat(tag, { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+  const time = new Intl.DateTimeFormat(tag, { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    d,
+  );
   return locale === 'sv' ? `${date} kl. ${time.replace(':', '.')}` : `${date} at ${time}`;
 }
 
@@ -236,10 +238,16 @@ export function privacyText(config: Pick<Config, 'regionName' | 'retentionMonths
 }
 
 /** Every placeholder's value for one contact. */
-export function templateValues(config: Pick<Config, 'regionName' | 'retentionMonths' | 'privacyContact'>, locale: Locale, v: ValueInput): TemplateValues {
+export function templateValues(
+  config: Pick<Config, 'regionName' | 'retentionMonths' | 'privacyContact'>,
+  locale: Locale,
+  v: ValueInput,
+): TemplateValues {
   const coordinatorName = v.coordinatorName?.trim() || config.regionName;
   const coordinatorEmail = v.coordinatorEmail?.trim() || '';
-  const signature = [coordinatorName, coordinatorName === config.regionName ? '' : config.regionName, coordinatorEmail].filter(Boolean).join('\n');
+  const signature = [coordinatorName, coordinatorName === config.regionName ? '' : config.regionName, coordinatorEmail]
+    .filter(Boolean)
+    .join('\n');
   return {
     organisation: v.organisation,
     contactName: v.contactName?.trim() || (locale === 'sv' ? 'kontaktperson' : 'contact person'),
@@ -292,13 +300,21 @@ export function textToHtmlParagraphs(text: string, baseUrl: string): Array<{ lin
  * in the text layout, and the HTML version in the HTML layout (everything escaped).
  */
 export function renderEmail(template: TemplateSource, values: TemplateValues, locale: Locale, baseUrl: string): RenderedEmail {
-  const subject = compileCached(template.subject)(values).replace(/[\r\n\t]+/g, ' ').trim().slice(0, 300);
+  const subject = compileCached(template.subject)(values)
+    .replace(/[\r\n\t]+/g, ' ')
+    .trim()
+    .slice(0, 300);
   const body = compileCached(template.body)(values)
     .replace(/\r\n?/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
   const text = compileCached(readEmailFile(`${locale}/layout.text.hbs`))({ ...values, body }).trimEnd() + '\n';
-  const html = compileCached(readEmailFile(`${locale}/layout.html.hbs`), { noEscape: false, strict: false, knownHelpersOnly: true, knownHelpers: { if: true, unless: true, each: true } })({
+  const html = compileCached(readEmailFile(`${locale}/layout.html.hbs`), {
+    noEscape: false,
+    strict: false,
+    knownHelpersOnly: true,
+    knownHelpers: { if: true, unless: true, each: true },
+  })({
     subject,
     paragraphs: textToHtmlParagraphs(body, baseUrl),
     privacyText: values.privacyText,

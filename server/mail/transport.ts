@@ -93,7 +93,15 @@ export function createSmtpMailer(
 
 /** The same nodemailer options for both transports. */
 function mailOptions(m: Parameters<Mailer['send']>[0]) {
-  return { from: m.from, to: m.to, subject: m.subject, text: m.text, html: m.html ?? undefined, messageId: m.messageId, headers: m.headers };
+  return {
+    from: m.from,
+    to: m.to,
+    subject: m.subject,
+    text: m.text,
+    html: m.html ?? undefined,
+    messageId: m.messageId,
+    headers: m.headers,
+  };
 }
 
 /** The .eml file name of an outbox row: "<outbox id>-<message id without <> and odd characters>.eml". */

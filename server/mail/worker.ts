@@ -61,7 +61,9 @@ export type SendOutcome = { kind: 'sent' } | { kind: 'temporary'; error: string 
 /** Permanent only for a 5xx reply to the recipient or the message (RCPT TO, DATA); 503 and login/sender problems are ours, not the contact's. */
 export function classifySendError(err: unknown): SendOutcome {
   const e = err as { responseCode?: number; command?: string; code?: string; response?: string; message?: string };
-  const text = String(e?.response || e?.message || err).replace(/\s+/g, ' ').trim();
+  const text = String(e?.response || e?.message || err)
+    .replace(/\s+/g, ' ')
+    .trim();
   const code = typeof e?.responseCode === 'number' ? e.responseCode : null;
   if (code !== null && code >= 500 && code < 600 && code !== 503 && (e.command === 'RCPT TO' || e.command === 'DATA')) {
     return { kind: 'permanent', error: text };
@@ -113,13 +115,20 @@ export class OutboxWorker {
   async runOnce(): Promise<BatchResult> {
     const { db } = this.deps;
     const now = Date.now();
-    const rows = await claimDue(db, this.workerId, this.opts.batchSize, new Date(now).toISOString(), new Date(now - this.opts.staleAfterMs).toISOString());
+    const rows = await claimDue(
+      db,
+      this.workerId,
+      this.opts.batchSize,
+      new Date(now).toISOString(),
+      new Date(now - this.opts.staleAfterMs).toISOString(),
+    );
     const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, failed: 0, bounced: 0 };
     // Whether each recipient may still be e-mailed (opted out, bounced or erased since queueing), in one query.
     const contactIds = [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))];
     const contacts = new Map<number, ContactFlags>();
     if (contactIds.length) {
-      for (const c of await db('contacts').whereIn('id', contactIds).select('id', 'opted_out_at', 'bounced_at', 'erased_at', 'active')) contacts.set(Number(c.id), c);
+      for (const c of await db('contacts').whereIn('id', contactIds).select('id', 'opted_out_at', 'bounced_at', 'erased_at', 'active'))
+        contacts.set(Number(c.id), c);
     }
     let next = 0;
     const lane = async () => {
@@ -149,14 +158,37 @@ export class OutboxWorker {
     const { db, config, mailer, logger } = this.deps;
     if (!row.toAddress || row.textBody === null) {
       // erased contact, or the body was cleared: nothing can be sent
-      await markRetryOrFailed(db, { ...row, attempts: Number.MAX_SAFE_INTEGER }, this.workerId, 'Mottagaren eller meddelandet finns inte längre (raderad kontakt).', config.mailMaxAttempts, nowIso());
+      await markRetryOrFailed(
+        db,
+        { ...row, attempts: Number.MAX_SAFE_INTEGER },
+        this.workerId,
+        'Mottagaren eller meddelandet finns inte längre (raderad kontakt).',
+        config.mailMaxAttempts,
+        nowIso(),
+      );
       return 'failed';
     }
     if (row.contactId) {
       const c = contacts.get(row.contactId);
-      const why = !c || c.erased_at ? 'Kontakten är raderad' : !bool(c.active) ? 'Kontakten är inaktiverad' : c.opted_out_at ? 'Mottagaren har avregistrerat sig' : c.bounced_at ? 'Adressen har studsat tidigare' : null;
+      const why =
+        !c || c.erased_at
+          ? 'Kontakten är raderad'
+          : !bool(c.active)
+            ? 'Kontakten är inaktiverad'
+            : c.opted_out_at
+              ? 'Mottagaren har avregistrerat sig'
+              : c.bounced_at
+                ? 'Adressen har studsat tidigare'
+                : null;
       if (why) {
-        await markRetryOrFailed(db, { ...row, attempts: Number.MAX_SAFE_INTEGER }, this.workerId, `${why}; skickades inte.`, config.mailMaxAttempts, nowIso());
+        await markRetryOrFailed(
+          db,
+          { ...row, attempts: Number.MAX_SAFE_INTEGER },
+          this.workerId,
+          `${why}; skickades inte.`,
+          config.mailMaxAttempts,
+          nowIso(),
+        );
         return 'failed';
       }
     }
@@ -184,10 +216,18 @@ export class OutboxWorker {
     const error = withoutAddress(outcome.error, row.toAddress);
     if (outcome.kind === 'permanent') {
       await markBounced(db, row, this.workerId, error);
-      if (row.contactId) await audit(db, SYSTEM, 'mail.bounced', { type: 'contact', id: row.contactId }, { outboxId: row.id, roundId: row.roundId });
+      if (row.contactId)
+        await audit(db, SYSTEM, 'mail.bounced', { type: 'contact', id: row.contactId }, { outboxId: row.id, roundId: row.roundId });
       return 'bounced';
     }
-    const r = await markRetryOrFailed(db, row, this.workerId, error, config.mailMaxAttempts, new Date(Date.now() + backoffMs(row.attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs)).toISOString());
+    const r = await markRetryOrFailed(
+      db,
+      row,
+      this.workerId,
+      error,
+      config.mailMaxAttempts,
+      new Date(Date.now() + backoffMs(row.attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs)).toISOString(),
+    );
     if (r === 'failed') {
       logger.warn({ outbox: row.id, attempts: row.attempts }, 'outbox message failed after the last attempt');
       await audit(db, SYSTEM, 'mail.failed', { type: 'email_outbox', id: row.id }, { attempts: row.attempts, roundId: row.roundId });

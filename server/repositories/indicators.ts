@@ -53,10 +53,7 @@ export async function findIndicator(db: Knex, id: string): Promise<IndicatorReco
   return r ? toIndicator(r) : null;
 }
 
-export async function upsertIndicator(
-  db: Knex,
-  rec: Omit<IndicatorRecord, 'retiredAt' | 'updatedAt'>,
-): Promise<void> {
+export async function upsertIndicator(db: Knex, rec: Omit<IndicatorRecord, 'retiredAt' | 'updatedAt'>): Promise<void> {
   const row = {
     survey_id: rec.surveyId,
     kind: rec.kind,
@@ -159,7 +156,14 @@ export async function valuesOf(db: Knex, indicatorId: string): Promise<ValueReco
 
 /** Inserts or replaces the value of (indicator, year). */
 export async function upsertValue(db: Knex, v: Omit<ValueRecord, 'createdAt'>): Promise<void> {
-  const row = { numerator: v.numerator, denominator: v.denominator, value: v.value, source: v.source, comment: v.comment, created_at: nowIso() };
+  const row = {
+    numerator: v.numerator,
+    denominator: v.denominator,
+    value: v.value,
+    source: v.source,
+    comment: v.comment,
+    created_at: nowIso(),
+  };
   const existing = await db('indicator_values').where({ indicator_id: v.indicatorId, year: v.year }).first('id');
   if (existing) await db('indicator_values').where({ id: existing.id }).update(row);
   else await db('indicator_values').insert({ indicator_id: v.indicatorId, year: v.year, ...row });
@@ -217,7 +221,15 @@ export async function upsertComment(
   if ('statusReason' in patch) row.status_reason = patch.statusReason;
   const existing = await db('indicator_comments').where({ indicator_id: indicatorId, year }).first('id');
   if (existing) await db('indicator_comments').where({ id: existing.id }).update(row);
-  else await db('indicator_comments').insert({ indicator_id: indicatorId, year, comment: null, status_override: null, status_reason: null, ...row });
+  else
+    await db('indicator_comments').insert({
+      indicator_id: indicatorId,
+      year,
+      comment: null,
+      status_override: null,
+      status_reason: null,
+      ...row,
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,9 +287,19 @@ export async function publishedYears(db: Knex): Promise<number[]> {
   return rows.map((r: { year: number }) => Number(r.year));
 }
 
-export async function insertPublication(db: Knex, p: { year: number; version: number; reason: string | null; snapshot: unknown[]; publishedBy: number | null }): Promise<number> {
+export async function insertPublication(
+  db: Knex,
+  p: { year: number; version: number; reason: string | null; snapshot: unknown[]; publishedBy: number | null },
+): Promise<number> {
   const [row] = await db('publications')
-    .insert({ year: p.year, version: p.version, reason: p.reason, snapshot: JSON.stringify(p.snapshot), published_by: p.publishedBy, published_at: nowIso() })
+    .insert({
+      year: p.year,
+      version: p.version,
+      reason: p.reason,
+      snapshot: JSON.stringify(p.snapshot),
+      published_by: p.publishedBy,
+      published_at: nowIso(),
+    })
     .returning('id');
   return Number(typeof row === 'object' ? row.id : row);
 }
@@ -422,7 +444,12 @@ export async function representedCount(db: Knex, panelId: number, type: string, 
 /** The newest year with any data behind indicators (a round, a meeting, a value, a publication). */
 export async function latestDataYear(db: Knex): Promise<number | null> {
   const years: number[] = [];
-  for (const [table, draftFilter] of [['rounds', true], ['meetings', false], ['indicator_values', false], ['publications', false]] as const) {
+  for (const [table, draftFilter] of [
+    ['rounds', true],
+    ['meetings', false],
+    ['indicator_values', false],
+    ['publications', false],
+  ] as const) {
     const q = db(table).max({ y: 'year' });
     if (draftFilter) q.whereNot('state', 'utkast');
     const r = await q.first();

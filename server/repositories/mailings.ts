@@ -64,10 +64,14 @@ export async function organisationsOfRound(db: Knex, round: MailRound): Promise<
     .where({ 'm.panel_id': round.panelId, 'm.year': round.year })
     .where('o.active', true)
     .select('o.id', 'o.name', 'o.type');
-  const invited = await db('invitations as i').join('organisations as o', 'o.id', 'i.organisation_id').where('i.round_id', round.id).select('o.id', 'o.name', 'o.type');
+  const invited = await db('invitations as i')
+    .join('organisations as o', 'o.id', 'i.organisation_id')
+    .where('i.round_id', round.id)
+    .select('o.id', 'o.name', 'o.type');
   const out = new Map<number, MailOrganisation>();
   for (const r of inPanel) out.set(Number(r.id), { id: Number(r.id), name: String(r.name), type: String(r.type), inPanel: true });
-  for (const r of invited) if (!out.has(Number(r.id))) out.set(Number(r.id), { id: Number(r.id), name: String(r.name), type: String(r.type), inPanel: false });
+  for (const r of invited)
+    if (!out.has(Number(r.id))) out.set(Number(r.id), { id: Number(r.id), name: String(r.name), type: String(r.type), inPanel: false });
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name, 'sv'));
 }
 
@@ -99,7 +103,18 @@ function toContact(r: Record<string, unknown>): MailContactRow {
   };
 }
 
-const CONTACT_COLUMNS = ['c.id', 'c.organisation_id', 'c.name', 'c.email', 'c.phone', 'c.active', 'c.opted_out_at', 'c.bounced_at', 'c.bounce_reason', 'c.erased_at'];
+const CONTACT_COLUMNS = [
+  'c.id',
+  'c.organisation_id',
+  'c.name',
+  'c.email',
+  'c.phone',
+  'c.active',
+  'c.opted_out_at',
+  'c.bounced_at',
+  'c.bounce_reason',
+  'c.erased_at',
+];
 
 /** The contacts of the round's organisations (panel members and invited ones), in a stable order. */
 export async function contactsOfRound(db: Knex, round: MailRound): Promise<MailContactRow[]> {
@@ -107,7 +122,10 @@ export async function contactsOfRound(db: Knex, round: MailRound): Promise<MailC
     .select(CONTACT_COLUMNS)
     .where((w) =>
       w
-        .whereIn('c.organisation_id', db('panel_memberships').select('organisation_id').where({ panel_id: round.panelId, year: round.year }))
+        .whereIn(
+          'c.organisation_id',
+          db('panel_memberships').select('organisation_id').where({ panel_id: round.panelId, year: round.year }),
+        )
         .orWhereIn('c.organisation_id', db('invitations').select('organisation_id').where({ round_id: round.id })),
     )
     .orderBy(['c.organisation_id', 'c.id']);
@@ -131,11 +149,18 @@ export interface InvitationState {
 }
 
 export async function invitationsOfRound(db: Knex, roundId: number): Promise<Map<number, InvitationState>> {
-  const rows = await db('invitations').where({ round_id: roundId }).select('id', 'organisation_id', 'invited_at', 'first_opened_at', 'revoked_at');
+  const rows = await db('invitations')
+    .where({ round_id: roundId })
+    .select('id', 'organisation_id', 'invited_at', 'first_opened_at', 'revoked_at');
   return new Map(
     rows.map((r: Record<string, unknown>) => [
       Number(r.organisation_id),
-      { invitationId: Number(r.id), invitedAt: (r.invited_at as string) ?? null, firstOpenedAt: (r.first_opened_at as string) ?? null, revokedAt: (r.revoked_at as string) ?? null },
+      {
+        invitationId: Number(r.id),
+        invitedAt: (r.invited_at as string) ?? null,
+        firstOpenedAt: (r.first_opened_at as string) ?? null,
+        revokedAt: (r.revoked_at as string) ?? null,
+      },
     ]),
   );
 }
@@ -147,11 +172,17 @@ export interface ResponseState {
 }
 
 export async function responsesOfRound(db: Knex, roundId: number): Promise<Map<number, ResponseState>> {
-  const rows = await db('responses').where({ round_id: roundId }).select('organisation_id', 'status', 'started_at', 'created_at', 'submitted_at');
+  const rows = await db('responses')
+    .where({ round_id: roundId })
+    .select('organisation_id', 'status', 'started_at', 'created_at', 'submitted_at');
   return new Map(
     rows.map((r: Record<string, unknown>) => [
       Number(r.organisation_id),
-      { status: String(r.status), startedAt: ((r.started_at ?? r.created_at) as string) ?? null, submittedAt: (r.submitted_at as string) ?? null },
+      {
+        status: String(r.status),
+        startedAt: ((r.started_at ?? r.created_at) as string) ?? null,
+        submittedAt: (r.submitted_at as string) ?? null,
+      },
     ]),
   );
 }
@@ -190,7 +221,12 @@ export async function outboxCountsByOrganisation(db: Knex, roundId: number): Pro
 
 /** The locale of the latest invitation or reminder to each organisation of the round (Content-Language header). */
 export async function lastLocaleByOrganisation(db: Knex, roundId: number): Promise<Map<number, string>> {
-  const rows = await db('email_outbox').where({ round_id: roundId }).whereIn('kind', ['invitation', 'reminder']).whereNotNull('organisation_id').orderBy('id').select('organisation_id', 'headers');
+  const rows = await db('email_outbox')
+    .where({ round_id: roundId })
+    .whereIn('kind', ['invitation', 'reminder'])
+    .whereNotNull('organisation_id')
+    .orderBy('id')
+    .select('organisation_id', 'headers');
   const out = new Map<number, string>();
   for (const r of rows) {
     const h = json<Record<string, string>>(r.headers) ?? {};
@@ -215,7 +251,14 @@ export async function listRoundTemplates(db: Knex, roundId: number): Promise<Arr
   return rows.map((r: Record<string, unknown>) => ({ kind: String(r.kind), locale: String(r.locale), updatedAt: String(r.updated_at) }));
 }
 
-export async function saveRoundTemplate(db: Knex, roundId: number, kind: string, locale: string, t: { subject: string; body: string }, now: string): Promise<void> {
+export async function saveRoundTemplate(
+  db: Knex,
+  roundId: number,
+  kind: string,
+  locale: string,
+  t: { subject: string; body: string },
+  now: string,
+): Promise<void> {
   await db('round_templates')
     .insert({ round_id: roundId, kind, locale, subject: t.subject, body: t.body, updated_at: now })
     .onConflict(['round_id', 'kind', 'locale'])

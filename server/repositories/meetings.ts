@@ -65,7 +65,9 @@ export interface MeetingFields {
 }
 
 export async function insertMeeting(db: Knex, m: MeetingFields): Promise<number> {
-  const [row] = await db('meetings').insert({ panel_id: m.panelId, year: m.year, type: m.type, held_on: m.heldOn, place: m.place, created_at: nowIso() }).returning('id');
+  const [row] = await db('meetings')
+    .insert({ panel_id: m.panelId, year: m.year, type: m.type, held_on: m.heldOn, place: m.place, created_at: nowIso() })
+    .returning('id');
   return Number(typeof row === 'object' ? row.id : row);
 }
 
@@ -104,20 +106,33 @@ export async function attendanceOf(db: Knex, meetingId: number): Promise<Array<{
 }
 
 /** Makes the meeting's attendance exactly `organisationIds`; returns how many were added and removed. */
-export async function replaceAttendance(db: Knex, meetingId: number, organisationIds: number[]): Promise<{ added: number; removed: number }> {
+export async function replaceAttendance(
+  db: Knex,
+  meetingId: number,
+  organisationIds: number[],
+): Promise<{ added: number; removed: number }> {
   const existing = new Set((await attendanceOf(db, meetingId)).map((a) => a.organisationId));
   const wanted = new Set(organisationIds);
   const add = [...wanted].filter((id) => !existing.has(id));
   const remove = [...existing].filter((id) => !wanted.has(id));
   if (remove.length > 0) await db('attendance').where({ meeting_id: meetingId }).whereIn('organisation_id', remove).delete();
-  for (const id of add) await db('attendance').insert({ meeting_id: meetingId, organisation_id: id, source: 'checklist', created_at: nowIso() });
+  for (const id of add)
+    await db('attendance').insert({ meeting_id: meetingId, organisation_id: id, source: 'checklist', created_at: nowIso() });
   return { added: add.length, removed: remove.length };
 }
 
 /** Records one organisation as represented; false when it already was. */
-export async function addAttendance(db: Knex, meetingId: number, organisationId: number, source: 'checklist' | 'checkin'): Promise<boolean> {
+export async function addAttendance(
+  db: Knex,
+  meetingId: number,
+  organisationId: number,
+  source: 'checklist' | 'checkin',
+): Promise<boolean> {
   const existing = await db('attendance').where({ meeting_id: meetingId, organisation_id: organisationId }).first('id');
   if (existing) return false;
-  await db('attendance').insert({ meeting_id: meetingId, organisation_id: organisationId, source, created_at: nowIso() }).onConflict(['meeting_id', 'organisation_id']).ignore();
+  await db('attendance')
+    .insert({ meeting_id: meetingId, organisation_id: organisationId, source, created_at: nowIso() })
+    .onConflict(['meeting_id', 'organisation_id'])
+    .ignore();
   return true;
 }

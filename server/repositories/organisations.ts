@@ -78,8 +78,18 @@ export function toContact(r: Record<string, unknown>): Contact {
 }
 
 export async function listOrganisations(db: Knex): Promise<Array<Organisation & { contactCount: number }>> {
-  const counts = db('contacts').select('organisation_id').count({ n: '*' }).whereNull('erased_at').where('active', true).groupBy('organisation_id').as('c');
-  const rows = await db('organisations as o').leftJoin(counts, 'c.organisation_id', 'o.id').select('o.*', 'c.n as contact_count').orderBy('o.name').orderBy('o.id');
+  const counts = db('contacts')
+    .select('organisation_id')
+    .count({ n: '*' })
+    .whereNull('erased_at')
+    .where('active', true)
+    .groupBy('organisation_id')
+    .as('c');
+  const rows = await db('organisations as o')
+    .leftJoin(counts, 'c.organisation_id', 'o.id')
+    .select('o.*', 'c.n as contact_count')
+    .orderBy('o.name')
+    .orderBy('o.id');
   return rows.map((r: Record<string, unknown>) => ({ ...toOrganisation(r), contactCount: Number(r.contact_count ?? 0) }));
 }
 
@@ -138,7 +148,16 @@ export async function findContactByEmail(db: Knex, email: string, exceptId?: num
 export async function insertContact(db: Knex, organisationId: number, input: ContactInput): Promise<number> {
   const now = nowIso();
   const [row] = await db('contacts')
-    .insert({ organisation_id: organisationId, name: input.name, email: input.email, phone: input.phone, role: input.role, active: true, created_at: now, updated_at: now })
+    .insert({
+      organisation_id: organisationId,
+      name: input.name,
+      email: input.email,
+      phone: input.phone,
+      role: input.role,
+      active: true,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   return Number(typeof row === 'object' ? row.id : row);
 }
@@ -167,7 +186,12 @@ export async function membershipsOf(db: Knex, organisationId: number): Promise<M
     .select('p.id as panel_id', 'p.name', 'p.slug', 'm.year')
     .orderBy('p.name')
     .orderBy('m.year', 'desc');
-  return rows.map((r: Record<string, unknown>) => ({ panelId: Number(r.panel_id), panelName: String(r.name), panelSlug: String(r.slug), year: Number(r.year) }));
+  return rows.map((r: Record<string, unknown>) => ({
+    panelId: Number(r.panel_id),
+    panelName: String(r.name),
+    panelSlug: String(r.slug),
+    year: Number(r.year),
+  }));
 }
 
 /** What the import compares a file with: every organisation and every contact that still has an e-mail. */
@@ -180,13 +204,24 @@ export async function registerSnapshot(db: Knex): Promise<RegisterSnapshot> {
   const orgs = await db('organisations').select('id', 'name', 'organisation_number');
   const contacts = await db('contacts').whereNull('erased_at').whereNotNull('email').select('id', 'organisation_id', 'email');
   return {
-    organisations: orgs.map((r: Record<string, unknown>) => ({ id: Number(r.id), name: String(r.name), organisationNumber: str(r.organisation_number) })),
-    contacts: contacts.map((r: Record<string, unknown>) => ({ id: Number(r.id), organisationId: Number(r.organisation_id), email: String(r.email) })),
+    organisations: orgs.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      name: String(r.name),
+      organisationNumber: str(r.organisation_number),
+    })),
+    contacts: contacts.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      organisationId: Number(r.organisation_id),
+      email: String(r.email),
+    })),
   };
 }
 
 /** Every organisation with its active contacts, for the CSV export. */
-export async function organisationsWithContacts(db: Knex, opts: { includeInactive?: boolean } = {}): Promise<Array<Organisation & { contacts: Contact[] }>> {
+export async function organisationsWithContacts(
+  db: Knex,
+  opts: { includeInactive?: boolean } = {},
+): Promise<Array<Organisation & { contacts: Contact[] }>> {
   const oq = db('organisations').orderBy('name').orderBy('id');
   if (!opts.includeInactive) oq.where('active', true);
   const orgs = (await oq).map(toOrganisation);

@@ -68,7 +68,10 @@ export async function addMembers(db: Knex, panelId: number, year: number, organi
 export async function removeMembers(db: Knex, panelId: number, year: number, organisationIds: number[]): Promise<number> {
   let n = 0;
   for (let i = 0; i < organisationIds.length; i += 500) {
-    n += await db('panel_memberships').where({ panel_id: panelId, year }).whereIn('organisation_id', organisationIds.slice(i, i + 500)).delete();
+    n += await db('panel_memberships')
+      .where({ panel_id: panelId, year })
+      .whereIn('organisation_id', organisationIds.slice(i, i + 500))
+      .delete();
   }
   return n;
 }

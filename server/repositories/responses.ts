@@ -48,7 +48,10 @@ export async function findResponse(db: Knex, roundId: number, organisationId: nu
 }
 
 export async function loadAnswers(db: Knex, responseId: number): Promise<AnswerValue[]> {
-  const rows = await db('answers').where({ response_id: responseId }).orderBy('id').select('question_id', 'item_id', 'option_code', 'text_value');
+  const rows = await db('answers')
+    .where({ response_id: responseId })
+    .orderBy('id')
+    .select('question_id', 'item_id', 'option_code', 'text_value');
   return rows.map((r: Record<string, unknown>) => ({
     questionId: String(r.question_id),
     itemId: String(r.item_id ?? ''),
@@ -61,7 +64,15 @@ export async function replaceAnswers(db: Knex, responseId: number, answers: Answ
   await db('answers').where({ response_id: responseId }).delete();
   for (let i = 0; i < answers.length; i += 200) {
     await db('answers').insert(
-      answers.slice(i, i + 200).map((a) => ({ response_id: responseId, question_id: a.questionId, item_id: a.itemId, option_code: a.optionCode, text_value: a.textValue })),
+      answers
+        .slice(i, i + 200)
+        .map((a) => ({
+          response_id: responseId,
+          question_id: a.questionId,
+          item_id: a.itemId,
+          option_code: a.optionCode,
+          text_value: a.textValue,
+        })),
     );
   }
 }
@@ -102,14 +113,22 @@ export async function insertResponse(db: Knex, r: NewResponse): Promise<number> 
 }
 
 /** Compare-and-swap on `version`: updates only when the row still has `expectedVersion`; returns whether it did. */
-export async function updateResponseIfVersion(db: Knex, id: number, expectedVersion: number, patch: Record<string, unknown>): Promise<boolean> {
+export async function updateResponseIfVersion(
+  db: Knex,
+  id: number,
+  expectedVersion: number,
+  patch: Record<string, unknown>,
+): Promise<boolean> {
   const n = await db('responses')
     .where({ id, version: expectedVersion })
     .update({ ...patch, version: expectedVersion + 1, updated_at: nowIso() });
   return Number(n) === 1;
 }
 
-export async function insertRevision(db: Knex, r: { responseId: number; revision: number; kind: 'draft' | 'submitted'; answers: AnswerValue[]; contactId: number | null }): Promise<void> {
+export async function insertRevision(
+  db: Knex,
+  r: { responseId: number; revision: number; kind: 'draft' | 'submitted'; answers: AnswerValue[]; contactId: number | null },
+): Promise<void> {
   await db('response_revisions').insert({
     response_id: r.responseId,
     revision: r.revision,

@@ -62,7 +62,13 @@ export async function findRound(db: Knex, id: number): Promise<Round | null> {
 }
 
 export async function listRoundRows(db: Knex): Promise<Array<Round & { panelName: string }>> {
-  const rows = await db('rounds as r').join('panels as p', 'p.id', 'r.panel_id').select('r.*', 'p.name as panel_name').orderBy([{ column: 'r.year', order: 'desc' }, { column: 'r.id', order: 'desc' }]);
+  const rows = await db('rounds as r')
+    .join('panels as p', 'p.id', 'r.panel_id')
+    .select('r.*', 'p.name as panel_name')
+    .orderBy([
+      { column: 'r.year', order: 'desc' },
+      { column: 'r.id', order: 'desc' },
+    ]);
   return rows.map((r: Record<string, unknown>) => ({ ...toRound(r), panelName: String(r.panel_name) }));
 }
 
@@ -87,23 +93,43 @@ function rowOf(r: RoundRowInput): Record<string, unknown> {
   };
 }
 
-export async function insertRound(db: Knex, r: RoundRowInput & { state?: RoundState; imported?: boolean; createdBy: number | null }): Promise<number> {
+export async function insertRound(
+  db: Knex,
+  r: RoundRowInput & { state?: RoundState; imported?: boolean; createdBy: number | null },
+): Promise<number> {
   const now = nowIso();
   const [row] = await db('rounds')
-    .insert({ ...rowOf(r), state: r.state ?? 'utkast', imported: r.imported ?? false, created_by: r.createdBy, created_at: now, updated_at: now })
+    .insert({
+      ...rowOf(r),
+      state: r.state ?? 'utkast',
+      imported: r.imported ?? false,
+      created_by: r.createdBy,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   return Number(typeof row === 'object' ? row.id : row);
 }
 
 /** Updates a draft; false when the round is no longer a draft. */
 export async function updateDraftRound(db: Knex, id: number, r: RoundRowInput): Promise<boolean> {
-  const n = await db('rounds').where({ id, state: 'utkast' }).update({ ...rowOf(r), updated_at: nowIso() });
+  const n = await db('rounds')
+    .where({ id, state: 'utkast' })
+    .update({ ...rowOf(r), updated_at: nowIso() });
   return Number(n) === 1;
 }
 
 /** Moves a round from `from` to `to`; false when the round was no longer in `from` (someone else moved it). */
-export async function setRoundState(db: Knex, id: number, from: RoundState, to: RoundState, patch: Record<string, unknown> = {}): Promise<boolean> {
-  const n = await db('rounds').where({ id, state: from }).update({ ...patch, state: to, updated_at: nowIso() });
+export async function setRoundState(
+  db: Knex,
+  id: number,
+  from: RoundState,
+  to: RoundState,
+  patch: Record<string, unknown> = {},
+): Promise<boolean> {
+  const n = await db('rounds')
+    .where({ id, state: from })
+    .update({ ...patch, state: to, updated_at: nowIso() });
   return Number(n) === 1;
 }
 

@@ -42,7 +42,9 @@ export function normaliseEmail(email: string): string {
 }
 
 export async function findUserByEmail(db: Knex, email: string): Promise<UserWithHash | null> {
-  const r = await db('users').where({ email: normaliseEmail(email) }).first();
+  const r = await db('users')
+    .where({ email: normaliseEmail(email) })
+    .first();
   return r ? toUser(r) : null;
 }
 
@@ -64,12 +66,24 @@ export async function countUsers(db: Knex): Promise<number> {
 export async function insertUser(db: Knex, u: { email: string; name: string; role: Role; passwordHash?: string | null }): Promise<number> {
   const now = nowIso();
   const [row] = await db('users')
-    .insert({ email: normaliseEmail(u.email), name: u.name.trim(), role: u.role, password_hash: u.passwordHash ?? null, active: true, created_at: now, updated_at: now })
+    .insert({
+      email: normaliseEmail(u.email),
+      name: u.name.trim(),
+      role: u.role,
+      password_hash: u.passwordHash ?? null,
+      active: true,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   return Number(typeof row === 'object' ? row.id : row);
 }
 
-export async function updateUser(db: Knex, id: number, patch: Partial<{ name: string; role: Role; active: boolean; passwordHash: string; locale: string; lastLoginAt: string }>): Promise<void> {
+export async function updateUser(
+  db: Knex,
+  id: number,
+  patch: Partial<{ name: string; role: Role; active: boolean; passwordHash: string; locale: string; lastLoginAt: string }>,
+): Promise<void> {
   const row: Record<string, unknown> = { updated_at: nowIso() };
   if (patch.name !== undefined) row.name = patch.name;
   if (patch.role !== undefined) row.role = patch.role;

@@ -19,14 +19,23 @@ export function adminRouter(deps: Deps): Router {
 
   const renderUsers = async (res: import('express').Response, extra: Record<string, unknown> = {}) => {
     const users = (await listUsers(db)).map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role] }));
-    res.render('pages/admin/users', { title: 'Konton och roller', users, roles: ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] })), ...extra });
+    res.render('pages/admin/users', {
+      title: 'Konton och roller',
+      users,
+      roles: ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] })),
+      ...extra,
+    });
   };
 
   r.get('/admin/users', requireRole('admin'), async (_req, res) => renderUsers(res));
 
   r.post('/admin/users', requireRole('admin'), async (req, res) => {
     try {
-      const { user, setupToken } = await createAccount(db, actorOf(req), { email: str(req.body, 'email'), name: str(req.body, 'name'), role: str(req.body, 'role') });
+      const { user, setupToken } = await createAccount(db, actorOf(req), {
+        email: str(req.body, 'email'),
+        name: str(req.body, 'name'),
+        role: str(req.body, 'role'),
+      });
       await renderUsers(res, { created: { user, link: `${deps.config.baseUrl}/setup/${setupToken}` } });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -71,7 +80,11 @@ export function adminRouter(deps: Deps): Router {
     const name = str(req.body, 'name').trim();
     if (!name) {
       res.status(400);
-      return res.render('pages/admin/api-tokens', { title: 'API-nycklar', tokens: await listApiTokens(db), errors: [{ field: 'name', message: 'Ange ett namn på nyckeln, t.ex. "Målstyrningssystemet".' }] });
+      return res.render('pages/admin/api-tokens', {
+        title: 'API-nycklar',
+        tokens: await listApiTokens(db),
+        errors: [{ field: 'name', message: 'Ange ett namn på nyckeln, t.ex. "Målstyrningssystemet".' }],
+      });
     }
     const token = await createApiToken(db, actorOf(req), name);
     res.render('pages/admin/api-tokens', { title: 'API-nycklar', tokens: await listApiTokens(db), createdToken: token });

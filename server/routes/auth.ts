@@ -23,7 +23,10 @@ export function authRouter(deps: Deps): Router {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     skipSuccessfulRequests: true,
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.email ?? '').trim().toLowerCase()}`,
+    keyGenerator: (req) =>
+      `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.email ?? '')
+        .trim()
+        .toLowerCase()}`,
     handler: tooMany,
   });
   const loginLimiterPerAddress = rateLimit({
@@ -77,7 +80,11 @@ export function authRouter(deps: Deps): Router {
   r.get('/setup/:token', setupLimiter, async (req, res) => {
     const info = await findSetupToken(deps.db, String(req.params.token));
     if (!info) return res.status(404).render('pages/setup-invalid', { title: 'Länken gäller inte' });
-    res.render('pages/setup', { title: info.purpose === 'first_admin' ? 'Skapa det första administratörskontot' : 'Välj lösenord', info, token: req.params.token });
+    res.render('pages/setup', {
+      title: info.purpose === 'first_admin' ? 'Skapa det första administratörskontot' : 'Välj lösenord',
+      info,
+      token: req.params.token,
+    });
   });
 
   r.post('/setup/:token', setupLimiter, async (req, res, next) => {

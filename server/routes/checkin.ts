@@ -11,8 +11,7 @@ export function checkinRouter(deps: Deps): Router {
   const r = Router();
   const limiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
 
-  const invalid = (res: import('express').Response) =>
-    res.status(404).render('pages/checkin/invalid', { title: 'Länken gäller inte' });
+  const invalid = (res: import('express').Response) => res.status(404).render('pages/checkin/invalid', { title: 'Länken gäller inte' });
 
   r.get('/incheckning/:token', limiter, async (req, res) => {
     const found = await checkinMeeting(deps.db, String(req.params.token));

@@ -7,7 +7,17 @@ import { NotFoundError, ValidationError } from '../errors';
 import { str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { findComment, findIndicator, latestDataYear, listPublications, targetsOf, valuesOf } from '../repositories/indicators';
-import { importValues, parseYear, publishYear, removeValue, setComment, setStatusOverride, setTarget, setValue, STATUSES } from '../services/indicator-admin';
+import {
+  importValues,
+  parseYear,
+  publishYear,
+  removeValue,
+  setComment,
+  setStatusOverride,
+  setTarget,
+  setValue,
+  STATUSES,
+} from '../services/indicator-admin';
 import { exportYear, isExportFormat } from '../services/indicator-export';
 import { placeholderValues } from '../services/indicator-sync';
 import { formatTarget, presentRow, seriesChart } from '../services/indicator-view';
@@ -57,7 +67,9 @@ export function indicatorsRouter(deps: Deps): Router {
       years: yearChoices(year),
       groups,
       hasRows: table.rows.length > 0,
-      publication: table.publication ? { version: table.publication.version, publishedAt: table.publication.publishedAt, by: table.publication.publishedByName } : null,
+      publication: table.publication
+        ? { version: table.publication.version, publishedAt: table.publication.publishedAt, by: table.publication.publishedByName }
+        : null,
       anyDiffers: table.rows.some((row) => row.differsFrom.length > 0),
       publications,
       ...extra,
@@ -82,7 +94,11 @@ export function indicatorsRouter(deps: Deps): Router {
     const year = parseYear(str(req.body, 'year'));
     try {
       const p = await publishYear(db, actorOf(req), str(req.body, 'year'), vars(), str(req.body, 'reason'));
-      flash(req, 'success', p.version === 1 ? `${p.year} är publicerat. Siffrorna är nu frysta.` : `${p.year} är publicerat igen som version ${p.version}.`);
+      flash(
+        req,
+        'success',
+        p.version === 1 ? `${p.year} är publicerat. Siffrorna är nu frysta.` : `${p.year} är publicerat igen som version ${p.version}.`,
+      );
       res.redirect(303, `/indicators?year=${p.year}`);
     } catch (e) {
       if (!(e instanceof ValidationError) || year === null) throw e;
@@ -99,11 +115,18 @@ export function indicatorsRouter(deps: Deps): Router {
   r.post('/indicators/import', requireRole('analyst'), async (req, res) => {
     if (!req.file) {
       res.status(400);
-      return res.render('pages/indicators/import', { title: 'Läs in historiska indikatorvärden', errors: [{ field: 'file', message: 'Välj en CSV-fil att läsa in.' }] });
+      return res.render('pages/indicators/import', {
+        title: 'Läs in historiska indikatorvärden',
+        errors: [{ field: 'file', message: 'Välj en CSV-fil att läsa in.' }],
+      });
     }
     try {
       const result = await importValues(db, actorOf(req), req.file.buffer);
-      flash(req, 'success', `${result.rows} värden är inlästa (${result.replaced} ersatte tidigare värden) för ${result.indicators.join(', ')}.`);
+      flash(
+        req,
+        'success',
+        `${result.rows} värden är inlästa (${result.replaced} ersatte tidigare värden) för ${result.indicators.join(', ')}.`,
+      );
       res.redirect(303, '/indicators/import');
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -113,7 +136,13 @@ export function indicatorsRouter(deps: Deps): Router {
   });
 
   // ---- one indicator ------------------------------------------------------------------------
-  async function renderIndicator(req: Request, res: Response, id: string, year: number, extra: { errors?: FieldErrors; values?: Record<string, string> } = {}): Promise<void> {
+  async function renderIndicator(
+    req: Request,
+    res: Response,
+    id: string,
+    year: number,
+    extra: { errors?: FieldErrors; values?: Record<string, string> } = {},
+  ): Promise<void> {
     const indicator = await findIndicator(db, id);
     if (!indicator) throw new NotFoundError('Indikatorn finns inte.');
     const table = await indicatorTable(db, year, vars());
@@ -129,7 +158,12 @@ export function indicatorsRouter(deps: Deps): Router {
       indicator,
       levelLabel: LEVEL_LABELS[indicator.level ?? ''] ?? '',
       definitionText: {
-        policy: def.kind === 'survey' ? (def.dontKnowPolicy === 'include' ? 'include – Vet ej räknas med i nämnaren' : 'exclude – Vet ej räknas inte med i nämnaren') : null,
+        policy:
+          def.kind === 'survey'
+            ? def.dontKnowPolicy === 'include'
+              ? 'include – Vet ej räknas med i nämnaren'
+              : 'exclude – Vet ej räknas inte med i nämnaren'
+            : null,
         question: def.kind === 'survey' ? def.question : null,
         numerator: def.kind === 'survey' ? def.numerator.join(', ') : null,
         meetingType: def.kind === 'attendance' ? def.meetingType : null,
@@ -152,7 +186,10 @@ export function indicatorsRouter(deps: Deps): Router {
       statusReason: extra.values?.reason ?? comment?.statusReason ?? '',
       statuses: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
       targets: (await targetsOf(db, id)).map((t) => ({ year: t.year, display: formatTarget(t.target), setAt: t.setAt })),
-      storedValues: (await valuesOf(db, id)).map((v) => ({ ...v, display: v.value !== null ? formatNumber(v.value, 1) + ' %' : `${v.numerator} av ${v.denominator}` })),
+      storedValues: (await valuesOf(db, id)).map((v) => ({
+        ...v,
+        display: v.value !== null ? formatNumber(v.value, 1) + ' %' : `${v.numerator} av ${v.denominator}`,
+      })),
       targetValue: extra.values?.target ?? (row.targetSource === 'set' && row.target !== null ? String(row.target).replace('.', ',') : ''),
       formValues: extra.values ?? {},
       errors: extra.errors,
@@ -181,7 +218,8 @@ export function indicatorsRouter(deps: Deps): Router {
       if (!(e instanceof ValidationError) || year === null) throw e;
       res.status(400);
       const values: Record<string, string> = {};
-      for (const k of ['target', 'comment', 'status', 'reason', 'value', 'numerator', 'denominator', 'source', 'valueComment']) values[k] = str(req.body, k);
+      for (const k of ['target', 'comment', 'status', 'reason', 'value', 'numerator', 'denominator', 'source', 'valueComment'])
+        values[k] = str(req.body, k);
       await renderIndicator(req, res, id, year, { errors: e.problems, values });
     }
   }

@@ -16,7 +16,16 @@ import { NotFoundError, ValidationError } from '../errors';
 import { intParam, str, strList } from '../forms';
 import { isLocale, Locale } from '../i18n';
 import { OUTBOX_STATUSES, OutboxStatus, listOutbox, outboxCounts } from '../mail/outbox';
-import { EMAIL_KINDS, EMAIL_LOCALES, EmailKind, KIND_LABELS, LOCALE_LABELS, PLACEHOLDERS, TemplateSource, validateTemplate } from '../mail/templates';
+import {
+  EMAIL_KINDS,
+  EMAIL_LOCALES,
+  EmailKind,
+  KIND_LABELS,
+  LOCALE_LABELS,
+  PLACEHOLDERS,
+  TemplateSource,
+  validateTemplate,
+} from '../mail/templates';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import {
   findOptOut,
@@ -95,7 +104,11 @@ export function mailRouter(deps: Deps): Router {
   r.post('/rounds/:id/mail/retry-failed', requireRole('coordinator'), async (req, res) => {
     const id = roundIdOf(req);
     const n = await retryFailedOfRound(db, actorOf(req), id);
-    flash(req, n ? 'success' : 'info', n ? `${n} misslyckade meddelanden ligger i kö igen.` : 'Det fanns inga misslyckade meddelanden att försöka igen med.');
+    flash(
+      req,
+      n ? 'success' : 'info',
+      n ? `${n} misslyckade meddelanden ligger i kö igen.` : 'Det fanns inga misslyckade meddelanden att försöka igen med.',
+    );
     res.redirect(303, `/rounds/${id}/mail`);
   });
 
@@ -121,7 +134,11 @@ export function mailRouter(deps: Deps): Router {
       allMessages: plan.organisations.reduce((n, o) => n + o.reachable.length, 0),
       unreachable: plan.unreachable,
       withoutRecipient: plan.organisationsWithoutRecipient,
-      contacts: plan.organisations.flatMap((o) => o.contacts.filter((c) => !c.erasedAt).map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id }))),
+      contacts: plan.organisations.flatMap((o) =>
+        o.contacts
+          .filter((c) => !c.erasedAt)
+          .map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id })),
+      ),
       locales: EMAIL_LOCALES.map((l) => ({ value: l, label: LOCALE_LABELS[l], selected: l === locale })),
       // (not `locale`: that name is the interface language of the page, res.locals.locale)
       mailLocale: locale,
@@ -140,9 +157,16 @@ export function mailRouter(deps: Deps): Router {
     const chosen = idList(req.body, 'organisationIds');
     const locale = localeOf(str(req.body, 'locale'), config.defaultLocale);
     try {
-      if (scope === 'chosen' && chosen.length === 0) throw new ValidationError([{ field: 'organisationIds', message: 'Välj minst en organisation, eller välj att skicka till alla som inte fått inbjudan.' }]);
+      if (scope === 'chosen' && chosen.length === 0)
+        throw new ValidationError([
+          { field: 'organisationIds', message: 'Välj minst en organisation, eller välj att skicka till alla som inte fått inbjudan.' },
+        ]);
       const result = await sendInvitations(deps, actorOf(req), id, { organisationIds: scope === 'chosen' ? chosen : null, locale });
-      flash(req, 'success', `${result.messages} inbjudningar till ${result.organisations} organisationer ligger i kö och skickas nu. Sidan visar hur utskicket går.`);
+      flash(
+        req,
+        'success',
+        `${result.messages} inbjudningar till ${result.organisations} organisationer ligger i kö och skickas nu. Sidan visar hur utskicket går.`,
+      );
       res.redirect(303, `/rounds/${id}/mail`);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -168,8 +192,12 @@ export function mailRouter(deps: Deps): Router {
       targets: targets.map((o) => ({ ...o, reachableCount: o.reachable.length })),
       messages: targets.reduce((n, o) => n + o.reachable.length, 0),
       targetsWithoutRecipient: targets.filter((o) => o.reachable.length === 0),
-      excluded: targets.flatMap((o) => o.contacts.filter((c) => !c.reachable && !c.erasedAt).map((c) => ({ ...c, organisationName: o.name }))),
-      contacts: targets.flatMap((o) => o.reachable.map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id }))),
+      excluded: targets.flatMap((o) =>
+        o.contacts.filter((c) => !c.reachable && !c.erasedAt).map((c) => ({ ...c, organisationName: o.name })),
+      ),
+      contacts: targets.flatMap((o) =>
+        o.reachable.map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id })),
+      ),
       preview,
       previewHtmlUrl: `/rounds/${id}/mail/preview/reminder/${config.defaultLocale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`,
       reminderDays: round.reminderDays.join(' och '),
@@ -200,7 +228,14 @@ export function mailRouter(deps: Deps): Router {
     for (const kind of EMAIL_KINDS) {
       for (const locale of EMAIL_LOCALES) {
         const t = await templateFor(db, id, kind, locale);
-        items.push({ kind, locale, kindLabel: KIND_LABELS[kind], localeLabel: LOCALE_LABELS[locale], subject: t.subject, custom: t.custom });
+        items.push({
+          kind,
+          locale,
+          kindLabel: KIND_LABELS[kind],
+          localeLabel: LOCALE_LABELS[locale],
+          subject: t.subject,
+          custom: t.custom,
+        });
       }
     }
     res.render('pages/mail/templates', { title: 'E-postmallar', round, items });
@@ -229,7 +264,11 @@ export function mailRouter(deps: Deps): Router {
       placeholders: PLACEHOLDERS,
       preview,
       previewHtmlUrl: `/rounds/${id}/mail/preview/${kind}/${locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`,
-      contacts: plan.organisations.flatMap((o) => o.contacts.filter((c) => !c.erasedAt).map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id }))),
+      contacts: plan.organisations.flatMap((o) =>
+        o.contacts
+          .filter((c) => !c.erasedAt)
+          .map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id })),
+      ),
       ...extra,
     });
   };
@@ -298,7 +337,13 @@ export function mailRouter(deps: Deps): Router {
     const id = intParam(req.params.id);
     if (!id) throw new NotFoundError();
     const ok = await retryMessage(db, actorOf(req), id);
-    flash(req, ok ? 'success' : 'info', ok ? 'Meddelandet ligger i kö igen.' : 'Meddelandet kan inte skickas igen (det är inte misslyckat, eller innehållet är redan raderat).');
+    flash(
+      req,
+      ok ? 'success' : 'info',
+      ok
+        ? 'Meddelandet ligger i kö igen.'
+        : 'Meddelandet kan inte skickas igen (det är inte misslyckat, eller innehållet är redan raderat).',
+    );
     res.redirect(303, '/outbox');
   });
 
@@ -310,14 +355,25 @@ export function mailRouter(deps: Deps): Router {
     const state = await findOptOut(db, String(req.params.token));
     res.setHeader('Cache-Control', 'no-store');
     if (!state) return res.status(404).render('pages/mail/optout', { title: 'Länken fungerar inte', invalid: true });
-    res.render('pages/mail/optout', { title: 'Avregistrera dig från utskick', state, token: req.params.token, regionName: config.regionName, privacyContact: config.privacyContact });
+    res.render('pages/mail/optout', {
+      title: 'Avregistrera dig från utskick',
+      state,
+      token: req.params.token,
+      regionName: config.regionName,
+      privacyContact: config.privacyContact,
+    });
   });
 
   r.post('/avregistrera/:token', optOutLimiter, async (req, res) => {
     const state = await optOut(db, String(req.params.token), 'page');
     res.setHeader('Cache-Control', 'no-store');
     if (!state) return res.status(404).render('pages/mail/optout', { title: 'Länken fungerar inte', invalid: true });
-    res.render('pages/mail/optout', { title: 'Du är avregistrerad', done: true, regionName: config.regionName, privacyContact: config.privacyContact });
+    res.render('pages/mail/optout', {
+      title: 'Du är avregistrerad',
+      done: true,
+      regionName: config.regionName,
+      privacyContact: config.privacyContact,
+    });
   });
 
   r.get('/api/v1/avregistrera/:token', optOutLimiter, (req, res) => {

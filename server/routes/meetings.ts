@@ -39,12 +39,22 @@ export function meetingsRouter(deps: Deps): Router {
     const rows = await db('panels').orderBy('name').select('id', 'slug', 'name');
     const fallback = rows.find((p: { slug: string }) => p.slug === 'arshjulet')?.id ?? rows[0]?.id;
     const chosen = selected === undefined || selected === '' ? fallback : Number(selected);
-    return rows.map((p: { id: number; name: string }) => ({ value: Number(p.id), label: p.name, selected: Number(p.id) === Number(chosen) }));
+    return rows.map((p: { id: number; name: string }) => ({
+      value: Number(p.id),
+      label: p.name,
+      selected: Number(p.id) === Number(chosen),
+    }));
   }
 
-  const typeOptions = (selected?: string) => MEETING_TYPES.map((t) => ({ value: t, label: MEETING_TYPE_LABELS[t], selected: t === selected }));
+  const typeOptions = (selected?: string) =>
+    MEETING_TYPES.map((t) => ({ value: t, label: MEETING_TYPE_LABELS[t], selected: t === selected }));
 
-  async function renderList(req: Request, res: Response, year: number, extra: { errors?: unknown; values?: MeetingForm } = {}): Promise<void> {
+  async function renderList(
+    req: Request,
+    res: Response,
+    year: number,
+    extra: { errors?: unknown; values?: MeetingForm } = {},
+  ): Promise<void> {
     const meetings = (await listMeetings(db, year)).map((m) => ({ ...m, typeLabel: MEETING_TYPE_LABELS[m.type] ?? m.type }));
     const thisYear = new Date().getFullYear();
     const years = [];
@@ -71,7 +81,11 @@ export function meetingsRouter(deps: Deps): Router {
     const form = meetingForm(req.body);
     try {
       const id = await createMeeting(db, actorOf(req), form);
-      flash(req, 'success', 'Mötet är registrerat. Bocka för vilka organisationer som var representerade, eller skapa en incheckningslänk.');
+      flash(
+        req,
+        'success',
+        'Mötet är registrerat. Bocka för vilka organisationer som var representerade, eller skapa en incheckningslänk.',
+      );
       res.redirect(303, `/meetings/${id}`);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
@@ -80,7 +94,12 @@ export function meetingsRouter(deps: Deps): Router {
     }
   });
 
-  async function renderMeeting(req: Request, res: Response, id: number, extra: { errors?: unknown; values?: MeetingForm; checkinLink?: string } = {}): Promise<void> {
+  async function renderMeeting(
+    req: Request,
+    res: Response,
+    id: number,
+    extra: { errors?: unknown; values?: MeetingForm; checkinLink?: string } = {},
+  ): Promise<void> {
     const meeting = await requireMeeting(db, id);
     const attended = new Map((await attendanceOf(db, id)).map((a) => [a.organisationId, a.source]));
     const organisations = (await panelMembers(db, meeting.panelId, meeting.year)).map((o) => ({
@@ -89,7 +108,12 @@ export function meetingsRouter(deps: Deps): Router {
       checked: attended.has(o.id),
       viaCheckin: attended.get(o.id) === 'checkin',
     }));
-    const values = extra.values ?? { type: meeting.type, heldOn: meeting.heldOn, place: meeting.place ?? '', panelId: String(meeting.panelId) };
+    const values = extra.values ?? {
+      type: meeting.type,
+      heldOn: meeting.heldOn,
+      place: meeting.place ?? '',
+      panelId: String(meeting.panelId),
+    };
     res.render('pages/meetings/show', {
       title: `${MEETING_TYPE_LABELS[meeting.type] ?? meeting.type} ${meeting.heldOn}`,
       meeting: { ...meeting, typeLabel: MEETING_TYPE_LABELS[meeting.type] ?? meeting.type },

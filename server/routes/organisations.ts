@@ -31,7 +31,11 @@ import {
 } from '../services/register';
 
 const DELIMITER_LABELS: Record<string, string> = { ';': 'semikolon (;)', ',': 'komma (,)', '\t': 'tabb' };
-const ENCODING_LABELS: Record<string, string> = { 'utf-8': 'UTF-8', 'windows-1252': 'Windows-1252 (äldre Excel)', 'utf-16': 'UTF-16 (Unicode-text)' };
+const ENCODING_LABELS: Record<string, string> = {
+  'utf-8': 'UTF-8',
+  'windows-1252': 'Windows-1252 (äldre Excel)',
+  'utf-16': 'UTF-16 (Unicode-text)',
+};
 const PREVIEW_ROWS = 50;
 
 function typeOptions(locale: Locale, selected?: string) {
@@ -39,7 +43,12 @@ function typeOptions(locale: Locale, selected?: string) {
 }
 
 function organisationForm(body: unknown): OrganisationForm {
-  return { name: str(body, 'name'), organisationNumber: str(body, 'organisationNumber'), type: str(body, 'type'), municipality: str(body, 'municipality') };
+  return {
+    name: str(body, 'name'),
+    organisationNumber: str(body, 'organisationNumber'),
+    type: str(body, 'type'),
+    municipality: str(body, 'municipality'),
+  };
 }
 
 function contactForm(body: unknown): ContactForm {
@@ -60,7 +69,8 @@ export function organisationsRouter(deps: Deps): Router {
     const search = parseSearch(req.query as Record<string, unknown>);
     const result = await searchOrganisations(db, search);
     const locale = res.locals.locale;
-    const qs = (page: number) => new URLSearchParams({ q: search.q, type: search.type, status: search.status, page: String(page) }).toString();
+    const qs = (page: number) =>
+      new URLSearchParams({ q: search.q, type: search.type, status: search.status, page: String(page) }).toString();
     res.render('pages/organisations/list', {
       title: 'Organisationer',
       search,
@@ -80,7 +90,10 @@ export function organisationsRouter(deps: Deps): Router {
   });
 
   // ---- create ---------------------------------------------------------------------------------
-  const renderOrgForm = (res: Response, extra: { values: Partial<OrganisationForm>; organisation?: { id: number; name: string }; errors?: unknown }) => {
+  const renderOrgForm = (
+    res: Response,
+    extra: { values: Partial<OrganisationForm>; organisation?: { id: number; name: string }; errors?: unknown },
+  ) => {
     res.render('pages/organisations/form', {
       title: extra.organisation ? 'Ändra organisation' : 'Ny organisation',
       types: typeOptions(res.locals.locale, extra.values.type),
@@ -126,13 +139,28 @@ export function organisationsRouter(deps: Deps): Router {
     });
   };
 
-  const renderPreview = (res: Response, view: { parsed: Pick<ParsedCsv, 'rows' | 'columns'> & Partial<ParsedCsv>; plan: ImportPlan | null; fileName: string | null; importId: string | null; panel: { name: string } | null; year: number | null }) => {
+  const renderPreview = (
+    res: Response,
+    view: {
+      parsed: Pick<ParsedCsv, 'rows' | 'columns'> & Partial<ParsedCsv>;
+      plan: ImportPlan | null;
+      fileName: string | null;
+      importId: string | null;
+      panel: { name: string } | null;
+      year: number | null;
+    },
+  ) => {
     const problems = view.parsed.problems?.length ? view.parsed.problems : (view.plan?.problems ?? []);
     if (problems.length) res.status(400);
     res.render('pages/organisations/import-preview', {
       title: 'Förhandsgranskning av inläsningen',
       errors: problems.length
-        ? [{ field: '', message: `Filen har ${problems.length} ${problems.length === 1 ? 'fel' : 'fel'}. Inget har lästs in. Rätta filen och ladda upp den igen.` }]
+        ? [
+            {
+              field: '',
+              message: `Filen har ${problems.length} ${problems.length === 1 ? 'fel' : 'fel'}. Inget har lästs in. Rätta filen och ladda upp den igen.`,
+            },
+          ]
         : undefined,
       problems,
       fileName: view.fileName,
@@ -185,14 +213,25 @@ export function organisationsRouter(deps: Deps): Router {
 
   r.post('/organisations/import/:importId', requireRole('coordinator'), async (req, res) => {
     const pending = await findPendingImport(db, String(req.params.importId), req.user!.id);
-    if (!pending) throw new ConflictError('Förhandsgranskningen finns inte längre (den gäller i en timme och kan användas en gång). Ladda upp filen igen.', 'import_expired');
+    if (!pending)
+      throw new ConflictError(
+        'Förhandsgranskningen finns inte längre (den gäller i en timme och kan användas en gång). Ladda upp filen igen.',
+        'import_expired',
+      );
     const { panelId, year } = pending.options;
     const result = await importRegister(db, actorOf(req), pending, panelId && year ? { panel: { id: panelId }, year } : {});
     await deletePendingImport(db, pending.id);
     if (!result.imported) {
       // The register changed since the preview: show what is wrong now; nothing was written.
       const panel = panelId ? await findPanel(db, panelId) : null;
-      return renderPreview(res, { parsed: pending, plan: result.plan, fileName: pending.fileName, importId: null, panel, year: year ?? null });
+      return renderPreview(res, {
+        parsed: pending,
+        plan: result.plan,
+        fileName: pending.fileName,
+        importId: null,
+        panel,
+        year: year ?? null,
+      });
     }
     const c = result.plan.counts;
     flash(
@@ -237,7 +276,12 @@ export function organisationsRouter(deps: Deps): Router {
     if (!organisation) throw new NotFoundError('Organisationen finns inte.');
     renderOrgForm(res, {
       organisation,
-      values: { name: organisation.name, organisationNumber: organisation.organisationNumber ?? '', type: organisation.type, municipality: organisation.municipality ?? '' },
+      values: {
+        name: organisation.name,
+        organisationNumber: organisation.organisationNumber ?? '',
+        type: organisation.type,
+        municipality: organisation.municipality ?? '',
+      },
     });
   });
 
@@ -261,7 +305,13 @@ export function organisationsRouter(deps: Deps): Router {
     const id = idOf(req);
     const active = str(req.body, 'active') === 'true';
     await setOrganisationActive(db, actorOf(req), id, active);
-    flash(req, 'success', active ? 'Organisationen är aktiv igen.' : 'Organisationen är inaktiverad. Den finns kvar i registret med sina svar, men bjuds inte in och kopieras inte till nya år.');
+    flash(
+      req,
+      'success',
+      active
+        ? 'Organisationen är aktiv igen.'
+        : 'Organisationen är inaktiverad. Den finns kvar i registret med sina svar, men bjuds inte in och kopieras inte till nya år.',
+    );
     res.redirect(303, `/organisations/${id}`);
   });
 
@@ -314,14 +364,25 @@ export function organisationsRouter(deps: Deps): Router {
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       res.status(400);
-      await renderContactForm(res, contact.organisationId, { contact, values: form, errors: e.problems, action: `/contacts/${contact.id}` });
+      await renderContactForm(res, contact.organisationId, {
+        contact,
+        values: form,
+        errors: e.problems,
+        action: `/contacts/${contact.id}`,
+      });
     }
   });
 
   r.post('/contacts/:id/active', requireRole('coordinator'), async (req, res) => {
     const active = str(req.body, 'active') === 'true';
     const contact = await setContactActive(db, actorOf(req), idOf(req), active);
-    flash(req, 'success', active ? 'Kontaktpersonen är aktiv igen.' : 'Kontaktpersonen är inaktiverad och får inga fler utskick. Personens länkar till enkäter fungerar inte längre.');
+    flash(
+      req,
+      'success',
+      active
+        ? 'Kontaktpersonen är aktiv igen.'
+        : 'Kontaktpersonen är inaktiverad och får inga fler utskick. Personens länkar till enkäter fungerar inte längre.',
+    );
     res.redirect(303, `/organisations/${contact.organisationId}`);
   });
 

@@ -6,7 +6,16 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { intParam, str, strList } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { organisationTypeLabel } from '../services/organisation-types';
-import { copyPanelMembers, createPanel, currentYear, editPanel, panelSummaries, panelYear, parseYear, setPanelMembers } from '../services/panels';
+import {
+  copyPanelMembers,
+  createPanel,
+  currentYear,
+  editPanel,
+  panelSummaries,
+  panelYear,
+  parseYear,
+  setPanelMembers,
+} from '../services/panels';
 
 export function panelsRouter(deps: Deps): Router {
   const r = Router();
@@ -83,7 +92,8 @@ export function panelsRouter(deps: Deps): Router {
     const ids: number[] = [];
     for (const v of strList(req.body, 'organisation')) {
       const n = intParam(v);
-      if (!n) throw new ValidationError([{ field: 'organisations', message: 'Okänd organisation i listan. Ladda om sidan och försök igen.' }]);
+      if (!n)
+        throw new ValidationError([{ field: 'organisations', message: 'Okänd organisation i listan. Ladda om sidan och försök igen.' }]);
       ids.push(n);
     }
     const { added, removed } = await setPanelMembers(db, actorOf(req), id, year, ids);
@@ -106,11 +116,17 @@ export function panelsRouter(deps: Deps): Router {
     } catch (e) {
       if (e instanceof ValidationError) {
         res.status(400);
-        return renderPanel(req, res, id, parseYear(str(req.body, 'year')), { errors: e.problems, copy: { from: str(req.body, 'from'), to: str(req.body, 'to') } });
+        return renderPanel(req, res, id, parseYear(str(req.body, 'year')), {
+          errors: e.problems,
+          copy: { from: str(req.body, 'from'), to: str(req.body, 'to') },
+        });
       }
       if (e instanceof ConflictError) {
         res.status(400);
-        return renderPanel(req, res, id, parseYear(str(req.body, 'year')), { errors: [{ field: 'from', message: e.message }], copy: { from: str(req.body, 'from'), to: str(req.body, 'to') } });
+        return renderPanel(req, res, id, parseYear(str(req.body, 'year')), {
+          errors: [{ field: 'from', message: e.message }],
+          copy: { from: str(req.body, 'from'), to: str(req.body, 'to') },
+        });
       }
       throw e;
     }

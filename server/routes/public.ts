@@ -23,7 +23,12 @@ export function publicRouter(deps: Deps): Router {
   r.post('/sprak', (req, res) => {
     const lang = req.body?.lang;
     if (isLocale(lang)) {
-      res.cookie('pp.lang', lang, { httpOnly: true, sameSite: 'lax', secure: deps.config.baseUrl.startsWith('https://'), maxAge: 365 * 86400_000 });
+      res.cookie('pp.lang', lang, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.config.baseUrl.startsWith('https://'),
+        maxAge: 365 * 86400_000,
+      });
     }
     res.redirect(303, safeReturnPath(req.body?.returnTo));
   });

@@ -14,7 +14,15 @@ import { ConflictError, FieldProblem, ValidationError } from '../errors';
 import { str } from '../forms';
 import { checkAnswers, rawFromAnswers, rawFromBody, RawAnswers, summariseAnswers } from '../services/answers';
 import { formView, introParagraphs, orderErrors } from '../services/respond-view';
-import { recordOpened, RespondentContext, respondentContext, responseState, ResponseState, saveDraft, submitResponse } from '../services/responses';
+import {
+  recordOpened,
+  RespondentContext,
+  respondentContext,
+  responseState,
+  ResponseState,
+  saveDraft,
+  submitResponse,
+} from '../services/responses';
 import { formatStockholmDeadline } from '../services/stockholm-time';
 import { placeholderValues } from '../services/surveys';
 import { localize } from '../surveys/schema';
@@ -32,11 +40,19 @@ export function respondRouter(deps: Deps): Router {
   const vars = placeholderValues(config);
 
   const tooMany = (_req: Request, res: Response) => {
-    res.status(429).render('pages/respond/too-many', { title: 'För många försök', minutes: Math.round(RESPOND_RATE_LIMITS.windowMs / 60_000) });
+    res
+      .status(429)
+      .render('pages/respond/too-many', { title: 'För många försök', minutes: Math.round(RESPOND_RATE_LIMITS.windowMs / 60_000) });
   };
   r.use(
     '/s',
-    rateLimit({ windowMs: RESPOND_RATE_LIMITS.windowMs, limit: RESPOND_RATE_LIMITS.all, standardHeaders: 'draft-8', legacyHeaders: false, handler: tooMany }),
+    rateLimit({
+      windowMs: RESPOND_RATE_LIMITS.windowMs,
+      limit: RESPOND_RATE_LIMITS.all,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: tooMany,
+    }),
     rateLimit({
       windowMs: RESPOND_RATE_LIMITS.windowMs,
       limit: RESPOND_RATE_LIMITS.invalidLinks,
@@ -90,7 +106,9 @@ export function respondRouter(deps: Deps): Router {
     }
     res.locals.respondentToken = token;
     if (ctx.phase === 'not_open') {
-      res.status(opts.postStatus ? 409 : 200).render('pages/respond/not-open', { title: 'Enkäten har inte öppnat ännu', ...base(ctx, res) });
+      res
+        .status(opts.postStatus ? 409 : 200)
+        .render('pages/respond/not-open', { title: 'Enkäten har inte öppnat ännu', ...base(ctx, res) });
       return null;
     }
     if (ctx.phase === 'closed') {
@@ -130,7 +148,9 @@ export function respondRouter(deps: Deps): Router {
     const locale = localeOf(res);
     const def = ctx.survey.definition;
     const errors = orderErrors(def, o.errors ?? []);
-    const unsavedSummary = o.unsaved ? summariseAnswers(def, checkAnswers(def, o.unsaved, { enforceRequired: false }).answers, locale, vars).filter((s) => s.answered) : null;
+    const unsavedSummary = o.unsaved
+      ? summariseAnswers(def, checkAnswers(def, o.unsaved, { enforceRequired: false }).answers, locale, vars).filter((s) => s.answered)
+      : null;
     res.status(o.status ?? 200).render('pages/respond/form', {
       title: localize(def.title, locale, vars),
       ...base(ctx, res),
@@ -168,7 +188,12 @@ export function respondRouter(deps: Deps): Router {
     await recordOpened(db, ctx);
     const state = await responseState(db, ctx.round.id, ctx.organisation.id);
     if (state.response?.status === 'submitted' && !ctx.round.allowChanges) return res.redirect(303, `/s/${tokenOf(res)}/kvitto`);
-    renderForm(res, ctx, { raw: rawFromAnswers(state.answers), version: state.response?.version ?? 0, state, saved: req.query.sparat === '1' });
+    renderForm(res, ctx, {
+      raw: rawFromAnswers(state.answers),
+      version: state.response?.version ?? 0,
+      state,
+      saved: req.query.sparat === '1',
+    });
   });
 
   r.post('/s/:token/svar', async (req, res) => {
@@ -204,7 +229,13 @@ export function respondRouter(deps: Deps): Router {
     } catch (e) {
       if (e instanceof ValidationError) {
         const state = await responseState(db, ctx.round.id, ctx.organisation.id);
-        return renderForm(res, ctx, { raw, version: formVersion < 0 ? (state.response?.version ?? 0) : formVersion, state, errors: e.problems, status: 400 });
+        return renderForm(res, ctx, {
+          raw,
+          version: formVersion < 0 ? (state.response?.version ?? 0) : formVersion,
+          state,
+          errors: e.problems,
+          status: 400,
+        });
       }
       if (e instanceof ConflictError && e.code === 'round_closed') {
         return res.status(409).render('pages/respond/closed', { title: 'Enkäten är stängd', ...base(ctx, res), submittedAt: null });

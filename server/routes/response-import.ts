@@ -25,9 +25,17 @@ export function importRoutes(r: Router, deps: Deps): void {
       if (e instanceof SurveyDefinitionError) return []; // a broken file: the import explains it when chosen
       throw e;
     });
-    const options = files.map((s) => ({ value: s.definition.id, label: `${renderText(s.definition.title.sv, vars)} (${s.definition.id})` }));
-    const uploaded = (await db('survey_versions').where({ source: 'upload' }).distinct('survey_id', 'title')) as Array<{ survey_id: string; title: string }>;
-    for (const u of uploaded) if (!options.some((o) => o.value === u.survey_id)) options.push({ value: u.survey_id, label: `${renderText(u.title, vars)} (${u.survey_id}, uppladdad)` });
+    const options = files.map((s) => ({
+      value: s.definition.id,
+      label: `${renderText(s.definition.title.sv, vars)} (${s.definition.id})`,
+    }));
+    const uploaded = (await db('survey_versions').where({ source: 'upload' }).distinct('survey_id', 'title')) as Array<{
+      survey_id: string;
+      title: string;
+    }>;
+    for (const u of uploaded)
+      if (!options.some((o) => o.value === u.survey_id))
+        options.push({ value: u.survey_id, label: `${renderText(u.title, vars)} (${u.survey_id}, uppladdad)` });
     return options;
   };
 
@@ -43,7 +51,12 @@ export function importRoutes(r: Router, deps: Deps): void {
   };
 
   const inputOf = (req: Request, bytes: Buffer): { input: ResponseImportInput; values: Record<string, string> } => {
-    const values = { survey: str(req.body, 'survey').trim(), year: str(req.body, 'year').trim(), panel: str(req.body, 'panel').trim(), confidential: str(req.body, 'confidential') === 'ja' ? 'ja' : 'nej' };
+    const values = {
+      survey: str(req.body, 'survey').trim(),
+      year: str(req.body, 'year').trim(),
+      panel: str(req.body, 'panel').trim(),
+      confidential: str(req.body, 'confidential') === 'ja' ? 'ja' : 'nej',
+    };
     return {
       values,
       input: {
@@ -63,13 +76,31 @@ export function importRoutes(r: Router, deps: Deps): void {
   r.post('/rounds/import', requireRole('coordinator'), async (req, res) => {
     const file = req.file;
     const { input, values } = inputOf(req, file?.buffer ?? Buffer.alloc(0));
-    if (!file || file.size === 0) return render(res, { values, errors: [{ field: 'file', message: 'Välj en CSV-fil att importera.' }] }, 400);
+    if (!file || file.size === 0)
+      return render(res, { values, errors: [{ field: 'file', message: 'Välj en CSV-fil att importera.' }] }, 400);
     if (!values.survey) return render(res, { values, errors: [{ field: 'survey', message: 'Välj vilken enkät svaren hör till.' }] }, 400);
     const plan = await planResponseImport(db, config, input);
     if (plan.problems.length) {
-      return render(res, { values, fileName: file.originalname, problems: plan.problems.map(problemText), problemCount: plan.problems.length }, 400);
+      return render(
+        res,
+        { values, fileName: file.originalname, problems: plan.problems.map(problemText), problemCount: plan.problems.length },
+        400,
+      );
     }
-    if (file.size > MAX_PREVIEW_BYTES) return render(res, { values, errors: [{ field: 'file', message: 'Filen är för stor för att importeras i webbläsaren. Använd kommandot npm run cli -- import responses.' }] }, 400);
+    if (file.size > MAX_PREVIEW_BYTES)
+      return render(
+        res,
+        {
+          values,
+          errors: [
+            {
+              field: 'file',
+              message: 'Filen är för stor för att importeras i webbläsaren. Använd kommandot npm run cli -- import responses.',
+            },
+          ],
+        },
+        400,
+      );
     await render(res, {
       values,
       fileName: file.originalname,

@@ -51,7 +51,10 @@ export function roundsRouter(deps: Deps): Router {
     res.render('pages/rounds/list', { title: 'Enkätomgångar', rounds: await listRounds(db) });
   });
 
-  const renderForm = async (res: Response, o: { values: RoundFormValues; roundId?: number; errors?: Array<{ field: string; message: string }>; status?: number }) => {
+  const renderForm = async (
+    res: Response,
+    o: { values: RoundFormValues; roundId?: number; errors?: Array<{ field: string; message: string }>; status?: number },
+  ) => {
     const panels = await listPanels(db);
     res.status(o.status ?? 200).render('pages/rounds/form', {
       title: o.roundId ? 'Ändra enkätomgång' : 'Skapa enkätomgång',
@@ -153,9 +156,22 @@ export function roundsRouter(deps: Deps): Router {
     return 'Omgången är publicerad.';
   });
 
-  const renderReopen = async (res: Response, id: number, values: Record<string, string>, errors?: Array<{ field: string; message: string }>) => {
+  const renderReopen = async (
+    res: Response,
+    id: number,
+    values: Record<string, string>,
+    errors?: Array<{ field: string; message: string }>,
+  ) => {
     const round = await getRound(db, id);
-    res.status(errors ? 400 : 200).render('pages/rounds/reopen', { title: 'Öppna omgången igen', round, values, errors, closesText: formatStockholmDeadline(round.closesAt) });
+    res
+      .status(errors ? 400 : 200)
+      .render('pages/rounds/reopen', {
+        title: 'Öppna omgången igen',
+        round,
+        values,
+        errors,
+        closesText: formatStockholmDeadline(round.closesAt),
+      });
   };
 
   r.get('/rounds/:id/ateroppna', requireRole('coordinator'), async (req, res) => {
@@ -166,7 +182,11 @@ export function roundsRouter(deps: Deps): Router {
 
   r.post('/rounds/:id/ateroppna', requireRole('coordinator'), async (req, res) => {
     const id = idOf(req);
-    const values = { reason: str(req.body, 'reason'), closes_date: str(req.body, 'closes_date').trim(), closes_time: str(req.body, 'closes_time').trim() };
+    const values = {
+      reason: str(req.body, 'reason'),
+      closes_date: str(req.body, 'closes_date').trim(),
+      closes_time: str(req.body, 'closes_time').trim(),
+    };
     try {
       await reopenRound(db, actorOf(req), id, { reason: values.reason, closesDate: values.closes_date, closesTime: values.closes_time });
       flash(req, 'success', 'Omgången är öppen igen. Skälet är sparat i händelseloggen.');
@@ -190,7 +210,9 @@ export function roundsRouter(deps: Deps): Router {
       return renderDetail(req, res, id, { errors: [{ field: '', message: e.message }], status: 409 });
     }
     const org = await db('organisations').where({ id: organisationId }).first('name');
-    await renderDetail(req, res, id, { manualLink: { url: respondentUrl(config.baseUrl, token), organisationName: org ? String(org.name) : '' } });
+    await renderDetail(req, res, id, {
+      manualLink: { url: respondentUrl(config.baseUrl, token), organisationName: org ? String(org.name) : '' },
+    });
   });
 
   r.get('/rounds/:id/svar/:organisationId', requireRole('coordinator', 'analyst'), async (req, res) => {

@@ -7,7 +7,13 @@ import type { Deps } from '../deps';
 import { ValidationError } from '../errors';
 import { actorOf, requireRole } from '../middleware/auth';
 import { SurveyDefinitionError } from '../surveys/load';
-import { listCurrentSurveys, listUploadedVersions, placeholderValues, surveyFileProblems, uploadSurveyDefinition } from '../services/surveys';
+import {
+  listCurrentSurveys,
+  listUploadedVersions,
+  placeholderValues,
+  surveyFileProblems,
+  uploadSurveyDefinition,
+} from '../services/surveys';
 
 export function surveysRouter(deps: Deps): Router {
   const r = Router();
@@ -40,7 +46,10 @@ export function surveysRouter(deps: Deps): Router {
     const file = req.file;
     if (!file) return render(res, { errors: [{ field: 'file', message: 'Välj en enkätfil (.yaml) att ladda upp.' }] }, 400);
     try {
-      const result = await uploadSurveyDefinition(db, actorOf(req), config.surveysDir, { originalName: file.originalname, bytes: file.buffer });
+      const result = await uploadSurveyDefinition(db, actorOf(req), config.surveysDir, {
+        originalName: file.originalname,
+        bytes: file.buffer,
+      });
       await render(res, { uploaded: { ...result, shortHash: result.hash.slice(0, 12) } });
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;

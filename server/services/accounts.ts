@@ -72,7 +72,10 @@ export interface SetupTokenInfo {
 
 export async function findSetupToken(db: Knex, token: string): Promise<SetupTokenInfo | null> {
   if (!looksLikeToken(token)) return null;
-  const row = await db('setup_tokens').where({ token_hash: hashToken(token) }).whereNull('used_at').first();
+  const row = await db('setup_tokens')
+    .where({ token_hash: hashToken(token) })
+    .whereNull('used_at')
+    .first();
   if (!row || String(row.expires_at) < nowIso()) return null;
   if (row.purpose === 'first_admin' && (await countUsers(db)) > 0) return null;
   const user = row.user_id ? await findUserById(db, Number(row.user_id)) : null;
@@ -94,7 +97,8 @@ export async function completeSetup(
   const problems: FieldProblem[] = [];
   if (pre?.purpose === 'first_admin') {
     if (!input.name || !input.name.trim()) problems.push({ field: 'name', message: 'Ange ditt namn.' });
-    if (!input.email || !isEmail(input.email)) problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@region.se.' });
+    if (!input.email || !isEmail(input.email))
+      problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@region.se.' });
   }
   problems.push(...passwordProblems(input.password, input.confirm));
   if (problems.length) throw new ValidationError(problems);
@@ -124,13 +128,19 @@ export function isEmail(v: string): boolean {
   return /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[a-z]{2,}$/i.test(v.trim()) && v.trim().length <= 254;
 }
 
-export async function createAccount(db: Knex, actor: Actor, input: { email: string; name: string; role: string }): Promise<{ user: User; setupToken: string }> {
+export async function createAccount(
+  db: Knex,
+  actor: Actor,
+  input: { email: string; name: string; role: string },
+): Promise<{ user: User; setupToken: string }> {
   const problems: FieldProblem[] = [];
   if (!input.name?.trim()) problems.push({ field: 'name', message: 'Ange namn.' });
   if (!input.email || !isEmail(input.email)) problems.push({ field: 'email', message: 'Ange en giltig e-postadress.' });
-  if (!ROLES.includes(input.role as Role)) problems.push({ field: 'role', message: 'Välj en roll: administratör, samordnare eller analytiker.' });
+  if (!ROLES.includes(input.role as Role))
+    problems.push({ field: 'role', message: 'Välj en roll: administratör, samordnare eller analytiker.' });
   if (problems.length) throw new ValidationError(problems);
-  if (await findUserByEmail(db, input.email)) throw new ValidationError([{ field: 'email', message: 'Det finns redan ett konto med den e-postadressen.' }]);
+  if (await findUserByEmail(db, input.email))
+    throw new ValidationError([{ field: 'email', message: 'Det finns redan ett konto med den e-postadressen.' }]);
   return db.transaction(async (trx) => {
     const id = await insertUser(trx, { email: input.email, name: input.name, role: input.role as Role });
     const setupToken = await createSetupLink(trx, 'account_setup', id);

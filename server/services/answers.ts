@@ -12,15 +12,7 @@
 // A question is referred to by its id (`rus_planering`), a matrix statement by
 // `matrixId.statementId`; that reference is also the form field name and the CSV column.
 import { translator } from '../i18n';
-import {
-  isChoiceQuestion,
-  localize,
-  Locale,
-  PlaceholderValues,
-  Question,
-  ScaleOption,
-  SurveyDefinition,
-} from '../surveys/schema';
+import { isChoiceQuestion, localize, Locale, PlaceholderValues, Question, ScaleOption, SurveyDefinition } from '../surveys/schema';
 
 export interface AnswerValue {
   questionId: string;
@@ -74,7 +66,11 @@ export function rawFromAnswers(answers: AnswerValue[]): RawAnswers {
 
 /** A canonical string of a set of answers, to tell whether two sets are the same. */
 export function answersKey(answers: AnswerValue[]): string {
-  return JSON.stringify(answers.map((a) => [a.questionId, a.itemId, a.optionCode, a.textValue]).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
+  return JSON.stringify(
+    answers
+      .map((a) => [a.questionId, a.itemId, a.optionCode, a.textValue])
+      .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+  );
 }
 
 /** Text as stored: CRLF → LF, trailing spaces at line ends kept, the whole trimmed. */
@@ -105,7 +101,11 @@ export interface CheckedAnswers {
   skipped: string[];
 }
 
-export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enforceRequired: boolean; vars?: PlaceholderValues; locale?: Locale }): CheckedAnswers {
+export function checkAnswers(
+  def: SurveyDefinition,
+  raw: RawAnswers,
+  opts: { enforceRequired: boolean; vars?: PlaceholderValues; locale?: Locale },
+): CheckedAnswers {
   const locale = opts.locale ?? 'sv';
   const tr = translator(locale);
   const text = (t: { sv: string; en: string }) => (opts.vars ? localize(t, locale, opts.vars) : t[locale]);
@@ -122,11 +122,16 @@ export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enf
     if (q.type === 'text') {
       const text = normaliseAnswerText((raw[q.id] ?? []).join('\n'));
       if (!text) {
-        if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: tr('Skriv ett svar på fråga %{n}.', { n }) });
+        if (opts.enforceRequired && q.required)
+          problems.push({ ref: q.id, kind: 'required', message: tr('Skriv ett svar på fråga %{n}.', { n }) });
         return;
       }
       if (text.length > q.maxLength) {
-        problems.push({ ref: q.id, kind: 'too_long', message: tr('Svaret på fråga %{n} är för långt: %{length} tecken, högst %{max}.', { n, length: text.length, max: q.maxLength }) });
+        problems.push({
+          ref: q.id,
+          kind: 'too_long',
+          message: tr('Svaret på fråga %{n} är för långt: %{length} tecken, högst %{max}.', { n, length: text.length, max: q.maxLength }),
+        });
         return;
       }
       accepted[q.id] = [text];
@@ -143,7 +148,11 @@ export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enf
         return;
       }
       if (given.some((c) => !codes.has(c))) {
-        problems.push({ ref, kind: 'invalid_option', message: tr('%{what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.', { what: what.subject }) });
+        problems.push({
+          ref,
+          kind: 'invalid_option',
+          message: tr('%{what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.', { what: what.subject }),
+        });
         return;
       }
       if (given.length > 1) {
@@ -163,7 +172,10 @@ export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enf
         one(
           `${q.id}.${s.id}`,
           s.id,
-          { subject: tr('Påståendet ”%{statement}” i fråga %{n}', { statement, n }), object: tr('påståendet ”%{statement}” i fråga %{n}', { statement, n }) },
+          {
+            subject: tr('Påståendet ”%{statement}” i fråga %{n}', { statement, n }),
+            object: tr('påståendet ”%{statement}” i fråga %{n}', { statement, n }),
+          },
           tr('Välj ett svar för ”%{statement}” i fråga %{n}.', { statement, n }),
         );
       }
@@ -172,16 +184,25 @@ export function checkAnswers(def: SurveyDefinition, raw: RawAnswers, opts: { enf
     // multiple
     const given = [...new Set((raw[q.id] ?? []).map((v) => v.trim()).filter(Boolean))];
     if (given.length === 0) {
-      if (opts.enforceRequired && q.required) problems.push({ ref: q.id, kind: 'required', message: tr('Välj minst ett alternativ i fråga %{n}.', { n }) });
+      if (opts.enforceRequired && q.required)
+        problems.push({ ref: q.id, kind: 'required', message: tr('Välj minst ett alternativ i fråga %{n}.', { n }) });
       return;
     }
     if (given.some((c) => !codes.has(c))) {
-      problems.push({ ref: q.id, kind: 'invalid_option', message: tr('Fråga %{n} har ett svar som inte finns bland svarsalternativen. Välj bland alternativen.', { n }) });
+      problems.push({
+        ref: q.id,
+        kind: 'invalid_option',
+        message: tr('Fråga %{n} har ett svar som inte finns bland svarsalternativen. Välj bland alternativen.', { n }),
+      });
       return;
     }
     const alone = options.filter((o) => (o.exclusive || o.dontKnow) && given.includes(o.code));
     if (alone.length > 0 && given.length > 1) {
-      problems.push({ ref: q.id, kind: 'exclusive', message: tr('”%{option}” kan inte kombineras med andra alternativ i fråga %{n}.', { option: text(alone[0].label), n }) });
+      problems.push({
+        ref: q.id,
+        kind: 'exclusive',
+        message: tr('”%{option}” kan inte kombineras med andra alternativ i fråga %{n}.', { option: text(alone[0].label), n }),
+      });
       return;
     }
     if (q.maxSelected !== undefined && given.length > q.maxSelected) {
@@ -212,7 +233,9 @@ export function conditionText(def: SurveyDefinition, q: Question, locale: Locale
   if (target.type === 'matrix' && statementId) {
     const s = target.statements.find((x) => x.id === statementId);
     const st = s ? localize(s.text, locale, vars) : statementId;
-    return locale === 'en' ? `Answer if you answered ${list} to “${st}” in question ${n}.` : `Besvara om du svarade ${list} på ”${st}” i fråga ${n}.`;
+    return locale === 'en'
+      ? `Answer if you answered ${list} to “${st}” in question ${n}.`
+      : `Besvara om du svarade ${list} på ”${st}” i fråga ${n}.`;
   }
   return locale === 'en' ? `Answer if you answered ${list} to question ${n}.` : `Besvara om du svarade ${list} på fråga ${n}.`;
 }
@@ -227,7 +250,12 @@ export interface AnswerSummaryItem {
 }
 
 /** The answers in words, question by question (receipt page, staff view). */
-export function summariseAnswers(def: SurveyDefinition, answers: AnswerValue[], locale: Locale, vars: PlaceholderValues): AnswerSummaryItem[] {
+export function summariseAnswers(
+  def: SurveyDefinition,
+  answers: AnswerValue[],
+  locale: Locale,
+  vars: PlaceholderValues,
+): AnswerSummaryItem[] {
   const notAnswered = locale === 'en' ? 'Not answered' : 'Inte besvarad';
   return def.questions.map((q, i) => {
     const mine = answers.filter((a) => a.questionId === q.id);
@@ -245,6 +273,12 @@ export function summariseAnswers(def: SurveyDefinition, answers: AnswerValue[], 
         })
         .filter((x): x is string => x !== null);
     else lines = mine.map((a) => label(a.optionCode));
-    return { number: i + 1, questionId: q.id, text: localize(q.text, locale, vars), answers: lines.length ? lines : [notAnswered], answered: lines.length > 0 };
+    return {
+      number: i + 1,
+      questionId: q.id,
+      text: localize(q.text, locale, vars),
+      answers: lines.length ? lines : [notAnswered],
+      answered: lines.length > 0,
+    };
   });
 }

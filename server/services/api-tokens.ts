@@ -14,7 +14,9 @@ export interface ApiTokenRow {
 
 export async function createApiToken(db: Knex, actor: Actor, name: string): Promise<string> {
   const token = 'pp_' + newToken();
-  const [row] = await db('api_tokens').insert({ name, token_hash: hashToken(token), created_by: actor.userId, created_at: nowIso() }).returning('id');
+  const [row] = await db('api_tokens')
+    .insert({ name, token_hash: hashToken(token), created_by: actor.userId, created_at: nowIso() })
+    .returning('id');
   await audit(db, actor, 'api_token.created', { type: 'api_token', id: Number(typeof row === 'object' ? row.id : row) });
   return token;
 }
@@ -38,7 +40,10 @@ export async function revokeApiToken(db: Knex, actor: Actor, id: number): Promis
 /** The token's id when it is valid and not revoked. */
 export async function verifyApiToken(db: Knex, token: string): Promise<number | null> {
   if (!/^pp_[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const row = await db('api_tokens').where({ token_hash: hashToken(token) }).whereNull('revoked_at').first();
+  const row = await db('api_tokens')
+    .where({ token_hash: hashToken(token) })
+    .whereNull('revoked_at')
+    .first();
   if (!row) return null;
   await db('api_tokens').where({ id: row.id }).update({ last_used_at: nowIso() });
   return Number(row.id);

@@ -19,7 +19,11 @@ export async function exportRegisterCsv(db: Knex, opts: { includeInactive?: bool
     if (o.contacts.length === 0) rows.push([...org, '', '', '', '']);
     for (const c of o.contacts) rows.push([...org, c.name ?? '', c.email ?? '', c.phone ?? '', c.role ?? '']);
   }
-  const text = stringify([[...IMPORT_FIELDS], ...rows.map((r) => r.map(neutraliseFormula))], { delimiter: ';', record_delimiter: '\r\n', quoted_match: /[";\r\n]/ });
+  const text = stringify([[...IMPORT_FIELDS], ...rows.map((r) => r.map(neutraliseFormula))], {
+    delimiter: ';',
+    record_delimiter: '\r\n',
+    quoted_match: /[";\r\n]/,
+  });
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
 }
 

@@ -20,13 +20,30 @@ import { isEmail } from './accounts';
 import { normaliseOrganisationNumber, ORGANISATION_TYPES, OrganisationType, parseOrganisationType } from './organisation-types';
 import type { RegisterSnapshot } from '../repositories/organisations';
 
-export const IMPORT_FIELDS = ['name', 'organisation_number', 'type', 'municipality', 'contact_name', 'contact_email', 'contact_phone', 'contact_role'] as const;
+export const IMPORT_FIELDS = [
+  'name',
+  'organisation_number',
+  'type',
+  'municipality',
+  'contact_name',
+  'contact_email',
+  'contact_phone',
+  'contact_role',
+] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
 /** Header names accepted for each column (compared case-insensitively; spaces, _ and . are equal). */
 export const HEADER_ALIASES: Record<ImportField, string[]> = {
   name: ['name', 'namn', 'organisation', 'organisationsnamn', 'organisationens namn', 'organization', 'organisation name'],
-  organisation_number: ['organisation_number', 'organisationsnummer', 'organisationsnr', 'orgnr', 'org nr', 'organization number', 'organisation number'],
+  organisation_number: [
+    'organisation_number',
+    'organisationsnummer',
+    'organisationsnr',
+    'orgnr',
+    'org nr',
+    'organization number',
+    'organisation number',
+  ],
   type: ['type', 'typ', 'organisationstyp', 'organisation type'],
   municipality: ['municipality', 'kommun'],
   contact_name: ['contact_name', 'kontaktperson', 'kontaktpersonens namn', 'kontakt', 'contact', 'contact person'],
@@ -109,9 +126,17 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 export function decodeCsvBytes(buf: Buffer): Decoded {
   if (buf.length === 0) return { problem: fileProblem('Filen är tom.') };
   if (startsWith(buf, [0x50, 0x4b, 0x03, 0x04]))
-    return { problem: fileProblem('Filen är en Excel-arbetsbok (.xlsx), inte en CSV-fil. Öppna den i Excel och välj Arkiv → Spara som → CSV (semikolonavgränsad) (*.csv).') };
+    return {
+      problem: fileProblem(
+        'Filen är en Excel-arbetsbok (.xlsx), inte en CSV-fil. Öppna den i Excel och välj Arkiv → Spara som → CSV (semikolonavgränsad) (*.csv).',
+      ),
+    };
   if (startsWith(buf, [0xd0, 0xcf, 0x11, 0xe0]))
-    return { problem: fileProblem('Filen är en äldre Excel-fil (.xls), inte en CSV-fil. Öppna den i Excel och välj Arkiv → Spara som → CSV (semikolonavgränsad) (*.csv).') };
+    return {
+      problem: fileProblem(
+        'Filen är en äldre Excel-fil (.xls), inte en CSV-fil. Öppna den i Excel och välj Arkiv → Spara som → CSV (semikolonavgränsad) (*.csv).',
+      ),
+    };
   let text: string;
   let encoding: ParsedCsv['encoding'];
   if (startsWith(buf, [0xff, 0xfe])) {
@@ -168,7 +193,11 @@ for (const f of IMPORT_FIELDS) for (const a of HEADER_ALIASES[f]) ALIAS_TO_FIELD
 /** Trims, turns line breaks and tabs into spaces, drops control characters, undoes the export's formula guard. */
 export function cleanCell(v: string | undefined): string {
   if (v === undefined || v === null) return '';
-  const s = String(v).replace(CONTROL, '').replace(/[\t\r\n]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const s = String(v)
+    .replace(CONTROL, '')
+    .replace(/[\t\r\n]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return /^'[=+\-@]/.test(s) ? s.slice(1) : s;
 }
 
@@ -268,9 +297,14 @@ export function parseRegisterCsv(buf: Buffer): ParsedCsv {
     if (!any) continue; // Excel writes empty lines (";;;;") at the end
     rows.push({ row: i + 1 + lineOffset, cells });
   }
-  if (rows.length === 0) return empty([fileProblem('Filen innehåller bara rubrikraden och inga organisationer.')], { ...base, columns, ignoredColumns });
+  if (rows.length === 0)
+    return empty([fileProblem('Filen innehåller bara rubrikraden och inga organisationer.')], { ...base, columns, ignoredColumns });
   if (rows.length > MAX_IMPORT_ROWS)
-    return empty([fileProblem(`Filen har ${rows.length} rader. Högst ${MAX_IMPORT_ROWS} rader kan läsas in åt gången; dela upp filen.`)], { ...base, columns, ignoredColumns });
+    return empty([fileProblem(`Filen har ${rows.length} rader. Högst ${MAX_IMPORT_ROWS} rader kan läsas in åt gången; dela upp filen.`)], {
+      ...base,
+      columns,
+      ignoredColumns,
+    });
   return { rows, columns, ignoredColumns, problems: [], ...base };
 }
 
@@ -314,7 +348,8 @@ const TYPE_LIST = ORGANISATION_TYPES.map((t) => t.code).join(', ');
 export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register: RegisterSnapshot): ImportPlan {
   const col = (f: ImportField) => parsed.columns[f] ?? f;
   const problems: ImportProblem[] = [];
-  const problem = (row: number, field: ImportField | null, message: string) => problems.push({ row, column: field ? col(field) : null, message });
+  const problem = (row: number, field: ImportField | null, message: string) =>
+    problems.push({ row, column: field ? col(field) : null, message });
 
   // 1. Each row on its own.
   interface CheckedRow {
@@ -342,7 +377,11 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
     if (cells.organisation_number) {
       number = normaliseOrganisationNumber(cells.organisation_number);
       if (!number) {
-        problem(row, 'organisation_number', `”${cells.organisation_number}” är inte ett giltigt organisationsnummer. Skriv det som NNNNNN-NNNN (tio siffror med rätt kontrollsiffra), eller lämna cellen tom.`);
+        problem(
+          row,
+          'organisation_number',
+          `”${cells.organisation_number}” är inte ett giltigt organisationsnummer. Skriv det som NNNNNN-NNNN (tio siffror med rätt kontrollsiffra), eller lämna cellen tom.`,
+        );
         ok = false;
       }
     }
@@ -367,7 +406,13 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
         problem(row, 'contact_name', 'Kontaktpersonens namn saknas.');
         ok = false;
       }
-      contact = { row, name: cells.contact_name, email: cells.contact_email.trim().toLowerCase(), phone: cells.contact_phone || null, role: cells.contact_role || null };
+      contact = {
+        row,
+        name: cells.contact_name,
+        email: cells.contact_email.trim().toLowerCase(),
+        phone: cells.contact_phone || null,
+        role: cells.contact_role || null,
+      };
     }
     if (ok) checked.push({ row, name: cells.name, number, type, municipality: cells.municipality || null, contact });
   }
@@ -378,7 +423,15 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
   const byName = new Map<string, PlannedOrganisation[]>();
   const rowGroup = new Map<number, PlannedOrganisation>();
   const newGroup = (r: CheckedRow): PlannedOrganisation => {
-    const g: PlannedOrganisation = { rows: [], existingId: null, name: r.name, organisationNumber: r.number, type: null, municipality: null, contacts: [] };
+    const g: PlannedOrganisation = {
+      rows: [],
+      existingId: null,
+      name: r.name,
+      organisationNumber: r.number,
+      type: null,
+      municipality: null,
+      contacts: [],
+    };
     groups.push(g);
     if (r.number) byNumber.set(r.number, g);
     byName.set(nameKey(r.name), [...(byName.get(nameKey(r.name)) ?? []), g]);
@@ -390,7 +443,11 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
     if (r.number) {
       g = byNumber.get(r.number);
       if (g && nameKey(g.name) !== nameKey(r.name)) {
-        problem(r.row, 'organisation_number', `Organisationsnumret ${r.number} står redan på rad ${g.rows[0]} för en annan organisation (”${g.name}”).`);
+        problem(
+          r.row,
+          'organisation_number',
+          `Organisationsnumret ${r.number} står redan på rad ${g.rows[0]} för en annan organisation (”${g.name}”).`,
+        );
         continue;
       }
       if (!g) {
@@ -402,7 +459,11 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
         }
       }
     } else if (sameName.length > 1) {
-      problem(r.row, 'organisation_number', `Flera organisationer i filen heter ”${r.name}” (rad ${sameName.map((x) => x.rows[0]).join(', ')}). Ange organisationsnummer så att det framgår vilken som avses.`);
+      problem(
+        r.row,
+        'organisation_number',
+        `Flera organisationer i filen heter ”${r.name}” (rad ${sameName.map((x) => x.rows[0]).join(', ')}). Ange organisationsnummer så att det framgår vilken som avses.`,
+      );
       continue;
     } else {
       g = sameName[0];
@@ -418,7 +479,11 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
     }
     if (r.municipality) {
       if (g.municipality && nameKey(g.municipality) !== nameKey(r.municipality)) {
-        problem(r.row, 'municipality', `Kommunen ”${r.municipality}” skiljer sig från rad ${g.rows[0]} (”${g.municipality}”) för samma organisation.`);
+        problem(
+          r.row,
+          'municipality',
+          `Kommunen ”${r.municipality}” skiljer sig från rad ${g.rows[0]} (”${g.municipality}”) för samma organisation.`,
+        );
         continue;
       }
       g.municipality ??= r.municipality;
@@ -457,13 +522,21 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
         const withoutNumber = candidates.filter((o) => !o.organisationNumber);
         if (withoutNumber.length === 1) g.existingId = withoutNumber[0].id;
         else if (withoutNumber.length > 1) {
-          problem(first, 'name', `Flera organisationer i registret heter ”${g.name}” och saknar organisationsnummer. Ge dem organisationsnummer i registret först.`);
+          problem(
+            first,
+            'name',
+            `Flera organisationer i registret heter ”${g.name}” och saknar organisationsnummer. Ge dem organisationsnummer i registret först.`,
+          );
           badGroups.add(g);
           continue;
         }
       }
     } else if (candidates.length > 1) {
-      problem(first, 'organisation_number', `Flera organisationer i registret heter ”${g.name}”. Ange organisationsnummer så att det framgår vilken som avses.`);
+      problem(
+        first,
+        'organisation_number',
+        `Flera organisationer i registret heter ”${g.name}”. Ange organisationsnummer så att det framgår vilken som avses.`,
+      );
       badGroups.add(g);
       continue;
     } else if (candidates.length === 1) {
@@ -472,7 +545,11 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
     if (g.existingId !== null) {
       const other = claimed.get(g.existingId);
       if (other) {
-        problem(first, 'name', `Raden avser samma organisation i registret som rad ${other.rows[0]}, men med andra uppgifter. Samla organisationens rader under samma namn och organisationsnummer.`);
+        problem(
+          first,
+          'name',
+          `Raden avser samma organisation i registret som rad ${other.rows[0]}, men med andra uppgifter. Samla organisationens rader under samma namn och organisationsnummer.`,
+        );
         badGroups.add(g);
         continue;
       }
@@ -498,7 +575,11 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
     let existingId: number | null = null;
     if (reg) {
       if (g.existingId !== reg.organisationId) {
-        problem(r.row, 'contact_email', `E-postadressen ${r.contact.email} finns redan i registret hos en annan organisation (”${regName.get(reg.organisationId) ?? reg.organisationId}”).`);
+        problem(
+          r.row,
+          'contact_email',
+          `E-postadressen ${r.contact.email} finns redan i registret hos en annan organisation (”${regName.get(reg.organisationId) ?? reg.organisationId}”).`,
+        );
         continue;
       }
       existingId = reg.id;

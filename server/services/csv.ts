@@ -41,7 +41,13 @@ export function readCsv(buf: Buffer): CsvReadResult {
   }
   let records: string[][];
   try {
-    records = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, max_record_size: 100_000 }) as string[][];
+    records = parse(text, {
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: false,
+      max_record_size: 100_000,
+    }) as string[][];
   } catch (e) {
     const err = e as { code?: string; lines?: number };
     const where = typeof err.lines === 'number' ? ` (nära rad ${err.lines + lineOffset})` : '';

@@ -28,10 +28,32 @@ const ORGS: Array<[string, string, string, string | null, string]> = [
   ['Trafikverket, region Exempel', 'statlig_myndighet', 'Exempelstad', '202100128', 'Helena'],
 ];
 
-const SURNAMES = ['Andersson', 'Johansson', 'Karlsson', 'Nilsson', 'Eriksson', 'Larsson', 'Olsson', 'Persson', 'Svensson', 'Gustafsson', 'Pettersson', 'Jonsson', 'Jansson', 'Hansson', 'Bengtsson', 'Jönsson', 'Lindberg'];
+const SURNAMES = [
+  'Andersson',
+  'Johansson',
+  'Karlsson',
+  'Nilsson',
+  'Eriksson',
+  'Larsson',
+  'Olsson',
+  'Persson',
+  'Svensson',
+  'Gustafsson',
+  'Pettersson',
+  'Jonsson',
+  'Jansson',
+  'Hansson',
+  'Bengtsson',
+  'Jönsson',
+  'Lindberg',
+];
 
 export const DEMO_PANELS = [
-  { slug: 'partnerskapet', name: 'Partnerskapet för regional utveckling', description: 'Organisationerna som genomför den regionala utvecklingsstrategin tillsammans med regionen.' },
+  {
+    slug: 'partnerskapet',
+    name: 'Partnerskapet för regional utveckling',
+    description: 'Organisationerna som genomför den regionala utvecklingsstrategin tillsammans med regionen.',
+  },
   { slug: 'foretagsframjande', name: 'Företagsfrämjande aktörer', description: 'Aktörerna i det företagsfrämjande systemet.' },
   { slug: 'arshjulet', name: 'Årshjulets aktörer', description: 'De regionala aktörer som bjuds in till årshjulets möten.' },
 ];
@@ -45,7 +67,10 @@ function slugEmailPart(s: string): string {
 }
 
 /** Loads the demo partnership when the register is empty; returns what was loaded, or null. */
-export async function seedDemoIfEmpty(deps: Deps, year = new Date().getFullYear()): Promise<{ organisations: number; panelName: string } | null> {
+export async function seedDemoIfEmpty(
+  deps: Deps,
+  year = new Date().getFullYear(),
+): Promise<{ organisations: number; panelName: string } | null> {
   const { db } = deps;
   const existing = await db('organisations').count<{ n: number }[]>({ n: '*' });
   if (Number(existing[0].n) > 0) return null;
@@ -53,13 +78,23 @@ export async function seedDemoIfEmpty(deps: Deps, year = new Date().getFullYear(
     const now = nowIso();
     const panelIds: Record<string, number> = {};
     for (const p of DEMO_PANELS) {
-      const [row] = await trx('panels').insert({ ...p, created_at: now }).returning('id');
+      const [row] = await trx('panels')
+        .insert({ ...p, created_at: now })
+        .returning('id');
       panelIds[p.slug] = Number(typeof row === 'object' ? row.id : row);
     }
     for (let i = 0; i < ORGS.length; i++) {
       const [name, type, municipality, nine, first] = ORGS[i];
       const [row] = await trx('organisations')
-        .insert({ name, type, municipality, organisation_number: nine ? withCheckDigit(nine) : null, active: true, created_at: now, updated_at: now })
+        .insert({
+          name,
+          type,
+          municipality,
+          organisation_number: nine ? withCheckDigit(nine) : null,
+          active: true,
+          created_at: now,
+          updated_at: now,
+        })
         .returning('id');
       const orgId = Number(typeof row === 'object' ? row.id : row);
       const last = SURNAMES[i];
@@ -75,9 +110,11 @@ export async function seedDemoIfEmpty(deps: Deps, year = new Date().getFullYear(
         updated_at: now,
       });
       const panels = ['partnerskapet', 'arshjulet'];
-      if (type === 'foretagsframjande' || type === 'naringsliv' || type === 'bransch' || type === 'larosate') panels.push('foretagsframjande');
+      if (type === 'foretagsframjande' || type === 'naringsliv' || type === 'bransch' || type === 'larosate')
+        panels.push('foretagsframjande');
       for (const slug of panels) {
-        for (let y = year - 3; y <= year; y++) await trx('panel_memberships').insert({ panel_id: panelIds[slug], organisation_id: orgId, year: y });
+        for (let y = year - 3; y <= year; y++)
+          await trx('panel_memberships').insert({ panel_id: panelIds[slug], organisation_id: orgId, year: y });
       }
     }
     await audit(trx, SYSTEM, 'demo.seeded', null, { organisations: ORGS.length });
@@ -136,14 +173,28 @@ export async function seedDemoHistory(deps: Deps, year = new Date().getFullYear(
       return [org, ...answers.map((col) => col[i])].join(';');
     });
     const csv = ['organisation;' + columns.join(';'), ...rows].join('\n');
-    await runResponseImport(deps.db, deps.config, SYSTEM, { surveyId: 'partnerskapsenkat', year: year - a.yearsAgo, panelSlug: 'partnerskapet', bytes: Buffer.from(csv, 'utf8') });
+    await runResponseImport(deps.db, deps.config, SYSTEM, {
+      surveyId: 'partnerskapsenkat',
+      year: year - a.yearsAgo,
+      panelSlug: 'partnerskapet',
+      bytes: Buffer.from(csv, 'utf8'),
+    });
   }
   const firstYear = year - 3 - DEMO_HISTORY[0][1].length;
-  const history = ['indicator;year;value;source', ...DEMO_HISTORY.flatMap(([id, values]) => values.map((v, i) => `${id};${firstYear + i};${v};Tidigare enkätverktyg (demo)`))];
+  const history = [
+    'indicator;year;value;source',
+    ...DEMO_HISTORY.flatMap(([id, values]) => values.map((v, i) => `${id};${firstYear + i};${v};Tidigare enkätverktyg (demo)`)),
+  ];
   await importValues(deps.db, SYSTEM, Buffer.from(history.join('\n'), 'utf8'));
 
   const panel = await deps.db('panels').where({ slug: 'arshjulet' }).first('id');
-  const members = (await deps.db('panel_memberships').where({ panel_id: panel.id, year: year - 1 }).orderBy('organisation_id').select('organisation_id')).map((r) => Number(r.organisation_id));
+  const members = (
+    await deps
+      .db('panel_memberships')
+      .where({ panel_id: panel.id, year: year - 1 })
+      .orderBy('organisation_id')
+      .select('organisation_id')
+  ).map((r) => Number(r.organisation_id));
   const meetings: Array<[string, string, number]> = [
     ['arbetsmote', `${year - 1}-03-14`, 14],
     ['riktningsmote', `${year - 1}-06-05`, 12],
@@ -151,9 +202,12 @@ export async function seedDemoHistory(deps: Deps, year = new Date().getFullYear(
   ];
   await deps.db.transaction(async (trx) => {
     for (const [type, heldOn, attended] of meetings) {
-      const [row] = await trx('meetings').insert({ panel_id: panel.id, year: year - 1, type, held_on: heldOn, place: 'Regionens hus, Exempelstad', created_at: nowIso() }).returning('id');
+      const [row] = await trx('meetings')
+        .insert({ panel_id: panel.id, year: year - 1, type, held_on: heldOn, place: 'Regionens hus, Exempelstad', created_at: nowIso() })
+        .returning('id');
       const meetingId = Number(typeof row === 'object' ? row.id : row);
-      for (const orgId of members.slice(0, attended)) await trx('attendance').insert({ meeting_id: meetingId, organisation_id: orgId, source: 'checklist', created_at: nowIso() });
+      for (const orgId of members.slice(0, attended))
+        await trx('attendance').insert({ meeting_id: meetingId, organisation_id: orgId, source: 'checklist', created_at: nowIso() });
     }
   });
 }

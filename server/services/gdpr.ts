@@ -35,7 +35,9 @@ const CLEARED_OUTBOX = { to_address: null, subject: ERASED_SUBJECT, text_body: n
 async function eraseRows(trx: Knex, contactIds: number[], now: string): Promise<void> {
   for (let i = 0; i < contactIds.length; i += 500) {
     const ids = contactIds.slice(i, i + 500);
-    const emails = (await trx('contacts').whereIn('id', ids).whereNotNull('email').select('email')).map((r: { email: string }) => String(r.email));
+    const emails = (await trx('contacts').whereIn('id', ids).whereNotNull('email').select('email')).map((r: { email: string }) =>
+      String(r.email),
+    );
     await trx('contacts')
       .whereIn('id', ids)
       .update({ name: null, email: null, phone: null, role: null, bounce_reason: null, active: false, erased_at: now, updated_at: now });
@@ -91,7 +93,9 @@ async function staleEmlFiles(trx: Knex, outboxDir: string, cutoff: string, erasi
   const stale = new Set<number>();
   const ids = [...new Set(files.map((f) => f.outboxId))];
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = (await trx('email_outbox').whereIn('id', ids.slice(i, i + 500)).select('id', 'contact_id', 'to_address', 'created_at')) as Array<Record<string, unknown>>;
+    const rows = (await trx('email_outbox')
+      .whereIn('id', ids.slice(i, i + 500))
+      .select('id', 'contact_id', 'to_address', 'created_at')) as Array<Record<string, unknown>>;
     for (const r of rows) {
       const old = new Date(String(r.created_at)).getTime() < cutoffMs;
       if (old || r.to_address === null || (r.contact_id !== null && erasing.has(Number(r.contact_id)))) stale.add(Number(r.id));

@@ -38,7 +38,10 @@ const MAX_SOURCE = 300;
 export function parseDecimal(raw: unknown): number | null {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
   if (typeof raw !== 'string') return null;
-  const s = raw.replace(/[\s\u00a0]/g, '').replace(/%$/, '').replace('\u2212', '-');
+  const s = raw
+    .replace(/[\s\u00a0]/g, '')
+    .replace(/%$/, '')
+    .replace('\u2212', '-');
   if (!/^-?\d{1,9}([.,]\d{1,10})?$/.test(s)) return null;
   return Number(s.replace(',', '.'));
 }
@@ -93,28 +96,49 @@ export async function setComment(db: Knex, actor: Actor, indicatorId: string, ra
   const comment = rawComment.replace(/\r\n?/g, '\n').trim();
   const problems: FieldProblem[] = [];
   if (year === null) problems.push({ field: 'year', message: YEAR_MESSAGE });
-  if (comment.length > MAX_COMMENT) problems.push({ field: 'comment', message: `Kommentaren får vara högst ${MAX_COMMENT} tecken (den är ${comment.length}).` });
+  if (comment.length > MAX_COMMENT)
+    problems.push({ field: 'comment', message: `Kommentaren får vara högst ${MAX_COMMENT} tecken (den är ${comment.length}).` });
   if (problems.length > 0) throw new ValidationError(problems);
   await db.transaction(async (trx) => {
     await upsertComment(trx, indicatorId, year!, { comment: comment || null }, actor.userId);
-    await audit(trx, actor, 'indicator.comment_set', { type: 'indicator', id: indicatorId }, { year, fields: ['comment'], empty: comment === '' });
+    await audit(
+      trx,
+      actor,
+      'indicator.comment_set',
+      { type: 'indicator', id: indicatorId },
+      { year, fields: ['comment'], empty: comment === '' },
+    );
   });
 }
 
 /** Overrides the status (helt/delvis/inte alls/värde saknas) with a reason; '' returns to the status from the colour. */
-export async function setStatusOverride(db: Knex, actor: Actor, indicatorId: string, rawYear: unknown, rawStatus: string, rawReason: string): Promise<void> {
+export async function setStatusOverride(
+  db: Knex,
+  actor: Actor,
+  indicatorId: string,
+  rawYear: unknown,
+  rawStatus: string,
+  rawReason: string,
+): Promise<void> {
   await requireIndicator(db, indicatorId);
   const year = parseYear(rawYear);
   const status = rawStatus.trim();
   const reason = rawReason.replace(/\r\n?/g, '\n').trim();
   const problems: FieldProblem[] = [];
   if (year === null) problems.push({ field: 'year', message: YEAR_MESSAGE });
-  if (status !== '' && !STATUSES.includes(status as Status)) problems.push({ field: 'status', message: 'Välj en status: helt, delvis, inte alls, värde saknas – eller automatisk (från färgen).' });
+  if (status !== '' && !STATUSES.includes(status as Status))
+    problems.push({ field: 'status', message: 'Välj en status: helt, delvis, inte alls, värde saknas – eller automatisk (från färgen).' });
   if (status !== '' && reason === '') problems.push({ field: 'reason', message: 'Skriv varför statusen avviker från den som färgen ger.' });
   if (reason.length > MAX_COMMENT) problems.push({ field: 'reason', message: `Motiveringen får vara högst ${MAX_COMMENT} tecken.` });
   if (problems.length > 0) throw new ValidationError(problems);
   await db.transaction(async (trx) => {
-    await upsertComment(trx, indicatorId, year!, { statusOverride: status === '' ? null : (status as Status), statusReason: status === '' ? null : reason }, actor.userId);
+    await upsertComment(
+      trx,
+      indicatorId,
+      year!,
+      { statusOverride: status === '' ? null : (status as Status), statusReason: status === '' ? null : reason },
+      actor.userId,
+    );
     await audit(trx, actor, 'indicator.status_set', { type: 'indicator', id: indicatorId }, { year, status: status || 'automatisk' });
   });
 }
@@ -139,7 +163,10 @@ export interface RawValueRow {
 export type CheckedValue = Omit<ValueRecord, 'createdAt'>;
 
 /** Checks one value; returns it or the problems, each as "<what>: <why>" (the caller adds the row). */
-export function checkValueRow(raw: RawValueRow, known: Set<string>): { value: CheckedValue | null; problems: Array<{ field: keyof RawValueRow; message: string }> } {
+export function checkValueRow(
+  raw: RawValueRow,
+  known: Set<string>,
+): { value: CheckedValue | null; problems: Array<{ field: keyof RawValueRow; message: string }> } {
   const problems: Array<{ field: keyof RawValueRow; message: string }> = [];
   const indicatorId = raw.indicator.trim();
   if (!indicatorId) problems.push({ field: 'indicator', message: 'indikator saknas' });
@@ -154,14 +181,18 @@ export function checkValueRow(raw: RawValueRow, known: Set<string>): { value: Ch
   let numerator: number | null = null;
   let denominator: number | null = null;
   if (!hasValue && !hasNum && !hasDen) problems.push({ field: 'value', message: 'ange ett värde (procent) eller täljare och nämnare' });
-  if (hasNum !== hasDen) problems.push({ field: hasNum ? 'denominator' : 'numerator', message: 'täljare och nämnare ska anges tillsammans' });
+  if (hasNum !== hasDen)
+    problems.push({ field: hasNum ? 'denominator' : 'numerator', message: 'täljare och nämnare ska anges tillsammans' });
   if (hasNum && hasDen) {
     numerator = parseCount(raw.numerator);
     denominator = parseCount(raw.denominator);
-    if (numerator === null) problems.push({ field: 'numerator', message: `täljaren ”${raw.numerator}” är inte ett heltal (0 eller större)` });
-    if (denominator === null) problems.push({ field: 'denominator', message: `nämnaren ”${raw.denominator}” är inte ett heltal (0 eller större)` });
+    if (numerator === null)
+      problems.push({ field: 'numerator', message: `täljaren ”${raw.numerator}” är inte ett heltal (0 eller större)` });
+    if (denominator === null)
+      problems.push({ field: 'denominator', message: `nämnaren ”${raw.denominator}” är inte ett heltal (0 eller större)` });
     if (denominator === 0) problems.push({ field: 'denominator', message: 'nämnaren är 0 – en andel av inga svar kan inte räknas' });
-    if (numerator !== null && denominator !== null && numerator > denominator) problems.push({ field: 'numerator', message: `täljaren (${numerator}) är större än nämnaren (${denominator})` });
+    if (numerator !== null && denominator !== null && numerator > denominator)
+      problems.push({ field: 'numerator', message: `täljaren (${numerator}) är större än nämnaren (${denominator})` });
   }
   if (hasValue) {
     value = parseDecimal(raw.value);
@@ -170,7 +201,11 @@ export function checkValueRow(raw: RawValueRow, known: Set<string>): { value: Ch
       value = null;
     } else if (numerator !== null && denominator) {
       const exact = (100 * numerator) / denominator;
-      if (Math.abs(exact - value) >= 0.5) problems.push({ field: 'value', message: `värdet ${raw.value} stämmer inte med täljare/nämnare (${numerator}/${denominator} = ${exact.toFixed(1).replace('.', ',')} %)` });
+      if (Math.abs(exact - value) >= 0.5)
+        problems.push({
+          field: 'value',
+          message: `värdet ${raw.value} stämmer inte med täljare/nämnare (${numerator}/${denominator} = ${exact.toFixed(1).replace('.', ',')} %)`,
+        });
     }
   }
   const source = raw.source.trim();
@@ -180,7 +215,10 @@ export function checkValueRow(raw: RawValueRow, known: Set<string>): { value: Ch
   if (comment.length > MAX_COMMENT) problems.push({ field: 'comment', message: `kommentaren får vara högst ${MAX_COMMENT} tecken` });
   if (problems.length > 0) return { value: null, problems };
   // counts win: the value is then computed from them (the typed percentage only cross-checks)
-  return { value: { indicatorId, year: year!, numerator, denominator, value: numerator !== null ? null : value, source, comment: comment || null }, problems };
+  return {
+    value: { indicatorId, year: year!, numerator, denominator, value: numerator !== null ? null : value, source, comment: comment || null },
+    problems,
+  };
 }
 
 const FIELD_LABELS: Record<keyof RawValueRow, string> = {
@@ -198,11 +236,22 @@ export async function setValue(db: Knex, actor: Actor, raw: RawValueRow): Promis
   const known = new Set((await listIndicators(db, { includeRetired: true })).map((i) => i.id));
   const { value, problems } = checkValueRow(raw, known);
   if (!value) {
-    throw new ValidationError(problems.map((p) => ({ field: p.field, message: `${FIELD_LABELS[p.field]}: ${p.message.charAt(0).toUpperCase()}${p.message.slice(1)}.` })));
+    throw new ValidationError(
+      problems.map((p) => ({
+        field: p.field,
+        message: `${FIELD_LABELS[p.field]}: ${p.message.charAt(0).toUpperCase()}${p.message.slice(1)}.`,
+      })),
+    );
   }
   await db.transaction(async (trx) => {
     await upsertValue(trx, value);
-    await audit(trx, actor, 'indicator.value_set', { type: 'indicator', id: value.indicatorId }, { year: value.year, fields: value.numerator !== null ? ['numerator', 'denominator', 'source'] : ['value', 'source'] });
+    await audit(
+      trx,
+      actor,
+      'indicator.value_set',
+      { type: 'indicator', id: value.indicatorId },
+      { year: value.year, fields: value.numerator !== null ? ['numerator', 'denominator', 'source'] : ['value', 'source'] },
+    );
   });
   return value;
 }
@@ -246,13 +295,33 @@ export function parseValuesCsv(buf: Buffer): { rows: Array<{ row: number; raw: R
   if (index.indicator === undefined) missing.push('indicator');
   if (index.year === undefined) missing.push('year');
   if (index.source === undefined) missing.push('source');
-  if (index.value === undefined && (index.numerator === undefined || index.denominator === undefined)) missing.push('value (eller numerator och denominator)');
+  if (index.value === undefined && (index.numerator === undefined || index.denominator === undefined))
+    missing.push('value (eller numerator och denominator)');
   if (missing.length > 0) {
-    return { rows: [], problems: [{ field: 'file', message: `Filen saknar kolumnerna: ${missing.join(', ')}. Första raden ska vara rubriker: indicator;year;value;numerator;denominator;source;comment.` }] };
+    return {
+      rows: [],
+      problems: [
+        {
+          field: 'file',
+          message: `Filen saknar kolumnerna: ${missing.join(', ')}. Första raden ska vara rubriker: indicator;year;value;numerator;denominator;source;comment.`,
+        },
+      ],
+    };
   }
   const rows = read.csv.rows.map(({ row, cells }) => {
     const cell = (key: keyof RawValueRow) => (index[key] === undefined ? '' : (cells[index[key]!] ?? '').trim());
-    return { row, raw: { indicator: cell('indicator'), year: cell('year'), value: cell('value'), numerator: cell('numerator'), denominator: cell('denominator'), source: cell('source'), comment: cell('comment') } };
+    return {
+      row,
+      raw: {
+        indicator: cell('indicator'),
+        year: cell('year'),
+        value: cell('value'),
+        numerator: cell('numerator'),
+        denominator: cell('denominator'),
+        source: cell('source'),
+        comment: cell('comment'),
+      },
+    };
   });
   if (rows.length === 0) return { rows: [], problems: [{ field: 'file', message: 'Filen innehåller rubriker men inga värden.' }] };
   return { rows, problems: [] };
@@ -277,7 +346,8 @@ export async function importValues(db: Knex, actor: Actor, buf: Buffer): Promise
     if (!value) continue;
     const key = `${value.indicatorId}:${value.year}`;
     const first = seen.get(key);
-    if (first !== undefined) problems.push({ field: '', message: `Rad ${row}: ${value.indicatorId} ${value.year} finns redan på rad ${first}.` });
+    if (first !== undefined)
+      problems.push({ field: '', message: `Rad ${row}: ${value.indicatorId} ${value.year} finns redan på rad ${first}.` });
     else seen.set(key, row);
     good.push(value);
   }
@@ -303,7 +373,13 @@ export async function importValues(db: Knex, actor: Actor, buf: Buffer): Promise
  * Publishes a year: the full computed rows are stored as a snapshot, version 1 — or, when the
  * year is already published, version n+1, which requires a reason. Earlier versions are kept.
  */
-export async function publishYear(db: Knex, actor: Actor, rawYear: unknown, vars: PlaceholderValues, rawReason: string | null): Promise<{ year: number; version: number }> {
+export async function publishYear(
+  db: Knex,
+  actor: Actor,
+  rawYear: unknown,
+  vars: PlaceholderValues,
+  rawReason: string | null,
+): Promise<{ year: number; version: number }> {
   const year = parseYear(rawYear);
   if (year === null) throw new ValidationError([{ field: 'year', message: YEAR_MESSAGE }]);
   const reason = (rawReason ?? '').replace(/\r\n?/g, '\n').trim();
@@ -312,11 +388,20 @@ export async function publishYear(db: Knex, actor: Actor, rawYear: unknown, vars
   return db.transaction(async (trx) => {
     const version = (await maxPublicationVersion(trx, year)) + 1;
     if (version > 1 && reason === '') {
-      throw new ValidationError([{ field: 'reason', message: `${year} är redan publicerat. Skriv varför året publiceras igen (vad som har rättats).` }]);
+      throw new ValidationError([
+        { field: 'reason', message: `${year} är redan publicerat. Skriv varför året publiceras igen (vad som har rättats).` },
+      ]);
     }
-    if (reason.length > MAX_COMMENT) throw new ValidationError([{ field: 'reason', message: `Motiveringen får vara högst ${MAX_COMMENT} tecken.` }]);
+    if (reason.length > MAX_COMMENT)
+      throw new ValidationError([{ field: 'reason', message: `Motiveringen får vara högst ${MAX_COMMENT} tecken.` }]);
     await insertPublication(trx, { year, version, reason: reason || null, snapshot: rows, publishedBy: actor.userId });
-    await audit(trx, actor, 'indicators.published', { type: 'publication', id: `${year}-v${version}` }, { year, version, indicators: rows.length });
+    await audit(
+      trx,
+      actor,
+      'indicators.published',
+      { type: 'publication', id: `${year}-v${version}` },
+      { year, version, indicators: rows.length },
+    );
     return { year, version };
   });
 }

@@ -63,7 +63,14 @@ export function toJsonRows(rows: IndicatorRow[]): Array<Record<string, unknown>>
     out.statusOverridden = r.statusOverridden;
     out.origin = r.origin;
     out.sourceComment = r.sourceComment;
-    out.distribution = r.distribution.map((d) => ({ code: d.code, label: d.label, dontKnow: d.dontKnow, inNumerator: d.inNumerator, count: d.count, share: d.share }));
+    out.distribution = r.distribution.map((d) => ({
+      code: d.code,
+      label: d.label,
+      dontKnow: d.dontKnow,
+      inNumerator: d.inNumerator,
+      count: d.count,
+      share: d.share,
+    }));
     if (r.published) {
       out.publishedVersion = r.publishedVersion ?? null;
       out.publishedAt = r.publishedAt ?? null;
@@ -76,7 +83,10 @@ export function toJsonRows(rows: IndicatorRow[]): Array<Record<string, unknown>>
 export function csvNumber(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '';
   const fixed = Number(n.toFixed(10));
-  return (Object.is(fixed, -0) ? 0 : fixed).toFixed(10).replace(/\.?0+$/, '').replace('.', ',');
+  return (Object.is(fixed, -0) ? 0 : fixed)
+    .toFixed(10)
+    .replace(/\.?0+$/, '')
+    .replace('.', ',');
 }
 
 function csvCell(v: unknown): string {
@@ -115,7 +125,10 @@ export async function flatExport(db: Knex, rows: IndicatorRow[]): Promise<{ csv:
     }
     const date = `${r.year}-12-31`;
     if (r.value !== null) {
-      const shown = r.numerator !== null && r.denominator ? roundHalfAwayFromZero((100 * r.numerator) / r.denominator, 0) : roundHalfAwayFromZero(r.value, 0);
+      const shown =
+        r.numerator !== null && r.denominator
+          ? roundHalfAwayFromZero((100 * r.numerator) / r.denominator, 0)
+          : roundHalfAwayFromZero(r.value, 0);
       lines.push([date, csvCell(c.unit), csvCell(c.indicator), 'utfall', csvNumber(shown)]);
     }
     if (r.target !== null) lines.push([date, csvCell(c.unit), csvCell(c.indicator), 'målvärde', csvNumber(r.target)]);
@@ -130,12 +143,23 @@ export function isExportFormat(v: unknown): v is ExportFormat {
 }
 
 /** The year's output in one format, as bytes plus its content type and a file name. */
-export async function exportYear(db: Knex, year: number, format: ExportFormat, vars: PlaceholderValues): Promise<{ body: Buffer; contentType: string; fileName: string; skipped: string[] }> {
+export async function exportYear(
+  db: Knex,
+  year: number,
+  format: ExportFormat,
+  vars: PlaceholderValues,
+): Promise<{ body: Buffer; contentType: string; fileName: string; skipped: string[] }> {
   const rows = await outputRows(db, year, vars);
   if (format === 'json') {
-    return { body: Buffer.from(JSON.stringify(toJsonRows(rows), null, 2) + '\n', 'utf8'), contentType: 'application/json; charset=utf-8', fileName: `indikatorer-${year}.json`, skipped: [] };
+    return {
+      body: Buffer.from(JSON.stringify(toJsonRows(rows), null, 2) + '\n', 'utf8'),
+      contentType: 'application/json; charset=utf-8',
+      fileName: `indikatorer-${year}.json`,
+      skipped: [],
+    };
   }
-  if (format === 'csv') return { body: toCsv(rows), contentType: 'text/csv; charset=utf-8', fileName: `indikatorer-${year}.csv`, skipped: [] };
+  if (format === 'csv')
+    return { body: toCsv(rows), contentType: 'text/csv; charset=utf-8', fileName: `indikatorer-${year}.csv`, skipped: [] };
   const flat = await flatExport(db, rows);
   return { body: flat.csv, contentType: 'text/csv; charset=utf-8', fileName: `malstyrning-${year}.csv`, skipped: flat.skipped };
 }

@@ -65,7 +65,10 @@ export async function loadIndicatorFiles(dir: string): Promise<DeclaredIndicator
     }
     parsed.data.indicators.forEach((def, k) => {
       if (def.kind === 'survey') {
-        problems.push({ field: name, message: `${name} indicators[${k}] (${def.id}): en indikator av typen survey ska stå i sin enkätfil, inte i ${INDICATOR_FILES_SUBDIR}/.` });
+        problems.push({
+          field: name,
+          message: `${name} indicators[${k}] (${def.id}): en indikator av typen survey ska stå i sin enkätfil, inte i ${INDICATOR_FILES_SUBDIR}/.`,
+        });
         return;
       }
       out.push({ definition: def as IndicatorDefinition, surveyId: null, file: `${INDICATOR_FILES_SUBDIR}/${name}` });
@@ -85,12 +88,19 @@ export function declaredIndicators(surveys: LoadedSurvey[], extra: DeclaredIndic
       if (def.kind !== 'survey') continue;
       const ref = resolveQuestionRef(s.definition, def.question);
       if (!ref) {
-        problems.push({ field: def.id, message: `${s.fileName}: indikatorn ${def.id} pekar på frågan ”${def.question}”, som inte finns i enkäten ${s.definition.id} (eller inte har ett svar per organisation).` });
+        problems.push({
+          field: def.id,
+          message: `${s.fileName}: indikatorn ${def.id} pekar på frågan ”${def.question}”, som inte finns i enkäten ${s.definition.id} (eller inte har ett svar per organisation).`,
+        });
         continue;
       }
       const codes = ref.options.map((o) => o.code);
       for (const code of def.numerator) {
-        if (!codes.includes(code)) problems.push({ field: def.id, message: `${s.fileName}: indikatorn ${def.id} räknar svarskoden ”${code}”, som inte finns i frågan ${def.question} (finns: ${codes.join(', ')}).` });
+        if (!codes.includes(code))
+          problems.push({
+            field: def.id,
+            message: `${s.fileName}: indikatorn ${def.id} räknar svarskoden ”${code}”, som inte finns i frågan ${def.question} (finns: ${codes.join(', ')}).`,
+          });
       }
     }
   }
@@ -98,7 +108,8 @@ export function declaredIndicators(surveys: LoadedSurvey[], extra: DeclaredIndic
   const seen = new Map<string, string>();
   for (const d of all) {
     const other = seen.get(d.definition.id);
-    if (other !== undefined) problems.push({ field: d.definition.id, message: `Indikatorn ${d.definition.id} är deklarerad både i ${other} och i ${d.file}.` });
+    if (other !== undefined)
+      problems.push({ field: d.definition.id, message: `Indikatorn ${d.definition.id} är deklarerad både i ${other} och i ${d.file}.` });
     else seen.set(d.definition.id, d.file);
   }
   if (problems.length > 0) throw new ValidationError(problems, 'Indikatordefinitionerna innehåller fel.');
@@ -127,7 +138,10 @@ export async function syncIndicators(db: Knex, declared: DeclaredIndicator[], va
         definition: def,
       });
     }
-    const retired = await retireIndicatorsExcept(trx, declared.map((d) => d.definition.id));
+    const retired = await retireIndicatorsExcept(
+      trx,
+      declared.map((d) => d.definition.id),
+    );
     return { synced: declared.map((d) => d.definition.id), retired };
   });
 }

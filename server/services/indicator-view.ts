@@ -1,14 +1,6 @@
 // How an indicator row reads on a page: every number through services/numbers.ts, every colour
 // with a symbol (shape) and a text label (never colour alone, WCAG 1.4.1), every arrow with text.
-import {
-  colourLabel,
-  formatNumber,
-  formatPercent,
-  formatPp,
-  statusLabel,
-  trendLabel,
-  type Colour,
-} from './numbers';
+import { colourLabel, formatNumber, formatPercent, formatPp, statusLabel, trendLabel, type Colour } from './numbers';
 import type { IndicatorRow } from './indicators';
 
 /** Shapes, so the colours also differ in form: filled circle, triangle, square, hollow circle. */
@@ -93,7 +85,13 @@ export interface ChartBar {
  * A bar chart of the series as plain numbers for an SVG template (no markup built here): bars of
  * height value % of the plot, the target as a line. The table next to it is the text alternative.
  */
-export function seriesChart(rows: IndicatorRow[]): { width: number; height: number; bars: ChartBar[]; targetY: number | null; baseline: number } {
+export function seriesChart(rows: IndicatorRow[]): {
+  width: number;
+  height: number;
+  bars: ChartBar[];
+  targetY: number | null;
+  baseline: number;
+} {
   const plotTop = 20;
   const plotHeight = 160;
   const barWidth = 36;
@@ -106,6 +104,9 @@ export function seriesChart(rows: IndicatorRow[]): { width: number; height: numb
     return { year: r.year, x: left + i * (barWidth + gap), y, height, labelY: y - 4, display: r.display, hasValue: r.value !== null };
   });
   const last = rows[rows.length - 1];
-  const targetY = last && last.target !== null ? Math.round((plotTop + plotHeight - (Math.max(0, Math.min(100, last.target)) / 100) * plotHeight) * 10) / 10 : null;
+  const targetY =
+    last && last.target !== null
+      ? Math.round((plotTop + plotHeight - (Math.max(0, Math.min(100, last.target)) / 100) * plotHeight) * 10) / 10
+      : null;
   return { width: left + rows.length * (barWidth + gap), height: plotTop + plotHeight + 24, bars, targetY, baseline: plotTop + plotHeight };
 }

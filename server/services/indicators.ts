@@ -203,7 +203,10 @@ function emptyMeasurement(notes: string[] = []): Measurement {
 }
 
 /** A share of counts: exact value, both roundings (on the exact fraction) and the Wilson interval. */
-function fromCounts(x: number, n: number): Pick<Measurement, 'numerator' | 'denominator' | 'value' | 'displayNumber' | 'displayOneDecimalNumber' | 'ciLow' | 'ciHigh'> {
+function fromCounts(
+  x: number,
+  n: number,
+): Pick<Measurement, 'numerator' | 'denominator' | 'value' | 'displayNumber' | 'displayOneDecimalNumber' | 'ciLow' | 'ciHigh'> {
   const w = wilsonInterval(x, n);
   return {
     numerator: x,
@@ -264,14 +267,27 @@ async function measureSurveyRound(ctx: MeasureContext, ind: IndicatorRecord, rou
   const responded = await respondedCount(db, round.id);
   if (responded === 0) return null;
   const invited = await invitedCount(db, round);
-  const base: Measurement = { ...emptyMeasurement(), origin: 'survey', invited, responded, roundId: round.id, panelId: round.panelId, confidential: round.confidential };
+  const base: Measurement = {
+    ...emptyMeasurement(),
+    origin: 'survey',
+    invited,
+    responded,
+    roundId: round.id,
+    panelId: round.panelId,
+    confidential: round.confidential,
+  };
 
   const pinned = (await getSurveyVersion(db, round.surveyVersionId)).definition;
   const ref = resolveQuestionRef(pinned, def.question);
-  if (!ref) return { ...base, notes: [`Frågan ${def.question} finns inte i den enkätversion som årets omgång använder; ingen andel kan räknas.`] };
+  if (!ref)
+    return { ...base, notes: [`Frågan ${def.question} finns inte i den enkätversion som årets omgång använder; ingen andel kan räknas.`] };
   const optionCodes = ref.options.map((o) => o.code);
   const missing = def.numerator.filter((c) => !optionCodes.includes(c));
-  if (missing.length > 0) return { ...base, notes: [`Svarskoderna ${missing.join(', ')} finns inte i frågan ${def.question} i årets enkätversion; ingen andel kan räknas.`] };
+  if (missing.length > 0)
+    return {
+      ...base,
+      notes: [`Svarskoderna ${missing.join(', ')} finns inte i frågan ${def.question} i årets enkätversion; ingen andel kan räknas.`],
+    };
   const dontKnowCodes = ref.options.filter((o) => o.dontKnow).map((o) => o.code);
 
   const { questionId, statementId } = splitQuestionRef(def.question);
@@ -280,7 +296,12 @@ async function measureSurveyRound(ctx: MeasureContext, ind: IndicatorRecord, rou
   const answeredResponses = await answeredCount(db, round.id, questionId, itemId);
   const sum = [...counts.values()].reduce((a, b) => a + b, 0);
   if (sum !== answeredResponses) {
-    return { ...base, notes: [`Svaren på fråga ${def.question} är inte entydiga (någon organisation har mer än ett svarsalternativ); ingen andel kan räknas.`] };
+    return {
+      ...base,
+      notes: [
+        `Svaren på fråga ${def.question} är inte entydiga (någon organisation har mer än ett svarsalternativ); ingen andel kan räknas.`,
+      ],
+    };
   }
   const share = computeShare({
     counts,
@@ -306,7 +327,15 @@ async function measureSurveyRound(ctx: MeasureContext, ind: IndicatorRecord, rou
   });
   for (const [code, count] of counts) {
     if (optionCodes.includes(code)) continue;
-    distribution.push({ code, label: `Okänd svarskod ${code}`, dontKnow: false, inNumerator: false, count, share: percentExact(count, share.answered), shareDisplay: formatPercent(roundedPercent(count, share.answered, 1), 1) });
+    distribution.push({
+      code,
+      label: `Okänd svarskod ${code}`,
+      dontKnow: false,
+      inNumerator: false,
+      count,
+      share: percentExact(count, share.answered),
+      shareDisplay: formatPercent(roundedPercent(count, share.answered, 1), 1),
+    });
   }
   return {
     ...base,
@@ -358,7 +387,15 @@ export async function measure(ctx: MeasureContext, ind: IndicatorRecord, year: n
   if (v) return measurementFromValue(ind, v);
   if (round) {
     // a round without submitted responses: show what is known (invited), no value yet
-    return { ...emptyMeasurement(['Inga inskickade svar ännu i årets omgång.']), origin: 'survey', invited: await invitedCount(ctx.db, round), responded: 0, roundId: round.id, panelId: round.panelId, confidential: round.confidential };
+    return {
+      ...emptyMeasurement(['Inga inskickade svar ännu i årets omgång.']),
+      origin: 'survey',
+      invited: await invitedCount(ctx.db, round),
+      responded: 0,
+      roundId: round.id,
+      panelId: round.panelId,
+      confidential: round.confidential,
+    };
   }
   return emptyMeasurement();
 }
@@ -395,10 +432,18 @@ export function assembleRow(
   const s = settingsOf(ind);
   const target = setTarget ?? s.defaultTarget;
   const colour = colourFor({ displayed: m.displayNumber, target, tolerance: s.tolerance, direction: ind.direction });
-  const { trend, changePp } = trendFor({ current: m.value, previous: previous?.value ?? null, deadBand: s.deadBand, direction: ind.direction });
+  const { trend, changePp } = trendFor({
+    current: m.value,
+    previous: previous?.value ?? null,
+    deadBand: s.deadBand,
+    direction: ind.direction,
+  });
   const countsKnown =
     m.numerator !== null && m.denominator !== null && previous !== null && previous.numerator !== null && previous.denominator !== null;
-  const changeIsClear = countsKnown && m.value !== null && previous!.value !== null ? isChangeClear(m.numerator!, m.denominator!, previous!.numerator!, previous!.denominator!) : null;
+  const changeIsClear =
+    countsKnown && m.value !== null && previous!.value !== null
+      ? isChangeClear(m.numerator!, m.denominator!, previous!.numerator!, previous!.denominator!)
+      : null;
   const override = comment?.statusOverride ?? null;
   return {
     id: ind.id,
@@ -478,7 +523,20 @@ export async function outputRows(db: Knex, year: number, vars: PlaceholderValues
 }
 
 /** The fields whose change makes a published figure "skiljer sig från publicerat". */
-export const COMPARED_FIELDS = ['numerator', 'denominator', 'dontKnow', 'unanswered', 'invited', 'responded', 'value', 'target', 'colour', 'trend', 'changePp', 'status'] as const;
+export const COMPARED_FIELDS = [
+  'numerator',
+  'denominator',
+  'dontKnow',
+  'unanswered',
+  'invited',
+  'responded',
+  'value',
+  'target',
+  'colour',
+  'trend',
+  'changePp',
+  'status',
+] as const;
 
 export const COMPARED_FIELD_LABELS: Record<(typeof COMPARED_FIELDS)[number], string> = {
   numerator: 'täljare',
@@ -524,7 +582,11 @@ export async function indicatorTable(db: Knex, year: number, vars: PlaceholderVa
   const pub = await latestPublication<IndicatorRow>(db, year);
   if (!pub) return { year, publication: null, rows: live.map((r) => ({ ...r, differsFrom: [], live: r })) };
   const liveById = new Map(live.map((r) => [r.id, r]));
-  const rows: TableRow[] = markPublished(pub.snapshot, pub).map((r) => ({ ...r, differsFrom: differences(r, liveById.get(r.id)), live: liveById.get(r.id) ?? null }));
+  const rows: TableRow[] = markPublished(pub.snapshot, pub).map((r) => ({
+    ...r,
+    differsFrom: differences(r, liveById.get(r.id)),
+    live: liveById.get(r.id) ?? null,
+  }));
   const publishedIds = new Set(pub.snapshot.map((r) => r.id));
   for (const r of live) if (!publishedIds.has(r.id)) rows.push({ ...r, differsFrom: ['inte med i publiceringen'], live: r });
   return { year, publication: pub, rows };
@@ -549,7 +611,10 @@ export function groupByLevel<R extends IndicatorRow>(rows: R[]): LevelGroup<R>[]
   const levels = [...new Set(rows.map((r) => r.level ?? ''))].sort((a, b) => order(a) - order(b));
   return levels.map((level) => {
     const inLevel = rows.filter((r) => (r.level ?? '') === level);
-    const goals = [...new Set(inLevel.map((r) => r.goal ?? ''))].map((goal) => ({ goal, rows: inLevel.filter((r) => (r.goal ?? '') === goal) }));
+    const goals = [...new Set(inLevel.map((r) => r.goal ?? ''))].map((goal) => ({
+      goal,
+      rows: inLevel.filter((r) => (r.goal ?? '') === goal),
+    }));
     const summary: Record<Colour, number> = { green: 0, yellow: 0, red: 0, missing: 0 };
     for (const r of inLevel) summary[r.colour]++;
     return { level, label: LEVEL_LABELS[level] ?? 'Utan målnivå', goals, summary };
@@ -632,7 +697,11 @@ export async function breakdowns(db: Knex, ind: IndicatorRecord, year: number): 
       return { key, numerator, denominator, size };
     });
     const total = cells.reduce((a, c) => a + c.size, 0);
-    const suppression = suppressCells(cells.map((c) => ({ key: c.key, n: c.size })), minN, total);
+    const suppression = suppressCells(
+      cells.map((c) => ({ key: c.key, n: c.size })),
+      minN,
+      total,
+    );
     out.push({
       by,
       title: by === 'type' ? 'Per organisationstyp' : 'Per kommun',
@@ -641,7 +710,8 @@ export async function breakdowns(db: Knex, ind: IndicatorRecord, year: number): 
       cells: cells.map((c, i) => {
         const s = suppression.cells[i];
         const hidden = s.hidden || suppression.totalMustBeHidden;
-        const label = c.key === '' ? (by === 'type' ? 'Okänd typ' : 'Ingen kommun angiven') : by === 'type' ? organisationTypeLabel(c.key) : c.key;
+        const label =
+          c.key === '' ? (by === 'type' ? 'Okänd typ' : 'Ingen kommun angiven') : by === 'type' ? organisationTypeLabel(c.key) : c.key;
         return {
           key: c.key,
           label,

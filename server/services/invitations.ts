@@ -24,7 +24,12 @@ export async function ensureInvitation(db: Knex, roundId: number, organisationId
 /** Makes a new personal link token for the invitation; returns the token (never stored). */
 export async function issueToken(db: Knex, invitationId: number, contactId: number | null): Promise<string> {
   const token = newToken();
-  await db('invitation_tokens').insert({ invitation_id: invitationId, contact_id: contactId, token_hash: hashToken(token), created_at: nowIso() });
+  await db('invitation_tokens').insert({
+    invitation_id: invitationId,
+    contact_id: contactId,
+    token_hash: hashToken(token),
+    created_at: nowIso(),
+  });
   return token;
 }
 

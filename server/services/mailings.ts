@@ -14,7 +14,15 @@ import { nowIso } from '../db';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isLocale, Locale } from '../i18n';
 import { enqueue, newMessageId, newOptOutToken, requeue } from '../mail/outbox';
-import { defaultTemplate, EmailKind, renderEmail, RenderedEmail, templateValues, TemplateSource, validateTemplate } from '../mail/templates';
+import {
+  defaultTemplate,
+  EmailKind,
+  renderEmail,
+  RenderedEmail,
+  templateValues,
+  TemplateSource,
+  validateTemplate,
+} from '../mail/templates';
 import {
   contactsOfOrganisation,
   contactsOfRound,
@@ -88,20 +96,36 @@ export async function requireRound(db: Knex, roundId: number): Promise<MailRound
 }
 
 function requireOpen(round: MailRound): void {
-  if (round.state !== 'oppen') throw new ConflictError('Enkätomgången är inte öppen. Inbjudningar och påminnelser kan bara skickas medan omgången är öppen.', 'round_not_open');
+  if (round.state !== 'oppen')
+    throw new ConflictError(
+      'Enkätomgången är inte öppen. Inbjudningar och påminnelser kan bara skickas medan omgången är öppen.',
+      'round_not_open',
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Templates
 // ---------------------------------------------------------------------------------------------
 
-export async function templateFor(db: Knex, roundId: number, kind: EmailKind, locale: Locale): Promise<TemplateSource & { custom: boolean }> {
+export async function templateFor(
+  db: Knex,
+  roundId: number,
+  kind: EmailKind,
+  locale: Locale,
+): Promise<TemplateSource & { custom: boolean }> {
   const stored = await findRoundTemplate(db, roundId, kind, locale);
   if (stored) return { subject: stored.subject, body: stored.body, custom: true };
   return { ...defaultTemplate(kind, locale), custom: false };
 }
 
-export async function saveTemplate(db: Knex, actor: Actor, roundId: number, kind: EmailKind, locale: Locale, input: TemplateSource): Promise<void> {
+export async function saveTemplate(
+  db: Knex,
+  actor: Actor,
+  roundId: number,
+  kind: EmailKind,
+  locale: Locale,
+  input: TemplateSource,
+): Promise<void> {
   await requireRound(db, roundId);
   const t = { subject: input.subject.trim(), body: input.body.replace(/\r\n?/g, '\n') };
   validateTemplate(t);
@@ -111,7 +135,8 @@ export async function saveTemplate(db: Knex, actor: Actor, roundId: number, kind
 
 export async function resetTemplate(db: Knex, actor: Actor, roundId: number, kind: EmailKind, locale: Locale): Promise<void> {
   await requireRound(db, roundId);
-  if (await deleteRoundTemplate(db, roundId, kind, locale)) await audit(db, actor, 'mail.template_reset', { type: 'round', id: roundId }, { kind, locale });
+  if (await deleteRoundTemplate(db, roundId, kind, locale))
+    await audit(db, actor, 'mail.template_reset', { type: 'round', id: roundId }, { kind, locale });
 }
 
 interface RenderFor {
@@ -212,7 +237,9 @@ export async function recipientPlan(db: Knex, round: MailRound): Promise<Recipie
   return {
     round,
     organisations,
-    unreachable: organisations.flatMap((o) => o.contacts.filter((c) => !c.reachable && !c.erasedAt).map((c) => ({ ...c, organisationName: o.name }))),
+    unreachable: organisations.flatMap((o) =>
+      o.contacts.filter((c) => !c.reachable && !c.erasedAt).map((c) => ({ ...c, organisationName: o.name })),
+    ),
     organisationsWithoutRecipient: organisations.filter((o) => o.reachable.length === 0),
   };
 }
@@ -226,7 +253,10 @@ function pickOrganisations(plan: RecipientPlan, organisationIds: number[] | null
   if (!organisationIds) return plan.organisations;
   const known = new Map(plan.organisations.map((o) => [o.id, o]));
   const unknown = organisationIds.filter((id) => !known.has(id));
-  if (unknown.length) throw new ValidationError([{ field: 'organisationIds', message: 'En vald organisation hör inte till enkätomgången. Ladda om sidan och välj igen.' }]);
+  if (unknown.length)
+    throw new ValidationError([
+      { field: 'organisationIds', message: 'En vald organisation hör inte till enkätomgången. Ladda om sidan och välj igen.' },
+    ]);
   return organisationIds.map((id) => known.get(id)!);
 }
 
@@ -248,7 +278,14 @@ async function queueFor(
 ): Promise<number> {
   const link = invitationId ? respondentLink(config, await issueToken(trx, invitationId, contact.id)) : null;
   const optOut = await newOptOutToken(trx, contact.id);
-  const email = render(config, template, locale, { round, organisationName: org.name, contact, link, optOut: optOutLink(config, optOut.token), receiptCode });
+  const email = render(config, template, locale, {
+    round,
+    organisationName: org.name,
+    contact,
+    link,
+    optOut: optOutLink(config, optOut.token),
+    receiptCode,
+  });
   return enqueue(trx, {
     kind,
     roundId: round.id,
@@ -284,10 +321,19 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
     const round = await requireRound(trx, roundId);
     requireOpen(round);
     const plan = await recipientPlan(trx, round);
-    const chosen = input.organisationIds ? pickOrganisations(plan, input.organisationIds) : plan.organisations.filter((o) => o.inPanel && !o.invitedAt);
+    const chosen = input.organisationIds
+      ? pickOrganisations(plan, input.organisationIds)
+      : plan.organisations.filter((o) => o.inPanel && !o.invitedAt);
     const targets = chosen.filter((o) => o.reachable.length > 0);
     if (!targets.length) {
-      throw new ValidationError([{ field: 'organisationIds', message: input.organisationIds ? 'Ingen av de valda organisationerna har en kontaktperson som kan nås med e-post.' : 'Det finns ingen organisation kvar att bjuda in: alla har redan fått en inbjudan eller saknar kontaktperson med e-postadress.' }]);
+      throw new ValidationError([
+        {
+          field: 'organisationIds',
+          message: input.organisationIds
+            ? 'Ingen av de valda organisationerna har en kontaktperson som kan nås med e-post.'
+            : 'Det finns ingen organisation kvar att bjuda in: alla har redan fått en inbjudan eller saknar kontaktperson med e-postadress.',
+        },
+      ]);
     }
     const now = nowIso();
     let messages = 0;
@@ -299,7 +345,13 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
       }
       await trx('invitations').where({ id: invitationId }).whereNull('invited_at').update({ invited_at: now });
     }
-    await audit(trx, actor, 'mail.invitations_queued', { type: 'round', id: round.id }, { organisations: targets.length, messages, locale: input.locale });
+    await audit(
+      trx,
+      actor,
+      'mail.invitations_queued',
+      { type: 'round', id: round.id },
+      { organisations: targets.length, messages, locale: input.locale },
+    );
     return { organisations: targets.length, messages };
   });
   return result;
@@ -342,12 +394,24 @@ async function queueReminders(trx: Knex, config: Config, round: MailRound, organ
 }
 
 /** "Påminn de som inte svarat", by hand. */
-export async function sendReminders(deps: MailDeps, actor: Actor, roundId: number, organisationIds: number[] | null = null): Promise<SendResult> {
+export async function sendReminders(
+  deps: MailDeps,
+  actor: Actor,
+  roundId: number,
+  organisationIds: number[] | null = null,
+): Promise<SendResult> {
   return deps.db.transaction(async (trx) => {
     const round = await requireRound(trx, roundId);
     requireOpen(round);
     const r = await queueReminders(trx, deps.config, round, organisationIds);
-    if (!r.messages) throw new ValidationError([{ field: '', message: 'Det finns ingen att påminna: alla inbjudna organisationer har svarat eller saknar kontaktperson som kan nås med e-post.' }]);
+    if (!r.messages)
+      throw new ValidationError([
+        {
+          field: '',
+          message:
+            'Det finns ingen att påminna: alla inbjudna organisationer har svarat eller saknar kontaktperson som kan nås med e-post.',
+        },
+      ]);
     await audit(trx, actor, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: false });
     return r;
   });
@@ -365,10 +429,19 @@ export async function queueScheduledReminders(deps: MailDeps, now: Date): Promis
   for (const round of await openRoundsWithReminders(deps.db)) {
     const closes = new Date(round.closesAt!).getTime();
     if (now.getTime() >= closes) continue;
-    const done = new Set((await deps.db('mail_reminder_runs').where({ round_id: round.id }).select('days_before')).map((r: { days_before: number }) => Number(r.days_before)));
+    const done = new Set(
+      (await deps.db('mail_reminder_runs').where({ round_id: round.id }).select('days_before')).map((r: { days_before: number }) =>
+        Number(r.days_before),
+      ),
+    );
     const due = round.reminderDays.filter((d) => !done.has(d) && now.getTime() >= closes - d * 86400_000).sort((a, b) => a - b);
     if (!due.length) continue;
-    const firstInvited = await deps.db('invitations').where({ round_id: round.id }).whereNotNull('invited_at').min({ first: 'invited_at' }).first();
+    const firstInvited = await deps
+      .db('invitations')
+      .where({ round_id: round.id })
+      .whereNotNull('invited_at')
+      .min({ first: 'invited_at' })
+      .first();
     total += await deps.db.transaction(async (trx) => {
       let queued = 0;
       for (const d of due) {
@@ -398,7 +471,9 @@ export async function queueScheduledReminders(deps: MailDeps, now: Date): Promis
  * the organisation. When the round allows changes, the e-mail carries a new personal link.
  */
 export async function queueConfirmationEmail(trx: Knex, config: Config, responseId: number): Promise<number> {
-  const response = await trx('responses').where({ id: responseId }).first('id', 'round_id', 'organisation_id', 'status', 'submitted_by_contact_id', 'receipt_code');
+  const response = await trx('responses')
+    .where({ id: responseId })
+    .first('id', 'round_id', 'organisation_id', 'status', 'submitted_by_contact_id', 'receipt_code');
   if (!response || response.status !== 'submitted') return 0;
   const round = await findMailRound(trx, Number(response.round_id));
   if (!round || !round.sendConfirmation) return 0;
@@ -411,9 +486,21 @@ export async function queueConfirmationEmail(trx: Knex, config: Config, response
   const locale = (await localesFor(trx, config, round.id))(Number(org.id));
   const template = await templateFor(trx, round.id, 'confirmation', locale);
   validateTemplate(template);
-  const invitation = round.allowChanges && round.state === 'oppen' ? (await invitationsOfRound(trx, round.id)).get(Number(org.id)) : undefined;
+  const invitation =
+    round.allowChanges && round.state === 'oppen' ? (await invitationsOfRound(trx, round.id)).get(Number(org.id)) : undefined;
   for (const c of recipients) {
-    await queueFor(trx, config, round, 'confirmation', template, locale, { id: Number(org.id), name: String(org.name) }, c, invitation && !invitation.revokedAt ? invitation.invitationId : null, response.receipt_code ?? null);
+    await queueFor(
+      trx,
+      config,
+      round,
+      'confirmation',
+      template,
+      locale,
+      { id: Number(org.id), name: String(org.name) },
+      c,
+      invitation && !invitation.revokedAt ? invitation.invitationId : null,
+      response.receipt_code ?? null,
+    );
   }
   return recipients.length;
 }
@@ -423,9 +510,13 @@ export async function queueConfirmationEmail(trx: Knex, config: Config, response
 // ---------------------------------------------------------------------------------------------
 
 export async function retryMessage(db: Knex, actor: Actor, outboxId: number): Promise<boolean> {
-  const row = await db('email_outbox as o').leftJoin('contacts as c', 'c.id', 'o.contact_id').where('o.id', outboxId).first('o.id', 'o.round_id', 'c.opted_out_at', 'c.erased_at');
+  const row = await db('email_outbox as o')
+    .leftJoin('contacts as c', 'c.id', 'o.contact_id')
+    .where('o.id', outboxId)
+    .first('o.id', 'o.round_id', 'c.opted_out_at', 'c.erased_at');
   if (!row) throw new NotFoundError('Meddelandet finns inte.');
-  if (row.opted_out_at || row.erased_at) throw new ConflictError('Mottagaren har avregistrerat sig eller raderats; meddelandet skickas inte igen.');
+  if (row.opted_out_at || row.erased_at)
+    throw new ConflictError('Mottagaren har avregistrerat sig eller raderats; meddelandet skickas inte igen.');
   const ok = await requeue(db, outboxId);
   if (ok) await audit(db, actor, 'mail.retried', { type: 'email_outbox', id: outboxId }, { roundId: row.round_id });
   return ok;
@@ -433,7 +524,12 @@ export async function retryMessage(db: Knex, actor: Actor, outboxId: number): Pr
 
 /** Every failed message of a round back to the queue (except to opted-out or erased contacts). */
 export async function retryFailedOfRound(db: Knex, actor: Actor, roundId: number | null): Promise<number> {
-  const q = db('email_outbox as o').leftJoin('contacts as c', 'c.id', 'o.contact_id').where('o.status', 'failed').whereNull('c.opted_out_at').whereNull('c.erased_at').select('o.id');
+  const q = db('email_outbox as o')
+    .leftJoin('contacts as c', 'c.id', 'o.contact_id')
+    .where('o.status', 'failed')
+    .whereNull('c.opted_out_at')
+    .whereNull('c.erased_at')
+    .select('o.id');
   if (roundId) q.where('o.round_id', roundId);
   let n = 0;
   for (const r of await q) if (await requeue(db, Number(r.id))) n++;
@@ -455,7 +551,10 @@ export interface OptOutState {
 /** Looks an opt-out token up (GET changes nothing). */
 export async function findOptOut(db: Knex, token: string): Promise<OptOutState | null> {
   if (!looksLikeToken(token)) return null;
-  const row = await db('mail_optout_tokens as t').join('contacts as c', 'c.id', 't.contact_id').where('t.token_hash', hashToken(token)).first('t.id', 't.contact_id', 'c.opted_out_at', 'c.erased_at');
+  const row = await db('mail_optout_tokens as t')
+    .join('contacts as c', 'c.id', 't.contact_id')
+    .where('t.token_hash', hashToken(token))
+    .first('t.id', 't.contact_id', 'c.opted_out_at', 'c.erased_at');
   if (!row) return null;
   return { tokenId: Number(row.id), contactId: Number(row.contact_id), alreadyOptedOut: !!row.opted_out_at, erased: !!row.erased_at };
 }
@@ -470,7 +569,9 @@ export async function optOut(db: Knex, token: string, via: 'page' | 'one-click')
     await trx('contacts').where({ id: state.contactId }).whereNull('opted_out_at').update({ opted_out_at: now, updated_at: now });
     await trx('mail_optout_tokens').where({ id: state.tokenId }).update({ used_at: now });
     // Messages still waiting for this contact are not sent.
-    await trx('email_outbox').where({ contact_id: state.contactId, status: 'queued' }).update({ status: 'failed', last_error: 'Mottagaren har avregistrerat sig; skickades inte.', text_body: null, html_body: null });
+    await trx('email_outbox')
+      .where({ contact_id: state.contactId, status: 'queued' })
+      .update({ status: 'failed', last_error: 'Mottagaren har avregistrerat sig; skickades inte.', text_body: null, html_body: null });
     await audit(trx, { userId: null, label: 'respondent' }, 'mail.opted_out', { type: 'contact', id: state.contactId }, { via });
   });
   return { ...state, alreadyOptedOut: true };
@@ -512,7 +613,14 @@ export interface FollowUp {
   totals: FollowUpTotals;
   byType: Array<{ type: string; typeLabel: string } & FollowUpTotals>;
   optedOut: Array<{ contactId: number; name: string | null; organisationName: string; optedOutAt: string }>;
-  bounced: Array<{ contactId: number; name: string | null; email: string | null; organisationName: string; bouncedAt: string; reason: string | null }>;
+  bounced: Array<{
+    contactId: number;
+    name: string | null;
+    email: string | null;
+    organisationName: string;
+    bouncedAt: string;
+    reason: string | null;
+  }>;
 }
 
 function totalsOf(rows: FollowUpRow[]): FollowUpTotals {
@@ -558,7 +666,9 @@ export async function followUp(db: Knex, roundId: number): Promise<FollowUp> {
       submitted: resp?.status === 'submitted',
     };
   });
-  const types = [...new Set(rows.map((r) => r.type))].sort((a, b) => organisationTypeLabel(a).localeCompare(organisationTypeLabel(b), 'sv'));
+  const types = [...new Set(rows.map((r) => r.type))].sort((a, b) =>
+    organisationTypeLabel(a).localeCompare(organisationTypeLabel(b), 'sv'),
+  );
   const orgName = new Map(plan.organisations.map((o) => [o.id, o.name]));
   const contacts = plan.organisations.flatMap((o) => o.contacts).filter((c) => !c.erasedAt);
   return {
@@ -566,10 +676,19 @@ export async function followUp(db: Knex, roundId: number): Promise<FollowUp> {
     rows,
     totals: totalsOf(rows),
     byType: types.map((t) => ({ type: t, typeLabel: organisationTypeLabel(t), ...totalsOf(rows.filter((r) => r.type === t)) })),
-    optedOut: contacts.filter((c) => c.optedOutAt).map((c) => ({ contactId: c.id, name: c.name, organisationName: orgName.get(c.organisationId) ?? '', optedOutAt: c.optedOutAt! })),
+    optedOut: contacts
+      .filter((c) => c.optedOutAt)
+      .map((c) => ({ contactId: c.id, name: c.name, organisationName: orgName.get(c.organisationId) ?? '', optedOutAt: c.optedOutAt! })),
     bounced: contacts
       .filter((c) => c.bouncedAt)
-      .map((c) => ({ contactId: c.id, name: c.name, email: c.email, organisationName: orgName.get(c.organisationId) ?? '', bouncedAt: c.bouncedAt!, reason: c.bounceReason })),
+      .map((c) => ({
+        contactId: c.id,
+        name: c.name,
+        email: c.email,
+        organisationName: orgName.get(c.organisationId) ?? '',
+        bouncedAt: c.bouncedAt!,
+        reason: c.bounceReason,
+      })),
   };
 }
 
@@ -600,5 +719,8 @@ export async function nonRespondersCsv(db: Knex, actor: Actor, roundId: number):
     for (const c of cs) lines.push([...base, c.name ?? '', c.email ?? '', c.phone ?? '', c.reason ?? 'Kan nås', ...tail]);
   }
   await audit(db, actor, 'mail.nonresponders_exported', { type: 'round', id: roundId }, { organisations: missing.length });
-  return { csv: '\uFEFF' + lines.map((l) => l.map((v) => csvCell(csvSafe(v))).join(';')).join('\r\n') + '\r\n', organisations: missing.length };
+  return {
+    csv: '\uFEFF' + lines.map((l) => l.map((v) => csvCell(csvSafe(v))).join(';')).join('\r\n') + '\r\n',
+    organisations: missing.length,
+  };
 }

@@ -23,7 +23,11 @@ import { MEETING_TYPES } from '../surveys/schema';
 import { Actor, audit } from './audit';
 import { hashToken, looksLikeToken, newToken } from './tokens';
 
-export const MEETING_TYPE_LABELS: Record<string, string> = { arbetsmote: 'Arbetsmöte', riktningsmote: 'Riktningsmöte', arskonferens: 'Årskonferens' };
+export const MEETING_TYPE_LABELS: Record<string, string> = {
+  arbetsmote: 'Arbetsmöte',
+  riktningsmote: 'Riktningsmöte',
+  arskonferens: 'Årskonferens',
+};
 
 export interface MeetingForm {
   type: string;
@@ -41,10 +45,12 @@ function validDate(s: string): boolean {
 async function checkForm(db: Knex, form: MeetingForm): Promise<MeetingFields> {
   const problems: FieldProblem[] = [];
   const type = form.type.trim();
-  if (!(MEETING_TYPES as readonly string[]).includes(type)) problems.push({ field: 'type', message: 'Välj mötestyp: arbetsmöte, riktningsmöte eller årskonferens.' });
+  if (!(MEETING_TYPES as readonly string[]).includes(type))
+    problems.push({ field: 'type', message: 'Välj mötestyp: arbetsmöte, riktningsmöte eller årskonferens.' });
   const heldOn = form.heldOn.trim();
   if (!validDate(heldOn)) problems.push({ field: 'heldOn', message: 'Ange datumet som ÅÅÅÅ-MM-DD, t.ex. 2025-03-14.' });
-  else if (Number(heldOn.slice(0, 4)) < 2000 || Number(heldOn.slice(0, 4)) > 2100) problems.push({ field: 'heldOn', message: 'Datumet ska ligga mellan år 2000 och 2100.' });
+  else if (Number(heldOn.slice(0, 4)) < 2000 || Number(heldOn.slice(0, 4)) > 2100)
+    problems.push({ field: 'heldOn', message: 'Datumet ska ligga mellan år 2000 och 2100.' });
   const place = form.place.trim();
   if (place.length > 200) problems.push({ field: 'place', message: 'Platsen får vara högst 200 tecken.' });
   const panelId = /^\d{1,9}$/.test(form.panelId) ? Number(form.panelId) : null;
@@ -89,12 +95,22 @@ export async function removeMeeting(db: Knex, actor: Actor, id: number): Promise
 }
 
 /** The checklist: exactly these organisations (of the panel, that year) were represented. */
-export async function setAttendance(db: Knex, actor: Actor, id: number, organisationIds: string[]): Promise<{ added: number; removed: number }> {
+export async function setAttendance(
+  db: Knex,
+  actor: Actor,
+  id: number,
+  organisationIds: string[],
+): Promise<{ added: number; removed: number }> {
   const m = await requireMeeting(db, id);
   const members = new Set((await panelMembers(db, m.panelId, m.year)).map((o) => o.id));
   const ids = [...new Set(organisationIds)].map((s) => (/^\d{1,9}$/.test(s) ? Number(s) : NaN));
   if (ids.some((x) => !members.has(x))) {
-    throw new ValidationError([{ field: 'organisations', message: 'Listan innehåller en organisation som inte är med i mötets panel det året. Ladda om sidan och försök igen.' }]);
+    throw new ValidationError([
+      {
+        field: 'organisations',
+        message: 'Listan innehåller en organisation som inte är med i mötets panel det året. Ladda om sidan och försök igen.',
+      },
+    ]);
   }
   return db.transaction(async (trx) => {
     const r = await replaceAttendance(trx, id, ids);
@@ -138,7 +154,14 @@ export async function checkIn(db: Knex, token: string, organisationId: string): 
   if (!org) throw new ValidationError([{ field: 'organisation', message: 'Välj din organisation i listan.' }]);
   const added = await db.transaction(async (trx) => {
     const isNew = await addAttendance(trx, found.meeting.id, org.id, 'checkin');
-    if (isNew) await audit(trx, { userId: null, label: 'respondent' }, 'meeting.checkin', { type: 'meeting', id: found.meeting.id }, { organisationId: org.id });
+    if (isNew)
+      await audit(
+        trx,
+        { userId: null, label: 'respondent' },
+        'meeting.checkin',
+        { type: 'meeting', id: found.meeting.id },
+        { organisationId: org.id },
+      );
     return isNew;
   });
   return { name: org.name, already: !added };

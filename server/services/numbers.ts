@@ -120,7 +120,7 @@ interface RoundedDecimal {
  */
 function roundFraction(numerator: bigint, denominator: bigint, decimals: number): RoundedDecimal {
   if (denominator === 0n) throw new RangeError('denominator must not be 0');
-  const negative = (numerator < 0n) !== (denominator < 0n);
+  const negative = numerator < 0n !== denominator < 0n;
   const num = (numerator < 0n ? -numerator : numerator) * 10n ** BigInt(decimals);
   const den = denominator < 0n ? -denominator : denominator;
   let q = num / den;
@@ -621,12 +621,9 @@ export function computeShare(input: ShareInput): Share {
     answered += count;
   }
   if (answered + unanswered !== responded) {
-    throw new RangeError(
-      `answered (${answered}) + unanswered (${unanswered}) must equal responded (${responded})`,
-    );
+    throw new RangeError(`answered (${answered}) + unanswered (${unanswered}) must equal responded (${responded})`);
   }
-  const sum = (codes: readonly string[]): number =>
-    [...new Set(codes)].reduce((total, code) => total + countOf(counts, code), 0);
+  const sum = (codes: readonly string[]): number => [...new Set(codes)].reduce((total, code) => total + countOf(counts, code), 0);
   const numerator = sum(numeratorCodes);
   const dontKnow = sum(dontKnowCodes);
   const denominator = policy === 'include' ? answered : answered - dontKnow;
@@ -694,11 +691,7 @@ export interface SuppressionResult {
  * (ties: first in input order) is hidden too, reason 'secondary'. Hiding an empty cell would
  * not help, so empty cells are never chosen.
  */
-export function suppressCells(
-  cells: readonly BreakdownCell[],
-  minN: number = DEFAULT_MIN_N,
-  total?: number,
-): SuppressionResult {
+export function suppressCells(cells: readonly BreakdownCell[], minN: number = DEFAULT_MIN_N, total?: number): SuppressionResult {
   assertCount('minN', minN);
   const seen = new Set<string>();
   for (const cell of cells) {

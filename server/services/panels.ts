@@ -3,7 +3,18 @@
 import type { Knex } from 'knex';
 import { ConflictError, FieldProblem, NotFoundError, ValidationError } from '../errors';
 import { listOrganisations, Organisation } from '../repositories/organisations';
-import { addMembers, findPanel, findPanelBySlug, insertPanel, memberIds, membershipCounts, listPanels, Panel, removeMembers, updatePanel } from '../repositories/panels';
+import {
+  addMembers,
+  findPanel,
+  findPanelBySlug,
+  insertPanel,
+  memberIds,
+  membershipCounts,
+  listPanels,
+  Panel,
+  removeMembers,
+  updatePanel,
+} from '../repositories/panels';
 import { Actor, audit } from './audit';
 
 export const MIN_YEAR = 2000;
@@ -24,10 +35,14 @@ export function currentYear(): number {
 export function panelInputProblems(input: { slug?: string; name: string; description?: string }): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (input.slug !== undefined && !SLUG_PATTERN.test(input.slug))
-    problems.push({ field: 'slug', message: 'Kortnamnet får bara innehålla små bokstäver a–z, siffror och bindestreck (högst 80 tecken), t.ex. "partnerskapet".' });
+    problems.push({
+      field: 'slug',
+      message: 'Kortnamnet får bara innehålla små bokstäver a–z, siffror och bindestreck (högst 80 tecken), t.ex. "partnerskapet".',
+    });
   if (!input.name.trim()) problems.push({ field: 'name', message: 'Ange panelens namn.' });
   else if (input.name.trim().length > 200) problems.push({ field: 'name', message: 'Namnet får vara högst 200 tecken långt.' });
-  if ((input.description ?? '').length > 2000) problems.push({ field: 'description', message: 'Beskrivningen får vara högst 2 000 tecken lång.' });
+  if ((input.description ?? '').length > 2000)
+    problems.push({ field: 'description', message: 'Beskrivningen får vara högst 2 000 tecken lång.' });
   return problems;
 }
 
@@ -50,7 +65,8 @@ export async function createPanel(db: Knex, actor: Actor, input: { slug: string;
   const slug = input.slug.trim().toLowerCase();
   const problems = panelInputProblems({ ...input, slug });
   if (problems.length) throw new ValidationError(problems);
-  if (await findPanelBySlug(db, slug)) throw new ValidationError([{ field: 'slug', message: `Det finns redan en panel med kortnamnet "${slug}".` }]);
+  if (await findPanelBySlug(db, slug))
+    throw new ValidationError([{ field: 'slug', message: `Det finns redan en panel med kortnamnet "${slug}".` }]);
   return db.transaction(async (trx) => {
     const id = await insertPanel(trx, { slug, name: input.name.trim(), description: input.description.trim() || null });
     await audit(trx, actor, 'panel.created', { type: 'panel', id });
@@ -81,27 +97,48 @@ export async function panelYear(db: Knex, id: number, year: number): Promise<Pan
   const panel = await findPanel(db, id);
   if (!panel) throw new NotFoundError('Panelen finns inte.');
   const members = new Set(await memberIds(db, id, year));
-  const organisations = (await listOrganisations(db)).filter((o) => o.active || members.has(o.id)).map((o) => ({ ...o, member: members.has(o.id) }));
+  const organisations = (await listOrganisations(db))
+    .filter((o) => o.active || members.has(o.id))
+    .map((o) => ({ ...o, member: members.has(o.id) }));
   const years = (await membershipCounts(db)).filter((c) => c.panelId === id).map((c) => ({ year: c.year, count: c.count }));
   return { panel, year, years, organisations, memberCount: members.size };
 }
 
 /** Makes exactly these organisations the panel's members for the year. */
-export async function setPanelMembers(db: Knex, actor: Actor, id: number, year: number, organisationIds: number[]): Promise<{ added: number; removed: number }> {
+export async function setPanelMembers(
+  db: Knex,
+  actor: Actor,
+  id: number,
+  year: number,
+  organisationIds: number[],
+): Promise<{ added: number; removed: number }> {
   if (!(await findPanel(db, id))) throw new NotFoundError('Panelen finns inte.');
   const wanted = [...new Set(organisationIds)];
   if (wanted.length) {
     const found = new Set<number>();
     for (let i = 0; i < wanted.length; i += 500) {
-      const rows = await db('organisations').whereIn('id', wanted.slice(i, i + 500)).select('id');
+      const rows = await db('organisations')
+        .whereIn('id', wanted.slice(i, i + 500))
+        .select('id');
       for (const r of rows) found.add(Number(r.id));
     }
-    if (found.size !== wanted.length) throw new ValidationError([{ field: 'organisations', message: 'En eller flera av de valda organisationerna finns inte längre. Ladda om sidan och försök igen.' }]);
+    if (found.size !== wanted.length)
+      throw new ValidationError([
+        {
+          field: 'organisations',
+          message: 'En eller flera av de valda organisationerna finns inte längre. Ladda om sidan och försök igen.',
+        },
+      ]);
   }
   return db.transaction(async (trx) => {
     const current = await memberIds(trx, id, year);
     const wantedSet = new Set(wanted);
-    const removed = await removeMembers(trx, id, year, current.filter((o) => !wantedSet.has(o)));
+    const removed = await removeMembers(
+      trx,
+      id,
+      year,
+      current.filter((o) => !wantedSet.has(o)),
+    );
     const added = await addMembers(trx, id, year, wanted);
     await audit(trx, actor, 'panel.members_set', { type: 'panel', id }, { year, added, removed, members: wanted.length });
     return { added, removed };
@@ -111,11 +148,15 @@ export async function setPanelMembers(db: Knex, actor: Actor, id: number, year: 
 /** Adds the active members of `fromYear` to `toYear` (members already in `toYear` stay). */
 export async function copyPanelMembers(db: Knex, actor: Actor, id: number, fromYear: number, toYear: number): Promise<number> {
   if (!(await findPanel(db, id))) throw new NotFoundError('Panelen finns inte.');
-  if (fromYear === toYear) throw new ValidationError([{ field: 'to', message: 'Välj ett annat år att kopiera till än det du kopierar från.' }]);
+  if (fromYear === toYear)
+    throw new ValidationError([{ field: 'to', message: 'Välj ett annat år att kopiera till än det du kopierar från.' }]);
   // Organisations that have been deactivated since are not copied.
-  const from = (await db('panel_memberships as m').join('organisations as o', 'o.id', 'm.organisation_id').where({ 'm.panel_id': id, 'm.year': fromYear, 'o.active': true }).select('o.id')).map(
-    (r: { id: number }) => Number(r.id),
-  );
+  const from = (
+    await db('panel_memberships as m')
+      .join('organisations as o', 'o.id', 'm.organisation_id')
+      .where({ 'm.panel_id': id, 'm.year': fromYear, 'o.active': true })
+      .select('o.id')
+  ).map((r: { id: number }) => Number(r.id));
   if (from.length === 0) throw new ConflictError(`Panelen har inga aktiva medlemmar ${fromYear} att kopiera.`);
   return db.transaction(async (trx) => {
     const added = await addMembers(trx, id, toYear, from);

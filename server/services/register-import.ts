@@ -34,8 +34,14 @@ export interface ImportResult {
 
 const CHUNK = 500;
 
-export async function importRegister(db: Knex, actor: Actor, parsed: Pick<ParsedCsv, 'rows' | 'columns'>, opts: ImportOptions = {}): Promise<ImportResult> {
-  if (opts.panel && !opts.year) throw new ValidationError([{ field: 'year', message: 'Ange vilket år organisationerna ska vara med i panelen.' }]);
+export async function importRegister(
+  db: Knex,
+  actor: Actor,
+  parsed: Pick<ParsedCsv, 'rows' | 'columns'>,
+  opts: ImportOptions = {},
+): Promise<ImportResult> {
+  if (opts.panel && !opts.year)
+    throw new ValidationError([{ field: 'year', message: 'Ange vilket år organisationerna ska vara med i panelen.' }]);
   if (opts.panel && 'slug' in opts.panel) {
     const problems = panelInputProblems({ slug: opts.panel.slug, name: opts.panel.name ?? opts.panel.slug });
     if (problems.length) throw new ValidationError(problems);
@@ -96,7 +102,16 @@ export async function importRegister(db: Knex, actor: Actor, parsed: Pick<Parsed
           if (c.role) patch.role = c.role;
           await trx('contacts').where({ id: c.existingId }).update(patch);
         } else {
-          newContacts.push({ organisation_id: g.existingId, name: c.name, email: c.email, phone: c.phone, role: c.role, active: true, created_at: now, updated_at: now });
+          newContacts.push({
+            organisation_id: g.existingId,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            role: c.role,
+            active: true,
+            created_at: now,
+            updated_at: now,
+          });
         }
       }
     }

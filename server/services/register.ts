@@ -39,7 +39,11 @@ export function checkOrganisation(form: OrganisationForm): { input: Organisation
   if (form.organisationNumber.trim()) {
     organisationNumber = normaliseOrganisationNumber(form.organisationNumber);
     if (!organisationNumber)
-      problems.push({ field: 'organisationNumber', message: 'Organisationsnumret är inte giltigt. Skriv det som NNNNNN-NNNN (tio siffror med rätt kontrollsiffra), eller lämna fältet tomt.' });
+      problems.push({
+        field: 'organisationNumber',
+        message:
+          'Organisationsnumret är inte giltigt. Skriv det som NNNNNN-NNNN (tio siffror med rätt kontrollsiffra), eller lämna fältet tomt.',
+      });
   }
   const type = parseOrganisationType(form.type);
   if (!type) problems.push({ field: 'type', message: 'Välj vilken typ av organisation det är.' });
@@ -52,7 +56,9 @@ async function assertNumberFree(db: Knex, organisationNumber: string | null, exc
   if (!organisationNumber) return;
   const other = await findOrganisationByNumber(db, organisationNumber);
   if (other && other.id !== exceptId)
-    throw new ValidationError([{ field: 'organisationNumber', message: `Organisationsnumret ${organisationNumber} finns redan i registret, för ”${other.name}”.` }]);
+    throw new ValidationError([
+      { field: 'organisationNumber', message: `Organisationsnumret ${organisationNumber} finns redan i registret, för ”${other.name}”.` },
+    ]);
 }
 
 export async function createOrganisation(db: Knex, actor: Actor, form: OrganisationForm): Promise<number> {
@@ -113,7 +119,10 @@ export function parseSearch(query: Record<string, unknown>): OrganisationSearch 
  * and state. Done in the service rather than in SQL so that å, ä and ö compare without regard to
  * case on SQLite too (its LIKE only folds ASCII); the register is small (tens to thousands).
  */
-export async function searchOrganisations(db: Knex, s: OrganisationSearch): Promise<{ organisations: Array<Organisation & { contactCount: number }>; total: number; page: number; pages: number }> {
+export async function searchOrganisations(
+  db: Knex,
+  s: OrganisationSearch,
+): Promise<{ organisations: Array<Organisation & { contactCount: number }>; total: number; page: number; pages: number }> {
   const q = nameKey(s.q);
   const qDigits = s.q.replace(/[\s-]/g, '');
   const all = (await listOrganisations(db)).filter((o) => {
@@ -201,7 +210,13 @@ export async function setContactActive(db: Knex, actor: Actor, id: number, activ
     // A deactivated contact's personal links stop working (reactivating does not bring them
     // back: the next invitation or reminder makes new ones).
     const linksRevoked = active ? 0 : await revokeContactTokens(trx, [id]);
-    await audit(trx, actor, active ? 'contact.reactivated' : 'contact.deactivated', { type: 'contact', id }, active ? undefined : { linksRevoked });
+    await audit(
+      trx,
+      actor,
+      active ? 'contact.reactivated' : 'contact.deactivated',
+      { type: 'contact', id },
+      active ? undefined : { linksRevoked },
+    );
   });
   return c;
 }

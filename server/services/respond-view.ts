@@ -57,10 +57,18 @@ function optionViews(ref: string, options: ScaleOption[], chosen: string[], loca
 }
 
 function describedBy(ref: string, parts: { help: boolean; condition: boolean; error: boolean }): string {
-  return [parts.help ? `hint-${ref}` : '', parts.condition ? `cond-${ref}` : '', parts.error ? `error-${ref}` : ''].filter(Boolean).join(' ');
+  return [parts.help ? `hint-${ref}` : '', parts.condition ? `cond-${ref}` : '', parts.error ? `error-${ref}` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
-export function formView(def: SurveyDefinition, raw: RawAnswers, errors: FieldProblem[], locale: Locale, vars: PlaceholderValues): SectionView[] {
+export function formView(
+  def: SurveyDefinition,
+  raw: RawAnswers,
+  errors: FieldProblem[],
+  locale: Locale,
+  vars: PlaceholderValues,
+): SectionView[] {
   const errorOf = (ref: string) => errors.find((e) => e.field === ref)?.message ?? null;
   const number = new Map(def.questions.map((q, i) => [q.id, i + 1]));
   const question = (q: Question): QuestionView => {
@@ -82,15 +90,34 @@ export function formView(def: SurveyDefinition, raw: RawAnswers, errors: FieldPr
     };
     if (q.type === 'text') {
       const error = errorOf(q.id);
-      return { ...base, kind: 'text', error, multiline: q.multiline, maxLength: q.maxLength, value: (raw[q.id] ?? []).join('\n'), describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: !!error }) };
+      return {
+        ...base,
+        kind: 'text',
+        error,
+        multiline: q.multiline,
+        maxLength: q.maxLength,
+        value: (raw[q.id] ?? []).join('\n'),
+        describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: !!error }),
+      };
     }
     if (q.type === 'matrix') {
       const statements = q.statements.map((s) => {
         const ref = `${q.id}.${s.id}`;
-        return { ref, legend: localize(s.text, locale, vars), error: errorOf(ref), options: optionViews(ref, q.options, raw[ref] ?? [], locale, vars) };
+        return {
+          ref,
+          legend: localize(s.text, locale, vars),
+          error: errorOf(ref),
+          options: optionViews(ref, q.options, raw[ref] ?? [], locale, vars),
+        };
       });
       // Errors sit at each statement's own fieldset.
-      return { ...base, kind: 'matrix', error: null, statements, describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: false }) };
+      return {
+        ...base,
+        kind: 'matrix',
+        error: null,
+        statements,
+        describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: false }),
+      };
     }
     const error = errorOf(q.id);
     return {

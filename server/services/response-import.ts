@@ -97,23 +97,39 @@ function allowedText(options: ScaleOption[]): string {
 }
 
 /** Reads and checks the file; never writes. */
-export async function planResponseImport(db: Knex, config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>, input: ResponseImportInput): Promise<ResponseImportPlan> {
+export async function planResponseImport(
+  db: Knex,
+  config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>,
+  input: ResponseImportInput,
+): Promise<ResponseImportPlan> {
   const problems: ImportProblem[] = [];
   const fileProblem = (message: string) => problems.push({ row: null, column: null, message });
-  const plan: ResponseImportPlan = { problems, responses: [], survey: null, panel: null, existingRound: null, columns: [], surveySource: null };
+  const plan: ResponseImportPlan = {
+    problems,
+    responses: [],
+    survey: null,
+    panel: null,
+    existingRound: null,
+    columns: [],
+    surveySource: null,
+  };
 
   if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100) fileProblem('Ange år med fyra siffror, t.ex. 2023.');
-  const panel = input.panelId !== undefined ? await findPanel(db, input.panelId) : input.panelSlug ? await findPanelBySlug(db, input.panelSlug) : null;
+  const panel =
+    input.panelId !== undefined ? await findPanel(db, input.panelId) : input.panelSlug ? await findPanelBySlug(db, input.panelSlug) : null;
   if (!panel) {
     const slugs = ((await db('panels').orderBy('slug').select('slug')) as Array<{ slug: string }>).map((p) => p.slug);
-    fileProblem(`Panelen ${input.panelSlug ? `”${input.panelSlug}” ` : ''}finns inte${slugs.length ? ` (finns: ${slugs.join(', ')})` : ''}.`);
+    fileProblem(
+      `Panelen ${input.panelSlug ? `”${input.panelSlug}” ` : ''}finns inte${slugs.length ? ` (finns: ${slugs.join(', ')})` : ''}.`,
+    );
   }
   plan.panel = panel;
   let existingRound: Round | null = null;
   if (panel && problems.length === 0) {
     const rows = await db('rounds').where({ survey_id: input.surveyId, year: input.year, panel_id: panel.id }).orderBy('id');
     existingRound = rows.length ? toRound(rows[0]) : null;
-    if (existingRound?.state === 'publicerad') fileProblem(`Omgången ”${existingRound.title}” är publicerad och kan inte ta emot fler svar.`);
+    if (existingRound?.state === 'publicerad')
+      fileProblem(`Omgången ”${existingRound.title}” är publicerad och kan inte ta emot fler svar.`);
   }
   plan.existingRound = existingRound;
   const survey = await surveyFor(db, config.surveysDir, input.surveyId, existingRound);
@@ -174,7 +190,13 @@ export async function planResponseImport(db: Knex, config: Pick<Config, 'surveys
     }
     fileProblem(`Okänd kolumn ”${h}”. Tillåtna kolumner: ${ORGANISATION_COLUMN}, ${refs.map((r) => r.ref).join(', ')}.`);
   });
-  if (orgIndex < 0) fileProblem(`Filen saknar kolumnen ”${ORGANISATION_COLUMN}” (organisationens namn eller organisationsnummer). Första raden ska innehålla kolumnnamnen, t.ex. organisation;${refs.slice(0, 2).map((r) => r.ref).join(';')}`);
+  if (orgIndex < 0)
+    fileProblem(
+      `Filen saknar kolumnen ”${ORGANISATION_COLUMN}” (organisationens namn eller organisationsnummer). Första raden ska innehålla kolumnnamnen, t.ex. organisation;${refs
+        .slice(0, 2)
+        .map((r) => r.ref)
+        .join(';')}`,
+    );
   if (problems.length) return plan;
   plan.columns = [...columnRef.values()];
 
@@ -189,7 +211,10 @@ export async function planResponseImport(db: Knex, config: Pick<Config, 'surveys
   }
   const alreadyAnswered = new Set<number>();
   if (existingRound) {
-    for (const r of (await db('responses').where({ round_id: existingRound.id }).select('organisation_id')) as Array<Record<string, unknown>>) alreadyAnswered.add(Number(r.organisation_id));
+    for (const r of (await db('responses').where({ round_id: existingRound.id }).select('organisation_id')) as Array<
+      Record<string, unknown>
+    >)
+      alreadyAnswered.add(Number(r.organisation_id));
   }
 
   const rowOfOrg = new Map<number, number>();
@@ -203,8 +228,13 @@ export async function planResponseImport(db: Knex, config: Pick<Config, 'surveys
       const number = /\d{6}/.test(orgCell) ? normaliseOrganisationNumber(orgCell) : null;
       const candidates = number && byNumber.has(number) ? [byNumber.get(number)!] : (byName.get(key(orgCell)) ?? []);
       if (candidates.length === 1) org = candidates[0];
-      else if (candidates.length > 1) problemAt(ORGANISATION_COLUMN, `Flera organisationer i registret heter ”${orgCell}”. Använd organisationsnumret i stället.`);
-      else problemAt(ORGANISATION_COLUMN, `”${orgCell}” finns inte i registret. Skriv namnet exakt som i registret eller organisationsnumret (NNNNNN-NNNN), eller lägg till organisationen i registret först.`);
+      else if (candidates.length > 1)
+        problemAt(ORGANISATION_COLUMN, `Flera organisationer i registret heter ”${orgCell}”. Använd organisationsnumret i stället.`);
+      else
+        problemAt(
+          ORGANISATION_COLUMN,
+          `”${orgCell}” finns inte i registret. Skriv namnet exakt som i registret eller organisationsnumret (NNNNNN-NNNN), eller lägg till organisationen i registret först.`,
+        );
     }
     if (org) {
       const other = rowOfOrg.get(org.id);
@@ -231,10 +261,14 @@ export async function planResponseImport(db: Knex, config: Pick<Config, 'surveys
         raw[ref] = [cell];
         continue;
       }
-      const parts = cell.split(MULTIPLE_SEPARATORS).map((p) => p.trim()).filter(Boolean);
+      const parts = cell
+        .split(MULTIPLE_SEPARATORS)
+        .map((p) => p.trim())
+        .filter(Boolean);
       const codes: string[] = [];
       for (const part of parts) {
-        const option = q.options.find((o) => o.code.toLowerCase() === part.toLowerCase()) ?? q.options.find((o) => key(o.label.sv) === key(part));
+        const option =
+          q.options.find((o) => o.code.toLowerCase() === part.toLowerCase()) ?? q.options.find((o) => key(o.label.sv) === key(part));
         if (!option) {
           problemAt(ref, `”${part}” är inget svarsalternativ. Tillåtet (kod eller etikett): ${allowedText(q.options)}.`);
           rowOk = false;
@@ -249,9 +283,13 @@ export async function planResponseImport(db: Knex, config: Pick<Config, 'surveys
       if (!given.has(skippedId)) continue;
       const q = def.questions.find((x) => x.id === skippedId)!;
       const column = [...columnRef.values()].find((ref) => ref === skippedId || ref.startsWith(`${skippedId}.`)) ?? skippedId;
-      problemAt(column, `Frågan ställs bara under ett villkor som inte är uppfyllt på raden (${conditionText(def, q, 'sv', vars)}). Lämna cellen tom.`);
+      problemAt(
+        column,
+        `Frågan ställs bara under ett villkor som inte är uppfyllt på raden (${conditionText(def, q, 'sv', vars)}). Lämna cellen tom.`,
+      );
     }
-    if (org && checked.problems.length === 0) plan.responses.push({ row, organisationId: org.id, organisationName: org.name, answers: checked.answers });
+    if (org && checked.problems.length === 0)
+      plan.responses.push({ row, organisationId: org.id, organisationName: org.name, answers: checked.answers });
   }
   problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
   return plan;
@@ -264,7 +302,12 @@ export interface ResponseImportResult {
 }
 
 /** Imports a clean file in one transaction; throws ValidationError listing every problem otherwise. */
-export async function runResponseImport(db: Knex, config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>, actor: Actor, input: ResponseImportInput): Promise<ResponseImportResult> {
+export async function runResponseImport(
+  db: Knex,
+  config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>,
+  actor: Actor,
+  input: ResponseImportInput,
+): Promise<ResponseImportResult> {
   const plan = await planResponseImport(db, config, input);
   if (plan.problems.length || !plan.panel || !plan.survey) {
     throw new ValidationError(
@@ -302,11 +345,24 @@ export async function runResponseImport(db: Knex, config: Pick<Config, 'surveysD
     for (const m of await panelMembersForYear(trx, panel.id, input.year)) await ensureInvitation(trx, roundId, m.id);
     for (const r of plan.responses) {
       await ensureInvitation(trx, roundId, r.organisationId);
-      const responseId = await insertResponse(trx, { roundId, organisationId: r.organisationId, status: 'submitted', contactId: null, receiptCode: null, source: 'import' });
+      const responseId = await insertResponse(trx, {
+        roundId,
+        organisationId: r.organisationId,
+        status: 'submitted',
+        contactId: null,
+        receiptCode: null,
+        source: 'import',
+      });
       await replaceAnswers(trx, responseId, r.answers);
       await insertRevision(trx, { responseId, revision: 1, kind: 'submitted', answers: r.answers, contactId: null });
     }
-    await audit(trx, actor, 'responses.import', { type: 'round', id: roundId }, { surveyId: input.surveyId, year: input.year, panelId: panel.id, rows: plan.responses.length, createdRound: !existing });
+    await audit(
+      trx,
+      actor,
+      'responses.import',
+      { type: 'round', id: roundId },
+      { surveyId: input.surveyId, year: input.year, panelId: panel.id, rows: plan.responses.length, createdRound: !existing },
+    );
     return { roundId, createdRound: !existing, imported: plan.responses.length };
   });
 }

@@ -129,7 +129,8 @@ async function retryOnUniqueViolation<T>(work: () => Promise<T>): Promise<T> {
 
 async function assertStillOpen(trx: Knex, roundId: number): Promise<Round> {
   const round = await findRound(trx, roundId);
-  if (!round || respondentPhase(round) !== 'open') throw new ConflictError('Enkäten är stängd och tar inte emot fler svar.', 'round_closed');
+  if (!round || respondentPhase(round) !== 'open')
+    throw new ConflictError('Enkäten är stängd och tar inte emot fler svar.', 'round_closed');
   return round;
 }
 
@@ -139,7 +140,14 @@ export type SaveResult = { kind: 'saved'; version: number } | { kind: 'stale' } 
  * "Spara och fortsätt senare": keeps a server-side draft. Option codes and text lengths are
  * checked (not required answers). Throws ValidationError for answers that are not allowed.
  */
-export async function saveDraft(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number, locale: Locale = 'sv'): Promise<SaveResult> {
+export async function saveDraft(
+  db: Knex,
+  config: Config,
+  ctx: RespondentContext,
+  raw: RawAnswers,
+  formVersion: number,
+  locale: Locale = 'sv',
+): Promise<SaveResult> {
   const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: false, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   return retryOnUniqueViolation(() =>
@@ -150,7 +158,14 @@ export async function saveDraft(db: Knex, config: Config, ctx: RespondentContext
       const now = nowIso();
       if (!resp) {
         if (formVersion !== 0) return { kind: 'stale' };
-        const id = await insertResponse(trx, { roundId: ctx.round.id, organisationId: ctx.organisation.id, status: 'draft', contactId: ctx.contactId, receiptCode: null, at: now });
+        const id = await insertResponse(trx, {
+          roundId: ctx.round.id,
+          organisationId: ctx.organisation.id,
+          status: 'draft',
+          contactId: ctx.contactId,
+          receiptCode: null,
+          at: now,
+        });
         await replaceAnswers(trx, id, checked.answers);
         await audit(trx, RESPONDENT, 'responses.save', { type: 'response', id }, { roundId: ctx.round.id, version: 1 });
         return { kind: 'saved', version: 1 };
@@ -159,9 +174,16 @@ export async function saveDraft(db: Knex, config: Config, ctx: RespondentContext
         const same = answersKey(await loadAnswers(trx, resp.id)) === answersKey(checked.answers);
         return same ? { kind: 'saved', version: resp.version } : { kind: 'stale' };
       }
-      if (!(await updateResponseIfVersion(trx, resp.id, formVersion, { saved_by_contact_id: ctx.contactId, saved_at: now }))) return { kind: 'stale' };
+      if (!(await updateResponseIfVersion(trx, resp.id, formVersion, { saved_by_contact_id: ctx.contactId, saved_at: now })))
+        return { kind: 'stale' };
       await replaceAnswers(trx, resp.id, checked.answers);
-      await audit(trx, RESPONDENT, 'responses.save', { type: 'response', id: resp.id }, { roundId: ctx.round.id, version: formVersion + 1 });
+      await audit(
+        trx,
+        RESPONDENT,
+        'responses.save',
+        { type: 'response', id: resp.id },
+        { roundId: ctx.round.id, version: formVersion + 1 },
+      );
       return { kind: 'saved', version: formVersion + 1 };
     }),
   );
@@ -182,7 +204,14 @@ export type SubmitResult =
  * transaction with a revision row. A change after submitting (when the round allows it) is a
  * new revision with a new receipt code.
  */
-export async function submitResponse(db: Knex, config: Config, ctx: RespondentContext, raw: RawAnswers, formVersion: number, locale: Locale = 'sv'): Promise<SubmitResult> {
+export async function submitResponse(
+  db: Knex,
+  config: Config,
+  ctx: RespondentContext,
+  raw: RawAnswers,
+  formVersion: number,
+  locale: Locale = 'sv',
+): Promise<SubmitResult> {
   const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: true, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   const key = answersKey(checked.answers);
@@ -213,7 +242,14 @@ export async function submitResponse(db: Knex, config: Config, ctx: RespondentCo
       } else if (!resp) {
         if (formVersion !== 0) return { kind: 'stale' };
         revision = 1;
-        responseId = await insertResponse(trx, { roundId: round.id, organisationId: ctx.organisation.id, status: 'submitted', contactId: ctx.contactId, receiptCode, at: now });
+        responseId = await insertResponse(trx, {
+          roundId: round.id,
+          organisationId: ctx.organisation.id,
+          status: 'submitted',
+          contactId: ctx.contactId,
+          receiptCode,
+          at: now,
+        });
       } else {
         // A draft: submit it when the form is current, or when it carries exactly the stored answers.
         if (resp.version !== formVersion && !same) return { kind: 'stale' };
@@ -233,7 +269,13 @@ export async function submitResponse(db: Knex, config: Config, ctx: RespondentCo
       }
       await replaceAnswers(trx, responseId, checked.answers);
       await insertRevision(trx, { responseId, revision, kind: 'submitted', answers: checked.answers, contactId: ctx.contactId });
-      await audit(trx, RESPONDENT, revision === 1 ? 'responses.submit' : 'responses.change', { type: 'response', id: responseId }, { roundId: round.id, revision });
+      await audit(
+        trx,
+        RESPONDENT,
+        revision === 1 ? 'responses.submit' : 'responses.change',
+        { type: 'response', id: responseId },
+        { roundId: round.id, revision },
+      );
       if (revision === 1 && round.sendConfirmation) await queueConfirmation(trx, responseId, config);
       return { kind: 'submitted', responseId, receiptCode, revision };
     }),
@@ -261,17 +303,29 @@ export async function organisationAnswers(
 ): Promise<OrganisationAnswers> {
   const round = await findRound(db, roundId);
   if (!round) throw new NotFoundError('Omgången finns inte.');
-  if (round.confidential) throw new ForbiddenError('Omgången är konfidentiell: enskilda organisationers svar visas inte, bara sammanställningar.');
+  if (round.confidential)
+    throw new ForbiddenError('Omgången är konfidentiell: enskilda organisationers svar visas inte, bara sammanställningar.');
   const name = await organisationName(db, organisationId);
   if (name === null) throw new NotFoundError('Organisationen finns inte.');
   const version = await getSurveyVersion(db, round.surveyVersionId);
   const response = await findResponse(db, roundId, organisationId);
   const answers = response?.status === 'submitted' ? await loadAnswers(db, response.id) : [];
   const revisions = response
-    ? ((await db('response_revisions').where({ response_id: response.id, kind: 'submitted' }).orderBy('revision').select('revision', 'created_at')) as Array<Record<string, unknown>>).map((r) => ({
+    ? (
+        (await db('response_revisions')
+          .where({ response_id: response.id, kind: 'submitted' })
+          .orderBy('revision')
+          .select('revision', 'created_at')) as Array<Record<string, unknown>>
+      ).map((r) => ({
         revision: Number(r.revision),
         createdAt: String(r.created_at),
       }))
     : [];
-  return { round, organisationName: name, response, summary: summariseAnswers(version.definition, answers, locale, placeholderValues(config)), revisions };
+  return {
+    round,
+    organisationName: name,
+    response,
+    summary: summariseAnswers(version.definition, answers, locale, placeholderValues(config)),
+    revisions,
+  };
 }

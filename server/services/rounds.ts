@@ -45,7 +45,12 @@ export type { Round, RoundState } from '../repositories/rounds';
 
 type RoundsConfig = Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>;
 
-export const ROUND_STATE_LABELS: Record<RoundState, string> = { utkast: 'Utkast', oppen: 'Öppen', stangd: 'Stängd', publicerad: 'Publicerad' };
+export const ROUND_STATE_LABELS: Record<RoundState, string> = {
+  utkast: 'Utkast',
+  oppen: 'Öppen',
+  stangd: 'Stängd',
+  publicerad: 'Publicerad',
+};
 
 /** The allowed transitions; everything else is refused with a message naming both states. */
 export const ROUND_TRANSITIONS: Record<RoundState, RoundState[]> = {
@@ -59,7 +64,12 @@ export function canTransition(from: RoundState, to: RoundState): boolean {
   return ROUND_TRANSITIONS[from].includes(to);
 }
 
-const ACTION_NAMES: Record<RoundState, string> = { utkast: 'göras till utkast', oppen: 'öppnas', stangd: 'stängas', publicerad: 'publiceras' };
+const ACTION_NAMES: Record<RoundState, string> = {
+  utkast: 'göras till utkast',
+  oppen: 'öppnas',
+  stangd: 'stängas',
+  publicerad: 'publiceras',
+};
 
 function refuse(round: Round, to: RoundState): ConflictError {
   const allowed = ROUND_TRANSITIONS[round.state].map((s) => ACTION_NAMES[s]);
@@ -179,7 +189,10 @@ function timeProblem(field: 'opens' | 'closes', reason: 'date' | 'time' | 'nonex
   const what = field === 'opens' ? 'Öppnar' : 'Stänger';
   if (reason === 'date') return { field: `${field}_date`, message: `${what}: ange datum som ÅÅÅÅ-MM-DD, t.ex. 2025-11-03.` };
   if (reason === 'time') return { field: `${field}_time`, message: `${what}: ange klockslag som TT:MM, t.ex. 09:00.` };
-  return { field: `${field}_time`, message: `${what}: klockan ${time} finns inte den ${date} i svensk tid (klockan ställs fram en timme till sommartid). Välj en annan tid.` };
+  return {
+    field: `${field}_time`,
+    message: `${what}: klockan ${time} finns inte den ${date} i svensk tid (klockan ställs fram en timme till sommartid). Välj en annan tid.`,
+  };
 }
 
 interface CheckedRoundForm {
@@ -218,9 +231,12 @@ export function checkRoundForm(v: RoundFormValues): CheckedRoundForm {
     if (r.ok) closesAt = r.iso;
     else problems.push(timeProblem('closes', r.reason, v.closes_date, v.closes_time));
   }
-  if (opensAt && closesAt && closesAt <= opensAt) problems.push({ field: 'closes_date', message: 'Stänger: sista svarsdag måste vara efter att omgången öppnar.' });
-  if (!v.contact_name) problems.push({ field: 'contact_name', message: 'Ange namnet på kontaktpersonen som de svarande kan vända sig till.' });
-  else if (v.contact_name.length > 200) problems.push({ field: 'contact_name', message: 'Kontaktpersonens namn får vara högst 200 tecken.' });
+  if (opensAt && closesAt && closesAt <= opensAt)
+    problems.push({ field: 'closes_date', message: 'Stänger: sista svarsdag måste vara efter att omgången öppnar.' });
+  if (!v.contact_name)
+    problems.push({ field: 'contact_name', message: 'Ange namnet på kontaktpersonen som de svarande kan vända sig till.' });
+  else if (v.contact_name.length > 200)
+    problems.push({ field: 'contact_name', message: 'Kontaktpersonens namn får vara högst 200 tecken.' });
   if (!v.contact_email || !isEmail(v.contact_email) || v.contact_email.length > 254)
     problems.push({ field: 'contact_email', message: 'Ange kontaktpersonens e-postadress, t.ex. namn@region.se.' });
   const yesNo = (field: keyof RoundFormValues, label: string): boolean => {
@@ -237,7 +253,10 @@ export function checkRoundForm(v: RoundFormValues): CheckedRoundForm {
     for (const part of v.reminder_days.split(/[,;\s]+/).filter(Boolean)) {
       const n = /^\d{1,3}$/.test(part) ? Number(part) : NaN;
       if (!(n >= 1 && n <= 90)) {
-        problems.push({ field: 'reminder_days', message: 'Påminnelser: skriv antal dagar före sista svarsdag, 1–90, åtskilda med komma, t.ex. 7, 2.' });
+        problems.push({
+          field: 'reminder_days',
+          message: 'Påminnelser: skriv antal dagar före sista svarsdag, 1–90, åtskilda med komma, t.ex. 7, 2.',
+        });
         break;
       }
       if (!reminderDays.includes(n)) reminderDays.push(n);
@@ -278,7 +297,11 @@ async function roundRowFrom(db: Knex, config: RoundsConfig, form: CheckedRoundFo
         if (exceptRoundId !== null) q.whereNot('id', exceptRoundId);
       })
       .first('id');
-    if (clash) problems.push({ field: 'year', message: `Det finns redan en omgång av den här enkäten för ${form.year} och panelen ”${panel.name}”.` });
+    if (clash)
+      problems.push({
+        field: 'year',
+        message: `Det finns redan en omgång av den här enkäten för ${form.year} och panelen ”${panel.name}”.`,
+      });
   }
   if (problems.length || !survey) throw new ValidationError(problems);
   const vars = placeholderValues(config);
@@ -302,7 +325,13 @@ async function roundRowFrom(db: Knex, config: RoundsConfig, form: CheckedRoundFo
 export async function createRound(db: Knex, config: RoundsConfig, actor: Actor, values: RoundFormValues): Promise<number> {
   const row = await roundRowFrom(db, config, checkRoundForm(values), null);
   const id = await insertRound(db, { ...row, createdBy: actor.userId });
-  await audit(db, actor, 'rounds.create', { type: 'round', id }, { surveyId: row.surveyId, surveyVersionId: row.surveyVersionId, year: row.year, panelId: row.panelId });
+  await audit(
+    db,
+    actor,
+    'rounds.create',
+    { type: 'round', id },
+    { surveyId: row.surveyId, surveyVersionId: row.surveyVersionId, year: row.year, panelId: row.panelId },
+  );
   return id;
 }
 
@@ -312,7 +341,9 @@ export async function updateRound(db: Knex, config: RoundsConfig, actor: Actor, 
   if (round.state !== 'utkast') throw new ConflictError('Bara en omgång som är utkast kan ändras.', 'not_draft');
   const row = await roundRowFrom(db, config, checkRoundForm(values), id);
   if (!(await updateDraftRound(db, id, row))) throw new ConflictError('Bara en omgång som är utkast kan ändras.', 'not_draft');
-  const changed = (Object.keys(row) as Array<keyof RoundRowInput>).filter((k) => JSON.stringify(row[k]) !== JSON.stringify((round as unknown as Record<string, unknown>)[k]));
+  const changed = (Object.keys(row) as Array<keyof RoundRowInput>).filter(
+    (k) => JSON.stringify(row[k]) !== JSON.stringify((round as unknown as Record<string, unknown>)[k]),
+  );
   await audit(db, actor, 'rounds.update', { type: 'round', id }, { fields: changed });
 }
 
@@ -332,14 +363,26 @@ export async function syncInvitations(db: Knex, roundId: number): Promise<number
  * utkast → öppen. Pins the survey version (a file-based round gets the file's current content),
  * then invites every organisation in the panel for the year.
  */
-export async function openRound(db: Knex, config: RoundsConfig, actor: Actor, id: number, now: Date = new Date()): Promise<{ invited: number; surveyVersionId: number }> {
+export async function openRound(
+  db: Knex,
+  config: RoundsConfig,
+  actor: Actor,
+  id: number,
+  now: Date = new Date(),
+): Promise<{ invited: number; surveyVersionId: number }> {
   const round = await getRound(db, id);
   if (!canTransition(round.state, 'oppen') || round.state !== 'utkast') throw refuse(round, 'oppen');
   const problems: FieldProblem[] = [];
-  if (!round.opensAt || !round.closesAt) problems.push({ field: 'closes_date', message: 'Ange när omgången öppnar och stänger innan den öppnas.' });
-  else if (new Date(round.closesAt).getTime() <= now.getTime()) problems.push({ field: 'closes_date', message: 'Sista svarsdag har redan passerat. Ändra stängningstiden innan omgången öppnas.' });
+  if (!round.opensAt || !round.closesAt)
+    problems.push({ field: 'closes_date', message: 'Ange när omgången öppnar och stänger innan den öppnas.' });
+  else if (new Date(round.closesAt).getTime() <= now.getTime())
+    problems.push({ field: 'closes_date', message: 'Sista svarsdag har redan passerat. Ändra stängningstiden innan omgången öppnas.' });
   const members = await panelMembersForYear(db, round.panelId, round.year);
-  if (members.length === 0) problems.push({ field: 'panel', message: `Panelen har inga aktiva organisationer för ${round.year}. Lägg till organisationer i panelen för året först.` });
+  if (members.length === 0)
+    problems.push({
+      field: 'panel',
+      message: `Panelen har inga aktiva organisationer för ${round.year}. Lägg till organisationer i panelen för året först.`,
+    });
   if (problems.length) throw new ValidationError(problems);
 
   // Pin: a file-based round gets the file as it reads now (kept if the file has been removed).
@@ -430,7 +473,10 @@ export interface RoundListItem extends Round {
 
 export async function listRounds(db: Knex): Promise<RoundListItem[]> {
   const rows = await listRoundRows(db);
-  const counts = await invitationCounts(db, rows.map((r) => r.id));
+  const counts = await invitationCounts(
+    db,
+    rows.map((r) => r.id),
+  );
   const out: RoundListItem[] = [];
   for (const r of rows) {
     const c = counts.get(r.id)!;
@@ -458,7 +504,16 @@ export interface RoundDetail {
   responseRate: string;
   survey: { hash: string; source: 'file' | 'upload'; title: string; versionLabel: string | null };
   /** Per organisation; null when the viewer may not see who answered (an analyst, confidential round). */
-  organisations: Array<{ organisationId: number; name: string; status: OrganisationStatus; statusLabel: string; openedAt: string | null; startedAt: string | null; submittedAt: string | null; revision: number }> | null;
+  organisations: Array<{
+    organisationId: number;
+    name: string;
+    status: OrganisationStatus;
+    statusLabel: string;
+    openedAt: string | null;
+    startedAt: string | null;
+    submittedAt: string | null;
+    revision: number;
+  }> | null;
   /** Whether staff may open one organisation's answers (never in a confidential round). */
   answersVisible: boolean;
   allowedTransitions: RoundState[];
@@ -473,7 +528,12 @@ export function mayListOrganisations(round: Pick<Round, 'confidential'>, role: R
   return !round.confidential || role === 'coordinator' || role === 'admin';
 }
 
-export async function roundDetail(db: Knex, config: Pick<Config, 'regionName' | 'strategyName'>, id: number, viewerRole: Role): Promise<RoundDetail> {
+export async function roundDetail(
+  db: Knex,
+  config: Pick<Config, 'regionName' | 'strategyName'>,
+  id: number,
+  viewerRole: Role,
+): Promise<RoundDetail> {
   const round = await getRound(db, id);
   const panel = await findPanel(db, round.panelId);
   const counts = (await invitationCounts(db, [id])).get(id)!;
@@ -482,7 +542,13 @@ export async function roundDetail(db: Knex, config: Pick<Config, 'regionName' | 
   if (mayListOrganisations(round, viewerRole)) {
     organisations = (await organisationStatusRows(db, id)).map((r) => {
       const status: OrganisationStatus =
-        r.responseStatus === 'submitted' ? 'submitted' : r.responseStatus === 'draft' ? 'started' : r.firstOpenedAt ? 'opened' : 'not_opened';
+        r.responseStatus === 'submitted'
+          ? 'submitted'
+          : r.responseStatus === 'draft'
+            ? 'started'
+            : r.firstOpenedAt
+              ? 'opened'
+              : 'not_opened';
       return {
         organisationId: r.organisationId,
         name: r.name,
@@ -502,7 +568,12 @@ export async function roundDetail(db: Knex, config: Pick<Config, 'regionName' | 
     stateLabel: ROUND_STATE_LABELS[round.state],
     counts,
     responseRate: formatResponseRate(Math.min(counts.submitted, invited), invited),
-    survey: { hash: version.hash, source: version.source, title: renderText(version.definition.title.sv, placeholderValues(config)), versionLabel: version.definition.version ?? null },
+    survey: {
+      hash: version.hash,
+      source: version.source,
+      title: renderText(version.definition.title.sv, placeholderValues(config)),
+      versionLabel: version.definition.version ?? null,
+    },
     organisations,
     answersVisible: !round.confidential,
     allowedTransitions: ROUND_TRANSITIONS[round.state],

@@ -31,7 +31,14 @@ interface WallClock {
 
 function wallClockAt(ms: number): WallClock & { second: number } {
   const p = Object.fromEntries(partsFormatter.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour) % 24, minute: Number(p.minute), second: Number(p.second) };
+  return {
+    year: Number(p.year),
+    month: Number(p.month),
+    day: Number(p.day),
+    hour: Number(p.hour) % 24,
+    minute: Number(p.minute),
+    second: Number(p.second),
+  };
 }
 
 /** Offset of Stockholm from UTC at the instant `ms`, in milliseconds (+1 h or +2 h). */
@@ -48,7 +55,8 @@ export function stockholmToUtc(date: string, time: string): StockholmParseResult
   if (!d) return { ok: false, reason: 'date' };
   const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
   const probe = new Date(Date.UTC(year, month - 1, day));
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return { ok: false, reason: 'date' };
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day)
+    return { ok: false, reason: 'date' };
   const t = TIME_RE.exec(time.trim());
   if (!t) return { ok: false, reason: 'time' };
   const [hour, minute] = [Number(t[1]), Number(t[2])];
@@ -82,7 +90,12 @@ export function formatStockholmDeadline(iso: string | null | undefined, locale: 
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '–';
-  const date = new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', { timeZone: STOCKHOLM, day: 'numeric', month: 'long', year: 'numeric' }).format(d);
+  const date = new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+    timeZone: STOCKHOLM,
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(d);
   const s = utcToStockholm(iso)!;
   return locale === 'sv' ? `${date} kl. ${s.time.replace(':', '.')}` : `${date} at ${s.time}`;
 }

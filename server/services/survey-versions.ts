@@ -24,7 +24,14 @@ export async function currentSurveys(surveysDir: string): Promise<LoadedSurvey[]
 export async function pinSurveyVersion(db: Knex, loaded: LoadedSurvey, source: 'file' | 'upload' = 'file'): Promise<number> {
   const def = loaded.definition;
   await db('survey_versions')
-    .insert({ survey_id: def.id, content_hash: loaded.hash, definition: loaded.canonicalJson, title: def.title.sv, source, created_at: nowIso() })
+    .insert({
+      survey_id: def.id,
+      content_hash: loaded.hash,
+      definition: loaded.canonicalJson,
+      title: def.title.sv,
+      source,
+      created_at: nowIso(),
+    })
     .onConflict(['survey_id', 'content_hash'])
     .ignore();
   const row = await db('survey_versions').where({ survey_id: def.id, content_hash: loaded.hash }).first('id');

@@ -28,11 +28,16 @@ export async function surveyFileProblems(surveysDir: string): Promise<string[]> 
  * Start-up check (server/background.ts): an invalid survey file stops the start with the
  * SurveyDefinitionError message naming file, line, path and what is wrong.
  */
-export async function refuseToStartOnInvalidSurveys(config: Pick<Config, 'surveysDir'>, exit: (code: number) => never = process.exit): Promise<void> {
+export async function refuseToStartOnInvalidSurveys(
+  config: Pick<Config, 'surveysDir'>,
+  exit: (code: number) => never = process.exit,
+): Promise<void> {
   const problems = await checkSurveyDir(config.surveysDir);
   if (problems.length === 0) return;
   console.error(new SurveyDefinitionError(problems).message);
-  console.error(`\nPartnerpuls startar inte förrän enkätfilerna i ${config.surveysDir} är rättade. Kontrollera dem med: npm run cli -- surveys check`);
+  console.error(
+    `\nPartnerpuls startar inte förrän enkätfilerna i ${config.surveysDir} är rättade. Kontrollera dem med: npm run cli -- surveys check`,
+  );
   exit(1);
 }
 
@@ -46,7 +51,10 @@ export async function currentSurveysOrRefuse(surveysDir: string, field = 'survey
   } catch (e) {
     if (!(e instanceof SurveyDefinitionError)) throw e;
     throw new ValidationError(
-      e.problems.map((p) => ({ field, message: `Enkätfilen har fel och måste rättas först (npm run cli -- surveys check): ${formatProblem(p)}` })),
+      e.problems.map((p) => ({
+        field,
+        message: `Enkätfilen har fel och måste rättas först (npm run cli -- surveys check): ${formatProblem(p)}`,
+      })),
       'Enkätfilerna har fel.',
     );
   }
@@ -71,7 +79,13 @@ function listItem(def: SurveyDefinition, hash: string, fileName: string | null, 
     hash,
     versionLabel: def.version ?? null,
     estimatedMinutes: def.estimatedMinutes,
-    questions: def.questions.map((q, i) => ({ id: q.id, number: i + 1, type: q.type, text: renderText(q.text.sv, vars), required: q.required })),
+    questions: def.questions.map((q, i) => ({
+      id: q.id,
+      number: i + 1,
+      type: q.type,
+      text: renderText(q.text.sv, vars),
+      required: q.required,
+    })),
     indicatorIds: def.indicators.map((i) => i.id),
   };
 }
@@ -94,7 +108,12 @@ export async function listUploadedVersions(db: Knex, vars: PlaceholderValues): P
   const out: UploadedVersion[] = [];
   for (const r of rows as Array<Record<string, unknown>>) {
     const v = await getSurveyVersion(db, Number(r.id));
-    out.push({ ...listItem(v.definition, v.hash, null, vars), versionId: v.id, createdAt: String(r.created_at), roundCount: countOf.get(v.id) ?? 0 });
+    out.push({
+      ...listItem(v.definition, v.hash, null, vars),
+      versionId: v.id,
+      createdAt: String(r.created_at),
+      roundCount: countOf.get(v.id) ?? 0,
+    });
   }
   return out;
 }
@@ -117,7 +136,10 @@ export async function surveyChoices(db: Knex, config: Pick<Config, 'surveysDir' 
   const uploads = await listUploadedVersions(db, vars);
   return [
     ...files.map((s) => ({ value: `file:${s.definition.id}`, label: `${renderText(s.definition.title.sv, vars)} (${s.fileName})` })),
-    ...uploads.map((u) => ({ value: `version:${u.versionId}`, label: `${u.title} – uppladdad version ${u.hash.slice(0, 12)} (${u.createdAt.slice(0, 10)})` })),
+    ...uploads.map((u) => ({
+      value: `version:${u.versionId}`,
+      label: `${u.title} – uppladdad version ${u.hash.slice(0, 12)} (${u.createdAt.slice(0, 10)})`,
+    })),
   ];
 }
 
@@ -125,7 +147,11 @@ export async function surveyChoices(db: Knex, config: Pick<Config, 'surveysDir' 
  * Resolves a survey choice to a stored version: a file is pinned as it reads right now (source
  * 'file'); an uploaded version is used as it is. Throws ValidationError (field `survey`).
  */
-export async function resolveSurveyChoice(db: Knex, surveysDir: string, choice: string): Promise<{ versionId: number; definition: SurveyDefinition }> {
+export async function resolveSurveyChoice(
+  db: Knex,
+  surveysDir: string,
+  choice: string,
+): Promise<{ versionId: number; definition: SurveyDefinition }> {
   const bad = (message: string) => new ValidationError([{ field: 'survey', message }]);
   if (choice.startsWith('file:')) {
     const id = choice.slice('file:'.length);
@@ -134,7 +160,9 @@ export async function resolveSurveyChoice(db: Knex, surveysDir: string, choice: 
     return { versionId: await pinSurveyVersion(db, loaded, 'file'), definition: loaded.definition };
   }
   if (choice.startsWith('version:') && /^\d{1,9}$/.test(choice.slice('version:'.length))) {
-    const row = await db('survey_versions').where({ id: Number(choice.slice('version:'.length)), source: 'upload' }).first('id');
+    const row = await db('survey_versions')
+      .where({ id: Number(choice.slice('version:'.length)), source: 'upload' })
+      .first('id');
     if (!row) throw bad('Välj en enkät i listan. Den valda uppladdade versionen finns inte.');
     const v = await getSurveyVersion(db, Number(row.id));
     return { versionId: v.id, definition: v.definition };
@@ -170,7 +198,11 @@ export async function uploadSurveyDefinition(
   try {
     loaded = parseSurveyYaml(text, fileName);
   } catch (e) {
-    if (e instanceof SurveyDefinitionError) throw new ValidationError(e.problems.map((p: SurveyProblem) => ({ field: 'file', message: formatProblem(p) })), 'Enkätfilen är inte giltig.');
+    if (e instanceof SurveyDefinitionError)
+      throw new ValidationError(
+        e.problems.map((p: SurveyProblem) => ({ field: 'file', message: formatProblem(p) })),
+        'Enkätfilen är inte giltig.',
+      );
     throw e;
   }
   // Indicator ids are unique across every survey (the indicators area keys on them).
@@ -178,12 +210,25 @@ export async function uploadSurveyDefinition(
   const clashes: string[] = [];
   for (const indicator of loaded.definition.indicators) {
     const other = others.find((s) => s.definition.indicators.some((i) => i.id === indicator.id));
-    if (other) clashes.push(`${fileName}: indikatorns id '${indicator.id}' används redan i ${other.fileName} (enkäten '${other.definition.id}'); indikatorernas id:n ska vara unika i alla enkäter`);
+    if (other)
+      clashes.push(
+        `${fileName}: indikatorns id '${indicator.id}' används redan i ${other.fileName} (enkäten '${other.definition.id}'); indikatorernas id:n ska vara unika i alla enkäter`,
+      );
   }
-  if (clashes.length) throw new ValidationError(clashes.map((message) => ({ field: 'file', message })), 'Enkätfilen är inte giltig.');
+  if (clashes.length)
+    throw new ValidationError(
+      clashes.map((message) => ({ field: 'file', message })),
+      'Enkätfilen är inte giltig.',
+    );
 
   const existing = await db('survey_versions').where({ survey_id: loaded.definition.id, content_hash: loaded.hash }).first('id', 'source');
   const versionId = existing ? Number(existing.id) : await pinSurveyVersion(db, loaded, 'upload');
-  await audit(db, actor, 'surveys.upload', { type: 'survey_version', id: versionId }, { surveyId: loaded.definition.id, hash: loaded.hash, existed: !!existing });
+  await audit(
+    db,
+    actor,
+    'surveys.upload',
+    { type: 'survey_version', id: versionId },
+    { surveyId: loaded.definition.id, hash: loaded.hash, existed: !!existing },
+  );
   return { versionId, surveyId: loaded.definition.id, hash: loaded.hash, existed: !!existing, sameAsFile: existing?.source === 'file' };
 }

@@ -143,9 +143,7 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
     return { line: pos ? Math.max(pos.line, 1) : null, column: pos ? pos.col : null, path: formatPath(raw, segments) };
   };
   const located = (rawProblems: RawProblem[]): SurveyProblem[] =>
-    rawProblems
-      .map((p) => ({ file: fileName, ...locate(p.path), message: p.message }))
-      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    rawProblems.map((p) => ({ file: fileName, ...locate(p.path), message: p.message })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 
   if (doc.errors.length > 0) {
     const lines = source.split(/\r?\n/);
@@ -160,7 +158,13 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { survey: null, problems: [{ file: fileName, line: null, column: null, path: '', message: `filen kunde inte läsas som YAML: ${(err as Error).message}` }], locate };
+    return {
+      survey: null,
+      problems: [
+        { file: fileName, line: null, column: null, path: '', message: `filen kunde inte läsas som YAML: ${(err as Error).message}` },
+      ],
+      locate,
+    };
   }
   if (raw === null || raw === undefined) {
     return { survey: null, problems: [{ file: fileName, line: 1, column: 1, path: '', message: 'filen är tom' }], locate };
@@ -219,7 +223,8 @@ async function readSurveyDir(dir: string): Promise<{ surveys: LoadedSurvey[]; pr
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? `mappen med enkätfiler finns inte: ${dir}` : `mappen med enkätfiler kunde inte läsas: ${(err as Error).message}`;
+    const message =
+      code === 'ENOENT' ? `mappen med enkätfiler finns inte: ${dir}` : `mappen med enkätfiler kunde inte läsas: ${(err as Error).message}`;
     return { surveys: [], problems: [{ file: dir, line: null, column: null, path: '', message }] };
   }
   const names = entries
@@ -248,7 +253,11 @@ async function readSurveyDir(dir: string): Promise<{ surveys: LoadedSurvey[]; pr
     const otherFile = surveyIds.get(survey.definition.id);
     if (otherFile !== undefined) {
       clash = true;
-      problems.push({ file: name, ...analysis.locate(['id']), message: `enkätens id '${survey.definition.id}' används redan i ${otherFile}` });
+      problems.push({
+        file: name,
+        ...analysis.locate(['id']),
+        message: `enkätens id '${survey.definition.id}' används redan i ${otherFile}`,
+      });
     } else {
       surveyIds.set(survey.definition.id, name);
     }
@@ -319,10 +328,14 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
     case 'invalid_type': {
       if (input === undefined) return problem(missingMessage(at, raw));
       if (at.length === 0) {
-        return problem(`filen ska beskriva en enkät med nycklarna id, title, intro, estimatedMinutes och questions (fick ${describe(input)})`);
+        return problem(
+          `filen ska beskriva en enkät med nycklarna id, title, intro, estimatedMinutes och questions (fick ${describe(input)})`,
+        );
       }
       if (inOptionList && typeof input !== 'object') {
-        return problem(`skalan saknar etiketter: alternativet ${describe(input)} ska skrivas med kod och etikett, t.ex. { code: ${typeof input === 'string' ? input : 'kod'}, label: { sv: …, en: … } }`);
+        return problem(
+          `skalan saknar etiketter: alternativet ${describe(input)} ska skrivas med kod och etikett, t.ex. { code: ${typeof input === 'string' ? input : 'kod'}, label: { sv: …, en: … } }`,
+        );
       }
       const shape = allowedKeys.get(pathKey(at));
       if (issue.expected === 'object' && shape && shape.includes('sv')) {
@@ -340,7 +353,10 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
       const quoteHint =
         issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')
           ? ' – sätt citattecken runt värdet'
-          : (issue.expected === 'number' || issue.expected === 'int') && typeof input === 'string' && input.trim() !== '' && !Number.isNaN(Number(input))
+          : (issue.expected === 'number' || issue.expected === 'int') &&
+              typeof input === 'string' &&
+              input.trim() !== '' &&
+              !Number.isNaN(Number(input))
             ? ' – skriv talet utan citattecken'
             : '';
       return problem(`${key ? `'${key}' ` : ''}${what} (fick ${describe(input)})${quoteHint}`);
@@ -348,25 +364,40 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
     case 'invalid_union': {
       if (issue.discriminator) {
         const value = valueAt(raw, at);
-        const what = issue.discriminator === 'type' ? 'frågetyp' : issue.discriminator === 'kind' ? 'indikatortyp' : `värde för '${issue.discriminator}'`;
+        const what =
+          issue.discriminator === 'type'
+            ? 'frågetyp'
+            : issue.discriminator === 'kind'
+              ? 'indikatortyp'
+              : `värde för '${issue.discriminator}'`;
         const allowed = (issue.options ?? []).map(String).join(', ');
-        return problem(value === undefined ? `'${issue.discriminator}' saknas (tillåtna: ${allowed})` : `okänd ${what} ${describe(value)} (tillåtna: ${allowed})`);
+        return problem(
+          value === undefined
+            ? `'${issue.discriminator}' saknas (tillåtna: ${allowed})`
+            : `okänd ${what} ${describe(value)} (tillåtna: ${allowed})`,
+        );
       }
       return problem(`ogiltigt värde (fick ${describe(input)})`);
     }
     case 'invalid_value': {
       if (input === undefined) {
         const missing = missingMessage(at, raw);
-        return problem(`${missing}${issue.values && key !== 'dontKnowPolicy' ? ` (tillåtna: ${issue.values.map(String).join(', ')})` : ''}`);
+        return problem(
+          `${missing}${issue.values && key !== 'dontKnowPolicy' ? ` (tillåtna: ${issue.values.map(String).join(', ')})` : ''}`,
+        );
       }
       const allowed = (issue.values ?? []).map(String).join(', ');
       return problem(`ogiltigt värde ${describe(input)} för '${key}' (tillåtna: ${allowed})`);
     }
     case 'invalid_format': {
       if (key === 'question') {
-        return problem(`${describe(input)} är ingen giltig hänvisning till en fråga: skriv frågans id (rus_planering) eller matrisens id och påståendets id (matris.pastaende)`);
+        return problem(
+          `${describe(input)} är ingen giltig hänvisning till en fråga: skriv frågans id (rus_planering) eller matrisens id och påståendets id (matris.pastaende)`,
+        );
       }
-      return problem(`${describe(input)} är inget giltigt id: använd små bokstäver a–z, siffror och _, och börja med en bokstav (inga å, ä, ö, bindestreck eller mellanslag)`);
+      return problem(
+        `${describe(input)} är inget giltigt id: använd små bokstäver a–z, siffror och _, och börja med en bokstav (inga å, ä, ö, bindestreck eller mellanslag)`,
+      );
     }
     case 'invalid_key':
       return problem(`'${key}' är inget giltigt namn: använd små bokstäver a–z, siffror och _, och börja med en bokstav`);
@@ -374,7 +405,10 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
       if (issue.origin === 'string') return problem(`'${key}' får inte vara tom`);
       if (issue.origin === 'array') {
         const count = Array.isArray(input) ? input.length : 0;
-        if (key === 'options') return problem(count === 0 ? 'skalan saknar svarsalternativ (minst två behövs)' : 'skalan har bara ett svarsalternativ (minst två behövs)');
+        if (key === 'options')
+          return problem(
+            count === 0 ? 'skalan saknar svarsalternativ (minst två behövs)' : 'skalan har bara ett svarsalternativ (minst två behövs)',
+          );
         const empty: Record<string, string> = {
           questions: 'enkäten saknar frågor',
           statements: 'matrisen saknar påståenden',
@@ -471,7 +505,8 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
     if (q.type === 'matrix') {
       const seen = new Set<string>();
       q.statements.forEach((s, j) => {
-        if (seen.has(s.id)) add(['questions', i, 'statements', j, 'id'], `påståendets id '${s.id}' förekommer två gånger i matrisen '${q.id}'`);
+        if (seen.has(s.id))
+          add(['questions', i, 'statements', j, 'id'], `påståendets id '${s.id}' förekommer två gånger i matrisen '${q.id}'`);
         seen.add(s.id);
       });
     }
@@ -494,7 +529,10 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
       const scale = scales[q.scale];
       if (!scale) {
         const names = Object.keys(scales);
-        add(['questions', i, 'scale'], `okänd skala '${q.scale}' (${names.length ? `finns: ${names.join(', ')}` : 'inga skalor finns under scales'})`);
+        add(
+          ['questions', i, 'scale'],
+          `okänd skala '${q.scale}' (${names.length ? `finns: ${names.join(', ')}` : 'inga skalor finns under scales'})`,
+        );
         return null;
       }
       return scale.options;
@@ -519,13 +557,19 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
   let currentSection: string | undefined;
   file.questions.forEach((q, i) => {
     if (q.section !== undefined && !sectionIds.has(q.section)) {
-      add(['questions', i, 'section'], `okänt avsnitt '${q.section}' (${sectionIds.size ? `finns: ${[...sectionIds].join(', ')}` : 'inga avsnitt finns under sections'})`);
+      add(
+        ['questions', i, 'section'],
+        `okänt avsnitt '${q.section}' (${sectionIds.size ? `finns: ${[...sectionIds].join(', ')}` : 'inga avsnitt finns under sections'})`,
+      );
       return;
     }
     if (q.section !== currentSection) {
       if (currentSection !== undefined) finishedSections.add(currentSection);
       if (q.section !== undefined && finishedSections.has(q.section)) {
-        add(['questions', i, 'section'], `frågorna i avsnittet '${q.section}' ska stå i följd, men frågan '${q.id}' kommer efter frågor utanför avsnittet`);
+        add(
+          ['questions', i, 'section'],
+          `frågorna i avsnittet '${q.section}' ska stå i följd, men frågan '${q.id}' kommer efter frågor utanför avsnittet`,
+        );
       }
       currentSection = q.section;
     }
@@ -536,7 +580,11 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
   });
 
   // A reference to a question or matrix statement; reports what is wrong, returns the target.
-  const resolveRef = (ref: string, refPath: Segment[], who: string): { index: number; question: SurveyFileQuestion; options: SurveyFileOption[] | null } | null => {
+  const resolveRef = (
+    ref: string,
+    refPath: Segment[],
+    who: string,
+  ): { index: number; question: SurveyFileQuestion; options: SurveyFileOption[] | null } | null => {
     const { questionId, statementId } = splitQuestionRef(ref);
     const index = questionIndex.get(questionId);
     if (index === undefined) {
@@ -572,18 +620,27 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
       return;
     }
     if (target.index > i) {
-      add(refPath, `villkoret hänvisar till frågan '${target.question.id}' som kommer senare i enkäten; ett villkor kan bara bygga på en fråga som står före`);
+      add(
+        refPath,
+        `villkoret hänvisar till frågan '${target.question.id}' som kommer senare i enkäten; ett villkor kan bara bygga på en fråga som står före`,
+      );
       return;
     }
     if (target.question.type === 'text') {
-      add(refPath, `villkoret hänvisar till fritextfrågan '${target.question.id}'; ett villkor kan bara bygga på en fråga med svarsalternativ`);
+      add(
+        refPath,
+        `villkoret hänvisar till fritextfrågan '${target.question.id}'; ett villkor kan bara bygga på en fråga med svarsalternativ`,
+      );
       return;
     }
     const options = target.options;
     if (!options) return;
     q.showIf.anyOf.forEach((code, k) => {
       if (!options.some((o) => o.code === code)) {
-        add(['questions', i, 'showIf', 'anyOf', k], `okänd svarskod '${code}' i villkoret för frågan '${q.id}' (finns: ${options.map((o) => o.code).join(', ')})`);
+        add(
+          ['questions', i, 'showIf', 'anyOf', k],
+          `okänd svarskod '${code}' i villkoret för frågan '${q.id}' (finns: ${options.map((o) => o.code).join(', ')})`,
+        );
       }
     });
   });
@@ -613,7 +670,10 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
       if (!option) {
         add(at, `okänd svarskod '${code}' i indikatorn '${indicator.id}' (finns: ${options.map((o) => o.code).join(', ')})`);
       } else if (option.dontKnow) {
-        add(at, `svarskoden '${code}' är Vet ej-alternativet och kan inte räknas i täljaren för indikatorn '${indicator.id}'; hur Vet ej räknas styrs av dontKnowPolicy`);
+        add(
+          at,
+          `svarskoden '${code}' är Vet ej-alternativet och kan inte räknas i täljaren för indikatorn '${indicator.id}'; hur Vet ej räknas styrs av dontKnowPolicy`,
+        );
       } else if (seen.has(code)) {
         add(at, `svarskoden '${code}' står två gånger i täljaren för indikatorn '${indicator.id}'`);
       }
@@ -632,7 +692,10 @@ function checkOptionList(options: SurveyFileOption[], at: Segment[], where: stri
     codes.add(option.code);
     if (option.dontKnow) {
       if (dontKnowCode !== null) {
-        add([...at, j, 'dontKnow'], `bara ett alternativ får vara Vet ej (dontKnow) i ${where}, men både '${dontKnowCode}' och '${option.code}' är markerade`);
+        add(
+          [...at, j, 'dontKnow'],
+          `bara ett alternativ får vara Vet ej (dontKnow) i ${where}, men både '${dontKnowCode}' och '${option.code}' är markerade`,
+        );
       } else {
         dontKnowCode = option.code;
       }
@@ -649,7 +712,10 @@ function checkPlaceholders(raw: unknown): RawProblem[] {
       for (const match of value.matchAll(PLACEHOLDER_PATTERN)) {
         if (!(PLACEHOLDERS as readonly string[]).includes(match[1])) {
           const guess = closest(match[1], PLACEHOLDERS);
-          problems.push({ path: at, message: `okänd platshållare '${match[0]}'${guess ? ` – menade du '{${guess}}'?` : ''} (tillgängliga: ${known})` });
+          problems.push({
+            path: at,
+            message: `okänd platshållare '${match[0]}'${guess ? ` – menade du '{${guess}}'?` : ''} (tillgängliga: ${known})`,
+          });
         }
       }
       if (/[{}]/.test(value.replace(PLACEHOLDER_PATTERN, ''))) {
@@ -693,13 +759,25 @@ function toDefinition(file: SurveyFile): SurveyDefinition {
       case 'single':
         return { ...common, type: 'single', ...scale, options: optionsOf(q) };
       case 'multiple':
-        return { ...common, type: 'multiple', ...scale, options: optionsOf(q), ...(q.maxSelected !== undefined ? { maxSelected: q.maxSelected } : {}) };
+        return {
+          ...common,
+          type: 'multiple',
+          ...scale,
+          options: optionsOf(q),
+          ...(q.maxSelected !== undefined ? { maxSelected: q.maxSelected } : {}),
+        };
       case 'yesno':
         return { ...common, type: 'yesno', options: yesNoOptions(q.dontKnow) };
       case 'text':
         return { ...common, type: 'text', maxLength: q.maxLength, multiline: q.multiline };
       case 'matrix':
-        return { ...common, type: 'matrix', ...scale, statements: q.statements.map((s) => ({ id: s.id, text: s.text })), options: optionsOf(q) };
+        return {
+          ...common,
+          type: 'matrix',
+          ...scale,
+          statements: q.statements.map((s) => ({ id: s.id, text: s.text })),
+          options: optionsOf(q),
+        };
     }
   });
 
@@ -748,8 +826,13 @@ function formatPath(raw: unknown, at: readonly Segment[]): string {
       const list = Array.isArray(current) ? current : [];
       const item: unknown = list[seg];
       const id = item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
-      const unique = typeof id === 'string' && list.filter((x: unknown) => x !== null && typeof x === 'object' && (x as { id?: unknown }).id === id).length === 1;
-      out += typeof parentKey === 'string' && LISTS_BY_ID.has(parentKey) && typeof id === 'string' && ID_PATTERN.test(id) && unique ? `.${id}` : `[${seg}]`;
+      const unique =
+        typeof id === 'string' &&
+        list.filter((x: unknown) => x !== null && typeof x === 'object' && (x as { id?: unknown }).id === id).length === 1;
+      out +=
+        typeof parentKey === 'string' && LISTS_BY_ID.has(parentKey) && typeof id === 'string' && ID_PATTERN.test(id) && unique
+          ? `.${id}`
+          : `[${seg}]`;
     } else {
       out += out ? `.${seg}` : seg;
     }

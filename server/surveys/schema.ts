@@ -73,12 +73,18 @@ export const YESNO_CODES = { yes: 'ja', no: 'nej', dontKnow: 'vet_ej' } as const
 /** Texts are trimmed and lose trailing spaces at line ends (invisible, and otherwise a
  *  whitespace-only edit inside a `|` block would change the content hash). */
 export function normalizeText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim();
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+$/gm, '')
+    .trim();
 }
 const nonEmptyText = z.string().overwrite(normalizeText).min(1);
 
 export const idSchema = z.string().max(ID_MAX_LENGTH).regex(ID_PATTERN);
-export const questionRefSchema = z.string().max(2 * ID_MAX_LENGTH + 1).regex(QUESTION_REF_PATTERN);
+export const questionRefSchema = z
+  .string()
+  .max(2 * ID_MAX_LENGTH + 1)
+  .regex(QUESTION_REF_PATTERN);
 
 /** A text in Swedish and English (both required). */
 export const localizedTextSchema = z.strictObject({ sv: nonEmptyText, en: nonEmptyText });

@@ -121,377 +121,464 @@ function routesOf(t: TestApp): Array<{ method: string; path: string; staff: bool
   return out;
 }
 
-describeWithService('Chromium', chromiumPath() !== null, 'install Debian package "chromium" or set CHROMIUM_PATH', 'every page passes axe (WCAG 2.1 AA) with realistic data', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let server: Server;
-  let base: string;
-  let staff: { context: BrowserContext; page: Page };
-  let actor: Actor;
-  const ids = {} as {
-    panel: number;
-    round: number;
-    draftRound: number;
-    closedRound: number;
-    organisations: number[];
-    contact: number;
-    meeting: number;
-    emlFile: string;
-  };
-  const tokens = {} as { submitted: string; draft: string; fresh: string; closed: string; notOpen: string; optOut: string; checkin: string; everyKind: string };
-
-  /** Axe on the page that is open now, and the house rules; returns "label: problem" lines. */
-  async function check(page: Page, label: string, lang: 'sv' | 'en' = 'sv'): Promise<string[]> {
-    const found = [...(await axeViolations(page)), ...((await page.evaluate(HOUSE_RULES)) as string[])];
-    // the page's language is the visitor's interface language (WCAG 3.1.1), whatever the page is about
-    const pageLang = await page.locator('html').getAttribute('lang');
-    if ((await page.locator('main#main').count()) > 0 && pageLang !== lang) found.push(`the page says lang="${pageLang}", the visitor reads ${lang}`);
-    return found.map((v) => `${label}: ${v}`);
-  }
-
-  async function visit(page: Page, url: string): Promise<PwResponse> {
-    const res = await page.goto(base + url);
-    if (!res) throw new Error(`no response for ${url}`);
-    return res;
-  }
-
-  /** Answers over HTTP the way a respondent's browser does: the form, then its POST. */
-  async function answer(token: string, action: 'submit' | 'save', fields: Record<string, string>): Promise<void> {
-    const agent = request.agent(t.app);
-    const form = await agent.get(`/s/${token}/svar`).expect(200);
-    const version = /name="_version" value="(\d+)"/.exec(form.text)![1];
-    const res = await agent.post(`/s/${token}/svar`).type('form').send({ _csrf: csrfFrom(form.text), _version: version, _action: action, ...fields });
-    if (res.status !== 303) throw new Error(`answering failed: ${res.status}`);
-  }
-
-  beforeAll(async () => {
-    // No SMTP_URL: messages are written as .eml files (so the outbox lists files too).
-    t = await startTestApp();
-    const { db } = t.deps;
-    await syncIndicatorsFromFiles(t.deps);
-    const admin = await createUser(t.deps, 'admin', 'ada.admin@region.example.se');
-    actor = { userId: admin.id, label: 'user' };
-    await createUser(t.deps, 'coordinator', 'sam.samordnare@region.example.se');
-    await createUser(t.deps, 'analyst', 'alva.analytiker@region.example.se');
-
-    // The partnership: 8 organisations with two contacts each, and some that cannot be reached
-    const names = ['Karlstads kommun', 'Länsstyrelsen i Exempellän', 'Exempelhögskolan', 'Almi Företagspartner Exempel', 'Exempels folkhögskola', 'Arvika kommun', 'Handelskammaren Exempel', 'Kils kommun'];
-    ids.organisations = [];
-    for (let i = 0; i < names.length; i++) {
-      const org = await createOrganisation(db, { name: names[i], type: TYPES[i], municipality: i === 5 ? 'Arvika' : 'Karlstad' });
-      ids.organisations.push(org);
-      await createContact(db, org, { name: `Kontakt ${i + 1}A`, email: `kontakt${i + 1}a@org${i + 1}.example.se`, phone: '054-10 00 00' });
-      await createContact(db, org, { name: `Kontakt ${i + 1}B`, email: `kontakt${i + 1}b@org${i + 1}.example.se` });
-    }
-    ids.contact = await createContact(db, ids.organisations[0], { name: 'Avregistrerad Person', email: 'avregistrerad@org1.example.se' });
-    await db('contacts').where({ id: ids.contact }).update({ opted_out_at: nowIso() });
-    const bounced = await createContact(db, ids.organisations[1], { name: 'Studsad Person', email: 'studsad@org2.example.se' });
-    await db('contacts').where({ id: bounced }).update({ bounced_at: nowIso(), bounce_reason: '550 5.1.1 mailbox unavailable' });
-    await createContact(db, ids.organisations[2], { name: 'Utan Adress', email: 'inte-en-adress' });
-    ids.panel = await createPanel(db, ids.organisations, YEAR, 'partnerskapet');
-    await createPanel(db, ids.organisations, YEAR - 1, 'foretagsframjande');
-
-    // The open round with invitations sent and delivered (as .eml files)
-    ids.round = await createRound(db, { year: YEAR, panelId: ids.panel, state: 'oppen' });
-    await sendInvitations(t.deps, actor, ids.round, { organisationIds: null, locale: 'sv' });
-    await drainAll(t);
-    const files = await t.deps.mailer.listFiles!(100);
-    ids.emlFile = files[0].name;
-    const links = new Map<string, { respond: string; optOut: string }>();
-    for (const f of files) {
-      const m = parseMessage((await t.deps.mailer.readFile!(f.name))!);
-      const respond = /\/s\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1];
-      const optOut = /\/avregistrera\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1];
-      if (respond && optOut) links.set(m.headers['to'].replace(/^.*<|>.*$/g, ''), { respond, optOut });
-    }
-    const linkOf = (address: string) => {
-      const l = links.get(address);
-      if (!l) throw new Error(`no e-mail file for ${address} (have ${[...links.keys()].join(', ')})`);
-      return l;
+describeWithService(
+  'Chromium',
+  chromiumPath() !== null,
+  'install Debian package "chromium" or set CHROMIUM_PATH',
+  'every page passes axe (WCAG 2.1 AA) with realistic data',
+  () => {
+    let t: TestApp;
+    let browser: Browser;
+    let server: Server;
+    let base: string;
+    let staff: { context: BrowserContext; page: Page };
+    let actor: Actor;
+    const ids = {} as {
+      panel: number;
+      round: number;
+      draftRound: number;
+      closedRound: number;
+      organisations: number[];
+      contact: number;
+      meeting: number;
+      emlFile: string;
     };
-    tokens.submitted = linkOf('kontakt1a@org1.example.se').respond;
-    tokens.draft = linkOf('kontakt2a@org2.example.se').respond;
-    tokens.fresh = linkOf('kontakt3a@org3.example.se').respond;
-    tokens.optOut = linkOf('kontakt4a@org4.example.se').optOut;
+    const tokens = {} as {
+      submitted: string;
+      draft: string;
+      fresh: string;
+      closed: string;
+      notOpen: string;
+      optOut: string;
+      checkin: string;
+      everyKind: string;
+    };
 
-    // Answers given the way respondents give them (over HTTP): submitted, and a draft
-    await answer(tokens.submitted, 'submit', { rus_planering: 'hog', rus_statistik: 'viss_del', kommentar_rus: 'Strategin är en del av vår <em>verksamhetsplan</em>.', fortroende_rua: 'hogt', kommentar_rua: '' });
-    await answer(tokens.draft, 'save', { rus_planering: 'liten', kommentar_rus: 'Utkast' });
-    for (const [i, codes] of [[3, ['mycket_hog', 'hog', 'varken']], [4, ['viss_del', 'hog', 'lagt']], [5, ['vet_ej', 'liten', 'vet_ej']]] as const) {
-      const token = linkOf(`kontakt${i + 1}a@org${i + 1}.example.se`).respond;
-      await answer(token, 'submit', { rus_planering: codes[0], rus_statistik: codes[1], fortroende_rua: codes[2] });
+    /** Axe on the page that is open now, and the house rules; returns "label: problem" lines. */
+    async function check(page: Page, label: string, lang: 'sv' | 'en' = 'sv'): Promise<string[]> {
+      const found = [...(await axeViolations(page)), ...((await page.evaluate(HOUSE_RULES)) as string[])];
+      // the page's language is the visitor's interface language (WCAG 3.1.1), whatever the page is about
+      const pageLang = await page.locator('html').getAttribute('lang');
+      if ((await page.locator('main#main').count()) > 0 && pageLang !== lang)
+        found.push(`the page says lang="${pageLang}", the visitor reads ${lang}`);
+      return found.map((v) => `${label}: ${v}`);
     }
 
-    // Last year's figures from the earlier tool, then the year published, then one more answer
-    // (so the table shows "differs from published")
-    await importValues(
-      db,
-      actor,
-      Buffer.from(`indicator;year;value;numerator;denominator;source;comment\nfortroende_rua;${YEAR - 1};;8;14;Verksamhetsberättelse ${YEAR - 1};\nrus_i_verksamhetsplan;${YEAR - 1};;11;15;Verksamhetsberättelse ${YEAR - 1};Exempel\nrus_statistik_anvandning;${YEAR - 1};71,4;;;Verksamhetsberättelse ${YEAR - 1};\n`, 'utf8'),
-    );
-    await publishYear(db, actor, YEAR, placeholderValues(t.deps), 'Första publiceringen');
-    await answer(linkOf('kontakt7a@org7.example.se').respond, 'submit', { rus_planering: 'inte_alls', rus_statistik: 'inte_alls', fortroende_rua: 'inget' });
+    async function visit(page: Page, url: string): Promise<PwResponse> {
+      const res = await page.goto(base + url);
+      if (!res) throw new Error(`no response for ${url}`);
+      return res;
+    }
 
-    // A draft round, a closed round with a link, and a round that has not opened yet
-    ids.draftRound = await createRound(db, { surveyId: 'foretagsframjande', year: YEAR, panelId: ids.panel, state: 'utkast' });
-    ids.closedRound = await createRound(db, { surveyId: 'arshjulet', year: YEAR, panelId: ids.panel, state: 'oppen' });
-    tokens.closed = await manualLink(db, actor, ids.closedRound, ids.organisations[0]);
-    await closeRound(db, actor, ids.closedRound);
-    const later = await createRound(db, { surveyId: 'arshjulet', year: YEAR - 1, panelId: ids.panel, state: 'oppen', opensAt: new Date(Date.now() + 5 * 86400_000).toISOString() });
-    await db('panel_memberships').insert(ids.organisations.map((o) => ({ panel_id: ids.panel, organisation_id: o, year: YEAR - 1 })));
-    tokens.notOpen = await manualLink(db, actor, later, ids.organisations[0]);
-    const everyKind = await createRound(db, { survey: surveyFromYaml(EVERY_KIND_YAML, 'alla.yaml'), year: YEAR, panelId: ids.panel, state: 'oppen' });
-    tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null);
+    /** Answers over HTTP the way a respondent's browser does: the form, then its POST. */
+    async function answer(token: string, action: 'submit' | 'save', fields: Record<string, string>): Promise<void> {
+      const agent = request.agent(t.app);
+      const form = await agent.get(`/s/${token}/svar`).expect(200);
+      const version = /name="_version" value="(\d+)"/.exec(form.text)![1];
+      const res = await agent
+        .post(`/s/${token}/svar`)
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), _version: version, _action: action, ...fields });
+      if (res.status !== 303) throw new Error(`answering failed: ${res.status}`);
+    }
 
-    // An årshjul meeting with attendance and a check-in link
-    ids.meeting = await createMeeting(db, actor, { type: 'arbetsmote', heldOn: `${YEAR}-03-14`, place: 'Karlstad, Residenset', panelId: String(ids.panel) });
-    await setAttendance(db, actor, ids.meeting, ids.organisations.slice(0, 5).map(String));
-    tokens.checkin = await createCheckinLink(db, actor, ids.meeting);
+    beforeAll(async () => {
+      // No SMTP_URL: messages are written as .eml files (so the outbox lists files too).
+      t = await startTestApp();
+      const { db } = t.deps;
+      await syncIndicatorsFromFiles(t.deps);
+      const admin = await createUser(t.deps, 'admin', 'ada.admin@region.example.se');
+      actor = { userId: admin.id, label: 'user' };
+      await createUser(t.deps, 'coordinator', 'sam.samordnare@region.example.se');
+      await createUser(t.deps, 'analyst', 'alva.analytiker@region.example.se');
 
-    ({ server, baseUrl: base } = await listen(t));
-    browser = await launchBrowser();
-    staff = await loggedInContext(browser, base, 'ada.admin@region.example.se');
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (server) await new Promise((r) => server.close(r));
-    await t?.close();
-  });
-
-  /** A real value for each route parameter, by route. */
-  function substitute(path: string): string {
-    const special: Record<string, string> = {
-      '/rounds/:id/redigera': `/rounds/${ids.draftRound}/redigera`,
-      '/rounds/:id/ateroppna': `/rounds/${ids.closedRound}/ateroppna`,
-      '/rounds/:id/svar/:organisationId': `/rounds/${ids.round}/svar/${ids.organisations[0]}`,
-      '/outbox/files/:name': `/outbox/files/${encodeURIComponent(ids.emlFile)}`,
-    };
-    if (special[path]) return special[path];
-    const byArea: Record<string, string> = {
-      organisations: String(ids.organisations[0]),
-      contacts: String(ids.contact),
-      panels: String(ids.panel),
-      rounds: String(ids.round),
-      meetings: String(ids.meeting),
-      indicators: 'fortroende_rua',
-    };
-    const area = path.split('/')[1];
-    return path
-      .replace(':id', byArea[area] ?? ':id')
-      .replace(':kind', 'invitation')
-      .replace(':locale', 'sv');
-  }
-
-  it('every staff GET page found in the router', async () => {
-    const page = staff.page;
-    const staffGets = routesOf(t).filter((r) => r.staff && r.method === 'GET');
-    expect(staffGets.length).toBeGreaterThan(30);
-    const problems: string[] = [];
-    const checked: string[] = [];
-    const downloads: string[] = [];
-    for (const r of staffGets) {
-      const url = substitute(r.path);
-      expect([r.path, url.includes(':')]).toEqual([r.path, false]);
-      // Downloads (CSV/JSON) are skipped by content type — ask first, so the browser does not download.
-      const head = await staff.context.request.get(base + url, { maxRedirects: 0 });
-      const contentType = head.headers()['content-type'] ?? '';
-      if (!contentType.startsWith('text/html')) {
-        downloads.push(`${r.path} (${contentType})`);
-        continue;
+      // The partnership: 8 organisations with two contacts each, and some that cannot be reached
+      const names = [
+        'Karlstads kommun',
+        'Länsstyrelsen i Exempellän',
+        'Exempelhögskolan',
+        'Almi Företagspartner Exempel',
+        'Exempels folkhögskola',
+        'Arvika kommun',
+        'Handelskammaren Exempel',
+        'Kils kommun',
+      ];
+      ids.organisations = [];
+      for (let i = 0; i < names.length; i++) {
+        const org = await createOrganisation(db, { name: names[i], type: TYPES[i], municipality: i === 5 ? 'Arvika' : 'Karlstad' });
+        ids.organisations.push(org);
+        await createContact(db, org, {
+          name: `Kontakt ${i + 1}A`,
+          email: `kontakt${i + 1}a@org${i + 1}.example.se`,
+          phone: '054-10 00 00',
+        });
+        await createContact(db, org, { name: `Kontakt ${i + 1}B`, email: `kontakt${i + 1}b@org${i + 1}.example.se` });
       }
-      const res = await visit(page, url);
-      expect([url, res.status()]).toEqual([url, 200]);
-      problems.push(...(await check(page, url)));
-      checked.push(r.path);
+      ids.contact = await createContact(db, ids.organisations[0], { name: 'Avregistrerad Person', email: 'avregistrerad@org1.example.se' });
+      await db('contacts').where({ id: ids.contact }).update({ opted_out_at: nowIso() });
+      const bounced = await createContact(db, ids.organisations[1], { name: 'Studsad Person', email: 'studsad@org2.example.se' });
+      await db('contacts').where({ id: bounced }).update({ bounced_at: nowIso(), bounce_reason: '550 5.1.1 mailbox unavailable' });
+      await createContact(db, ids.organisations[2], { name: 'Utan Adress', email: 'inte-en-adress' });
+      ids.panel = await createPanel(db, ids.organisations, YEAR, 'partnerskapet');
+      await createPanel(db, ids.organisations, YEAR - 1, 'foretagsframjande');
+
+      // The open round with invitations sent and delivered (as .eml files)
+      ids.round = await createRound(db, { year: YEAR, panelId: ids.panel, state: 'oppen' });
+      await sendInvitations(t.deps, actor, ids.round, { organisationIds: null, locale: 'sv' });
+      await drainAll(t);
+      const files = await t.deps.mailer.listFiles!(100);
+      ids.emlFile = files[0].name;
+      const links = new Map<string, { respond: string; optOut: string }>();
+      for (const f of files) {
+        const m = parseMessage((await t.deps.mailer.readFile!(f.name))!);
+        const respond = /\/s\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1];
+        const optOut = /\/avregistrera\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1];
+        if (respond && optOut) links.set(m.headers['to'].replace(/^.*<|>.*$/g, ''), { respond, optOut });
+      }
+      const linkOf = (address: string) => {
+        const l = links.get(address);
+        if (!l) throw new Error(`no e-mail file for ${address} (have ${[...links.keys()].join(', ')})`);
+        return l;
+      };
+      tokens.submitted = linkOf('kontakt1a@org1.example.se').respond;
+      tokens.draft = linkOf('kontakt2a@org2.example.se').respond;
+      tokens.fresh = linkOf('kontakt3a@org3.example.se').respond;
+      tokens.optOut = linkOf('kontakt4a@org4.example.se').optOut;
+
+      // Answers given the way respondents give them (over HTTP): submitted, and a draft
+      await answer(tokens.submitted, 'submit', {
+        rus_planering: 'hog',
+        rus_statistik: 'viss_del',
+        kommentar_rus: 'Strategin är en del av vår <em>verksamhetsplan</em>.',
+        fortroende_rua: 'hogt',
+        kommentar_rua: '',
+      });
+      await answer(tokens.draft, 'save', { rus_planering: 'liten', kommentar_rus: 'Utkast' });
+      for (const [i, codes] of [
+        [3, ['mycket_hog', 'hog', 'varken']],
+        [4, ['viss_del', 'hog', 'lagt']],
+        [5, ['vet_ej', 'liten', 'vet_ej']],
+      ] as const) {
+        const token = linkOf(`kontakt${i + 1}a@org${i + 1}.example.se`).respond;
+        await answer(token, 'submit', { rus_planering: codes[0], rus_statistik: codes[1], fortroende_rua: codes[2] });
+      }
+
+      // Last year's figures from the earlier tool, then the year published, then one more answer
+      // (so the table shows "differs from published")
+      await importValues(
+        db,
+        actor,
+        Buffer.from(
+          `indicator;year;value;numerator;denominator;source;comment\nfortroende_rua;${YEAR - 1};;8;14;Verksamhetsberättelse ${YEAR - 1};\nrus_i_verksamhetsplan;${YEAR - 1};;11;15;Verksamhetsberättelse ${YEAR - 1};Exempel\nrus_statistik_anvandning;${YEAR - 1};71,4;;;Verksamhetsberättelse ${YEAR - 1};\n`,
+          'utf8',
+        ),
+      );
+      await publishYear(db, actor, YEAR, placeholderValues(t.deps), 'Första publiceringen');
+      await answer(linkOf('kontakt7a@org7.example.se').respond, 'submit', {
+        rus_planering: 'inte_alls',
+        rus_statistik: 'inte_alls',
+        fortroende_rua: 'inget',
+      });
+
+      // A draft round, a closed round with a link, and a round that has not opened yet
+      ids.draftRound = await createRound(db, { surveyId: 'foretagsframjande', year: YEAR, panelId: ids.panel, state: 'utkast' });
+      ids.closedRound = await createRound(db, { surveyId: 'arshjulet', year: YEAR, panelId: ids.panel, state: 'oppen' });
+      tokens.closed = await manualLink(db, actor, ids.closedRound, ids.organisations[0]);
+      await closeRound(db, actor, ids.closedRound);
+      const later = await createRound(db, {
+        surveyId: 'arshjulet',
+        year: YEAR - 1,
+        panelId: ids.panel,
+        state: 'oppen',
+        opensAt: new Date(Date.now() + 5 * 86400_000).toISOString(),
+      });
+      await db('panel_memberships').insert(ids.organisations.map((o) => ({ panel_id: ids.panel, organisation_id: o, year: YEAR - 1 })));
+      tokens.notOpen = await manualLink(db, actor, later, ids.organisations[0]);
+      const everyKind = await createRound(db, {
+        survey: surveyFromYaml(EVERY_KIND_YAML, 'alla.yaml'),
+        year: YEAR,
+        panelId: ids.panel,
+        state: 'oppen',
+      });
+      tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null);
+
+      // An årshjul meeting with attendance and a check-in link
+      ids.meeting = await createMeeting(db, actor, {
+        type: 'arbetsmote',
+        heldOn: `${YEAR}-03-14`,
+        place: 'Karlstad, Residenset',
+        panelId: String(ids.panel),
+      });
+      await setAttendance(db, actor, ids.meeting, ids.organisations.slice(0, 5).map(String));
+      tokens.checkin = await createCheckinLink(db, actor, ids.meeting);
+
+      ({ server, baseUrl: base } = await listen(t));
+      browser = await launchBrowser();
+      staff = await loggedInContext(browser, base, 'ada.admin@region.example.se');
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      if (server) await new Promise((r) => server.close(r));
+      await t?.close();
+    });
+
+    /** A real value for each route parameter, by route. */
+    function substitute(path: string): string {
+      const special: Record<string, string> = {
+        '/rounds/:id/redigera': `/rounds/${ids.draftRound}/redigera`,
+        '/rounds/:id/ateroppna': `/rounds/${ids.closedRound}/ateroppna`,
+        '/rounds/:id/svar/:organisationId': `/rounds/${ids.round}/svar/${ids.organisations[0]}`,
+        '/outbox/files/:name': `/outbox/files/${encodeURIComponent(ids.emlFile)}`,
+      };
+      if (special[path]) return special[path];
+      const byArea: Record<string, string> = {
+        organisations: String(ids.organisations[0]),
+        contacts: String(ids.contact),
+        panels: String(ids.panel),
+        rounds: String(ids.round),
+        meetings: String(ids.meeting),
+        indicators: 'fortroende_rua',
+      };
+      const area = path.split('/')[1];
+      return path
+        .replace(':id', byArea[area] ?? ':id')
+        .replace(':kind', 'invitation')
+        .replace(':locale', 'sv');
     }
-    expect(problems).toEqual([]);
-    // every download that was skipped is a CSV or JSON file
-    expect(downloads.every((d) => /text\/csv|application\/json/.test(d))).toBe(true);
-    expect(checked.length).toBeGreaterThan(25);
-  });
 
-  it('staff pages that a POST shows: forms with errors, import previews with problems, one-time links', async () => {
-    const page = staff.page;
-    const problems: string[] = [];
-    const upload = async (url: string, file: string, before?: () => Promise<void>) => {
-      await visit(page, url);
-      await page.setInputFiles('#field-file', { name: 'fil.csv', mimeType: 'text/csv', buffer: Buffer.from(file, 'utf8') });
-      if (before) await before();
-      await andWait(page, () => page.click('main form[enctype="multipart/form-data"] button[type=submit]'));
-    };
-
-    // register import: a file with problems on several rows, then a clean file
-    await upload('/organisations/import', 'namn;organisationsnummer;typ;kommun;kontaktperson;e-post\n;;kommun;Karlstad;Anna;anna@example.se\nNy AB;123456-7890;okänd typ;Karlstad;Bo;inte-en-adress\n=HYPERLINK("x");;kommun;Kil;Cia;cia@example.se\n');
-    expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await check(page, 'register import preview with problems')));
-    await upload('/organisations/import', 'namn;typ;kommun;kontaktperson;e-post\nNy förening;civilsamhalle;Karlstad;Dora Dahl;dora@forening.example.se\n', async () => {
-      await page.selectOption('#field-panel', { index: 1 });
+    it('every staff GET page found in the router', async () => {
+      const page = staff.page;
+      const staffGets = routesOf(t).filter((r) => r.staff && r.method === 'GET');
+      expect(staffGets.length).toBeGreaterThan(30);
+      const problems: string[] = [];
+      const checked: string[] = [];
+      const downloads: string[] = [];
+      for (const r of staffGets) {
+        const url = substitute(r.path);
+        expect([r.path, url.includes(':')]).toEqual([r.path, false]);
+        // Downloads (CSV/JSON) are skipped by content type — ask first, so the browser does not download.
+        const head = await staff.context.request.get(base + url, { maxRedirects: 0 });
+        const contentType = head.headers()['content-type'] ?? '';
+        if (!contentType.startsWith('text/html')) {
+          downloads.push(`${r.path} (${contentType})`);
+          continue;
+        }
+        const res = await visit(page, url);
+        expect([url, res.status()]).toEqual([url, 200]);
+        problems.push(...(await check(page, url)));
+        checked.push(r.path);
+      }
+      expect(problems).toEqual([]);
+      // every download that was skipped is a CSV or JSON file
+      expect(downloads.every((d) => /text\/csv|application\/json/.test(d))).toBe(true);
+      expect(checked.length).toBeGreaterThan(25);
     });
-    expect(await page.locator('button:has-text("Bekräfta och läs in")').count()).toBe(1);
-    problems.push(...(await check(page, 'register import preview')));
-    await andWait(page, () => page.click('button:has-text("Avbryt")'));
-    problems.push(...(await check(page, 'register import cancelled')));
 
-    // earlier answers: with problems, then a clean preview
-    await upload('/rounds/import', `organisation;rus_planering;rus_statistik;fortroende_rua\nFinns inte AB;hog;hog;hogt\nKarlstads kommun;fel kod;hog;hogt\n`, async () => {
-      await page.selectOption('#field-survey', 'partnerskapsenkat');
-      await page.fill('#field-year', String(YEAR - 3));
+    it('staff pages that a POST shows: forms with errors, import previews with problems, one-time links', async () => {
+      const page = staff.page;
+      const problems: string[] = [];
+      const upload = async (url: string, file: string, before?: () => Promise<void>) => {
+        await visit(page, url);
+        await page.setInputFiles('#field-file', { name: 'fil.csv', mimeType: 'text/csv', buffer: Buffer.from(file, 'utf8') });
+        if (before) await before();
+        await andWait(page, () => page.click('main form[enctype="multipart/form-data"] button[type=submit]'));
+      };
+
+      // register import: a file with problems on several rows, then a clean file
+      await upload(
+        '/organisations/import',
+        'namn;organisationsnummer;typ;kommun;kontaktperson;e-post\n;;kommun;Karlstad;Anna;anna@example.se\nNy AB;123456-7890;okänd typ;Karlstad;Bo;inte-en-adress\n=HYPERLINK("x");;kommun;Kil;Cia;cia@example.se\n',
+      );
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'register import preview with problems')));
+      await upload(
+        '/organisations/import',
+        'namn;typ;kommun;kontaktperson;e-post\nNy förening;civilsamhalle;Karlstad;Dora Dahl;dora@forening.example.se\n',
+        async () => {
+          await page.selectOption('#field-panel', { index: 1 });
+        },
+      );
+      expect(await page.locator('button:has-text("Bekräfta och läs in")').count()).toBe(1);
+      problems.push(...(await check(page, 'register import preview')));
+      await andWait(page, () => page.click('button:has-text("Avbryt")'));
+      problems.push(...(await check(page, 'register import cancelled')));
+
+      // earlier answers: with problems, then a clean preview
+      await upload(
+        '/rounds/import',
+        `organisation;rus_planering;rus_statistik;fortroende_rua\nFinns inte AB;hog;hog;hogt\nKarlstads kommun;fel kod;hog;hogt\n`,
+        async () => {
+          await page.selectOption('#field-survey', 'partnerskapsenkat');
+          await page.fill('#field-year', String(YEAR - 3));
+        },
+      );
+      expect(await page.locator('.notice-error').count()).toBe(1);
+      problems.push(...(await check(page, 'response import with problems')));
+      await upload(
+        '/rounds/import',
+        `organisation;rus_planering;rus_statistik;fortroende_rua\nKarlstads kommun;hog;hog;hogt\nArvika kommun;I hög utsträckning;Inte alls;Vet ej\n`,
+        async () => {
+          await page.selectOption('#field-survey', 'partnerskapsenkat');
+          await page.fill('#field-year', String(YEAR - 3));
+        },
+      );
+      expect(await page.locator('button:has-text("Importera 2 svar")').count()).toBe(1);
+      problems.push(...(await check(page, 'response import preview')));
+
+      // historical indicator values with problems
+      await upload(
+        '/indicators/import',
+        'indicator;year;value;numerator;denominator;source\nfinns_inte;2021;50;;;Rapport\nfortroende_rua;2022;;9;7;Rapport\nfortroende_rua;1900;;;;\n',
+      );
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'indicator import with problems')));
+
+      // a survey file that is not valid
+      await upload('/surveys', 'id: trasig\ntitle: { sv: Trasig }\nquestions:\n  - id: a\n    type: okand\n');
+      expect(await page.locator('.error-summary, .notice-error').count()).toBeGreaterThan(0);
+      problems.push(...(await check(page, 'survey upload with problems')));
+
+      // forms submitted empty or wrong
+      const submitEmpty = async (url: string, button: string, label: string) => {
+        await visit(page, url);
+        await andWait(page, () => page.click(button));
+        expect([label, await page.locator('.error-summary').count()]).toEqual([label, 1]);
+        problems.push(...(await check(page, label)));
+      };
+      await submitEmpty('/organisations/new', 'main button[type=submit]', 'new organisation with errors');
+      await submitEmpty(`/organisations/${ids.organisations[0]}/contacts/new`, 'main button[type=submit]', 'new contact with errors');
+      await submitEmpty('/panels', 'button:has-text("Skapa panelen")', 'new panel with errors');
+      await submitEmpty('/rounds/ny', 'button:has-text("Skapa omgången")', 'new round with errors');
+      await submitEmpty('/meetings', 'button:has-text("Registrera mötet")', 'new meeting with errors');
+      await submitEmpty(`/rounds/${ids.closedRound}/ateroppna`, 'main button[type=submit]', 'reopen without a reason');
+      await submitEmpty('/admin/users', 'button:has-text("Skapa konto")', 'new account with errors');
+
+      await visit(page, `/rounds/${ids.round}/mail/templates/invitation/sv`);
+      await page.fill('#field-body', 'Hej {{okand_platshallare}} och {{#if}}');
+      await andWait(page, () => page.click('button:has-text("Spara mallen")'));
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'template editor with errors')));
+      await visit(page, `/rounds/${ids.round}/mail/templates/reminder/en`);
+      await andWait(page, () => page.click('button:has-text("Förhandsvisa utan att spara")'));
+      problems.push(...(await check(page, 'template editor preview')));
+
+      await visit(page, `/rounds/${ids.round}/mail/send`);
+      await page.check('#scope-chosen');
+      await andWait(page, () => page.click('form button:has-text("Skicka inbjudningar")'));
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'send invitations without a choice')));
+
+      await visit(page, `/indicators/fortroende_rua?year=${YEAR}`);
+      await page.fill('#field-target', '140');
+      await andWait(page, () => page.click('button:has-text("Spara målvärdet")'));
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'indicator target out of range')));
+      await visit(page, `/indicators?year=${YEAR}`);
+      await andWait(page, () => page.click(`button:has-text("Publicera ${YEAR} igen")`));
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'republish without a reason')));
+
+      // one-time links
+      await visit(page, `/rounds/${ids.round}`);
+      await andWait(page, () => page.locator('form[action$="/lank"] button').first().click());
+      expect(await page.locator('code.copyable').count()).toBe(1);
+      problems.push(...(await check(page, 'round with a personal link shown once')));
+      await visit(page, `/meetings/${ids.meeting}`);
+      await andWait(page, () => page.click('button:has-text("Skapa ny incheckningslänk")'));
+      expect(await page.locator('figure.qr svg').count()).toBe(1);
+      problems.push(...(await check(page, 'meeting with a check-in link and QR code')));
+      tokens.checkin = (await page.locator('code.copyable').innerText()).split('/incheckning/')[1];
+
+      // a page in English
+      await visit(page, `/indicators?year=${YEAR}`);
+      await andWait(page, () => page.click('button:has-text("In English")'));
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      problems.push(...(await check(page, 'indicator table in English', 'en')));
+      await andWait(page, () => page.click('button:has-text("På svenska")'));
+
+      expect(problems).toEqual([]);
     });
-    expect(await page.locator('.notice-error').count()).toBe(1);
-    problems.push(...(await check(page, 'response import with problems')));
-    await upload('/rounds/import', `organisation;rus_planering;rus_statistik;fortroende_rua\nKarlstads kommun;hog;hog;hogt\nArvika kommun;I hög utsträckning;Inte alls;Vet ej\n`, async () => {
-      await page.selectOption('#field-survey', 'partnerskapsenkat');
-      await page.fill('#field-year', String(YEAR - 3));
+
+    it('the pages a respondent, a contact or a meeting attendee reaches by link (on a phone-sized screen)', async () => {
+      // People open these links from an e-mail or a QR code, often on a phone: checked at 375 px,
+      // where nothing may need sideways scrolling either.
+      const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      const checkPhone = async (label: string, lang: 'sv' | 'en' = 'sv') => {
+        const found = await check(page, label, lang);
+        const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth })')) as {
+          scroll: number;
+          viewport: number;
+        };
+        if (widths.scroll > widths.viewport)
+          found.push(`${label}: ${widths.scroll} px wide on a ${widths.viewport} px screen (sideways scrolling)`);
+        return found;
+      };
+      const at = async (url: string, label: string, status = 200) => {
+        const res = await visit(page, url);
+        expect([label, res.status()]).toEqual([label, status]);
+        problems.push(...(await checkPhone(label)));
+      };
+      await at(`/s/${tokens.fresh}`, 'start page');
+      await at(`/s/${tokens.fresh}/svar`, 'empty form');
+      await andWait(page, () => page.click('button[value=submit]'));
+      expect(await page.locator('.error-summary li').count()).toBe(3);
+      problems.push(...(await checkPhone('form with errors')));
+      await at(`/s/${tokens.everyKind}/svar`, 'form with every kind of question');
+      await page.check('#field-deltog');
+      await page.check('#field-omdome\\.nytta');
+      await andWait(page, () => page.click('button[value=submit]'));
+      expect(await page.locator('.error-summary li').count()).toBe(2);
+      problems.push(...(await checkPhone('form with every kind of question, with errors')));
+      await at(`/s/${tokens.draft}`, 'start page with a draft');
+      await at(`/s/${tokens.draft}/svar`, 'form with a draft');
+      await andWait(page, () => page.click('button[value=save]'));
+      problems.push(...(await checkPhone('draft saved')));
+      // a colleague saves while this form is open: the stale form is not saved over theirs
+      await answer(tokens.draft, 'save', { rus_planering: 'hog', kommentar_rus: 'Kollegans utkast' });
+      await page.check('#field-rus_statistik-inte_alls');
+      await andWait(page, () => page.click('button[value=save]'));
+      expect(await page.locator('main').innerText()).toContain('Dina svar som inte sparades');
+      expect(await hasFocus(page, '#konflikt')).toBe(true); // the explanation takes the focus, like an error summary
+      problems.push(...(await checkPhone('a newer draft saved by someone else')));
+      await at(`/s/${tokens.submitted}`, 'start page after submitting');
+      await at(`/s/${tokens.submitted}/kvitto`, 'receipt');
+      await at(`/s/${tokens.submitted}/svar`, 'changing a submitted answer');
+      await at(`/s/${tokens.closed}`, 'closed round', 200);
+      await at(`/s/${tokens.notOpen}`, 'round not open yet', 200);
+      await at('/s/det-har-ar-ingen-giltig-lank', 'invalid link', 404);
+      await at(`/avregistrera/${tokens.optOut}`, 'opt-out confirmation');
+      await andWait(page, () => page.click('button:has-text("Ja, avregistrera mig")'));
+      expect(await page.locator('h1').innerText()).toBe('Du är avregistrerad');
+      problems.push(...(await checkPhone('opted out')));
+      await at(`/avregistrera/${tokens.optOut}`, 'opt-out when already opted out');
+      await at('/avregistrera/ogiltig', 'opt-out invalid link', 404);
+      await at(`/incheckning/${tokens.checkin}`, 'check-in');
+      await andWait(page, () => page.click('button:has-text("Checka in")'));
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await checkPhone('check-in without a choice')));
+      await page.selectOption('#field-organisation', { index: 6 });
+      await andWait(page, () => page.click('button:has-text("Checka in")'));
+      expect(await page.locator('h1').innerText()).toBe('Tack!');
+      problems.push(...(await checkPhone('checked in')));
+      await at('/incheckning/ogiltig', 'check-in invalid link', 404);
+      // the public pages of the foundation
+      await at('/login', 'login');
+      await at('/tillganglighet', 'accessibility statement');
+      await at('/finns-inte', 'not found', 404);
+      // the respondent's form in English
+      await visit(page, `/s/${tokens.fresh}/svar`);
+      await andWait(page, () => page.click('button:has-text("In English")'));
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      problems.push(...(await checkPhone('form in English', 'en')));
+      await andWait(page, () => page.click('button[value=submit]'));
+      // the messages too are in the respondent's language
+      expect(await page.locator('.error-summary').innerText()).toContain('Choose an answer to question 1.');
+      problems.push(...(await checkPhone('form with errors in English', 'en')));
+      await context.close();
+      expect(problems).toEqual([]);
     });
-    expect(await page.locator('button:has-text("Importera 2 svar")').count()).toBe(1);
-    problems.push(...(await check(page, 'response import preview')));
-
-    // historical indicator values with problems
-    await upload('/indicators/import', 'indicator;year;value;numerator;denominator;source\nfinns_inte;2021;50;;;Rapport\nfortroende_rua;2022;;9;7;Rapport\nfortroende_rua;1900;;;;\n');
-    expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await check(page, 'indicator import with problems')));
-
-    // a survey file that is not valid
-    await upload('/surveys', 'id: trasig\ntitle: { sv: Trasig }\nquestions:\n  - id: a\n    type: okand\n');
-    expect(await page.locator('.error-summary, .notice-error').count()).toBeGreaterThan(0);
-    problems.push(...(await check(page, 'survey upload with problems')));
-
-    // forms submitted empty or wrong
-    const submitEmpty = async (url: string, button: string, label: string) => {
-      await visit(page, url);
-      await andWait(page, () => page.click(button));
-      expect([label, await page.locator('.error-summary').count()]).toEqual([label, 1]);
-      problems.push(...(await check(page, label)));
-    };
-    await submitEmpty('/organisations/new', 'main button[type=submit]', 'new organisation with errors');
-    await submitEmpty(`/organisations/${ids.organisations[0]}/contacts/new`, 'main button[type=submit]', 'new contact with errors');
-    await submitEmpty('/panels', 'button:has-text("Skapa panelen")', 'new panel with errors');
-    await submitEmpty('/rounds/ny', 'button:has-text("Skapa omgången")', 'new round with errors');
-    await submitEmpty('/meetings', 'button:has-text("Registrera mötet")', 'new meeting with errors');
-    await submitEmpty(`/rounds/${ids.closedRound}/ateroppna`, 'main button[type=submit]', 'reopen without a reason');
-    await submitEmpty('/admin/users', 'button:has-text("Skapa konto")', 'new account with errors');
-
-    await visit(page, `/rounds/${ids.round}/mail/templates/invitation/sv`);
-    await page.fill('#field-body', 'Hej {{okand_platshallare}} och {{#if}}');
-    await andWait(page, () => page.click('button:has-text("Spara mallen")'));
-    expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await check(page, 'template editor with errors')));
-    await visit(page, `/rounds/${ids.round}/mail/templates/reminder/en`);
-    await andWait(page, () => page.click('button:has-text("Förhandsvisa utan att spara")'));
-    problems.push(...(await check(page, 'template editor preview')));
-
-    await visit(page, `/rounds/${ids.round}/mail/send`);
-    await page.check('#scope-chosen');
-    await andWait(page, () => page.click('form button:has-text("Skicka inbjudningar")'));
-    expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await check(page, 'send invitations without a choice')));
-
-    await visit(page, `/indicators/fortroende_rua?year=${YEAR}`);
-    await page.fill('#field-target', '140');
-    await andWait(page, () => page.click('button:has-text("Spara målvärdet")'));
-    expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await check(page, 'indicator target out of range')));
-    await visit(page, `/indicators?year=${YEAR}`);
-    await andWait(page, () => page.click(`button:has-text("Publicera ${YEAR} igen")`));
-    expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await check(page, 'republish without a reason')));
-
-    // one-time links
-    await visit(page, `/rounds/${ids.round}`);
-    await andWait(page, () => page.locator('form[action$="/lank"] button').first().click());
-    expect(await page.locator('code.copyable').count()).toBe(1);
-    problems.push(...(await check(page, 'round with a personal link shown once')));
-    await visit(page, `/meetings/${ids.meeting}`);
-    await andWait(page, () => page.click('button:has-text("Skapa ny incheckningslänk")'));
-    expect(await page.locator('figure.qr svg').count()).toBe(1);
-    problems.push(...(await check(page, 'meeting with a check-in link and QR code')));
-    tokens.checkin = (await page.locator('code.copyable').innerText()).split('/incheckning/')[1];
-
-    // a page in English
-    await visit(page, `/indicators?year=${YEAR}`);
-    await andWait(page, () => page.click('button:has-text("In English")'));
-    expect(await page.locator('html').getAttribute('lang')).toBe('en');
-    problems.push(...(await check(page, 'indicator table in English', 'en')));
-    await andWait(page, () => page.click('button:has-text("På svenska")'));
-
-    expect(problems).toEqual([]);
-  });
-
-  it('the pages a respondent, a contact or a meeting attendee reaches by link (on a phone-sized screen)', async () => {
-    // People open these links from an e-mail or a QR code, often on a phone: checked at 375 px,
-    // where nothing may need sideways scrolling either.
-    const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    const checkPhone = async (label: string, lang: 'sv' | 'en' = 'sv') => {
-      const found = await check(page, label, lang);
-      const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth })')) as { scroll: number; viewport: number };
-      if (widths.scroll > widths.viewport) found.push(`${label}: ${widths.scroll} px wide on a ${widths.viewport} px screen (sideways scrolling)`);
-      return found;
-    };
-    const at = async (url: string, label: string, status = 200) => {
-      const res = await visit(page, url);
-      expect([label, res.status()]).toEqual([label, status]);
-      problems.push(...(await checkPhone(label)));
-    };
-    await at(`/s/${tokens.fresh}`, 'start page');
-    await at(`/s/${tokens.fresh}/svar`, 'empty form');
-    await andWait(page, () => page.click('button[value=submit]'));
-    expect(await page.locator('.error-summary li').count()).toBe(3);
-    problems.push(...(await checkPhone('form with errors')));
-    await at(`/s/${tokens.everyKind}/svar`, 'form with every kind of question');
-    await page.check('#field-deltog');
-    await page.check('#field-omdome\\.nytta');
-    await andWait(page, () => page.click('button[value=submit]'));
-    expect(await page.locator('.error-summary li').count()).toBe(2);
-    problems.push(...(await checkPhone('form with every kind of question, with errors')));
-    await at(`/s/${tokens.draft}`, 'start page with a draft');
-    await at(`/s/${tokens.draft}/svar`, 'form with a draft');
-    await andWait(page, () => page.click('button[value=save]'));
-    problems.push(...(await checkPhone('draft saved')));
-    // a colleague saves while this form is open: the stale form is not saved over theirs
-    await answer(tokens.draft, 'save', { rus_planering: 'hog', kommentar_rus: 'Kollegans utkast' });
-    await page.check('#field-rus_statistik-inte_alls');
-    await andWait(page, () => page.click('button[value=save]'));
-    expect(await page.locator('main').innerText()).toContain('Dina svar som inte sparades');
-    expect(await hasFocus(page, '#konflikt')).toBe(true); // the explanation takes the focus, like an error summary
-    problems.push(...(await checkPhone('a newer draft saved by someone else')));
-    await at(`/s/${tokens.submitted}`, 'start page after submitting');
-    await at(`/s/${tokens.submitted}/kvitto`, 'receipt');
-    await at(`/s/${tokens.submitted}/svar`, 'changing a submitted answer');
-    await at(`/s/${tokens.closed}`, 'closed round', 200);
-    await at(`/s/${tokens.notOpen}`, 'round not open yet', 200);
-    await at('/s/det-har-ar-ingen-giltig-lank', 'invalid link', 404);
-    await at(`/avregistrera/${tokens.optOut}`, 'opt-out confirmation');
-    await andWait(page, () => page.click('button:has-text("Ja, avregistrera mig")'));
-    expect(await page.locator('h1').innerText()).toBe('Du är avregistrerad');
-    problems.push(...(await checkPhone('opted out')));
-    await at(`/avregistrera/${tokens.optOut}`, 'opt-out when already opted out');
-    await at('/avregistrera/ogiltig', 'opt-out invalid link', 404);
-    await at(`/incheckning/${tokens.checkin}`, 'check-in');
-    await andWait(page, () => page.click('button:has-text("Checka in")'));
-    expect(await page.locator('.error-summary').count()).toBe(1);
-    problems.push(...(await checkPhone('check-in without a choice')));
-    await page.selectOption('#field-organisation', { index: 6 });
-    await andWait(page, () => page.click('button:has-text("Checka in")'));
-    expect(await page.locator('h1').innerText()).toBe('Tack!');
-    problems.push(...(await checkPhone('checked in')));
-    await at('/incheckning/ogiltig', 'check-in invalid link', 404);
-    // the public pages of the foundation
-    await at('/login', 'login');
-    await at('/tillganglighet', 'accessibility statement');
-    await at('/finns-inte', 'not found', 404);
-    // the respondent's form in English
-    await visit(page, `/s/${tokens.fresh}/svar`);
-    await andWait(page, () => page.click('button:has-text("In English")'));
-    expect(await page.locator('html').getAttribute('lang')).toBe('en');
-    problems.push(...(await checkPhone('form in English', 'en')));
-    await andWait(page, () => page.click('button[value=submit]'));
-    // the messages too are in the respondent's language
-    expect(await page.locator('.error-summary').innerText()).toContain('Choose an answer to question 1.');
-    problems.push(...(await checkPhone('form with errors in English', 'en')));
-    await context.close();
-    expect(problems).toEqual([]);
-  });
-});
+  },
+);

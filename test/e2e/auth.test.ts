@@ -23,7 +23,10 @@ describe('login', () => {
     const user = await createUser(t.deps, 'analyst');
     const agent = request.agent(t.app);
     const page = await agent.get('/login');
-    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: 'fel lösenord helt' });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: user.email, password: 'fel lösenord helt' });
     expect(res.status).toBe(401);
     expect(res.text).toContain('Fel e-postadress eller lösenord');
     await agent.get('/').expect(303).expect('location', '/login');
@@ -36,7 +39,10 @@ describe('login', () => {
     // so plant one through a failed login attempt that flashes nothing: use the setup page instead
     const page = await agent.get('/login');
     const before = (page.headers['set-cookie'] as unknown as string[] | undefined)?.find((c) => c.startsWith('pp.sid=')) ?? null;
-    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: TEST_PASSWORD });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: user.email, password: TEST_PASSWORD });
     expect(res.status).toBe(303);
     const after = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('pp.sid='));
     expect(after).toBeDefined();
@@ -47,7 +53,11 @@ describe('login', () => {
     const { agent } = await loggedInAgent(t, 'analyst');
     await agent.get('/logout').expect(404);
     const page = await agent.get('/');
-    await agent.post('/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    await agent
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
     await agent.get('/').expect(303);
   });
 
@@ -57,7 +67,10 @@ describe('login', () => {
     const token = csrfFrom(page.text);
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = await agent.post('/login').type('form').send({ _csrf: token, email: 'target@region.example.se', password: 'wrong-password-123' });
+      const r = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: token, email: 'target@region.example.se', password: 'wrong-password-123' });
       statuses.push(r.status);
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
@@ -94,14 +107,23 @@ describe('first admin setup link', () => {
       expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const agent = request.agent(fresh.app);
       const page = await agent.get(`/setup/${token}`).expect(200);
-      const bad = await agent.post(`/setup/${token}`).type('form').send({ _csrf: csrfFrom(page.text), name: '', email: 'x', password: 'kort', confirm: 'annat' });
+      const bad = await agent
+        .post(`/setup/${token}`)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), name: '', email: 'x', password: 'kort', confirm: 'annat' });
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('Ange ditt namn.');
       expect(bad.text).toContain('minst 12 tecken');
       const ok = await agent
         .post(`/setup/${token}`)
         .type('form')
-        .send({ _csrf: csrfFrom(bad.text), name: 'Ada Admin', email: 'ada@region.example.se', password: TEST_PASSWORD, confirm: TEST_PASSWORD });
+        .send({
+          _csrf: csrfFrom(bad.text),
+          name: 'Ada Admin',
+          email: 'ada@region.example.se',
+          password: TEST_PASSWORD,
+          confirm: TEST_PASSWORD,
+        });
       expect(ok.status).toBe(303);
       await agent.get('/admin/users').expect(200);
       // the link is used up
@@ -122,10 +144,11 @@ describe('setup links are used once', () => {
     try {
       const token = (await firstAdminLinkIfNeeded(fresh.deps.db))!;
       const { completeSetup } = accounts;
-      const attempt = (email: string) => completeSetup(fresh.deps.db, token, { name: 'Admin', email, password: TEST_PASSWORD, confirm: TEST_PASSWORD }).then(
-        () => 'ok',
-        (e: Error) => e.message,
-      );
+      const attempt = (email: string) =>
+        completeSetup(fresh.deps.db, token, { name: 'Admin', email, password: TEST_PASSWORD, confirm: TEST_PASSWORD }).then(
+          () => 'ok',
+          (e: Error) => e.message,
+        );
       const results = await Promise.all([attempt('a@region.example.se'), attempt('b@region.example.se')]);
       expect(results.filter((r) => r === 'ok')).toHaveLength(1);
       expect(await fresh.deps.db('users').count({ n: '*' })).toEqual([{ n: 1 }]);

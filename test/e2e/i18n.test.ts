@@ -17,15 +17,28 @@ describe('language', () => {
   it('switches to English with a POST and back, and only to known languages', async () => {
     const agent = request.agent(t.app);
     const page = await agent.get('/login');
-    await agent.post('/sprak').type('form').send({ _csrf: csrfFrom(page.text), lang: 'en', returnTo: '/login' }).expect(303).expect('location', '/login');
+    await agent
+      .post('/sprak')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), lang: 'en', returnTo: '/login' })
+      .expect(303)
+      .expect('location', '/login');
     const en = await agent.get('/login');
     expect(en.text).toContain('<html lang="en">');
     expect(en.text).toContain('<h1>Log in</h1>');
     expect(en.text).toContain('Skip to main content');
     // an unknown language or an off-site return address changes nothing
-    await agent.post('/sprak').type('form').send({ _csrf: csrfFrom(en.text), lang: 'xx', returnTo: '//evil.example' }).expect(303).expect('location', '/');
+    await agent
+      .post('/sprak')
+      .type('form')
+      .send({ _csrf: csrfFrom(en.text), lang: 'xx', returnTo: '//evil.example' })
+      .expect(303)
+      .expect('location', '/');
     expect((await agent.get('/login')).text).toContain('<html lang="en">');
-    await agent.post('/sprak').type('form').send({ _csrf: csrfFrom(en.text), lang: 'sv', returnTo: '/login' });
+    await agent
+      .post('/sprak')
+      .type('form')
+      .send({ _csrf: csrfFrom(en.text), lang: 'sv', returnTo: '/login' });
     expect((await agent.get('/login')).text).toContain('<h1>Logga in</h1>');
   });
 });

@@ -73,7 +73,9 @@ describe('import responses (CLI)', () => {
     const r = await cli(['import', 'responses', file, '--survey', 'partnerskapsenkat', '--year', '2023', '--panel', 'partnerskapet']);
     expect(r.code).toBe(1);
     expect(r.err).toContain('Rad 3, kolumn ”organisation”: ”Okänd organisation” finns inte i registret');
-    expect(r.err).toContain('Rad 4, kolumn ”rus_planering”: ”jättemycket” är inget svarsalternativ. Tillåtet (kod eller etikett): mycket_hog (I mycket hög utsträckning), hog (I hög utsträckning)');
+    expect(r.err).toContain(
+      'Rad 4, kolumn ”rus_planering”: ”jättemycket” är inget svarsalternativ. Tillåtet (kod eller etikett): mycket_hog (I mycket hög utsträckning), hog (I hög utsträckning)',
+    );
     expect(r.err).toContain('Rad 5, kolumn ”organisation”: ”Exempelstads kommun” finns redan på rad 2');
     expect(r.err).toContain('Rad 6, kolumn ”kommentar_rus”: Svaret på fråga 3 är för långt: 2001 tecken, högst 2000.');
     expect(r.err).toContain('Rad 7, kolumn ”organisation”: Organisationen saknas');
@@ -86,7 +88,9 @@ describe('import responses (CLI)', () => {
     const file = writeFile('kolumner.csv', Buffer.from('organisation;rus_planering;okand_fraga\nNorrby kommun;hog;x\n'));
     const r = await cli(['import', 'responses', file, '--survey', 'partnerskapsenkat', '--year', '2023', '--panel', 'partnerskapet']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('Okänd kolumn ”okand_fraga”. Tillåtna kolumner: organisation, rus_planering, rus_statistik, kommentar_rus, fortroende_rua, kommentar_rua.');
+    expect(r.err).toContain(
+      'Okänd kolumn ”okand_fraga”. Tillåtna kolumner: organisation, rus_planering, rus_statistik, kommentar_rus, fortroende_rua, kommentar_rua.',
+    );
     const noSurvey = await cli(['import', 'responses', file, '--survey', 'finns_inte', '--year', '2023', '--panel', 'partnerskapet']);
     expect(noSurvey.code).toBe(1);
     expect(noSurvey.err).toContain('Enkäten ”finns_inte” finns inte (finns: arshjulet, foretagsframjande, partnerskapsenkat)');
@@ -102,7 +106,18 @@ describe('import responses (CLI)', () => {
       `${ORGS[2].organisationNumber!.replace('-', '')};;till viss del;hogt;;Bra`,
     ].join('\r\n');
     const file = writeFile('bra.csv', Buffer.concat([BOM, Buffer.from(csv)]));
-    const dry = await cli(['import', 'responses', file, '--survey', 'partnerskapsenkat', '--year', '2023', '--panel', 'partnerskapet', '--dry-run']);
+    const dry = await cli([
+      'import',
+      'responses',
+      file,
+      '--survey',
+      'partnerskapsenkat',
+      '--year',
+      '2023',
+      '--panel',
+      'partnerskapet',
+      '--dry-run',
+    ]);
     expect(dry.code).toBe(0);
     expect(await db()('rounds').where({ survey_id: 'partnerskapsenkat', year: 2023 })).toHaveLength(0);
     const r = await cli(['import', 'responses', file, '--survey', 'partnerskapsenkat', '--year', '2023', '--panel', 'partnerskapet']);
@@ -113,12 +128,22 @@ describe('import responses (CLI)', () => {
     expect(Boolean(round.imported)).toBe(true);
     const version = await db()('survey_versions').where({ id: round.survey_version_id }).first();
     expect(version.survey_id).toBe('partnerskapsenkat');
-    expect(await answersOf(round.id, orgIds[0])).toEqual(['rus_planering=hog', 'rus_statistik=hog', 'kommentar_rus=Rad ett\nrad två', 'fortroende_rua=mycket_hogt']);
+    expect(await answersOf(round.id, orgIds[0])).toEqual([
+      'rus_planering=hog',
+      'rus_statistik=hog',
+      'kommentar_rus=Rad ett\nrad två',
+      'fortroende_rua=mycket_hogt',
+    ]);
     expect(await answersOf(round.id, orgIds[1])).toEqual(['rus_planering=mycket_hog', 'rus_statistik=vet_ej', 'fortroende_rua=inget']);
     expect(await answersOf(round.id, orgIds[2])).toEqual(['rus_statistik=viss_del', 'fortroende_rua=hogt', 'kommentar_rua=Bra']);
     const responses = await db()('responses').where({ round_id: round.id });
     expect(responses.every((x: Record<string, unknown>) => x.status === 'submitted' && x.source === 'import')).toBe(true);
-    expect(await db()('response_revisions').whereIn('response_id', responses.map((x: { id: number }) => x.id))).toHaveLength(3);
+    expect(
+      await db()('response_revisions').whereIn(
+        'response_id',
+        responses.map((x: { id: number }) => x.id),
+      ),
+    ).toHaveLength(3);
     // the panel's four organisations are invited: the response rate reads "3 av 4"
     expect(await db()('invitations').where({ round_id: round.id })).toHaveLength(4);
     expect((await coordinator.get('/rounds').expect(200)).text).toContain('3 av 4');
@@ -152,8 +177,17 @@ describe('import responses (CLI)', () => {
     const r = await cli(['import', 'responses', file, '--survey', 'arshjulet', '--year', '2022', '--panel', 'arshjulspanelen']);
     expect([r.code, r.err]).toEqual([0, '']);
     const round = await db()('rounds').where({ survey_id: 'arshjulet', year: 2022 }).first();
-    expect(await answersOf(round.id, orgIds[0])).toEqual(['arshjul_moten=arbetsmote', 'arshjul_moten=arskonferens', 'arshjul_samverkan=ja_hog_grad', 'kommentar_arshjul=Möten är bra']);
-    expect(await answersOf(round.id, orgIds[2])).toEqual(['arshjul_moten=riktningsmote', 'arshjul_moten=arskonferens', 'arshjul_samverkan=vet_ej']);
+    expect(await answersOf(round.id, orgIds[0])).toEqual([
+      'arshjul_moten=arbetsmote',
+      'arshjul_moten=arskonferens',
+      'arshjul_samverkan=ja_hog_grad',
+      'kommentar_arshjul=Möten är bra',
+    ]);
+    expect(await answersOf(round.id, orgIds[2])).toEqual([
+      'arshjul_moten=riktningsmote',
+      'arshjul_moten=arskonferens',
+      'arshjul_samverkan=vet_ej',
+    ]);
     expect(await answersOf(round.id, orgIds[1])).toEqual(['arshjul_moten=inget', 'arshjul_samverkan=nej_inte_alls']);
   });
 });
@@ -175,13 +209,19 @@ describe('import responses (interface)', () => {
     expect(bad.text).toContain('Rad 2, kolumn ”tydlig_roll_rua”: ”kanske” är inget svarsalternativ.');
     expect(bad.text).toContain('Rad 3, kolumn ”organisation”: ”Okänd” finns inte i registret.');
 
-    const good = await upload(Buffer.from('organisation;tydlig_roll_rua;kommentar_roll_rua\nNorrby kommun;hog;<b>fet</b>\nExempelstads kommun;Inte alls;\n'), fields);
+    const good = await upload(
+      Buffer.from('organisation;tydlig_roll_rua;kommentar_roll_rua\nNorrby kommun;hog;<b>fet</b>\nExempelstads kommun;Inte alls;\n'),
+      fields,
+    );
     expect(good.status).toBe(200);
     expect(good.text).toContain('Filen är felfri');
     expect(good.text).toContain('En ny, stängd omgång skapas för svaren.');
     expect(await db()('rounds').where({ survey_id: 'foretagsframjande', year: 2021 })).toHaveLength(0); // nothing yet
     const content = /name="content" value="([^"]+)"/.exec(good.text)![1];
-    const done = await coordinator.post('/rounds/import/bekrafta').type('form').send({ _csrf: csrfFrom(good.text), content, ...fields });
+    const done = await coordinator
+      .post('/rounds/import/bekrafta')
+      .type('form')
+      .send({ _csrf: csrfFrom(good.text), content, ...fields });
     expect(done.status).toBe(303);
     const round = await db()('rounds').where({ survey_id: 'foretagsframjande', year: 2021 }).first();
     expect(done.headers.location).toBe(`/rounds/${round.id}`);
@@ -191,7 +231,10 @@ describe('import responses (interface)', () => {
     expect(page.text).toContain('2 svar är importerade');
     expect(page.text).toContain('2 av 4');
     // confirming twice does not import twice
-    const twice = await coordinator.post('/rounds/import/bekrafta').type('form').send({ _csrf: csrfFrom(good.text), content, ...fields });
+    const twice = await coordinator
+      .post('/rounds/import/bekrafta')
+      .type('form')
+      .send({ _csrf: csrfFrom(good.text), content, ...fields });
     expect(twice.status).toBe(400);
     expect(await db()('responses').where({ round_id: round.id })).toHaveLength(2);
   });

@@ -12,7 +12,29 @@ import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
 import { Agent, csrfFrom, loggedInAgent, startTestApp, TestApp } from '../helpers/app';
 import { createPanel, createPartnership, createRound, insertSubmittedResponse, SURVEYS_DIR } from '../helpers/fixtures';
 
-const CONTRACT_FIELDS = ['id', 'name', 'goal', 'level', 'year', 'numerator', 'denominator', 'dontKnow', 'invited', 'responded', 'value', 'display', 'target', 'colour', 'trend', 'changePp', 'changeIsClear', 'ciLow', 'ciHigh', 'status', 'published'];
+const CONTRACT_FIELDS = [
+  'id',
+  'name',
+  'goal',
+  'level',
+  'year',
+  'numerator',
+  'denominator',
+  'dontKnow',
+  'invited',
+  'responded',
+  'value',
+  'display',
+  'target',
+  'colour',
+  'trend',
+  'changePp',
+  'changeIsClear',
+  'ciLow',
+  'ciHigh',
+  'status',
+  'published',
+];
 
 let t: TestApp;
 let analyst: Agent;
@@ -33,7 +55,8 @@ beforeAll(async () => {
   // the shipped survey files plus a file of manual indicators (with goal-management codes)
   const surveysDir = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pp-surveys-')), 'surveys');
   fs.mkdirSync(path.join(surveysDir, 'indikatorer'), { recursive: true });
-  for (const f of fs.readdirSync(SURVEYS_DIR)) if (f.endsWith('.yaml')) fs.copyFileSync(path.join(SURVEYS_DIR, f), path.join(surveysDir, f));
+  for (const f of fs.readdirSync(SURVEYS_DIR))
+    if (f.endsWith('.yaml')) fs.copyFileSync(path.join(SURVEYS_DIR, f), path.join(surveysDir, f));
   fs.writeFileSync(
     path.join(surveysDir, 'indikatorer', 'nämnd.yaml'),
     `indicators:
@@ -57,22 +80,30 @@ beforeAll(async () => {
   organisationIds = p.organisationIds;
   panelId = p.panelId;
   roundId = await createRound(t.deps.db, { surveyId: 'partnerskapsenkat', year: 2025, panelId, state: 'stangd' });
-  for (const id of organisationIds) await t.deps.db('invitations').insert({ round_id: roundId, organisation_id: id, invited_at: nowIso(), created_at: nowIso() });
+  for (const id of organisationIds)
+    await t.deps.db('invitations').insert({ round_id: roundId, organisation_id: id, invited_at: nowIso(), created_at: nowIso() });
   const planering = [...rep('mycket_hog', 2), ...rep('hog', 4), ...rep('viss_del', 5), ...rep('liten', 3), ...rep('vet_ej', 1)];
   const fortroende = [...rep('mycket_hogt', 3), ...rep('hogt', 5), ...rep('varken', 4), ...rep('lagt', 2), ...rep('vet_ej', 1)];
   for (let i = 0; i < 15; i++) {
-    await insertSubmittedResponse(t.deps.db, roundId, organisationIds[i], { rus_planering: planering[i], rus_statistik: 'hog', fortroende_rua: fortroende[i] });
+    await insertSubmittedResponse(t.deps.db, roundId, organisationIds[i], {
+      rus_planering: planering[i],
+      rus_statistik: 'hog',
+      fortroende_rua: fortroende[i],
+    });
   }
 });
 afterAll(async () => t.close());
 
 async function postWith(agent: Agent, pageUrl: string, url: string, fields: Record<string, string | string[]>) {
   const page = await agent.get(pageUrl);
-  return agent.post(url).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  return agent
+    .post(url)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields });
 }
 
 describe('historical values', () => {
-  it('a file with bad rows lists every row\'s problem and stores nothing', async () => {
+  it("a file with bad rows lists every row's problem and stores nothing", async () => {
     const bad = [
       'indicator;year;value;numerator;denominator;source;comment',
       'rus_i_verksamhetsplan;2024;;6;15;Verksamhetsberättelse 2024;',
@@ -83,7 +114,10 @@ describe('historical values', () => {
       'fortroende_rua;2020;55,5;;;;',
     ].join('\r\n');
     const page = await analyst.get('/indicators/import').expect(200);
-    const res = await analyst.post('/indicators/import').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.from(bad, 'utf8'), 'varden.csv');
+    const res = await analyst
+      .post('/indicators/import')
+      .field('_csrf', csrfFrom(page.text))
+      .attach('file', Buffer.from(bad, 'utf8'), 'varden.csv');
     expect(res.status).toBe(400);
     expect(res.text).toContain('Rad 3: indikatorn ”finns_inte” finns inte.');
     expect(res.text).toContain('Rad 4: nämnaren är 0');
@@ -106,7 +140,16 @@ describe('historical values', () => {
     const res = await analyst.post('/indicators/import').field('_csrf', csrfFrom(page.text)).attach('file', bytes, 'varden.csv');
     expect(res.status).toBe(303);
     const rows = await t.deps.db('indicator_values').orderBy(['indicator_id', 'year']);
-    expect(rows.map((r: Record<string, unknown>) => [r.indicator_id, r.year, r.numerator, r.denominator, r.value === null ? null : Number(r.value), r.source])).toEqual([
+    expect(
+      rows.map((r: Record<string, unknown>) => [
+        r.indicator_id,
+        r.year,
+        r.numerator,
+        r.denominator,
+        r.value === null ? null : Number(r.value),
+        r.source,
+      ]),
+    ).toEqual([
       ['fortroende_rua', 2019, null, null, 61, 'Årsredovisning 2019'],
       ['fortroende_rua', 2024, null, null, 73.3, 'Verksamhetsberättelse 2024'],
       ['rus_i_verksamhetsplan', 2024, 6, 15, null, 'Verksamhetsberättelse 2024'],
@@ -127,16 +170,28 @@ describe('historical values', () => {
 describe('attendance registered by the coordinator', () => {
   it('a meeting with a checklist and a check-in link gives the attendance indicator', async () => {
     const arshjulPanel = await createPanel(t.deps.db, organisationIds.slice(0, 10), 2025, 'arshjulet');
-    const created = await postWith(coordinator, '/meetings?year=2025', '/meetings', { type: 'arbetsmote', heldOn: '2025-03-14', place: 'Exempelstad', panelId: String(arshjulPanel) });
+    const created = await postWith(coordinator, '/meetings?year=2025', '/meetings', {
+      type: 'arbetsmote',
+      heldOn: '2025-03-14',
+      place: 'Exempelstad',
+      panelId: String(arshjulPanel),
+    });
     expect(created.status).toBe(303);
     const meetingUrl = created.headers.location as string;
     const id = meetingUrl.split('/').pop();
-    const bad = await postWith(coordinator, '/meetings', '/meetings', { type: 'fika', heldOn: '2025-13-40', place: '', panelId: String(arshjulPanel) });
+    const bad = await postWith(coordinator, '/meetings', '/meetings', {
+      type: 'fika',
+      heldOn: '2025-13-40',
+      place: '',
+      panelId: String(arshjulPanel),
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Välj mötestyp');
     expect(bad.text).toContain('Ange datumet som ÅÅÅÅ-MM-DD');
 
-    const saved = await postWith(coordinator, meetingUrl, `/meetings/${id}/attendance`, { organisations: organisationIds.slice(0, 5).map(String) });
+    const saved = await postWith(coordinator, meetingUrl, `/meetings/${id}/attendance`, {
+      organisations: organisationIds.slice(0, 5).map(String),
+    });
     expect(saved.status).toBe(303);
     const linkPage = await postWith(coordinator, meetingUrl, `/meetings/${id}/checkin-link`, {});
     expect(linkPage.status).toBe(200);
@@ -146,21 +201,36 @@ describe('attendance registered by the coordinator', () => {
     const attendee = request.agent(t.app);
     const form = await attendee.get(link).expect(200);
     expect(form.text).toContain('Välj organisation');
-    const done = await attendee.post(link).type('form').send({ _csrf: csrfFrom(form.text), organisation: String(organisationIds[7]) });
+    const done = await attendee
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), organisation: String(organisationIds[7]) });
     expect(done.status).toBe(200);
     expect(done.text).toContain('är registrerad som representerad');
-    const outsider = await attendee.post(link).type('form').send({ _csrf: csrfFrom(form.text), organisation: String(organisationIds[12]) });
+    const outsider = await attendee
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), organisation: String(organisationIds[12]) });
     expect(outsider.status).toBe(400);
     // a new link replaces the old one
     await postWith(coordinator, meetingUrl, `/meetings/${id}/checkin-link`, {});
     await request(t.app).get(link).expect(404);
 
-    const audit = await t.deps.db('audit_log').where({ entity_type: 'meeting', entity_id: String(id) }).orderBy('id');
-    expect(audit.map((a: { action: string }) => a.action)).toEqual(['meeting.created', 'meeting.attendance_set', 'meeting.checkin_opened', 'meeting.checkin', 'meeting.checkin_opened']);
+    const audit = await t.deps
+      .db('audit_log')
+      .where({ entity_type: 'meeting', entity_id: String(id) })
+      .orderBy('id');
+    expect(audit.map((a: { action: string }) => a.action)).toEqual([
+      'meeting.created',
+      'meeting.attendance_set',
+      'meeting.checkin_opened',
+      'meeting.checkin',
+      'meeting.checkin_opened',
+    ]);
   });
 });
 
-describe('the analyst\'s table and the output', () => {
+describe("the analyst's table and the output", () => {
   it('shows utfall, målvärde, colour with text, arrow with text, change, clarity, response rate, Vet ej and Wilson', async () => {
     const res = await analyst.get('/indicators?year=2025').expect(200);
     const html = res.text;
@@ -200,10 +270,16 @@ describe('the analyst\'s table and the output', () => {
   });
 
   it('targets: 0–100 with a Swedish message, audited; and from the CLI', async () => {
-    const bad = await postWith(analyst, '/indicators/fortroende_rua?year=2025', '/indicators/fortroende_rua/target', { year: '2025', target: '150' });
+    const bad = await postWith(analyst, '/indicators/fortroende_rua?year=2025', '/indicators/fortroende_rua/target', {
+      year: '2025',
+      target: '150',
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Målvärdet ska vara ett tal mellan 0 och 100');
-    const ok = await postWith(analyst, '/indicators/fortroende_rua?year=2025', '/indicators/fortroende_rua/target', { year: '2025', target: '52,5' });
+    const ok = await postWith(analyst, '/indicators/fortroende_rua?year=2025', '/indicators/fortroende_rua/target', {
+      year: '2025',
+      target: '52,5',
+    });
     expect(ok.status).toBe(303);
     const c = capture();
     expect(await runCli(['targets', 'set', 'rus_statistik_anvandning', '2025', '90'], t.deps, c.out)).toBe(0);
@@ -220,7 +296,24 @@ describe('the analyst\'s table and the output', () => {
     const rows = JSON.parse(c.lines.join('\n')) as Array<Record<string, unknown>>;
     const rus = rows.find((r) => r.id === 'rus_i_verksamhetsplan')!;
     for (const f of CONTRACT_FIELDS) expect(Object.keys(rus)).toContain(f);
-    expect(rus).toMatchObject({ year: 2025, level: 'namndmal', numerator: 11, denominator: 15, dontKnow: 1, invited: 17, responded: 15, display: '73 %', target: 74, colour: 'yellow', trend: 'improved', changeIsClear: false, status: 'delvis', published: false, responseRate: '15 av 17', unanswered: 0 });
+    expect(rus).toMatchObject({
+      year: 2025,
+      level: 'namndmal',
+      numerator: 11,
+      denominator: 15,
+      dontKnow: 1,
+      invited: 17,
+      responded: 15,
+      display: '73 %',
+      target: 74,
+      colour: 'yellow',
+      trend: 'improved',
+      changeIsClear: false,
+      status: 'delvis',
+      published: false,
+      responseRate: '15 av 17',
+      unanswered: 0,
+    });
     expect(rus.value as number).toBeCloseTo(73.3333333333, 8);
     expect(rus.changePp as number).toBeCloseTo(33.3333333333, 8);
     const rua = rows.find((r) => r.id === 'fortroende_rua')!;
@@ -242,12 +335,19 @@ describe('the analyst\'s table and the output', () => {
     const body = res.body as Buffer;
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = body.subarray(3).toString('utf8').split('\r\n');
-    expect(lines[0]).toBe('id;name;goal;level;year;numerator;denominator;dontKnow;unanswered;invited;responded;value;display;displayOneDecimal;target;colour;trend;changePp;changeIsClear;ciLow;ciHigh;status;statusReason;responseRate;dontKnowShare;source;comment;published');
+    expect(lines[0]).toBe(
+      'id;name;goal;level;year;numerator;denominator;dontKnow;unanswered;invited;responded;value;display;displayOneDecimal;target;colour;trend;changePp;changeIsClear;ciLow;ciHigh;status;statusReason;responseRate;dontKnowShare;source;comment;published',
+    );
     const rus = lines.find((l) => l.startsWith('rus_i_verksamhetsplan;'))!;
     expect(rus).toContain(';2025;11;15;1;0;17;15;73,3333333333;73 %;73,3 %;74;yellow;improved;33,3333333333;false;');
     const c = capture();
     expect(await runCli(['indicators', '--year', '2025', '--format', 'flat'], t.deps, c.out)).toBe(0);
-    expect(c.lines.join('\n').replace(/^\ufeff/, '').split('\r\n')).toEqual([
+    expect(
+      c.lines
+        .join('\n')
+        .replace(/^\ufeff/, '')
+        .split('\r\n'),
+    ).toEqual([
       'datum;enhetskod;indikatorkod;kolumn;varde',
       '2025-12-31;RS100;IND-0042;utfall;78',
       '2025-12-31;RS100;IND-0042;målvärde;80',
@@ -265,7 +365,10 @@ describe('the analyst\'s table and the output', () => {
     const none = await request(t.app).get('/api/v1/indicators?year=2025');
     expect(none.status).toBe(401);
     expect(none.body.error.status).toBe(401);
-    await request(t.app).get('/api/v1/indicators?year=2025').set('Authorization', 'Bearer pp_' + 'x'.repeat(43)).expect(401);
+    await request(t.app)
+      .get('/api/v1/indicators?year=2025')
+      .set('Authorization', 'Bearer pp_' + 'x'.repeat(43))
+      .expect(401);
     const token = await createApiToken(t.deps.db, SYSTEM, 'Målstyrning');
     const ok = await request(t.app).get('/api/v1/indicators?year=2025').set('Authorization', `Bearer ${token}`).expect(200);
     expect(ok.headers['content-type']).toMatch(/application\/json/);
@@ -292,20 +395,36 @@ describe('publishing', () => {
     expect(table.text).toContain('Skiljer sig från publicerat');
     expect(table.text).toContain('täljare');
     const api2 = await request(t.app).get('/api/v1/indicators?year=2025').set('Authorization', `Bearer ${token}`).expect(200);
-    expect((api2.body as Array<Record<string, unknown>>).find((r) => r.id === 'rus_i_verksamhetsplan')).toMatchObject({ numerator: 11, display: '73 %', published: true, publishedVersion: 1 });
+    expect((api2.body as Array<Record<string, unknown>>).find((r) => r.id === 'rus_i_verksamhetsplan')).toMatchObject({
+      numerator: 11,
+      display: '73 %',
+      published: true,
+      publishedVersion: 1,
+    });
 
     const noReason = await postWith(analyst, '/indicators?year=2025', '/indicators/publish', { year: '2025', reason: '  ' });
     expect(noReason.status).toBe(400);
     expect(noReason.text).toContain('Skriv varför året publiceras igen');
-    const again = await postWith(analyst, '/indicators?year=2025', '/indicators/publish', { year: '2025', reason: 'Rättat svar från en kommun.' });
+    const again = await postWith(analyst, '/indicators?year=2025', '/indicators/publish', {
+      year: '2025',
+      reason: 'Rättat svar från en kommun.',
+    });
     expect(again.status).toBe(303);
     const api3 = await request(t.app).get('/api/v1/indicators?year=2025').set('Authorization', `Bearer ${token}`).expect(200);
-    expect((api3.body as Array<Record<string, unknown>>).find((r) => r.id === 'rus_i_verksamhetsplan')).toMatchObject({ numerator: 12, display: '80 %', colour: 'green', publishedVersion: 2 });
+    expect((api3.body as Array<Record<string, unknown>>).find((r) => r.id === 'rus_i_verksamhetsplan')).toMatchObject({
+      numerator: 12,
+      display: '80 %',
+      colour: 'green',
+      publishedVersion: 2,
+    });
     const page = await analyst.get('/indicators?year=2025').expect(200);
     expect(page.text).toContain('Rättat svar från en kommun.');
     expect(page.text).not.toContain('Skiljer sig från publicerat');
     const versions = await t.deps.db('publications').where({ year: 2025 }).orderBy('version');
-    expect(versions.map((v: { version: number; reason: string | null }) => [v.version, v.reason])).toEqual([[1, null], [2, 'Rättat svar från en kommun.']]);
+    expect(versions.map((v: { version: number; reason: string | null }) => [v.version, v.reason])).toEqual([
+      [1, null],
+      [2, 'Rättat svar från en kommun.'],
+    ]);
   });
 });
 

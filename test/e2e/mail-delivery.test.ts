@@ -5,7 +5,15 @@ import { CLI } from '../../server/services/audit';
 import { sendInvitations } from '../../server/services/mailings';
 import { OutboxWorker } from '../../server/mail/worker';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
-import { deliveriesByMessageId, drainAll, MailTestEnv, outboxRows, partnershipWithOpenRound, startMailTestApp, testWorker } from '../helpers/mail';
+import {
+  deliveriesByMessageId,
+  drainAll,
+  MailTestEnv,
+  outboxRows,
+  partnershipWithOpenRound,
+  startMailTestApp,
+  testWorker,
+} from '../helpers/mail';
 
 let env: MailTestEnv;
 beforeEach(async () => {
@@ -49,8 +57,14 @@ describe('delivery', () => {
     await drainAll(env.t);
     const rows = await outboxRows(db);
     const row = (contactId: number) => rows.find((r) => r.contact_id === contactId);
-    expect([row(p.contactIds[0][0]).status, row(p.contactIds[0][0]).last_error]).toEqual(['failed', 'Kontakten är inaktiverad; skickades inte.']);
-    expect([row(p.contactIds[1][0]).status, row(p.contactIds[1][0]).last_error]).toEqual(['failed', 'Mottagaren har avregistrerat sig; skickades inte.']);
+    expect([row(p.contactIds[0][0]).status, row(p.contactIds[0][0]).last_error]).toEqual([
+      'failed',
+      'Kontakten är inaktiverad; skickades inte.',
+    ]);
+    expect([row(p.contactIds[1][0]).status, row(p.contactIds[1][0]).last_error]).toEqual([
+      'failed',
+      'Mottagaren har avregistrerat sig; skickades inte.',
+    ]);
     expect(row(p.contactIds[2][0]).status).toBe('sent');
     expect(env.smtp.messages).toHaveLength(rows.length - 2);
   });
@@ -82,8 +96,14 @@ describe('delivery', () => {
 
     env.smtp.recover();
     const remind = await agent.get(`/rounds/${p.roundId}/mail/remind`);
-    await agent.post(`/rounds/${p.roundId}/mail/remind`).type('form').send({ _csrf: csrfFrom(remind.text) }).expect(303);
-    expect((await outboxRows(db, { kind: 'reminder' })).map((r) => r.contact_id).sort()).toEqual([p.contactIds[0][0], p.contactIds[2][0]].sort());
+    await agent
+      .post(`/rounds/${p.roundId}/mail/remind`)
+      .type('form')
+      .send({ _csrf: csrfFrom(remind.text) })
+      .expect(303);
+    expect((await outboxRows(db, { kind: 'reminder' })).map((r) => r.contact_id).sort()).toEqual(
+      [p.contactIds[0][0], p.contactIds[2][0]].sort(),
+    );
   });
 
   it('after the last attempt a message is failed, visible, and can be retried by hand', async () => {
@@ -109,7 +129,11 @@ describe('delivery', () => {
     expect(outbox.text).toContain('Misslyckades');
     expect(outbox.text).toContain('451');
     env.smtp.recover();
-    await agent.post(`/outbox/${failed.id}/retry`).type('form').send({ _csrf: csrfFrom(outbox.text) }).expect(303);
+    await agent
+      .post(`/outbox/${failed.id}/retry`)
+      .type('form')
+      .send({ _csrf: csrfFrom(outbox.text) })
+      .expect(303);
     await drainAll(env.t);
     expectEachOnce([failed.message_id]);
     expect((await outboxRows(db))[0].status).toBe('sent');
@@ -142,8 +166,12 @@ describe('delivery', () => {
     await sendInvitations(env.t.deps, CLI, p.roundId, { organisationIds: null, locale: 'sv' });
     const [a, b] = await outboxRows(db);
     // worker "dead" claimed row a ten minutes ago; row b just now (it may still be on the wire)
-    await db('email_outbox').where({ id: a.id }).update({ status: 'sending', claimed_by: 'dead', claimed_at: new Date(Date.now() - 10 * 60_000).toISOString(), attempts: 1 });
-    await db('email_outbox').where({ id: b.id }).update({ status: 'sending', claimed_by: 'busy', claimed_at: new Date().toISOString(), attempts: 1 });
+    await db('email_outbox')
+      .where({ id: a.id })
+      .update({ status: 'sending', claimed_by: 'dead', claimed_at: new Date(Date.now() - 10 * 60_000).toISOString(), attempts: 1 });
+    await db('email_outbox')
+      .where({ id: b.id })
+      .update({ status: 'sending', claimed_by: 'busy', claimed_at: new Date().toISOString(), attempts: 1 });
     await testWorker(env.t).drain();
     expect((await db('email_outbox').where({ id: a.id }).first()).status).toBe('sent');
     expect((await db('email_outbox').where({ id: b.id }).first()).status).toBe('sending');

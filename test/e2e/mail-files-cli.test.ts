@@ -35,7 +35,10 @@ describe('the .eml outbox and the CLI', () => {
     expect(await runCli(['outbox', 'send'], t.deps, send.out)).toBe(0);
     expect(send.text()).toContain('Skickade: 3');
 
-    const files = fs.readdirSync(t.config.outboxDir).filter((f) => f.endsWith('.eml')).sort();
+    const files = fs
+      .readdirSync(t.config.outboxDir)
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
     expect(files).toHaveLength(3);
     const rows = await outboxRows(t.deps.db);
     for (const [i, row] of rows.entries()) {
@@ -84,7 +87,8 @@ describe('the .eml files hold personal data', () => {
     expect(await runCli(['outbox', 'send'], t.deps, capture().out)).toBe(0);
 
     const rows = await outboxRows(db, { round_id: roundId });
-    const fileOf = (outboxId: number) => fs.readdirSync(dir).find((f) => f.startsWith(`${String(outboxId).padStart(7, '0')}-`) && f.endsWith('.eml'));
+    const fileOf = (outboxId: number) =>
+      fs.readdirSync(dir).find((f) => f.startsWith(`${String(outboxId).padStart(7, '0')}-`) && f.endsWith('.eml'));
     const erasedRow = rows.find((r) => Number(r.contact_id) === erased)!;
     const keptRow = rows.find((r) => Number(r.contact_id) === kept)!;
     const erasedFile = fileOf(erasedRow.id)!;

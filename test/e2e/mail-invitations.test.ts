@@ -5,7 +5,15 @@ import { nowIso } from '../../server/db';
 import { resolveToken } from '../../server/services/invitations';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
 import { createContact, createOrganisation } from '../helpers/fixtures';
-import { deliveriesByMessageId, drainAll, MailTestEnv, outboxRows, Partnership, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
+import {
+  deliveriesByMessageId,
+  drainAll,
+  MailTestEnv,
+  outboxRows,
+  Partnership,
+  partnershipWithOpenRound,
+  startMailTestApp,
+} from '../helpers/mail';
 import { respondentLinkIn } from '../helpers/smtp';
 
 let env: MailTestEnv;
@@ -70,7 +78,12 @@ describe('Skicka inbjudningar', () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${p.roundId}/mail/send`);
     // A forged Host header must not leak into the e-mails
-    const res = await agent.post(`/rounds/${p.roundId}/mail/send`).set('Host', 'evil.example.com').set('X-Forwarded-Host', 'evil.example.com').type('form').send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' });
+    const res = await agent
+      .post(`/rounds/${p.roundId}/mail/send`)
+      .set('Host', 'evil.example.com')
+      .set('X-Forwarded-Host', 'evil.example.com')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/rounds/${p.roundId}/mail`);
     const db = env.t.deps.db;
@@ -90,7 +103,12 @@ describe('Skicka inbjudningar', () => {
     await drainAll(env.t);
     expect(env.smtp.messages).toHaveLength(4);
     const recipients = env.smtp.messages.map((m) => m.to[0]).sort();
-    expect(recipients).toEqual(['kontakt1-1@org1.example.se', 'kontakt2-1@org2.example.se', 'kontakt3-1@org3.example.se', 'kontakt4-1@org4.example.se']);
+    expect(recipients).toEqual([
+      'kontakt1-1@org1.example.se',
+      'kontakt2-1@org2.example.se',
+      'kontakt3-1@org3.example.se',
+      'kontakt4-1@org4.example.se',
+    ]);
     expect(recipients).not.toContain('opted@org1.example.se');
     expect(recipients).not.toContain('bounced@org1.example.se');
 
@@ -130,10 +148,16 @@ describe('Skicka inbjudningar', () => {
   it('sending again to "not yet invited" finds nobody; a chosen organisation gets a new invitation', async () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${p.roundId}/mail/send`);
-    const again = await agent.post(`/rounds/${p.roundId}/mail/send`).type('form').send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' });
+    const again = await agent
+      .post(`/rounds/${p.roundId}/mail/send`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' });
     expect(again.status).toBe(400);
     expect(again.text).toContain('Det finns ingen organisation kvar att bjuda in');
-    const none = await agent.post(`/rounds/${p.roundId}/mail/send`).type('form').send({ _csrf: csrfFrom(page.text), scope: 'chosen', locale: 'sv' });
+    const none = await agent
+      .post(`/rounds/${p.roundId}/mail/send`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), scope: 'chosen', locale: 'sv' });
     expect(none.status).toBe(400);
     expect(none.text).toContain('Välj minst en organisation');
     const before = (await outboxRows(env.t.deps.db)).length;
@@ -157,7 +181,11 @@ describe('Skicka inbjudningar', () => {
     await db('panel_memberships').insert({ panel_id: p.panelId, organisation_id: orgId, year: 2026 });
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${p.roundId}/mail/send`);
-    await agent.post(`/rounds/${p.roundId}/mail/send`).type('form').send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' }).expect(303);
+    await agent
+      .post(`/rounds/${p.roundId}/mail/send`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' })
+      .expect(303);
     await drainAll(env.t);
     const m = env.smtp.messages.find((x) => x.to[0] === 'ond@ond.example.se')!;
     expect(m.html).toContain('&lt;b&gt;Ond &amp; Co&lt;/b&gt;');
@@ -172,7 +200,10 @@ describe('Skicka inbjudningar', () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${closed.roundId}/mail/send`).expect(200);
     expect(page.text).toContain('Omgången är inte öppen');
-    const res = await agent.post(`/rounds/${closed.roundId}/mail/send`).type('form').send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' });
+    const res = await agent
+      .post(`/rounds/${closed.roundId}/mail/send`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' });
     expect(res.status).toBe(409);
     expect(await outboxRows(db, { round_id: closed.roundId })).toHaveLength(0);
   });

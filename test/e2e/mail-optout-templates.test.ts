@@ -46,7 +46,10 @@ describe('opt-out', () => {
     await request(env.t.app).post(path).type('form').send({}).expect(403);
     expect((await db('contacts').where({ id: p.contactIds[0][0] }).first()).opted_out_at).toBeNull();
 
-    const done = await agent.post(path).type('form').send({ _csrf: csrfFrom(page.text) });
+    const done = await agent
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect(done.status).toBe(200);
     expect(done.text).toContain('Du är avregistrerad');
     expect((await db('contacts').where({ id: p.contactIds[0][0] }).first()).opted_out_at).toBeTruthy();
@@ -102,15 +105,29 @@ describe('templates per round', () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(url()).expect(200);
     expect(page.text).toContain('{{organisation}}');
-    const bad = await agent.post(url()).type('form').send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'Inbjudan {{surveyTitle}}', body: 'Hej {{kontaktperson}}, svara här: {{link}}' });
+    const bad = await agent
+      .post(url())
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        action: 'save',
+        subject: 'Inbjudan {{surveyTitle}}',
+        body: 'Hej {{kontaktperson}}, svara här: {{link}}',
+      });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('okänd platshållare {{kontaktperson}}');
     expect(bad.text).toContain('href="#field-body"');
-    const broken = await agent.post(url()).type('form').send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'Inbjudan {{surveyTitle', body: 'Hej {{#if link}}x' });
+    const broken = await agent
+      .post(url())
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'Inbjudan {{surveyTitle', body: 'Hej {{#if link}}x' });
     expect(broken.status).toBe(400);
     expect(broken.text).toContain('Ämnesraden: mallen kunde inte läsas på rad 1');
     expect(broken.text).toContain('Meddelandets text: mallen kunde inte läsas');
-    const helper = await agent.post(url()).type('form').send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'X', body: '{{> evil}} {{lookup link}} {{{link}}}' });
+    const helper = await agent
+      .post(url())
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'X', body: '{{> evil}} {{lookup link}} {{{link}}}' });
     expect(helper.status).toBe(400);
     expect(helper.text).toContain('delmallar');
     expect(await env.t.deps.db('round_templates')).toHaveLength(0);
@@ -121,12 +138,18 @@ describe('templates per round', () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(url()).expect(200);
     const body = 'Hej {{contactName}} på {{organisation}}!\n\nLänk: {{link}}\n\nSista dag: {{closingDate}}.\n{{coordinatorSignature}}';
-    const preview = await agent.post(url()).type('form').send({ _csrf: csrfFrom(page.text), action: 'preview', subject: 'Egen rubrik {{year}}', body, contact: String(p.contactIds[2][0]) });
+    const preview = await agent
+      .post(url())
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), action: 'preview', subject: 'Egen rubrik {{year}}', body, contact: String(p.contactIds[2][0]) });
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('Hej Kontakt 3-1 på Organisation 03!');
     expect(preview.text).toContain('Egen rubrik 2026');
     expect(await db('round_templates')).toHaveLength(0);
-    const saved = await agent.post(url()).type('form').send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'Egen rubrik {{year}}', body });
+    const saved = await agent
+      .post(url())
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'Egen rubrik {{year}}', body });
     expect(saved.status).toBe(303);
     const stored = await db('round_templates').first();
     expect([stored.kind, stored.locale, stored.subject]).toEqual(['invitation', 'sv', 'Egen rubrik {{year}}']);
@@ -144,7 +167,11 @@ describe('templates per round', () => {
     expect(m.text).toMatch(/Sista dag: \d{1,2} [a-zåäö]+ 2026 kl\. \d\d\.\d\d\./);
 
     const edit = await agent.get(url());
-    await agent.post(url()).type('form').send({ _csrf: csrfFrom(edit.text), action: 'reset' }).expect(303);
+    await agent
+      .post(url())
+      .type('form')
+      .send({ _csrf: csrfFrom(edit.text), action: 'reset' })
+      .expect(303);
     expect(await db('round_templates')).toHaveLength(0);
   });
 });

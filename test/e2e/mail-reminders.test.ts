@@ -37,11 +37,19 @@ describe('reminders', () => {
     expect(page.text).toContain('E-post har studsat');
     expect(await outboxRows(db, { kind: 'reminder' })).toHaveLength(0); // looking sends nothing
 
-    const res = await agent.post(`/rounds/${p.roundId}/mail/remind`).type('form').send({ _csrf: csrfFrom(page.text) });
+    const res = await agent
+      .post(`/rounds/${p.roundId}/mail/remind`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect(res.status).toBe(303);
     await drainAll(env.t);
     const to = env.smtp.messages.map((m) => m.to[0]).sort();
-    expect(to).toEqual(['kontakt3-2@org3.example.se', 'kontakt4-1@org4.example.se', 'kontakt5-1@org5.example.se', 'kontakt5-2@org5.example.se']);
+    expect(to).toEqual([
+      'kontakt3-2@org3.example.se',
+      'kontakt4-1@org4.example.se',
+      'kontakt5-1@org5.example.se',
+      'kontakt5-2@org5.example.se',
+    ]);
     for (const m of env.smtp.messages) {
       expect(m.subject).toMatch(/^Påminnelse: /);
       // every reminder has a new, working personal link
@@ -95,7 +103,14 @@ describe('reminders', () => {
     const closesAt = new Date(Date.now() + 86400_000); // 1 day left: both 7 and 2 are overdue
     const p = await partnershipWithOpenRound(db, 2, { closesAt: closesAt.toISOString() });
     // not invited yet: both are skipped, nothing queued
-    await db('invitations').insert(p.organisationIds.map((o) => ({ round_id: p.roundId, organisation_id: o, invited_at: new Date(Date.now() - 9 * 86400_000).toISOString(), created_at: new Date().toISOString() })));
+    await db('invitations').insert(
+      p.organisationIds.map((o) => ({
+        round_id: p.roundId,
+        organisation_id: o,
+        invited_at: new Date(Date.now() - 9 * 86400_000).toISOString(),
+        created_at: new Date().toISOString(),
+      })),
+    );
     const early = await partnershipWithOpenRound(db, 1, { closesAt: closesAt.toISOString() });
     await queueScheduledReminders(env.t.deps, new Date());
     const runs = await db('mail_reminder_runs').where({ round_id: p.roundId }).orderBy('days_before');

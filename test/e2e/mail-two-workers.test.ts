@@ -29,7 +29,10 @@ it(title, async () => {
   const db2 = kind === 'postgres' ? createDb(config.databaseUrl) : db;
   const mailer2 = createSmtpMailer(config, config.smtpUrl!);
   const a = new OutboxWorker(env.t.deps, { workerId: 'instance-a', batchSize: 4, pollMs: 5, schedulerEveryMs: 0 });
-  const b = new OutboxWorker({ db: db2, config, logger, mailer: mailer2 }, { workerId: 'instance-b', batchSize: 4, pollMs: 5, schedulerEveryMs: 0 });
+  const b = new OutboxWorker(
+    { db: db2, config, logger, mailer: mailer2 },
+    { workerId: 'instance-b', batchSize: 4, pollMs: 5, schedulerEveryMs: 0 },
+  );
   a.start();
   b.start();
   await env.smtp.waitFor(60);

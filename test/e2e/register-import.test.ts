@@ -34,7 +34,10 @@ function importIdOf(html: string): string {
 }
 
 async function confirm(agent: Agent, previewHtml: string) {
-  return agent.post(`/organisations/import/${importIdOf(previewHtml)}`).type('form').send({ _csrf: csrfFrom(previewHtml) });
+  return agent
+    .post(`/organisations/import/${importIdOf(previewHtml)}`)
+    .type('form')
+    .send({ _csrf: csrfFrom(previewHtml) });
 }
 
 async function count(table: string, where: Record<string, unknown> = {}): Promise<number> {
@@ -95,7 +98,10 @@ describe('web import', () => {
     expect(erik).toMatchObject({ name: 'Erik Eksson', role: 'Kommundirektör', phone: '010-1' });
     expect(await count('contacts')).toBe(4);
     // empty cells did not overwrite
-    expect(await db()('organisations').where({ organisation_number: '212000-1686' }).first()).toMatchObject({ type: 'kommun', municipality: 'Norrby' });
+    expect(await db()('organisations').where({ organisation_number: '212000-1686' }).first()).toMatchObject({
+      type: 'kommun',
+      municipality: 'Norrby',
+    });
   });
 
   it('lists every problem by row and column in Swedish, offers no confirm, and writes nothing', async () => {
@@ -115,7 +121,11 @@ describe('web import', () => {
     expect(preview.status).toBe(400);
     expect(preview.text).toContain('Filen har 8 fel. Inget har lästs in.');
     expect(preview.text).not.toMatch(/action="\/organisations\/import\/[a-f0-9]{40}"/);
-    const rows = [...preview.text.matchAll(/<tr><td class="num">(\d+)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => [Number(m[1]), m[2], m[3]]);
+    const rows = [...preview.text.matchAll(/<tr><td class="num">(\d+)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => [
+      Number(m[1]),
+      m[2],
+      m[3],
+    ]);
     expect(rows.map((r) => [r[0], r[1]])).toEqual([
       [2, 'Namn'],
       [4, 'Organisationsnummer'],
@@ -145,7 +155,14 @@ describe('web import', () => {
     expect(preview.status).toBe(200);
     // someone adds a contact with the second row's address elsewhere in the meantime
     const norrby = await db()('organisations').where({ organisation_number: '212000-1686' }).first();
-    await db()('contacts').insert({ organisation_id: norrby.id, name: 'X', email: 'anders@andra.example.se', active: true, created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
+    await db()('contacts').insert({
+      organisation_id: norrby.id,
+      name: 'X',
+      email: 'anders@andra.example.se',
+      active: true,
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+    });
     const res = await confirm(coordinator, preview.text);
     expect(res.status).toBe(400);
     expect(res.text).toContain('finns redan i registret hos en annan organisation');
@@ -175,7 +192,11 @@ describe('web import', () => {
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
     const org = await db()('organisations').where({ name: '<script>alert("x")</script>' }).first();
     expect(org).toBeDefined();
-    expect(await db()('contacts').where({ organisation_id: org.id }).first()).toMatchObject({ name: '=HYPERLINK("http://evil.example";"klick")', phone: '+46 70 1', role: '@roll' });
+    expect(await db()('contacts').where({ organisation_id: org.id }).first()).toMatchObject({
+      name: '=HYPERLINK("http://evil.example";"klick")',
+      phone: '+46 70 1',
+      role: '@roll',
+    });
     const list = await coordinator.get('/organisations').expect(200);
     expect(list.text).not.toContain('<script>alert');
     const exported = await coordinator.get('/organisations/export.csv').expect(200);
@@ -187,7 +208,12 @@ describe('web import', () => {
     const garbage = await upload(coordinator, crypto.randomBytes(8192), {}, 'bild.png');
     expect(garbage.status).toBe(400);
     expect(garbage.text).toContain('Filen kunde inte läsas som en CSV-fil');
-    const xlsx = await upload(coordinator, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), crypto.randomBytes(100)]), {}, 'register.xlsx');
+    const xlsx = await upload(
+      coordinator,
+      Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), crypto.randomBytes(100)]),
+      {},
+      'register.xlsx',
+    );
     expect(xlsx.status).toBe(400);
     expect(xlsx.text).toContain('Excel-arbetsbok');
     const page = await coordinator.get('/organisations/import');
@@ -201,14 +227,20 @@ describe('web import', () => {
     expect(preview.status).toBe(200);
     const other = (await loggedInAgent(t, 'coordinator')).agent;
     const page = await other.get('/organisations/import');
-    const res = await other.post(`/organisations/import/${importIdOf(preview.text)}`).type('form').send({ _csrf: csrfFrom(page.text) });
+    const res = await other
+      .post(`/organisations/import/${importIdOf(preview.text)}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) });
     expect(res.status).toBe(409);
     expect(await db()('organisations').where({ name: 'Egen AB' }).first()).toBeUndefined();
 
     const analyst = (await loggedInAgent(t, 'analyst')).agent;
     await analyst.get('/organisations/import').expect(403);
     const home = await analyst.get('/');
-    const post = await analyst.post('/organisations/import').field('_csrf', csrfFrom(home.text)).attach('file', Buffer.from(`${HEADER}\nAnalys AB;;;;;;;\n`), 'a.csv');
+    const post = await analyst
+      .post('/organisations/import')
+      .field('_csrf', csrfFrom(home.text))
+      .attach('file', Buffer.from(`${HEADER}\nAnalys AB;;;;;;;\n`), 'a.csv');
     expect(post.status).toBe(403);
     expect(await db()('organisations').where({ name: 'Analys AB' }).first()).toBeUndefined();
   });
@@ -217,7 +249,10 @@ describe('web import', () => {
     const now = new Date().toISOString();
     const [p] = await db()('panels').insert({ slug: 'webbpanel', name: 'Webbpanelen', created_at: now }).returning('id');
     const panelId = Number(typeof p === 'object' ? p.id : p);
-    const preview = await upload(coordinator, Buffer.from(`${HEADER}\nPanelmedlem AB;;annan;;;;;\nNorrby kommun;212000-1686;;;;;;\n`), { panel: String(panelId), year: '2025' });
+    const preview = await upload(coordinator, Buffer.from(`${HEADER}\nPanelmedlem AB;;annan;;;;;\nNorrby kommun;212000-1686;;;;;;\n`), {
+      panel: String(panelId),
+      year: '2025',
+    });
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('Organisationerna blir medlemmar i panelen Webbpanelen för 2025');
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
@@ -229,7 +264,9 @@ describe('web import', () => {
     const types = ['kommun', 'annan', 'bransch', 'foretagsframjande'];
     for (let i = 0; i < 10_000; i++) {
       const number = withCheckDigit(String(700000000 + i));
-      lines.push(`Storimport ${i} AB;${number};${types[i % 4]};Kommun ${i % 290};Person ${i};p${i}@stor${i}.example.se;010-${i};Roll ${i % 7}`);
+      lines.push(
+        `Storimport ${i} AB;${number};${types[i % 4]};Kommun ${i % 290};Person ${i};p${i}@stor${i}.example.se;010-${i};Roll ${i % 7}`,
+      );
     }
     const before = await count('organisations');
     const preview = await upload(coordinator, Buffer.from(lines.join('\r\n') + '\r\n'));
@@ -238,7 +275,10 @@ describe('web import', () => {
     expect(preview.text).toContain('ytterligare 9950 rader visas inte');
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
     expect(await count('organisations')).toBe(before + 10_000);
-    const c = await db()('contacts as c').join('organisations as o', 'o.id', 'c.organisation_id').where('o.name', 'like', 'Storimport %').count({ n: '*' });
+    const c = await db()('contacts as c')
+      .join('organisations as o', 'o.id', 'c.organisation_id')
+      .where('o.name', 'like', 'Storimport %')
+      .count({ n: '*' });
     expect(Number(c[0].n)).toBe(10_000);
     const one = await db()('organisations').where({ name: 'Storimport 9999 AB' }).first();
     expect(await db()('contacts').where({ organisation_id: one.id }).first()).toMatchObject({ email: 'p9999@stor9999.example.se' });
@@ -265,10 +305,17 @@ describe('CLI import', () => {
   });
 
   it('imports, creates the panel and makes the organisations its members that year', async () => {
-    const csv = iconv.encode('namn;organisationsnummer;typ;kommun;kontaktperson;e-post\r\nCLI Ödeshögs kommun;212000-0555;kommun;Ödeshög;Åsa;asa@odeshog.example.se\r\nCLI Ödeshögs kommun;212000-0555;kommun;Ödeshög;Bert;bert@odeshog.example.se\r\nNorrby kommun;212000-1686;;;;\r\n', 'win1252');
+    const csv = iconv.encode(
+      'namn;organisationsnummer;typ;kommun;kontaktperson;e-post\r\nCLI Ödeshögs kommun;212000-0555;kommun;Ödeshög;Åsa;asa@odeshog.example.se\r\nCLI Ödeshögs kommun;212000-0555;kommun;Ödeshög;Bert;bert@odeshog.example.se\r\nNorrby kommun;212000-1686;;;;\r\n',
+      'win1252',
+    );
     const file = writeFile('ok.csv', csv);
     const out = capture();
-    const code = await runCli(['import', 'organisations', file, '--panel', 'arshjulet', '--year', '2026', '--panel-name', 'Årshjulets aktörer'], t.deps, out.out);
+    const code = await runCli(
+      ['import', 'organisations', file, '--panel', 'arshjulet', '--year', '2026', '--panel-name', 'Årshjulets aktörer'],
+      t.deps,
+      out.out,
+    );
     expect([code, out.text()]).toEqual([0, expect.stringContaining('Organisationer: 1 nya, 1 uppdaterade.')]);
     expect(out.text()).toContain('Kontaktpersoner: 2 nya, 0 uppdaterade.');
     expect(out.text()).toContain('Panelen ”Årshjulets aktörer” (arshjulet) skapades och har 2 nya medlemmar 2026.');

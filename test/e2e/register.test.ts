@@ -19,13 +19,22 @@ afterAll(async () => t.close());
 const db = () => t.deps.db;
 
 async function createOrganisation(fields: Record<string, string>): Promise<number> {
-  const res = await postForm(coordinator, '/organisations/new', '/organisations', { organisationNumber: '', municipality: '', type: 'kommun', ...fields });
+  const res = await postForm(coordinator, '/organisations/new', '/organisations', {
+    organisationNumber: '',
+    municipality: '',
+    type: 'kommun',
+    ...fields,
+  });
   expect(res.status).toBe(303);
   return Number(/\/organisations\/(\d+)$/.exec(res.headers.location)![1]);
 }
 
 async function createContact(orgId: number, fields: Record<string, string>): Promise<number> {
-  const res = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, { phone: '', role: '', ...fields });
+  const res = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, {
+    phone: '',
+    role: '',
+    ...fields,
+  });
   expect(res.status).toBe(303);
   const row = await db()('contacts').where({ email: fields.email.toLowerCase() }).first();
   return Number(row.id);
@@ -63,7 +72,15 @@ async function expectLinkInvalid(link: string) {
 async function pendingImport(emails: string[], expiresAt = new Date(Date.now() + 3600_000).toISOString()): Promise<string> {
   const id = crypto.randomBytes(20).toString('hex');
   const rows = emails.map((e, i) => ({ line: i + 2, cells: { name: 'Org', contact_name: 'Någon', contact_email: e } }));
-  await db()('register_imports').insert({ id, user_id: null, file_name: 'register.csv', row_count: rows.length, content: JSON.stringify({ rows, columns: {}, options: {} }), created_at: nowIso(), expires_at: expiresAt });
+  await db()('register_imports').insert({
+    id,
+    user_id: null,
+    file_name: 'register.csv',
+    row_count: rows.length,
+    content: JSON.stringify({ rows, columns: {}, options: {} }),
+    created_at: nowIso(),
+    expires_at: expiresAt,
+  });
   return id;
 }
 
@@ -75,13 +92,20 @@ describe('organisations', () => {
     const page = await coordinator.get(`/organisations/${id}`).expect(200);
     expect(page.text).toContain('<h1>Norrby kommun</h1>');
     expect(page.text).toContain('212000-1686');
-    const audit = await db()('audit_log').where({ action: 'organisation.created', entity_id: String(id) }).first();
+    const audit = await db()('audit_log')
+      .where({ action: 'organisation.created', entity_id: String(id) })
+      .first();
     expect(audit).toBeDefined();
   });
 
   it('refuses bad input with Swedish messages naming the field, and writes nothing', async () => {
     const before = await db()('organisations').count({ n: '*' });
-    const res = await postForm(coordinator, '/organisations/new', '/organisations', { name: '', organisationNumber: '123456-7890', type: 'okand', municipality: '' });
+    const res = await postForm(coordinator, '/organisations/new', '/organisations', {
+      name: '',
+      organisationNumber: '123456-7890',
+      type: 'okand',
+      municipality: '',
+    });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Ange organisationens namn.');
     expect(res.text).toContain('Organisationsnumret är inte giltigt');
@@ -91,20 +115,36 @@ describe('organisations', () => {
   });
 
   it('refuses a duplicate organisation number with a clear message', async () => {
-    const res = await postForm(coordinator, '/organisations/new', '/organisations', { name: 'Norrby AB', organisationNumber: '212000-1686', type: 'annan', municipality: '' });
+    const res = await postForm(coordinator, '/organisations/new', '/organisations', {
+      name: 'Norrby AB',
+      organisationNumber: '212000-1686',
+      type: 'annan',
+      municipality: '',
+    });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Organisationsnumret 212000-1686 finns redan i registret, för ”Norrby kommun”.');
   });
 
   it('edits, deactivates and reactivates', async () => {
     const id = await createOrganisation({ name: 'Söderås kommun', municipality: 'Söderås' });
-    const edit = await postForm(coordinator, `/organisations/${id}/edit`, `/organisations/${id}`, { name: 'Söderås kommun', organisationNumber: '212000-1876', type: 'kommun', municipality: 'Söderås' });
+    const edit = await postForm(coordinator, `/organisations/${id}/edit`, `/organisations/${id}`, {
+      name: 'Söderås kommun',
+      organisationNumber: '212000-1876',
+      type: 'kommun',
+      municipality: 'Söderås',
+    });
     expect(edit.status).toBe(303);
     expect((await db()('organisations').where({ id }).first()).organisation_number).toBe('212000-1876');
-    const audit = await db()('audit_log').where({ action: 'organisation.updated', entity_id: String(id) }).first();
-    expect(JSON.parse(typeof audit.details === 'string' ? audit.details : JSON.stringify(audit.details))).toEqual({ fields: ['organisationNumber'] });
+    const audit = await db()('audit_log')
+      .where({ action: 'organisation.updated', entity_id: String(id) })
+      .first();
+    expect(JSON.parse(typeof audit.details === 'string' ? audit.details : JSON.stringify(audit.details))).toEqual({
+      fields: ['organisationNumber'],
+    });
 
-    await postForm(coordinator, `/organisations/${id}`, `/organisations/${id}/active`, { active: 'false' }).then((r) => expect(r.status).toBe(303));
+    await postForm(coordinator, `/organisations/${id}`, `/organisations/${id}/active`, { active: 'false' }).then((r) =>
+      expect(r.status).toBe(303),
+    );
     expect((await db()('organisations').where({ id }).first()).active).toBeFalsy();
     const active = await coordinator.get('/organisations').expect(200);
     expect(active.text).not.toContain('Söderås kommun');
@@ -141,11 +181,22 @@ describe('organisations', () => {
 describe('roles', () => {
   it('an analyst gets 403 on the register, an admin may use it, anonymous visitors go to login', async () => {
     const analyst = (await loggedInAgent(t, 'analyst')).agent;
-    for (const url of ['/organisations', '/organisations/new', '/organisations/import', '/organisations/export.csv', '/panels', '/organisations/1', '/contacts/1']) {
+    for (const url of [
+      '/organisations',
+      '/organisations/new',
+      '/organisations/import',
+      '/organisations/export.csv',
+      '/panels',
+      '/organisations/1',
+      '/contacts/1',
+    ]) {
       await analyst.get(url).expect(403);
     }
     const page = await analyst.get('/');
-    const post = await analyst.post('/organisations').type('form').send({ _csrf: csrfFrom(page.text), name: 'X', type: 'kommun' });
+    const post = await analyst
+      .post('/organisations')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), name: 'X', type: 'kommun' });
     expect(post.status).toBe(403);
     expect(await db()('organisations').where({ name: 'X' }).first()).toBeUndefined();
 
@@ -162,14 +213,24 @@ describe('contacts', () => {
   });
 
   it('creates, edits and deactivates a contact; the audit log holds no personal data', async () => {
-    const id = await createContact(orgId, { name: 'Lars Lindberg', email: 'Lars.Lindberg@Bergsjo.example.se', phone: '010-123 45', role: 'Näringslivschef' });
+    const id = await createContact(orgId, {
+      name: 'Lars Lindberg',
+      email: 'Lars.Lindberg@Bergsjo.example.se',
+      phone: '010-123 45',
+      role: 'Näringslivschef',
+    });
     const row = await db()('contacts').where({ id }).first();
     expect(row.email).toBe('lars.lindberg@bergsjo.example.se');
     const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
     expect(page.text).toContain('Lars Lindberg');
     expect(page.text).toContain('Näringslivschef');
 
-    const edit = await postForm(coordinator, `/contacts/${id}`, `/contacts/${id}`, { name: 'Lars Lindberg', email: 'lars@bergsjo.example.se', phone: '', role: 'Chef' });
+    const edit = await postForm(coordinator, `/contacts/${id}`, `/contacts/${id}`, {
+      name: 'Lars Lindberg',
+      email: 'lars@bergsjo.example.se',
+      phone: '',
+      role: 'Chef',
+    });
     expect(edit.status).toBe(303);
     expect((await db()('contacts').where({ id }).first()).email).toBe('lars@bergsjo.example.se');
 
@@ -186,7 +247,7 @@ describe('contacts', () => {
     expect(text).not.toContain('bergsjo');
   });
 
-  it('deactivating a contact revokes its personal links; another contact\'s link of the same organisation still works', async () => {
+  it("deactivating a contact revokes its personal links; another contact's link of the same organisation still works", async () => {
     const leaving = await createContact(orgId, { name: 'Vera Slutar', email: 'vera@bergsjo.example.se' });
     const staying = await createContact(orgId, { name: 'Stig Stannar', email: 'stig@bergsjo.example.se' });
     const [leavingLink, stayingLink] = await personalLinks(orgId, [leaving, staying]);
@@ -203,10 +264,20 @@ describe('contacts', () => {
 
   it('validates the e-mail address and refuses one already used by another contact', async () => {
     await createContact(orgId, { name: 'Anna A', email: 'anna@bergsjo.example.se' });
-    const bad = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, { name: 'B', email: 'inte-en-adress', phone: '', role: '' });
+    const bad = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, {
+      name: 'B',
+      email: 'inte-en-adress',
+      phone: '',
+      role: '',
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Ange en giltig e-postadress');
-    const dup = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, { name: 'C', email: 'ANNA@bergsjo.example.se', phone: '', role: '' });
+    const dup = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, {
+      name: 'C',
+      email: 'ANNA@bergsjo.example.se',
+      phone: '',
+      role: '',
+    });
     expect(dup.status).toBe(400);
     expect(dup.text).toContain('E-postadressen finns redan hos en annan kontaktperson');
     expect(await db()('contacts').where({ name: 'C' }).first()).toBeUndefined();
@@ -214,7 +285,13 @@ describe('contacts', () => {
 
   it('shows opted-out and bounced state', async () => {
     const id = await createContact(orgId, { name: 'Bo Studs', email: 'bo@bergsjo.example.se' });
-    await db()('contacts').where({ id }).update({ opted_out_at: '2025-03-01T10:00:00.000Z', bounced_at: '2025-03-02T10:00:00.000Z', bounce_reason: '550 mailbox unavailable' });
+    await db()('contacts')
+      .where({ id })
+      .update({
+        opted_out_at: '2025-03-01T10:00:00.000Z',
+        bounced_at: '2025-03-02T10:00:00.000Z',
+        bounce_reason: '550 mailbox unavailable',
+      });
     const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
     expect(page.text).toContain('Har avregistrerat sig från utskick');
     expect(page.text).toContain('E-post studsar');
@@ -231,7 +308,11 @@ describe('panels', () => {
     expect(bad.text).toContain('Kortnamnet får bara innehålla');
     expect(bad.text).toContain('Ange panelens namn.');
 
-    const res = await postForm(coordinator, '/panels', '/panels', { slug: 'partnerskapet', name: 'Partnerskapet för regional utveckling', description: '' });
+    const res = await postForm(coordinator, '/panels', '/panels', {
+      slug: 'partnerskapet',
+      name: 'Partnerskapet för regional utveckling',
+      description: '',
+    });
     expect(res.status).toBe(303);
     const panelId = Number(/\/panels\/(\d+)$/.exec(res.headers.location)![1]);
     const dup = await postForm(coordinator, '/panels', '/panels', { slug: 'partnerskapet', name: 'Igen', description: '' });
@@ -239,24 +320,40 @@ describe('panels', () => {
 
     const page = await coordinator.get(`/panels/${panelId}?year=2024`).expect(200);
     expect(page.text).toContain('<legend>Organisationer som är med i panelen 2024</legend>');
-    const set = await coordinator.post(`/panels/${panelId}/members`).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&year=2024&organisation=${a}&organisation=${b}&organisation=${c}`);
+    const set = await coordinator
+      .post(`/panels/${panelId}/members`)
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&year=2024&organisation=${a}&organisation=${b}&organisation=${c}`);
     expect(set.status).toBe(303);
     const members = async (year: number) =>
-      (await db()('panel_memberships').where({ panel_id: panelId, year }).select('organisation_id')).map((r: { organisation_id: number }) => Number(r.organisation_id)).sort((x, y) => x - y);
+      (await db()('panel_memberships').where({ panel_id: panelId, year }).select('organisation_id'))
+        .map((r: { organisation_id: number }) => Number(r.organisation_id))
+        .sort((x, y) => x - y);
     expect(await members(2024)).toEqual([a, b, c]);
 
     // unchecking removes
     const page2 = await coordinator.get(`/panels/${panelId}?year=2024`);
     expect(page2.text).toMatch(new RegExp(`id="org-${a}" name="organisation" value="${a}" checked`));
-    await coordinator.post(`/panels/${panelId}/members`).type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page2.text))}&year=2024&organisation=${a}&organisation=${b}`);
+    await coordinator
+      .post(`/panels/${panelId}/members`)
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrfFrom(page2.text))}&year=2024&organisation=${a}&organisation=${b}`);
     expect(await members(2024)).toEqual([a, b]);
 
     // an inactive organisation is not copied
     await postForm(coordinator, `/organisations/${b}`, `/organisations/${b}/active`, { active: 'false' });
-    const copy = await postForm(coordinator, `/panels/${panelId}?year=2025`, `/panels/${panelId}/copy`, { from: '2024', to: '2025', year: '2025' });
+    const copy = await postForm(coordinator, `/panels/${panelId}?year=2025`, `/panels/${panelId}/copy`, {
+      from: '2024',
+      to: '2025',
+      year: '2025',
+    });
     expect(copy.status).toBe(303);
     expect(await members(2025)).toEqual([a]);
-    const nothing = await postForm(coordinator, `/panels/${panelId}?year=2025`, `/panels/${panelId}/copy`, { from: '2019', to: '2025', year: '2025' });
+    const nothing = await postForm(coordinator, `/panels/${panelId}?year=2025`, `/panels/${panelId}/copy`, {
+      from: '2019',
+      to: '2025',
+      year: '2025',
+    });
     expect(nothing.status).toBe(400);
     expect(nothing.text).toContain('Panelen har inga aktiva medlemmar 2019 att kopiera.');
 
@@ -271,11 +368,14 @@ describe('export', () => {
   it('exports the register as UTF-8 with BOM and semicolons, with formulas neutralised', async () => {
     const orgId = await createOrganisation({ name: '=HYPERLINK("http://evil.example")', municipality: 'Åre' });
     await createContact(orgId, { name: '@Eva', email: 'eva@evil.example.se', phone: '+46 70 123 45 67', role: '-chef' });
-    const res = await coordinator.get('/organisations/export.csv').buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await coordinator
+      .get('/organisations/export.csv')
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="partnerpuls-register-\d{4}-\d{2}-\d{2}\.csv"/);
@@ -301,18 +401,35 @@ describe('GDPR', () => {
   async function responseWithAnswer(orgId: number): Promise<{ responseId: number; contactId: number }> {
     const now = nowIso();
     const contactId = await createContact(orgId, { name: 'Greta Gdpr', email: 'greta@gdpr.example.se', phone: '070-1', role: 'Chef' });
-    const [sv] = await db()('survey_versions').insert({ survey_id: 'gdpr-test', content_hash: 'x'.repeat(64), definition: '{}', title: 'Test', created_at: now }).returning('id');
+    const [sv] = await db()('survey_versions')
+      .insert({ survey_id: 'gdpr-test', content_hash: 'x'.repeat(64), definition: '{}', title: 'Test', created_at: now })
+      .returning('id');
     let panel = await db()('panels').where({ slug: 'gdpr' }).first();
     if (!panel) {
       const [p] = await db()('panels').insert({ slug: 'gdpr', name: 'GDPR', created_at: now }).returning('id');
       panel = { id: typeof p === 'object' ? p.id : p };
     }
     const [round] = await db()('rounds')
-      .insert({ survey_version_id: typeof sv === 'object' ? sv.id : sv, survey_id: 'gdpr-test', year: 2025, panel_id: panel.id, title: 'Test', created_at: now, updated_at: now })
+      .insert({
+        survey_version_id: typeof sv === 'object' ? sv.id : sv,
+        survey_id: 'gdpr-test',
+        year: 2025,
+        panel_id: panel.id,
+        title: 'Test',
+        created_at: now,
+        updated_at: now,
+      })
       .returning('id');
     const roundId = Number(typeof round === 'object' ? round.id : round);
     const [resp] = await db()('responses')
-      .insert({ round_id: roundId, organisation_id: orgId, status: 'submitted', submitted_by_contact_id: contactId, created_at: now, updated_at: now })
+      .insert({
+        round_id: roundId,
+        organisation_id: orgId,
+        status: 'submitted',
+        submitted_by_contact_id: contactId,
+        created_at: now,
+        updated_at: now,
+      })
       .returning('id');
     const responseId = Number(typeof resp === 'object' ? resp.id : resp);
     await db()('answers').insert({ response_id: responseId, question_id: 'q1', option_code: 'hog' });
@@ -339,11 +456,17 @@ describe('GDPR', () => {
     const confirm = await coordinator.get(`/contacts/${contactId}/erase`).expect(200);
     expect(confirm.text).toContain('Greta Gdpr');
     // without the confirmation box nothing happens
-    const unconfirmed = await coordinator.post(`/contacts/${contactId}/erase`).type('form').send({ _csrf: csrfFrom(confirm.text) });
+    const unconfirmed = await coordinator
+      .post(`/contacts/${contactId}/erase`)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text) });
     expect(unconfirmed.status).toBe(400);
     expect((await db()('contacts').where({ id: contactId }).first()).email).toBe('greta@gdpr.example.se');
 
-    const res = await coordinator.post(`/contacts/${contactId}/erase`).type('form').send({ _csrf: csrfFrom(confirm.text), confirm: 'ja' });
+    const res = await coordinator
+      .post(`/contacts/${contactId}/erase`)
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), confirm: 'ja' });
     expect(res.status).toBe(303);
     const c = await db()('contacts').where({ id: contactId }).first();
     expect(c).toMatchObject({ name: null, email: null, phone: null, role: null });
@@ -365,14 +488,29 @@ describe('GDPR', () => {
     await createContact(orgId, { name: 'Greta Ny', email: 'greta@gdpr.example.se' });
   });
 
-  it('erasing revokes the contact\'s links, clears the subject of its e-mails and deletes pending imports holding its address', async () => {
+  it("erasing revokes the contact's links, clears the subject of its e-mails and deletes pending imports holding its address", async () => {
     const orgId = await createOrganisation({ name: 'Länkby kommun' });
     const erased = await createContact(orgId, { name: 'Elin Raderas', email: 'elin@lankby.example.se' });
     const other = await createContact(orgId, { name: 'Olle Kvar', email: 'olle@lankby.example.se' });
     const [erasedLink, otherLink] = await personalLinks(orgId, [erased, other]);
     const now = nowIso();
-    for (const [contactId, msg] of [[erased, 'elin'], [other, 'olle']] as const)
-      await db()('email_outbox').insert({ kind: 'invitation', organisation_id: orgId, contact_id: contactId, to_address: `${msg}@lankby.example.se`, subject: `Hej ${msg}, enkäten väntar`, text_body: 'länk', html_body: null, message_id: `<subject-${msg}@test>`, status: 'sent', next_attempt_at: now, created_at: now });
+    for (const [contactId, msg] of [
+      [erased, 'elin'],
+      [other, 'olle'],
+    ] as const)
+      await db()('email_outbox').insert({
+        kind: 'invitation',
+        organisation_id: orgId,
+        contact_id: contactId,
+        to_address: `${msg}@lankby.example.se`,
+        subject: `Hej ${msg}, enkäten väntar`,
+        text_body: 'länk',
+        html_body: null,
+        message_id: `<subject-${msg}@test>`,
+        status: 'sent',
+        next_attempt_at: now,
+        created_at: now,
+      });
     const withAddress = await pendingImport(['annan@lankby.example.se', 'ELIN@Lankby.example.se']);
     const without = await pendingImport(['annan@lankby.example.se']);
     await expectLinkWorks(erasedLink);
@@ -402,7 +540,17 @@ describe('GDPR', () => {
     const closedContact = await createContact(closedOrg, { name: 'Förening Person', email: 'p@nedlagd.example.se' });
     await db()('organisations').where({ id: closedOrg }).update({ active: false, updated_at: old });
     await db()('contacts').where({ id: closedContact }).update({ updated_at: old });
-    await db()('email_outbox').insert({ kind: 'other', to_address: 'x@old.example.se', subject: 'Gammalt', text_body: 'gammalt', html_body: null, message_id: '<old@test>', status: 'sent', next_attempt_at: old, created_at: old });
+    await db()('email_outbox').insert({
+      kind: 'other',
+      to_address: 'x@old.example.se',
+      subject: 'Gammalt',
+      text_body: 'gammalt',
+      html_body: null,
+      message_id: '<old@test>',
+      status: 'sent',
+      next_attempt_at: old,
+      created_at: old,
+    });
     await db()('audit_log').insert({ at: old, actor: 'system', action: 'old.entry' });
     const expiredImport = await pendingImport(['someone@else.example.se'], '2020-01-01T01:00:00.000Z');
     const liveImport = await pendingImport(['someone@else.example.se']);
@@ -425,7 +573,11 @@ describe('GDPR', () => {
     expect((await db()('contacts').where({ id: closedContact }).first()).email).toBeNull();
     expect((await db()('contacts').where({ id: oldActive }).first()).email).toBe('aktiv@gallring.example.se');
     expect((await db()('contacts').where({ id: newInactive }).first()).email).toBe('ny@gallring.example.se');
-    expect(await db()('email_outbox').where({ message_id: '<old@test>' }).first()).toMatchObject({ to_address: null, text_body: null, subject: '(raderad)' });
+    expect(await db()('email_outbox').where({ message_id: '<old@test>' }).first()).toMatchObject({
+      to_address: null,
+      text_body: null,
+      subject: '(raderad)',
+    });
     expect(await db()('register_imports').where({ id: expiredImport }).first()).toBeUndefined();
     expect(await db()('register_imports').where({ id: liveImport }).first()).toBeDefined();
     expect(await db()('audit_log').where({ action: 'old.entry' }).first()).toBeUndefined();

@@ -14,7 +14,12 @@ import { createContact, createPartnership, createRound, surveyFromYaml } from '.
 let t: TestApp;
 const db = () => t.deps.db;
 beforeAll(async () => {
-  t = await startTestApp({ REGION_NAME: 'Region Testlän', STRATEGY_NAME: 'Teststrategin 2040', RETENTION_MONTHS: '24', PRIVACY_CONTACT: 'dataskydd@testlan.example.se' });
+  t = await startTestApp({
+    REGION_NAME: 'Region Testlän',
+    STRATEGY_NAME: 'Teststrategin 2040',
+    RETENTION_MONTHS: '24',
+    PRIVACY_CONTACT: 'dataskydd@testlan.example.se',
+  });
 });
 afterAll(async () => t.close());
 
@@ -46,7 +51,13 @@ async function openForm(agent: Agent, token: string) {
   return { html: res.text, csrf: csrfFrom(res.text), version: version ?? '' };
 }
 
-function post(agent: Agent, token: string, form: { csrf: string; version: string }, action: 'save' | 'submit', answers: Record<string, string | string[]>) {
+function post(
+  agent: Agent,
+  token: string,
+  form: { csrf: string; version: string },
+  action: 'save' | 'submit',
+  answers: Record<string, string | string[]>,
+) {
   return agent
     .post(`/s/${token}/svar`)
     .type('form')
@@ -93,7 +104,9 @@ describe('the personal link', () => {
     const s = await setup(1);
     const valid = s.tokenOf(s.contactIds[0]);
     const revoked = await issueToken(db(), await ensureInvitation(db(), s.roundId, s.organisationIds[0]), s.contactIds[0]);
-    await db()('invitation_tokens').where({ token_hash: hashToken(revoked) }).update({ revoked_at: new Date().toISOString() });
+    await db()('invitation_tokens')
+      .where({ token_hash: hashToken(revoked) })
+      .update({ revoked_at: new Date().toISOString() });
     const unknown = crypto.randomBytes(32).toString('base64url');
     const pages: string[] = [];
     for (const token of [unknown, 'kort', 'a'.repeat(43) + 'x', revoked, '..%2F..%2Fetc']) {
@@ -121,7 +134,9 @@ describe('the personal link', () => {
     expect(res.text).toContain('Enkäten är stängd');
     expect(await responseOf(s.roundId, s.organisationIds[0])).toBeUndefined();
     // an open round whose closing time has passed is closed for respondents too
-    await db()('rounds').where({ id: s.roundId }).update({ state: 'oppen', closes_at: new Date(Date.now() - 60_000).toISOString() });
+    await db()('rounds')
+      .where({ id: s.roundId })
+      .update({ state: 'oppen', closes_at: new Date(Date.now() - 60_000).toISOString() });
     expect((await agent.get(`/s/${token}/svar`).expect(200)).text).toContain('Enkäten är stängd');
   });
 
@@ -133,7 +148,10 @@ describe('the personal link', () => {
     expect(res.text).toContain('Enkäten har inte öppnat ännu');
     expect(res.text).toContain('10 januari 2099 kl. 08.00');
     const page = await agent.get(`/s/${token}/svar`).expect(200);
-    const sent = await agent.post(`/s/${token}/svar`).type('form').send({ _csrf: csrfFrom(page.text), _version: '0', _action: 'submit', ...FULL });
+    const sent = await agent
+      .post(`/s/${token}/svar`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), _version: '0', _action: 'submit', ...FULL });
     expect(sent.status).toBe(409);
     expect(await responseOf(s.roundId, s.organisationIds[0])).toBeUndefined();
   });
@@ -312,7 +330,10 @@ describe('answering', () => {
       const a = request.agent(t.app);
       const b = request.agent(t.app);
       const [fa, fb] = await Promise.all([openForm(a, tokenA), openForm(b, tokenB)]);
-      const [ra, rb] = await Promise.all([post(a, tokenA, fa, 'submit', FULL), post(b, tokenB, fb, 'submit', { ...FULL, fortroende_rua: 'lagt' })]);
+      const [ra, rb] = await Promise.all([
+        post(a, tokenA, fa, 'submit', FULL),
+        post(b, tokenB, fb, 'submit', { ...FULL, fortroende_rua: 'lagt' }),
+      ]);
       expect([ra.status, rb.status].sort()).toEqual([303, 409]);
       const loser = ra.status === 409 ? ra : rb;
       expect(loser.text).toContain('Er organisation har redan skickat in ett svar');
@@ -358,7 +379,8 @@ describe('answering', () => {
     expect(resp.receipt_code).not.toBe(firstCode);
     const revisions = await db()('response_revisions').where({ response_id: resp.id }).orderBy('revision');
     expect(revisions.map((r) => Number(r.revision))).toEqual([1, 2]);
-    const answersOfRevision = (r: { answers: unknown }) => (typeof r.answers === 'string' ? JSON.parse(r.answers) : r.answers) as Array<{ questionId: string; optionCode: string }>;
+    const answersOfRevision = (r: { answers: unknown }) =>
+      (typeof r.answers === 'string' ? JSON.parse(r.answers) : r.answers) as Array<{ questionId: string; optionCode: string }>;
     expect(answersOfRevision(revisions[0]).find((a) => a.questionId === 'fortroende_rua')!.optionCode).toBe('hogt');
     expect(answersOfRevision(revisions[1]).find((a) => a.questionId === 'fortroende_rua')!.optionCode).toBe('varken');
     expect((await answersOf(resp.id)).find((a) => a.question_id === 'fortroende_rua').option_code).toBe('varken');
@@ -463,7 +485,12 @@ questions:
     const s = await conditionRound();
     const agent = request.agent(t.app);
     const form = await openForm(agent, s.token);
-    const res = await post(agent, s.token, form, 'submit', { deltog: 'nej', vilka: 'arbetsmote', 'omdome.nytta': 'hog', 'omdome.tydlighet': 'vet_ej' });
+    const res = await post(agent, s.token, form, 'submit', {
+      deltog: 'nej',
+      vilka: 'arbetsmote',
+      'omdome.nytta': 'hog',
+      'omdome.tydlighet': 'vet_ej',
+    });
     expect(res.status).toBe(303);
     const resp = await responseOf(s.roundId, s.organisationIds[0]);
     const stored = (await answersOf(resp.id)).map((a) => `${a.question_id}.${a.item_id}=${a.option_code}`);
@@ -478,13 +505,26 @@ questions:
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('<a href="#field-vilka">Välj minst ett alternativ i fråga 2.</a>');
     expect(missing.text).toContain('<a href="#field-omdome.tydlighet">Välj ett svar för ”Tydligheten” i fråga 3.</a>');
-    const exclusive = await post(agent, s.token, form, 'submit', { deltog: 'ja', vilka: ['arbetsmote', 'inget'], 'omdome.nytta': 'hog', 'omdome.tydlighet': 'lag' });
+    const exclusive = await post(agent, s.token, form, 'submit', {
+      deltog: 'ja',
+      vilka: ['arbetsmote', 'inget'],
+      'omdome.nytta': 'hog',
+      'omdome.tydlighet': 'lag',
+    });
     expect(exclusive.status).toBe(400);
     expect(exclusive.text).toContain('”Inget av dem” kan inte kombineras med andra alternativ i fråga 2.');
-    const ok = await post(agent, s.token, form, 'submit', { deltog: 'ja', vilka: ['arskonferens', 'arbetsmote'], 'omdome.nytta': 'hog', 'omdome.tydlighet': 'lag' });
+    const ok = await post(agent, s.token, form, 'submit', {
+      deltog: 'ja',
+      vilka: ['arskonferens', 'arbetsmote'],
+      'omdome.nytta': 'hog',
+      'omdome.tydlighet': 'lag',
+    });
     expect(ok.status).toBe(303);
     const resp = await responseOf(s.roundId, s.organisationIds[0]);
-    expect((await answersOf(resp.id)).filter((a) => a.question_id === 'vilka').map((a) => a.option_code)).toEqual(['arbetsmote', 'arskonferens']);
+    expect((await answersOf(resp.id)).filter((a) => a.question_id === 'vilka').map((a) => a.option_code)).toEqual([
+      'arbetsmote',
+      'arskonferens',
+    ]);
   });
 });
 
@@ -514,7 +554,9 @@ describe('rate limit on the token pages', () => {
     limited = await startTestApp(); // TRUST_PROXY not set
     const statuses: number[] = [];
     for (let i = 0; i < RESPOND_RATE_LIMITS.invalidLinks + 2; i++) {
-      const res = await request(limited.app).get(`/s/${crypto.randomBytes(32).toString('base64url')}`).set('X-Forwarded-For', `203.0.113.${i}`);
+      const res = await request(limited.app)
+        .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
+        .set('X-Forwarded-For', `203.0.113.${i}`);
       statuses.push(res.status);
     }
     expect(statuses.slice(0, RESPOND_RATE_LIMITS.invalidLinks).every((s) => s === 404)).toBe(true);
@@ -524,9 +566,18 @@ describe('rate limit on the token pages', () => {
   it('behind a trusted proxy, clients are told apart by X-Forwarded-For', async () => {
     limited = await startTestApp({ TRUST_PROXY: '1' });
     for (let i = 0; i < RESPOND_RATE_LIMITS.invalidLinks; i++) {
-      await request(limited.app).get(`/s/${crypto.randomBytes(32).toString('base64url')}`).set('X-Forwarded-For', '198.51.100.7').expect(404);
+      await request(limited.app)
+        .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
+        .set('X-Forwarded-For', '198.51.100.7')
+        .expect(404);
     }
-    await request(limited.app).get(`/s/${crypto.randomBytes(32).toString('base64url')}`).set('X-Forwarded-For', '198.51.100.7').expect(429);
-    await request(limited.app).get(`/s/${crypto.randomBytes(32).toString('base64url')}`).set('X-Forwarded-For', '198.51.100.8').expect(404);
+    await request(limited.app)
+      .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
+      .set('X-Forwarded-For', '198.51.100.7')
+      .expect(429);
+    await request(limited.app)
+      .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
+      .set('X-Forwarded-For', '198.51.100.8')
+      .expect(404);
   });
 });

@@ -76,14 +76,27 @@ describe('creating and editing a round', () => {
     const page = await coordinator.get(`/rounds/${id}`).expect(200);
     expect(page.text).toContain('20 oktober 2025 kl. 08.00');
     expect(page.text).toContain('0 av 3'); // svarsfrekvens of the panel's organisations
-    const audit = await db()('audit_log').where({ action: 'rounds.create', entity_id: String(id) }).first();
+    const audit = await db()('audit_log')
+      .where({ action: 'rounds.create', entity_id: String(id) })
+      .first();
     expect(audit).toBeTruthy();
     expect(JSON.stringify(json(audit.details))).not.toContain('sam@region.example.se');
   });
 
   it('lists every problem of a bad form, including a time that does not exist in Stockholm', async () => {
     const p = await createPartnership(db(), 1, 2025);
-    const res = await postForm(coordinator, '/rounds/ny', '/rounds', roundForm(p.panelId, { survey: '', opens_date: '2026-03-29', opens_time: '02:30', contact_email: 'inte-en-adress', confidential: '' }));
+    const res = await postForm(
+      coordinator,
+      '/rounds/ny',
+      '/rounds',
+      roundForm(p.panelId, {
+        survey: '',
+        opens_date: '2026-03-29',
+        opens_time: '02:30',
+        contact_email: 'inte-en-adress',
+        confidential: '',
+      }),
+    );
     expect(res.status).toBe(400);
     expect(res.text).toContain('Välj vilken enkät omgången ska använda.');
     expect(res.text).toContain('klockan 02:30 finns inte den 2026-03-29');
@@ -108,13 +121,19 @@ describe('creating and editing a round', () => {
     const id = await createViaHttp(roundForm(p.panelId));
     const form = await coordinator.get(`/rounds/${id}/redigera`).expect(200);
     expect(form.text).toContain('value="2025-10-20"');
-    const res = await coordinator.post(`/rounds/${id}/redigera`).type('form').send({ _csrf: csrfFrom(form.text), ...roundForm(p.panelId, { confidential: 'ja', closes_time: '12:00' }) });
+    const res = await coordinator
+      .post(`/rounds/${id}/redigera`)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), ...roundForm(p.panelId, { confidential: 'ja', closes_time: '12:00' }) });
     expect(res.status).toBe(303);
     const row = await db()('rounds').where({ id }).first();
     expect(Boolean(row.confidential)).toBe(true);
     expect(row.closes_at).toBe('2099-11-10T11:00:00.000Z');
     expect((await action(coordinator, id, 'oppna')).status).toBe(303);
-    const refused = await coordinator.post(`/rounds/${id}/redigera`).type('form').send({ _csrf: csrfFrom(form.text), ...roundForm(p.panelId) });
+    const refused = await coordinator
+      .post(`/rounds/${id}/redigera`)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), ...roundForm(p.panelId) });
     expect(refused.status).toBe(409);
     expect(Boolean((await db()('rounds').where({ id }).first()).confidential)).toBe(true);
   });
@@ -157,24 +176,40 @@ describe('states', () => {
     expect((await action(coordinator, id, 'stang')).status).toBe(303);
     expect(await stateOf(id)).toBe('stangd');
 
-    const noReason = await postForm(coordinator, `/rounds/${id}/ateroppna`, `/rounds/${id}/ateroppna`, { reason: '', closes_date: '2099-12-01', closes_time: '17:00' });
+    const noReason = await postForm(coordinator, `/rounds/${id}/ateroppna`, `/rounds/${id}/ateroppna`, {
+      reason: '',
+      closes_date: '2099-12-01',
+      closes_time: '17:00',
+    });
     expect(noReason.status).toBe(400);
     expect(noReason.text).toContain('Skriv varför omgången öppnas igen.');
-    const pastClose = await postForm(coordinator, `/rounds/${id}/ateroppna`, `/rounds/${id}/ateroppna`, { reason: 'Fler behövde tid', closes_date: '2020-01-01', closes_time: '17:00' });
+    const pastClose = await postForm(coordinator, `/rounds/${id}/ateroppna`, `/rounds/${id}/ateroppna`, {
+      reason: 'Fler behövde tid',
+      closes_date: '2020-01-01',
+      closes_time: '17:00',
+    });
     expect(pastClose.status).toBe(400);
     expect(await stateOf(id)).toBe('stangd');
-    const reopened = await postForm(coordinator, `/rounds/${id}/ateroppna`, `/rounds/${id}/ateroppna`, { reason: 'Två kommuner bad om mer tid', closes_date: '2099-12-01', closes_time: '17:00' });
+    const reopened = await postForm(coordinator, `/rounds/${id}/ateroppna`, `/rounds/${id}/ateroppna`, {
+      reason: 'Två kommuner bad om mer tid',
+      closes_date: '2099-12-01',
+      closes_time: '17:00',
+    });
     expect(reopened.status).toBe(303);
     expect(await stateOf(id)).toBe('oppen');
     expect((await db()('rounds').where({ id }).first()).closes_at).toBe('2099-12-01T16:00:00.000Z');
-    const audit = await db()('audit_log').where({ action: 'rounds.reopen', entity_id: String(id) }).first();
+    const audit = await db()('audit_log')
+      .where({ action: 'rounds.reopen', entity_id: String(id) })
+      .first();
     expect(json<{ reason: string }>(audit.details).reason).toBe('Två kommuner bad om mer tid');
 
     expect((await action(coordinator, id, 'stang')).status).toBe(303);
     expect((await action(coordinator, id, 'publicera')).status).toBe(303);
     expect(await stateOf(id)).toBe('publicerad');
     for (const what of ['oppna', 'stang', 'publicera']) expect((await action(coordinator, id, what)).status).toBe(409);
-    expect((await postForm(coordinator, `/rounds/${id}`, `/rounds/${id}/ateroppna`, { reason: 'x', closes_date: '2099-12-01' })).status).toBe(409);
+    expect(
+      (await postForm(coordinator, `/rounds/${id}`, `/rounds/${id}/ateroppna`, { reason: 'x', closes_date: '2099-12-01' })).status,
+    ).toBe(409);
     expect(await stateOf(id)).toBe('publicerad');
     // analysts cannot change states
     expect((await action(analyst, id, 'stang')).status).toBe(403);
@@ -198,13 +233,27 @@ describe('pinning the survey version', () => {
       const p = await createPartnership(db(), 1, 2025);
       const id = await createViaHttp(roundForm(p.panelId, { survey: 'file:foretagsframjande' }));
       // a draft follows the file: edit before opening → the opened round has the edited text
-      fs.writeFileSync(file, original.replace('I vilken utsträckning har {region} varit tydlig', 'Version ett – i vilken utsträckning har {region} varit tydlig'));
+      fs.writeFileSync(
+        file,
+        original.replace(
+          'I vilken utsträckning har {region} varit tydlig',
+          'Version ett – i vilken utsträckning har {region} varit tydlig',
+        ),
+      );
       expect((await action(coordinator, id, 'oppna')).status).toBe(303);
       const token = await issueToken(db(), await ensureInvitation(db(), id, p.organisationIds[0]), p.contactIds[0]);
-      expect((await request(t.app).get(`/s/${token}/svar`).expect(200)).text).toContain('Version ett – i vilken utsträckning har Region Testlän');
+      expect((await request(t.app).get(`/s/${token}/svar`).expect(200)).text).toContain(
+        'Version ett – i vilken utsträckning har Region Testlän',
+      );
 
       // edit the file again: the open round is unchanged
-      fs.writeFileSync(file, original.replace('I vilken utsträckning har {region} varit tydlig', 'Version två – i vilken utsträckning har {region} varit tydlig'));
+      fs.writeFileSync(
+        file,
+        original.replace(
+          'I vilken utsträckning har {region} varit tydlig',
+          'Version två – i vilken utsträckning har {region} varit tydlig',
+        ),
+      );
       const again = await request(t.app).get(`/s/${token}/svar`).expect(200);
       expect(again.text).toContain('Version ett –');
       expect(again.text).not.toContain('Version två –');
@@ -251,8 +300,22 @@ describe('following up', () => {
     await db()('invitations').where({ id: inv[1] }).update({ first_opened_at: new Date().toISOString() });
     await db()('invitations').where({ id: inv[2] }).update({ first_opened_at: new Date().toISOString() });
     const now = new Date().toISOString();
-    await db()('responses').insert({ round_id: roundId, organisation_id: p.organisationIds[2], status: 'draft', version: 1, revision: 0, started_at: now, saved_at: now, created_at: now, updated_at: now });
-    await insertSubmittedResponse(db(), roundId, p.organisationIds[3], { rus_planering: 'hog', rus_statistik: 'hog', fortroende_rua: 'inget' });
+    await db()('responses').insert({
+      round_id: roundId,
+      organisation_id: p.organisationIds[2],
+      status: 'draft',
+      version: 1,
+      revision: 0,
+      started_at: now,
+      saved_at: now,
+      created_at: now,
+      updated_at: now,
+    });
+    await insertSubmittedResponse(db(), roundId, p.organisationIds[3], {
+      rus_planering: 'hog',
+      rus_statistik: 'hog',
+      fortroende_rua: 'inget',
+    });
     return { ...p, roundId };
   }
 
@@ -289,7 +352,9 @@ describe('following up', () => {
 
   it('makes a personal link for one organisation by hand, shown once', async () => {
     const s = await roundWithStatuses({ confidential: false });
-    const res = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, { organisation_id: String(s.organisationIds[0]) });
+    const res = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, {
+      organisation_id: String(s.organisationIds[0]),
+    });
     expect(res.status).toBe(200);
     const link = /<code class="copyable">(http:\/\/partnerpuls\.test\/s\/[A-Za-z0-9_-]{43})<\/code>/.exec(res.text)?.[1];
     expect(link).toBeTruthy();
@@ -315,22 +380,37 @@ describe('following up', () => {
       expect(res.text).not.toMatch(/<code class="copyable">/);
     }
     expect(await tokens()).toBe(before);
-    expect(await db()('audit_log').where({ action: 'rounds.manual_link', entity_id: String(s.roundId) }).first()).toBeUndefined();
+    expect(
+      await db()('audit_log')
+        .where({ action: 'rounds.manual_link', entity_id: String(s.roundId) })
+        .first(),
+    ).toBeUndefined();
     // an organisation that has not begun may still get one
-    const ok = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, { organisation_id: String(s.organisationIds[0]) });
+    const ok = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, {
+      organisation_id: String(s.organisationIds[0]),
+    });
     expect(ok.status).toBe(200);
     expect(ok.text).toMatch(/<code class="copyable">http:\/\/partnerpuls\.test\/s\//);
     expect(await tokens()).toBe(before + 1);
     // in an ordinary round a link for an organisation that has submitted is still allowed
     const open = await roundWithStatuses({ confidential: false });
-    expect((await postForm(coordinator, `/rounds/${open.roundId}`, `/rounds/${open.roundId}/lank`, { organisation_id: String(open.organisationIds[3]) })).status).toBe(200);
+    expect(
+      (
+        await postForm(coordinator, `/rounds/${open.roundId}`, `/rounds/${open.roundId}/lank`, {
+          organisation_id: String(open.organisationIds[3]),
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('shows why a link cannot be made on the round page (a closed round)', async () => {
     const s = await roundWithStatuses({ confidential: false });
     const page = await coordinator.get(`/rounds/${s.roundId}`);
     await db()('rounds').where({ id: s.roundId }).update({ state: 'stangd' });
-    const res = await coordinator.post(`/rounds/${s.roundId}/lank`).type('form').send({ _csrf: csrfFrom(page.text), organisation_id: String(s.organisationIds[0]) });
+    const res = await coordinator
+      .post(`/rounds/${s.roundId}/lank`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), organisation_id: String(s.organisationIds[0]) });
     expect(res.status).toBe(409);
     expect(res.text).toContain('En personlig länk kan bara skapas när omgången är öppen.');
     expect(res.text).toContain(`<form method="post" action="/rounds/${s.roundId}/`); // the round's page, not an error page
@@ -338,14 +418,25 @@ describe('following up', () => {
 });
 
 describe('closing a round', () => {
-  it('clears the bodies (personal links) of the round\'s failed and bounced e-mails; another round\'s are untouched', async () => {
+  it("clears the bodies (personal links) of the round's failed and bounced e-mails; another round's are untouched", async () => {
     const p = await createPartnership(db(), 2, 2031);
     const s = { roundId: await createRound(db(), { year: 2031, panelId: p.panelId }) };
     const other = { roundId: await createRound(db(), { year: 2032, panelId: p.panelId }) };
     const now = new Date().toISOString();
     const insert = async (roundId: number, status: string) => {
       const [row] = await db()('email_outbox')
-        .insert({ kind: 'invitation', round_id: roundId, to_address: 'x@org.example.se', subject: 'Enkät', text_body: 'Din länk: http://partnerpuls.test/s/abc', html_body: '<p>länk</p>', message_id: `<${status}-${roundId}-${Math.random()}@test>`, status, next_attempt_at: now, created_at: now })
+        .insert({
+          kind: 'invitation',
+          round_id: roundId,
+          to_address: 'x@org.example.se',
+          subject: 'Enkät',
+          text_body: 'Din länk: http://partnerpuls.test/s/abc',
+          html_body: '<p>länk</p>',
+          message_id: `<${status}-${roundId}-${Math.random()}@test>`,
+          status,
+          next_attempt_at: now,
+          created_at: now,
+        })
         .returning('id');
       return Number(typeof row === 'object' ? row.id : row);
     };
@@ -353,7 +444,12 @@ describe('closing a round', () => {
     const bounced = await insert(s.roundId, 'bounced');
     const otherFailed = await insert(other.roundId, 'failed');
     expect((await action(coordinator, s.roundId, 'stang')).status).toBe(303);
-    for (const id of [failed, bounced]) expect(await db()('email_outbox').where({ id }).first()).toMatchObject({ text_body: null, html_body: null, to_address: 'x@org.example.se' });
+    for (const id of [failed, bounced])
+      expect(await db()('email_outbox').where({ id }).first()).toMatchObject({
+        text_body: null,
+        html_body: null,
+        to_address: 'x@org.example.se',
+      });
     expect((await db()('email_outbox').where({ id: otherFailed }).first()).text_body).toContain('/s/abc');
   });
 });
@@ -423,7 +519,10 @@ questions:
   it('lets an admin upload a definition that passes the same validation; it becomes a choice for a new round and changes nothing else', async () => {
     const upload = async (agent: Agent, text: string, name = 'ny.yaml') => {
       const page = await agent.get('/surveys');
-      return agent.post('/surveys/upload').field('_csrf', csrfFrom(page.text)).attach('file', Buffer.from(text), { filename: name, contentType: 'application/yaml' });
+      return agent
+        .post('/surveys/upload')
+        .field('_csrf', csrfFrom(page.text))
+        .attach('file', Buffer.from(text), { filename: name, contentType: 'application/yaml' });
     };
     const bad = await upload(admin, BROKEN);
     expect(bad.status).toBe(400);
@@ -432,7 +531,7 @@ questions:
 
     expect((await upload(coordinator, BROKEN)).status).toBe(403);
 
-    const good = BROKEN.replace("- { code: a, label: { sv: B, en: B } }", "- { code: b, label: { sv: B, en: B } }");
+    const good = BROKEN.replace('- { code: a, label: { sv: B, en: B } }', '- { code: b, label: { sv: B, en: B } }');
     const ok = await upload(admin, good);
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('sparad som en uppladdad version av trasig');

@@ -34,7 +34,8 @@ function walk(stack: Layer[], inheritedRoles: string[] | null, out: FoundRoute[]
     if (layer.route) {
       const routeGuard = layer.route.stack.find((l) => Array.isArray(l.handle.requiredRoles));
       const effective = routeGuard?.handle.requiredRoles ?? roles;
-      for (const m of Object.keys(layer.route.methods)) out.push({ method: m.toUpperCase(), path: layer.route.path, roles: effective ?? null });
+      for (const m of Object.keys(layer.route.methods))
+        out.push({ method: m.toUpperCase(), path: layer.route.path, roles: effective ?? null });
     } else if (layer.handle.stack) {
       walk(layer.handle.stack, roles, out);
     } else if (Array.isArray(layer.handle.requiredRoles)) {
@@ -96,7 +97,10 @@ describe('route guards', () => {
     let checked = 0;
     for (const r of guarded) {
       const url = r.path.replace(/:[A-Za-z]+/g, '1');
-      for (const [role, agent] of [['analyst', analyst.agent], ['coordinator', coordinator.agent]] as const) {
+      for (const [role, agent] of [
+        ['analyst', analyst.agent],
+        ['coordinator', coordinator.agent],
+      ] as const) {
         if (r.roles!.includes(role)) continue;
         const res = await agent.get(url);
         expect([r.path, role, res.status]).toEqual([r.path, role, 403]);

@@ -31,7 +31,10 @@ describe('security basics', () => {
     const a = await loggedInAgent(t, 'admin');
     const b = await loggedInAgent(t, 'admin');
     const tokenOfB = csrfFrom((await b.agent.get('/admin/users')).text);
-    const res = await a.agent.post('/admin/users').type('form').send({ _csrf: tokenOfB, name: 'Y', email: 'y@region.example.se', role: 'analyst' });
+    const res = await a.agent
+      .post('/admin/users')
+      .type('form')
+      .send({ _csrf: tokenOfB, name: 'Y', email: 'y@region.example.se', role: 'analyst' });
     expect(res.status).toBe(403);
   });
 
@@ -43,14 +46,20 @@ describe('security basics', () => {
 
   it('refuses oversized request bodies', async () => {
     const page = await request.agent(t.app).get('/login');
-    const res = await request(t.app).post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: 'a'.repeat(2_000_000) });
+    const res = await request(t.app)
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: 'a'.repeat(2_000_000) });
     expect(res.status).toBe(413);
   });
 
   it('escapes what users wrote', async () => {
     const { agent } = await loggedInAgent(t, 'admin');
     const page = await agent.get('/admin/users');
-    await agent.post('/admin/users').type('form').send({ _csrf: csrfFrom(page.text), name: '<script>alert(1)</script>', email: 'xss@region.example.se', role: 'analyst' });
+    await agent
+      .post('/admin/users')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), name: '<script>alert(1)</script>', email: 'xss@region.example.se', role: 'analyst' });
     const list = await agent.get('/admin/users').expect(200);
     expect(list.text).not.toContain('<script>alert(1)</script>');
     expect(list.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -78,7 +78,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
 export const TEST_PASSWORD = 'ett riktigt bra lösenord';
 
-export async function createUser(deps: Deps, role: Role, email = `${role}-${crypto.randomBytes(3).toString('hex')}@region.example.se`): Promise<{ id: number; email: string }> {
+export async function createUser(
+  deps: Deps,
+  role: Role,
+  email = `${role}-${crypto.randomBytes(3).toString('hex')}@region.example.se`,
+): Promise<{ id: number; email: string }> {
   const id = await insertUser(deps.db, { email, name: `Test ${role}`, role, passwordHash: await hashPassword(TEST_PASSWORD) });
   return { id, email };
 }
@@ -97,7 +101,10 @@ export async function loggedInAgent(t: TestApp, role: Role): Promise<{ agent: Ag
   const user = await createUser(t.deps, role);
   const agent = request.agent(t.app);
   const page = await agent.get('/login').expect(200);
-  const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: TEST_PASSWORD });
+  const res = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email: user.email, password: TEST_PASSWORD });
   if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
   return { agent, user };
 }
@@ -105,5 +112,8 @@ export async function loggedInAgent(t: TestApp, role: Role): Promise<{ agent: Ag
 /** GET a page with the agent, then POST a form to `url` with the page's CSRF token. */
 export async function postForm(agent: Agent, pageUrl: string, url: string, fields: Record<string, string | string[]>) {
   const page = await agent.get(pageUrl);
-  return agent.post(url).type('form').send({ _csrf: csrfFrom(page.text), ...fields });
+  return agent
+    .post(url)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields });
 }

@@ -5,7 +5,12 @@ import { utcToStockholm } from '../../server/services/stockholm-time';
 import { TEST_PASSWORD } from './app';
 
 /** A new context logged in as `email` through the real login form. */
-export async function loggedInContext(browser: Browser, base: string, email: string, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function loggedInContext(
+  browser: Browser,
+  base: string,
+  email: string,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   await page.goto(base + '/login');
@@ -35,7 +40,14 @@ export async function describeFocus(page: Page): Promise<string> {
   const f = page.locator(':focus');
   if ((await f.count()) === 0) return '(nothing focused)';
   const id = await f.first().getAttribute('id');
-  const text = (await f.first().innerText().catch(() => '')).trim().slice(0, 60);
+  const text = (
+    await f
+      .first()
+      .innerText()
+      .catch(() => '')
+  )
+    .trim()
+    .slice(0, 60);
   return `#${id ?? ''} "${text}"`;
 }
 

@@ -42,7 +42,11 @@ export async function createOrganisation(
   return Number(typeof row === 'object' ? row.id : row);
 }
 
-export async function createContact(db: Knex, organisationId: number, c: { name?: string; email?: string; phone?: string } = {}): Promise<number> {
+export async function createContact(
+  db: Knex,
+  organisationId: number,
+  c: { name?: string; email?: string; phone?: string } = {},
+): Promise<number> {
   const now = nowIso();
   const n = uniq();
   const [row] = await db('contacts')
@@ -61,14 +65,20 @@ export async function createContact(db: Knex, organisationId: number, c: { name?
 }
 
 export async function createPanel(db: Knex, organisationIds: number[], year: number, slug = `panel-${uniq()}`): Promise<number> {
-  const [row] = await db('panels').insert({ slug, name: `Panel ${slug}`, created_at: nowIso() }).returning('id');
+  const [row] = await db('panels')
+    .insert({ slug, name: `Panel ${slug}`, created_at: nowIso() })
+    .returning('id');
   const panelId = Number(typeof row === 'object' ? row.id : row);
   for (const id of organisationIds) await db('panel_memberships').insert({ panel_id: panelId, organisation_id: id, year });
   return panelId;
 }
 
 /** A partnership of n organisations (each with one contact) in a new panel for `year`. */
-export async function createPartnership(db: Knex, n: number, year: number): Promise<{ panelId: number; organisationIds: number[]; contactIds: number[] }> {
+export async function createPartnership(
+  db: Knex,
+  n: number,
+  year: number,
+): Promise<{ panelId: number; organisationIds: number[]; contactIds: number[] }> {
   const organisationIds: number[] = [];
   const contactIds: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -82,7 +92,17 @@ export async function createPartnership(db: Knex, n: number, year: number): Prom
 /** A round written directly (state given), using the shipped survey `surveyId` unless `survey` is given. */
 export async function createRound(
   db: Knex,
-  r: { surveyId?: string; survey?: LoadedSurvey; year: number; panelId: number; state?: string; closesAt?: string; opensAt?: string; confidential?: boolean; allowChanges?: boolean },
+  r: {
+    surveyId?: string;
+    survey?: LoadedSurvey;
+    year: number;
+    panelId: number;
+    state?: string;
+    closesAt?: string;
+    opensAt?: string;
+    confidential?: boolean;
+    allowChanges?: boolean;
+  },
 ): Promise<number> {
   const survey = r.survey ?? (await shippedSurvey(r.surveyId ?? 'partnerskapsenkat'));
   const versionId = await pinSurveyVersion(db, survey);
@@ -113,17 +133,42 @@ export async function createRound(
  * A submitted response written directly. `answers` maps a question id (or `matrix.statement`)
  * to an option code, several codes, or free text (prefix "text:").
  */
-export async function insertSubmittedResponse(db: Knex, roundId: number, organisationId: number, answers: Record<string, string | string[]>): Promise<number> {
+export async function insertSubmittedResponse(
+  db: Knex,
+  roundId: number,
+  organisationId: number,
+  answers: Record<string, string | string[]>,
+): Promise<number> {
   const now = nowIso();
   const [row] = await db('responses')
-    .insert({ round_id: roundId, organisation_id: organisationId, status: 'submitted', version: 1, revision: 1, submitted_at: now, saved_at: now, started_at: now, source: 'web', created_at: now, updated_at: now })
+    .insert({
+      round_id: roundId,
+      organisation_id: organisationId,
+      status: 'submitted',
+      version: 1,
+      revision: 1,
+      submitted_at: now,
+      saved_at: now,
+      started_at: now,
+      source: 'web',
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id');
   const responseId = Number(typeof row === 'object' ? row.id : row);
   for (const [ref, value] of Object.entries(answers)) {
     const [questionId, itemId = ''] = ref.split('.');
     for (const v of Array.isArray(value) ? value : [value]) {
-      if (v.startsWith('text:')) await db('answers').insert({ response_id: responseId, question_id: questionId, item_id: itemId, option_code: null, text_value: v.slice(5) });
-      else await db('answers').insert({ response_id: responseId, question_id: questionId, item_id: itemId, option_code: v, text_value: null });
+      if (v.startsWith('text:'))
+        await db('answers').insert({
+          response_id: responseId,
+          question_id: questionId,
+          item_id: itemId,
+          option_code: null,
+          text_value: v.slice(5),
+        });
+      else
+        await db('answers').insert({ response_id: responseId, question_id: questionId, item_id: itemId, option_code: v, text_value: null });
     }
   }
   return responseId;

@@ -2,5 +2,7 @@
 export default async function globalSetup(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL;
   // eslint-disable-next-line no-console
-  console.log(`\n[partnerpuls] tests run on ${url && url.startsWith('postgres') ? 'PostgreSQL (' + url.replace(/\/\/[^@]*@/, '//***@') + ')' : 'SQLite (a temporary file per test file)'}\n`);
+  console.log(
+    `\n[partnerpuls] tests run on ${url && url.startsWith('postgres') ? 'PostgreSQL (' + url.replace(/\/\/[^@]*@/, '//***@') + ')' : 'SQLite (a temporary file per test file)'}\n`,
+  );
 }

@@ -15,7 +15,13 @@ export interface MailTestEnv {
 
 export async function startMailTestApp(env: Record<string, string> = {}): Promise<MailTestEnv> {
   const smtp = await startSmtpServer();
-  const t = await startTestApp({ SMTP_URL: smtp.url, SMTP_RATE_PER_SECOND: '10000', SMTP_MAX_CONNECTIONS: '3', MAIL_MAX_ATTEMPTS: '5', ...env });
+  const t = await startTestApp({
+    SMTP_URL: smtp.url,
+    SMTP_RATE_PER_SECOND: '10000',
+    SMTP_MAX_CONNECTIONS: '3',
+    MAIL_MAX_ATTEMPTS: '5',
+    ...env,
+  });
   return {
     t,
     smtp,
@@ -52,7 +58,11 @@ export interface Partnership {
 }
 
 /** n organisations with `contactsEach` contacts each, in a panel for `year`, and an open round. */
-export async function partnershipWithOpenRound(db: Knex, n: number, opts: { contactsEach?: number; year?: number; closesAt?: string; state?: string } = {}): Promise<Partnership> {
+export async function partnershipWithOpenRound(
+  db: Knex,
+  n: number,
+  opts: { contactsEach?: number; year?: number; closesAt?: string; state?: string } = {},
+): Promise<Partnership> {
   const year = opts.year ?? 2026;
   const organisationIds: number[] = [];
   const contactIds: number[][] = [];
@@ -61,7 +71,14 @@ export async function partnershipWithOpenRound(db: Knex, n: number, opts: { cont
     const id = await createOrganisation(db, { name: `Organisation ${String(i + 1).padStart(2, '0')}`, type: types[i % 3] });
     organisationIds.push(id);
     const cs: number[] = [];
-    for (let k = 0; k < (opts.contactsEach ?? 1); k++) cs.push(await createContact(db, id, { name: `Kontakt ${i + 1}-${k + 1}`, email: `kontakt${i + 1}-${k + 1}@org${i + 1}.example.se`, phone: `010-${100 + i}` }));
+    for (let k = 0; k < (opts.contactsEach ?? 1); k++)
+      cs.push(
+        await createContact(db, id, {
+          name: `Kontakt ${i + 1}-${k + 1}`,
+          email: `kontakt${i + 1}-${k + 1}@org${i + 1}.example.se`,
+          phone: `010-${100 + i}`,
+        }),
+      );
     contactIds.push(cs);
   }
   const panelId = await createPanel(db, organisationIds, year);
@@ -75,7 +92,19 @@ export async function outboxRows(db: Knex, where: Record<string, unknown> = {}) 
 
 export async function markSubmitted(db: Knex, roundId: number, organisationId: number): Promise<void> {
   const now = nowIso();
-  await db('responses').insert({ round_id: roundId, organisation_id: organisationId, status: 'submitted', version: 1, revision: 1, submitted_at: now, saved_at: now, started_at: now, source: 'web', created_at: now, updated_at: now });
+  await db('responses').insert({
+    round_id: roundId,
+    organisation_id: organisationId,
+    status: 'submitted',
+    version: 1,
+    revision: 1,
+    submitted_at: now,
+    saved_at: now,
+    started_at: now,
+    source: 'web',
+    created_at: now,
+    updated_at: now,
+  });
 }
 
 /** Counts how many times each Message-ID arrived. */

@@ -58,7 +58,9 @@ export function decodeHeaderValue(v: string): string {
   return v
     .replace(/\?=\s+=\?/g, '?==?')
     .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_m, _cs: string, enc: string, data: string) =>
-      enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')).toString('utf8'),
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : decodeQuotedPrintable(data.replace(/_/g, ' ')).toString('utf8'),
     );
 }
 
@@ -129,7 +131,12 @@ export async function startSmtpServer(): Promise<TestSmtp> {
         if (failures > 0) {
           failures--;
           state.refused++;
-          return cb(smtpError(failCode, failCode === 421 ? '4.3.2 Service shutting down, try again later' : '4.3.0 Temporary local problem, try again later'));
+          return cb(
+            smtpError(
+              failCode,
+              failCode === 421 ? '4.3.2 Service shutting down, try again later' : '4.3.0 Temporary local problem, try again later',
+            ),
+          );
         }
         const raw = Buffer.concat(chunks).toString('utf8');
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';

@@ -48,7 +48,9 @@ it('gives the messages in Swedish by default', () => {
     'Välj ett svar för ”Nyttan” i fråga 3.',
     'Svaret på fråga 4 är för långt: 13 tecken, högst 5.',
   ]);
-  expect(checkAnswers(survey, { enkel: ['finns_inte'], 'matris.nytta': ['x'] }, { enforceRequired: false }).problems.map((p) => p.message)).toEqual([
+  expect(
+    checkAnswers(survey, { enkel: ['finns_inte'], 'matris.nytta': ['x'] }, { enforceRequired: false }).problems.map((p) => p.message),
+  ).toEqual([
     'Fråga 1 har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.',
     'Påståendet ”Nyttan” i fråga 3 har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.',
   ]);

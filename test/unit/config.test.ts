@@ -40,7 +40,14 @@ describe('configuration from the environment', () => {
   it('names every bad value in Swedish, all at once', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', SMTP_URL: 'http://mail', RETENTION_MONTHS: '0', DEMO: 'kanske', SESSION_SECRET: 'kort' });
+      loadConfig({
+        PORT: 'abc',
+        DATABASE_URL: 'mysql://x',
+        SMTP_URL: 'http://mail',
+        RETENTION_MONTHS: '0',
+        DEMO: 'kanske',
+        SESSION_SECRET: 'kort',
+      });
     } catch (e) {
       err = e;
     }

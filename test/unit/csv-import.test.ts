@@ -18,7 +18,9 @@ function plan(text: string | Buffer, register: RegisterSnapshot = EMPTY) {
 
 describe('reading the file', () => {
   it('reads a semicolon file with UTF-8 BOM and CRLF', () => {
-    const p = parseRegisterCsv(Buffer.concat([BOM, utf8(`${HEADER}\r\nÖrebro kommun;212000-1876;kommun;Örebro;Åsa Öberg;asa@orebro.example.se;019-123;Chef\r\n`)]));
+    const p = parseRegisterCsv(
+      Buffer.concat([BOM, utf8(`${HEADER}\r\nÖrebro kommun;212000-1876;kommun;Örebro;Åsa Öberg;asa@orebro.example.se;019-123;Chef\r\n`)]),
+    );
     expect(p.problems).toEqual([]);
     expect(p.delimiter).toBe(';');
     expect(p.encoding).toBe('utf-8');
@@ -29,7 +31,11 @@ describe('reading the file', () => {
   });
 
   it('reads a comma file without BOM, with quoted fields holding the separator, quotes and line breaks', () => {
-    const p = parseRegisterCsv(utf8('name,type,contact_name,contact_email\n"Almi, Exempel AB",foretagsframjande,"Sara ""Sassa"" Ek","sara@almi.example.se"\n"Två\nrader",annan,,\n'));
+    const p = parseRegisterCsv(
+      utf8(
+        'name,type,contact_name,contact_email\n"Almi, Exempel AB",foretagsframjande,"Sara ""Sassa"" Ek","sara@almi.example.se"\n"Två\nrader",annan,,\n',
+      ),
+    );
     expect(p.problems).toEqual([]);
     expect(p.delimiter).toBe(',');
     expect(p.rows.map((r) => r.cells.name)).toEqual(['Almi, Exempel AB', 'Två rader']);
@@ -46,7 +52,10 @@ describe('reading the file', () => {
   });
 
   it('decodes Windows-1252 when the bytes are not UTF-8, so å ä ö come out right', () => {
-    const bytes = iconv.encode(`namn;kommun;kontaktperson;e-post\r\nSöderås kommun;Söderås;Åke Ärlig;ake@soderas.example.se\r\n`, 'win1252');
+    const bytes = iconv.encode(
+      `namn;kommun;kontaktperson;e-post\r\nSöderås kommun;Söderås;Åke Ärlig;ake@soderas.example.se\r\n`,
+      'win1252',
+    );
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
     const p = parseRegisterCsv(bytes);
     expect(p.problems).toEqual([]);
@@ -62,9 +71,16 @@ describe('reading the file', () => {
   });
 
   it('accepts Swedish headers in any case, and an Excel "sep=" line', () => {
-    const p = parseRegisterCsv(utf8('sep=;\nNamn;ORGANISATIONSNUMMER;Typ;Kommun;Kontaktperson;E-post;Telefon;Roll;Övrigt\nA;;kommun;;Eva;eva@a.example.se;;;x\n'));
+    const p = parseRegisterCsv(
+      utf8('sep=;\nNamn;ORGANISATIONSNUMMER;Typ;Kommun;Kontaktperson;E-post;Telefon;Roll;Övrigt\nA;;kommun;;Eva;eva@a.example.se;;;x\n'),
+    );
     expect(p.problems).toEqual([]);
-    expect(p.columns).toMatchObject({ name: 'Namn', organisation_number: 'ORGANISATIONSNUMMER', contact_email: 'E-post', contact_role: 'Roll' });
+    expect(p.columns).toMatchObject({
+      name: 'Namn',
+      organisation_number: 'ORGANISATIONSNUMMER',
+      contact_email: 'E-post',
+      contact_role: 'Roll',
+    });
     expect(p.ignoredColumns).toEqual(['Övrigt']);
     expect(p.rows[0].row).toBe(3);
     expect(p.rows[0].cells.contact_email).toBe('eva@a.example.se');
@@ -145,7 +161,9 @@ describe('checking the rows', () => {
     );
     const texts = p.problems.map(problemText);
     expect(texts).toContain('Rad 2, kolumn ”name”: Organisationens namn saknas.');
-    expect(texts.some((t) => t.startsWith('Rad 3, kolumn ”organisation_number”: ”123456-7890” är inte ett giltigt organisationsnummer'))).toBe(true);
+    expect(
+      texts.some((t) => t.startsWith('Rad 3, kolumn ”organisation_number”: ”123456-7890” är inte ett giltigt organisationsnummer')),
+    ).toBe(true);
     expect(texts.some((t) => t.startsWith('Rad 4, kolumn ”type”: Okänd typ ”Kommunen”'))).toBe(true);
     expect(texts).toContain('Rad 5, kolumn ”contact_email”: ”dan@” är inte en giltig e-postadress.');
     expect(texts).toContain('Rad 6, kolumn ”contact_email”: Kontaktpersonens e-postadress saknas.');
@@ -166,7 +184,9 @@ describe('checking the rows', () => {
   it('refuses one organisation number for two organisations in the file, and conflicting types', () => {
     const p = plan(`${HEADER}\nA;212000-1686;kommun;;;;;\nB;212000-1686;kommun;;;;;\nA;;region;;;;;\n`);
     const texts = p.problems.map(problemText);
-    expect(texts).toContain('Rad 3, kolumn ”organisation_number”: Organisationsnumret 212000-1686 står redan på rad 2 för en annan organisation (”A”).');
+    expect(texts).toContain(
+      'Rad 3, kolumn ”organisation_number”: Organisationsnumret 212000-1686 står redan på rad 2 för en annan organisation (”A”).',
+    );
     expect(texts).toContain('Rad 4, kolumn ”type”: Typen ”region” skiljer sig från rad 2 (”kommun”) för samma organisation.');
   });
 
@@ -182,7 +202,10 @@ describe('checking the rows', () => {
         { id: 11, organisationId: 3, email: 'sara@almi.example.se' },
       ],
     };
-    const ok = plan(`${HEADER}\nnorrby kommun;212000-1686;;;Erik Ek;Erik@Norrby.example.se;;\nSjöviks Folkhögskola;;;;Ny Person;ny@sjovik.example.se;;\n`, register);
+    const ok = plan(
+      `${HEADER}\nnorrby kommun;212000-1686;;;Erik Ek;Erik@Norrby.example.se;;\nSjöviks Folkhögskola;;;;Ny Person;ny@sjovik.example.se;;\n`,
+      register,
+    );
     expect(ok.problems).toEqual([]);
     expect(ok.organisations.map((o) => o.existingId)).toEqual([1, 2]);
     expect(ok.organisations[0].contacts[0].existingId).toBe(10);
@@ -190,8 +213,14 @@ describe('checking the rows', () => {
 
     const bad = plan(`${HEADER}\nNorrby AB;212000-1686;;;;;;\nSöderås;;;;Sara;sara@almi.example.se;;\n`, register);
     const texts = bad.problems.map(problemText);
-    expect(texts.some((t) => t.startsWith('Rad 2, kolumn ”organisation_number”: Organisationsnumret 212000-1686 finns redan i registret för ”Norrby kommun”'))).toBe(true);
-    expect(texts).toContain('Rad 3, kolumn ”contact_email”: E-postadressen sara@almi.example.se finns redan i registret hos en annan organisation (”Almi”).');
+    expect(
+      texts.some((t) =>
+        t.startsWith('Rad 2, kolumn ”organisation_number”: Organisationsnumret 212000-1686 finns redan i registret för ”Norrby kommun”'),
+      ),
+    ).toBe(true);
+    expect(texts).toContain(
+      'Rad 3, kolumn ”contact_email”: E-postadressen sara@almi.example.se finns redan i registret hos en annan organisation (”Almi”).',
+    );
   });
 
   it('refuses a name that is ambiguous in the register', () => {
@@ -203,7 +232,9 @@ describe('checking the rows', () => {
       contacts: [],
     };
     const p = plan(`${HEADER}\nKommunförbundet;;;;;;;\n`, register);
-    expect(p.problems.map(problemText)[0]).toMatch(/^Rad 2, kolumn ”organisation_number”: Flera organisationer i registret heter ”Kommunförbundet”/);
+    expect(p.problems.map(problemText)[0]).toMatch(
+      /^Rad 2, kolumn ”organisation_number”: Flera organisationer i registret heter ”Kommunförbundet”/,
+    );
   });
 
   it('keeps HTML and formulas as plain text', () => {

@@ -11,7 +11,15 @@ import { findIndicator } from '../../server/repositories/indicators';
 import { publishYear } from '../../server/services/indicator-admin';
 import { SYSTEM } from '../../server/services/audit';
 import { startTestApp, TestApp } from '../helpers/app';
-import { createOrganisation, createPanel, createPartnership, createRound, insertSubmittedResponse, shippedSurvey, surveyFromYaml } from '../helpers/fixtures';
+import {
+  createOrganisation,
+  createPanel,
+  createPartnership,
+  createRound,
+  insertSubmittedResponse,
+  shippedSurvey,
+  surveyFromYaml,
+} from '../helpers/fixtures';
 
 const VARS = { region: 'Region Test', strategy: 'Teststrategin' };
 
@@ -90,11 +98,18 @@ function rep(code: string, n: number): string[] {
 }
 
 async function invite(roundId: number, organisationIds: number[]): Promise<void> {
-  for (const id of organisationIds) await db('invitations').insert({ round_id: roundId, organisation_id: id, invited_at: nowIso(), created_at: nowIso() });
+  for (const id of organisationIds)
+    await db('invitations').insert({ round_id: roundId, organisation_id: id, invited_at: nowIso(), created_at: nowIso() });
 }
 
 /** A round of the test survey: answers[i] is organisation i's q1 answer (null = submitted without answering q1). */
-async function roundWith(year: number, orgs: number[], panelId: number, q1: Array<string | null>, opts: { invite?: boolean; q2?: string[] } = {}): Promise<number> {
+async function roundWith(
+  year: number,
+  orgs: number[],
+  panelId: number,
+  q1: Array<string | null>,
+  opts: { invite?: boolean; q2?: string[] } = {},
+): Promise<number> {
   const roundId = await createRound(db, { survey: SURVEY, year, panelId });
   if (opts.invite !== false) await invite(roundId, orgs);
   for (let i = 0; i < q1.length; i++) {
@@ -119,15 +134,43 @@ describe('DOMAIN.md worked example, from answer rows', () => {
     // without invitations (imported): invited = the panel's members that year.
     const { panelId, organisationIds } = await createPartnership(db, 17, 2025);
     for (const id of organisationIds) await db('panel_memberships').insert({ panel_id: panelId, organisation_id: id, year: 2024 });
-    await roundWith(2024, organisationIds, panelId, [...rep('mycket_hog', 1), ...rep('hog', 2), ...rep('viss_del', 3), ...rep('liten', 5), ...rep('inte_alls', 4)], { invite: false });
+    await roundWith(
+      2024,
+      organisationIds,
+      panelId,
+      [...rep('mycket_hog', 1), ...rep('hog', 2), ...rep('viss_del', 3), ...rep('liten', 5), ...rep('inte_alls', 4)],
+      { invite: false },
+    );
     // 2025: 17 invited, 15 answered: 2, 4, 5, 3, 0, Vet ej 1.
-    await roundWith(2025, organisationIds, panelId, [...rep('mycket_hog', 2), ...rep('hog', 4), ...rep('viss_del', 5), ...rep('liten', 3), ...rep('vet_ej', 1)]);
+    await roundWith(2025, organisationIds, panelId, [
+      ...rep('mycket_hog', 2),
+      ...rep('hog', 4),
+      ...rep('viss_del', 5),
+      ...rep('liten', 3),
+      ...rep('vet_ej', 1),
+    ]);
     rows = await computeRows(db, 2025, VARS);
   });
 
   it('exclude: 11/14 = 78,57 % → "79 %", Wilson 52,4–92,4 %, green against 74', () => {
     const r = byId(rows, 't_exclude');
-    expect(r).toMatchObject({ numerator: 11, denominator: 14, dontKnow: 1, unanswered: 0, invited: 17, responded: 15, display: '79 %', displayOneDecimal: '78,6 %', target: 74, targetSource: 'default', colour: 'green', status: 'helt', responseRate: '15 av 17', origin: 'survey', published: false });
+    expect(r).toMatchObject({
+      numerator: 11,
+      denominator: 14,
+      dontKnow: 1,
+      unanswered: 0,
+      invited: 17,
+      responded: 15,
+      display: '79 %',
+      displayOneDecimal: '78,6 %',
+      target: 74,
+      targetSource: 'default',
+      colour: 'green',
+      status: 'helt',
+      responseRate: '15 av 17',
+      origin: 'survey',
+      published: false,
+    });
     expect(r.value).toBeCloseTo(78.5714285714, 9);
     expect(r.ciLow).toBeCloseTo(52.4, 1);
     expect(r.ciHigh).toBeCloseTo(92.4, 1);
@@ -136,7 +179,15 @@ describe('DOMAIN.md worked example, from answer rows', () => {
 
   it('include: 11/15 = 73,33 % → "73 %", Wilson 48,0–89,1 %, yellow against 74 with tolerance 5', () => {
     const r = byId(rows, 't_include');
-    expect(r).toMatchObject({ numerator: 11, denominator: 15, dontKnow: 1, display: '73 %', colour: 'yellow', status: 'delvis', responseRate: '15 av 17' });
+    expect(r).toMatchObject({
+      numerator: 11,
+      denominator: 15,
+      dontKnow: 1,
+      display: '73 %',
+      colour: 'yellow',
+      status: 'delvis',
+      responseRate: '15 av 17',
+    });
     expect(r.ciLow).toBeCloseTo(48.0, 1);
     expect(r.ciHigh).toBeCloseTo(89.1, 1);
   });
@@ -174,7 +225,15 @@ describe('DOMAIN.md worked example, from answer rows', () => {
     await upsertTarget(db, 't_include', 2025, 70, null);
     await upsertComment(db, 't_include', 2025, { comment: 'Bra år.', statusOverride: 'helt', statusReason: 'Målet bedöms uppnått.' }, null);
     const [r] = await computeRows(db, 2025, VARS, ['t_include']);
-    expect(r).toMatchObject({ target: 70, targetSource: 'set', colour: 'green', status: 'helt', statusOverridden: true, statusReason: 'Målet bedöms uppnått.', comment: 'Bra år.' });
+    expect(r).toMatchObject({
+      target: 70,
+      targetSource: 'set',
+      colour: 'green',
+      status: 'helt',
+      statusOverridden: true,
+      statusReason: 'Målet bedöms uppnått.',
+      comment: 'Bra år.',
+    });
     await upsertComment(db, 't_include', 2025, { statusOverride: 'inte_alls', statusReason: 'Underlaget är osäkert.' }, null);
     const [r2] = await computeRows(db, 2025, VARS, ['t_include']);
     expect(r2).toMatchObject({ colour: 'green', status: 'inte_alls', statusOverridden: true });
@@ -187,7 +246,18 @@ describe('rounding, zero denominators, missing years', () => {
     await roundWith(2031, organisationIds, panelId, [...rep('hog', 1), ...rep('liten', 7)]);
     const [r] = await computeRows(db, 2031, VARS, ['t_q2']);
     // q2 unanswered by all: 8 responded, 8 unanswered, denominator 0
-    expect(r).toMatchObject({ numerator: 0, denominator: 0, unanswered: 8, value: null, display: '–', colour: 'missing', status: 'varde_saknas', trend: 'none', changePp: null, changeIsClear: null });
+    expect(r).toMatchObject({
+      numerator: 0,
+      denominator: 0,
+      unanswered: 8,
+      value: null,
+      display: '–',
+      colour: 'missing',
+      status: 'varde_saknas',
+      trend: 'none',
+      changePp: null,
+      changeIsClear: null,
+    });
     const [inc] = await computeRows(db, 2031, VARS, ['t_include']);
     expect(inc).toMatchObject({ numerator: 1, denominator: 8, display: '13 %', displayOneDecimal: '12,5 %', value: 12.5 });
     // no 2030 figure at all: no arrow, no change, no clarity
@@ -198,8 +268,28 @@ describe('rounding, zero denominators, missing years', () => {
     const { panelId, organisationIds } = await createPartnership(db, 6, 2032);
     await roundWith(2032, organisationIds, panelId, rep('vet_ej', 6));
     const rows = await computeRows(db, 2032, VARS, ['t_exclude', 't_include']);
-    expect(byId(rows, 't_exclude')).toMatchObject({ numerator: 0, denominator: 0, dontKnow: 6, value: null, display: '–', colour: 'missing', status: 'varde_saknas', ciLow: null, ciHigh: null, dontKnowShare: 100 });
-    expect(byId(rows, 't_include')).toMatchObject({ numerator: 0, denominator: 6, dontKnow: 6, value: 0, display: '0 %', colour: 'red', status: 'inte_alls', ciLow: 0 });
+    expect(byId(rows, 't_exclude')).toMatchObject({
+      numerator: 0,
+      denominator: 0,
+      dontKnow: 6,
+      value: null,
+      display: '–',
+      colour: 'missing',
+      status: 'varde_saknas',
+      ciLow: null,
+      ciHigh: null,
+      dontKnowShare: 100,
+    });
+    expect(byId(rows, 't_include')).toMatchObject({
+      numerator: 0,
+      denominator: 6,
+      dontKnow: 6,
+      value: 0,
+      display: '0 %',
+      colour: 'red',
+      status: 'inte_alls',
+      ciLow: 0,
+    });
   });
 
   it('unanswered counts submitted responses without an answer to the question', async () => {
@@ -212,18 +302,41 @@ describe('rounding, zero denominators, missing years', () => {
   it('an imported previous value without counts gives an arrow but no statistical clarity; with counts Newcombe is used', async () => {
     const { panelId, organisationIds } = await createPartnership(db, 14, 2035);
     await roundWith(2035, organisationIds, panelId, [...rep('hog', 8), ...rep('liten', 6)]); // 8/14 = 57,14 %
-    await upsertValue(db, { indicatorId: 't_include', year: 2034, numerator: null, denominator: null, value: 73.3, source: 'Verksamhetsberättelse 2034', comment: null });
+    await upsertValue(db, {
+      indicatorId: 't_include',
+      year: 2034,
+      numerator: null,
+      denominator: null,
+      value: 73.3,
+      source: 'Verksamhetsberättelse 2034',
+      comment: null,
+    });
     const [r] = await computeRows(db, 2035, VARS, ['t_include']);
     expect(r).toMatchObject({ display: '57 %', trend: 'worsened', changeIsClear: null, previousValue: 73.3 });
     expect(r.changePp).toBeCloseTo(57.142857142857 - 73.3, 9);
     // the same drop with counts (11/15 → 8/14): −16 pp, not statistically clear with n = 14
-    await upsertValue(db, { indicatorId: 't_include', year: 2034, numerator: 11, denominator: 15, value: null, source: 'Enkätverktyget 2034', comment: null });
+    await upsertValue(db, {
+      indicatorId: 't_include',
+      year: 2034,
+      numerator: 11,
+      denominator: 15,
+      value: null,
+      source: 'Enkätverktyget 2034',
+      comment: null,
+    });
     const [r2] = await computeRows(db, 2035, VARS, ['t_include']);
     expect(r2).toMatchObject({ trend: 'worsened', changeIsClear: false });
     expect(r2.changePp).toBeCloseTo(57.142857142857 - 73.333333333333, 9);
     // the imported year itself is shown with its source
     const [old] = await computeRows(db, 2034, VARS, ['t_include']);
-    expect(old).toMatchObject({ origin: 'imported', source: 'Enkätverktyget 2034', numerator: 11, denominator: 15, display: '73 %', responseRate: null });
+    expect(old).toMatchObject({
+      origin: 'imported',
+      source: 'Enkätverktyget 2034',
+      numerator: 11,
+      denominator: 15,
+      display: '73 %',
+      responseRate: null,
+    });
   });
 
   it('a published previous year is compared from its snapshot, not from changed answers', async () => {
@@ -245,23 +358,38 @@ describe('rounding, zero denominators, missing years', () => {
 });
 
 describe('attendance indicators', () => {
-  it('organisations of the panel represented at the year\'s meetings of the type ÷ organisations in the panel', async () => {
+  it("organisations of the panel represented at the year's meetings of the type ÷ organisations in the panel", async () => {
     const orgs: number[] = [];
     for (let i = 0; i < 10; i++) orgs.push(await createOrganisation(db));
     const outsider = await createOrganisation(db);
     const panelId = await createPanel(db, orgs, 2040);
     const meeting = async (type: string, held: string) => {
-      const [row] = await db('meetings').insert({ panel_id: panelId, year: 2040, type, held_on: held, place: 'Exempelstad', created_at: nowIso() }).returning('id');
+      const [row] = await db('meetings')
+        .insert({ panel_id: panelId, year: 2040, type, held_on: held, place: 'Exempelstad', created_at: nowIso() })
+        .returning('id');
       return Number(typeof row === 'object' ? row.id : row);
     };
     const m1 = await meeting('arbetsmote', '2040-03-01');
     const m2 = await meeting('arbetsmote', '2040-09-01');
-    const attend = async (m: number, o: number) => db('attendance').insert({ meeting_id: m, organisation_id: o, source: 'checklist', created_at: nowIso() });
+    const attend = async (m: number, o: number) =>
+      db('attendance').insert({ meeting_id: m, organisation_id: o, source: 'checklist', created_at: nowIso() });
     for (const o of orgs.slice(0, 5)) await attend(m1, o);
     for (const o of orgs.slice(3, 7)) await attend(m2, o); // 3 and 4 came twice: counted once
     await attend(m2, outsider); // not in the panel: not counted
     const rows = await computeRows(db, 2040, VARS, ['narvaro_arbetsmote', 'narvaro_riktningsmote']);
-    expect(byId(rows, 'narvaro_arbetsmote')).toMatchObject({ origin: 'attendance', numerator: 7, denominator: 10, value: 70, display: '70 %', target: 100, colour: 'red', invited: null, responded: null, dontKnow: null, responseRate: null });
+    expect(byId(rows, 'narvaro_arbetsmote')).toMatchObject({
+      origin: 'attendance',
+      numerator: 7,
+      denominator: 10,
+      value: 70,
+      display: '70 %',
+      target: 100,
+      colour: 'red',
+      invited: null,
+      responded: null,
+      dontKnow: null,
+      responseRate: null,
+    });
     expect(byId(rows, 'narvaro_riktningsmote')).toMatchObject({ origin: 'none', value: null, colour: 'missing' });
   });
 });
@@ -272,7 +400,12 @@ describe('breakdowns with primary and secondary suppression', () => {
     const types = [...rep('kommun', 6), ...rep('larosate', 3), ...rep('foretagsframjande', 7)];
     for (const type of types) orgs.push(await createOrganisation(db, { type, municipality: null }));
     const panelId = await createPanel(db, orgs, 2041);
-    await roundWith(2041, orgs, panelId, orgs.map((_, i) => (i % 2 === 0 ? 'hog' : 'liten')));
+    await roundWith(
+      2041,
+      orgs,
+      panelId,
+      orgs.map((_, i) => (i % 2 === 0 ? 'hog' : 'liten')),
+    );
     const ind = await findIndicator(db, 't_include');
     const result = await breakdowns(db, ind!, 2041);
     const byType = result!.find((b) => b.by === 'type')!;

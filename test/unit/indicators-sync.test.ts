@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 describe('indicator sync', () => {
-  it('stores the partnership survey\'s three indicators with their public ids, names rendered, definition kept', async () => {
+  it("stores the partnership survey's three indicators with their public ids, names rendered, definition kept", async () => {
     const survey = await shippedSurvey('partnerskapsenkat');
     await syncIndicators(t.deps.db, declaredIndicators([survey]), VARS);
     const ids = (await listIndicators(t.deps.db)).map((i) => i.id);
@@ -27,7 +27,15 @@ describe('indicator sync', () => {
     const rua = await findIndicator(t.deps.db, 'fortroende_rua');
     expect(rua).toMatchObject({ surveyId: 'partnerskapsenkat', kind: 'survey', level: 'namndmal', direction: 'higher', unit: 'percent' });
     expect(rua!.name).toContain('Region Värmland');
-    expect(rua!.definition).toMatchObject({ question: 'fortroende_rua', numerator: ['mycket_hogt', 'hogt'], dontKnowPolicy: 'include', target: 61, tolerance: 5, deadBand: 1, minN: 5 });
+    expect(rua!.definition).toMatchObject({
+      question: 'fortroende_rua',
+      numerator: ['mycket_hogt', 'hogt'],
+      dontKnowPolicy: 'include',
+      target: 61,
+      tolerance: 5,
+      deadBand: 1,
+      minN: 5,
+    });
     expect(rua!.definition.name.sv).toContain('{region}');
   });
 
@@ -66,10 +74,15 @@ describe('indicator sync', () => {
     expect((await listIndicators(t.deps.db)).map((i) => i.id)).not.toContain('fortroende_rua');
     expect((await findIndicator(t.deps.db, 'fortroende_rua'))!.retiredAt).not.toBeNull();
 
-    fs.writeFileSync(path.join(dir, 'fel.yaml'), 'indicators:\n  - { id: x, kind: survey, name: { sv: X }, goal: { sv: G }, level: effektmal, direction: higher, question: q, numerator: [a], dontKnowPolicy: include }\n  - { id: y, kind: manual, name: { sv: Y } }\n');
+    fs.writeFileSync(
+      path.join(dir, 'fel.yaml'),
+      'indicators:\n  - { id: x, kind: survey, name: { sv: X }, goal: { sv: G }, level: effektmal, direction: higher, question: q, numerator: [a], dontKnowPolicy: include }\n  - { id: y, kind: manual, name: { sv: Y } }\n',
+    );
     await expect(loadIndicatorFiles(dir)).rejects.toThrow(ValidationError);
     // a duplicate id across a survey and the folder
-    expect(() => declaredIndicators([arshjulet], [{ ...manual[0], definition: { ...manual[0].definition, id: 'narvaro_arbetsmote' } }])).toThrow(ValidationError);
+    expect(() =>
+      declaredIndicators([arshjulet], [{ ...manual[0], definition: { ...manual[0].definition, id: 'narvaro_arbetsmote' } }]),
+    ).toThrow(ValidationError);
     // a missing folder is no indicators
     expect(await loadIndicatorFiles(path.join(dir, 'finns-inte'))).toEqual([]);
   });

@@ -1,6 +1,15 @@
 // Unit rules of the e-mail area: template validation, rendering and escaping, error
 // classification, backoff, CSV cell safety.
-import { defaultTemplate, EMAIL_KINDS, EMAIL_LOCALES, formatClosingDate, renderEmail, templateProblems, templateValues, validateTemplate } from '../../server/mail/templates';
+import {
+  defaultTemplate,
+  EMAIL_KINDS,
+  EMAIL_LOCALES,
+  formatClosingDate,
+  renderEmail,
+  templateProblems,
+  templateValues,
+  validateTemplate,
+} from '../../server/mail/templates';
 import { backoffMs, classifySendError } from '../../server/mail/worker';
 import { csvSafe, isValidEmail } from '../../server/services/mailings';
 import { ValidationError } from '../../server/errors';
@@ -22,7 +31,8 @@ const values = (over: Partial<Parameters<typeof templateValues>[2]> = {}) =>
 
 describe('template validation', () => {
   it('accepts every shipped default template', () => {
-    for (const kind of EMAIL_KINDS) for (const locale of EMAIL_LOCALES) expect(() => validateTemplate(defaultTemplate(kind, locale))).not.toThrow();
+    for (const kind of EMAIL_KINDS)
+      for (const locale of EMAIL_LOCALES) expect(() => validateTemplate(defaultTemplate(kind, locale))).not.toThrow();
   });
 
   it('names an unknown placeholder and lists the allowed ones', () => {
@@ -35,7 +45,10 @@ describe('template validation', () => {
   });
 
   it('refuses helpers, partials, paths, triple braces and each', () => {
-    const m = (s: string) => templateProblems(s, 'body', 'Text').map((p) => p.message).join(' | ');
+    const m = (s: string) =>
+      templateProblems(s, 'body', 'Text')
+        .map((p) => p.message)
+        .join(' | ');
     expect(m('{{> x}}')).toContain('delmallar');
     expect(m('{{lookup link "x"}}')).toContain('inte tillåtet');
     expect(m('{{link.length}}')).toContain('okänd platshållare {{link.length}}');
@@ -60,7 +73,10 @@ describe('template validation', () => {
 
 describe('rendering', () => {
   it('escapes everything in HTML, keeps plain text as written, links only BASE_URL addresses', () => {
-    const t = { subject: 'Till {{organisation}}\u000d\u000aBcc: x@y.se', body: 'Hej {{contactName}}\n\n{{link}}\n\nhttps://evil.example/x <img src=x>' };
+    const t = {
+      subject: 'Till {{organisation}}\u000d\u000aBcc: x@y.se',
+      body: 'Hej {{contactName}}\n\n{{link}}\n\nhttps://evil.example/x <img src=x>',
+    };
     const r = renderEmail(t, values(), 'sv', 'https://pp.test');
     expect(r.subject).toBe('Till Org & Co <AB> Bcc: x@y.se'); // one line: no header injection
     expect(r.text).toContain('Hej Anna "A" Andersson');
@@ -91,7 +107,9 @@ describe('sending errors', () => {
     expect(classifySendError({ responseCode: 451, command: 'DATA', response: '451 later' }).kind).toBe('temporary');
     expect(classifySendError({ responseCode: 421, command: 'RCPT TO', response: '421 busy' }).kind).toBe('temporary');
     expect(classifySendError({ responseCode: 503, command: 'DATA', response: '503 bad sequence' }).kind).toBe('temporary');
-    expect(classifySendError({ responseCode: 535, command: 'AUTH PLAIN', code: 'EAUTH', response: '535 bad login' }).kind).toBe('temporary');
+    expect(classifySendError({ responseCode: 535, command: 'AUTH PLAIN', code: 'EAUTH', response: '535 bad login' }).kind).toBe(
+      'temporary',
+    );
     expect(classifySendError({ responseCode: 550, command: 'MAIL FROM', response: '550 sender refused' }).kind).toBe('temporary');
     expect(classifySendError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED' }).kind).toBe('temporary');
   });

@@ -258,7 +258,7 @@ describe('Wilson interval (rule 6)', () => {
 });
 
 describe('Newcombe hybrid score interval for a difference (rule 6)', () => {
-  it("reproduces Newcombe (1998) table, method 10", () => {
+  it('reproduces Newcombe (1998) table, method 10', () => {
     const cases: [number, number, number, number, number, number][] = [
       [56, 70, 48, 80, 5.24, 33.39],
       [9, 10, 3, 10, 17.05, 80.9],
@@ -554,7 +554,15 @@ describe('breakdown suppression (rule 8)', () => {
   });
 
   it('rejects inconsistent input', () => {
-    expect(() => suppressCells([{ key: 'a', n: 3 }, { key: 'a', n: 4 }], 5)).toThrow(/duplicate/);
+    expect(() =>
+      suppressCells(
+        [
+          { key: 'a', n: 3 },
+          { key: 'a', n: 4 },
+        ],
+        5,
+      ),
+    ).toThrow(/duplicate/);
     expect(() => suppressCells([{ key: 'a', n: 8 }], 5, 7)).toThrow(/total/);
   });
 });

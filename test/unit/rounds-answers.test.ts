@@ -58,7 +58,15 @@ describe('rounds', () => {
   });
 
   it('checks the round form and names every field', () => {
-    const base = { ...defaultRoundForm(new Date('2025-09-01')), survey: 'file:x', panel: '3', opens_date: '2025-11-03', closes_date: '2025-11-28', contact_name: 'Sam', contact_email: 'Sam@Region.se' };
+    const base = {
+      ...defaultRoundForm(new Date('2025-09-01')),
+      survey: 'file:x',
+      panel: '3',
+      opens_date: '2025-11-03',
+      closes_date: '2025-11-28',
+      contact_name: 'Sam',
+      contact_email: 'Sam@Region.se',
+    };
     const ok = checkRoundForm(base);
     expect(ok.opensAt).toBe('2025-11-03T07:00:00.000Z');
     expect(ok.closesAt).toBe('2025-11-28T16:00:00.000Z');
@@ -111,7 +119,12 @@ questions:
   it('accepts good answers in survey order and drops answers to questions that are not asked', () => {
     const ok = checkAnswers(def, { fraga1: ['a'], fraga2: ['y', 'x'], fraga3: [' hej\r\n '] }, { enforceRequired: true });
     expect(ok.problems).toEqual([]);
-    expect(ok.answers.map((a) => `${a.questionId}=${a.optionCode ?? a.textValue}`)).toEqual(['fraga1=a', 'fraga2=x', 'fraga2=y', 'fraga3=hej']);
+    expect(ok.answers.map((a) => `${a.questionId}=${a.optionCode ?? a.textValue}`)).toEqual([
+      'fraga1=a',
+      'fraga2=x',
+      'fraga2=y',
+      'fraga3=hej',
+    ]);
     // a chain: fraga1 = vet_ej hides fraga2, which hides fraga3
     const hidden = checkAnswers(def, { fraga1: ['vet_ej'], fraga2: ['x'], fraga3: ['text'] }, { enforceRequired: true });
     expect(hidden.problems).toEqual([]);
@@ -120,7 +133,8 @@ questions:
   });
 
   it('names each broken rule', () => {
-    const kinds = (raw: Record<string, string[]>, enforceRequired = true) => checkAnswers(def, raw, { enforceRequired }).problems.map((p) => `${p.ref}:${p.kind}`);
+    const kinds = (raw: Record<string, string[]>, enforceRequired = true) =>
+      checkAnswers(def, raw, { enforceRequired }).problems.map((p) => `${p.ref}:${p.kind}`);
     expect(kinds({})).toEqual(['fraga1:required']);
     expect(kinds({}, false)).toEqual([]);
     expect(kinds({ fraga1: ['c'] })).toEqual(['fraga1:invalid_option']);
@@ -144,7 +158,12 @@ questions:
 
 describe('readCsv', () => {
   it('reads UTF-8 with BOM and ";", keeping line breaks inside quoted cells and row numbers as a spreadsheet shows them', () => {
-    const r = readCsv(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('organisation;kommentar\r\nÖrebro;"rad 1\r\nrad 2"\r\n;;\r\nUmeå;\'=1+1\r\n')]));
+    const r = readCsv(
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('organisation;kommentar\r\nÖrebro;"rad 1\r\nrad 2"\r\n;;\r\nUmeå;\'=1+1\r\n'),
+      ]),
+    );
     if (!r.ok) throw new Error(r.problem.message);
     expect(r.csv.header).toEqual(['organisation', 'kommentar']);
     expect(r.csv.delimiter).toBe(';');

@@ -57,7 +57,9 @@ describe('the shipped survey files', () => {
     expect(q('rus_statistik').text.sv).toBe(
       'I vilken utsträckning har ni använt rapporter, statistik eller annan information framtagna av {region} kopplat till den regionala utvecklingsstrategin och/eller utvecklingen i länet?',
     );
-    expect(q('fortroende_rua').text.sv).toBe('Hur stort förtroende har er organisation för {region} i rollen som regionalt utvecklingsansvarig aktör?');
+    expect(q('fortroende_rua').text.sv).toBe(
+      'Hur stort förtroende har er organisation för {region} i rollen som regionalt utvecklingsansvarig aktör?',
+    );
     for (const id of ['rus_planering', 'rus_statistik']) {
       expect(q(id).options.map((o) => [o.code, o.label.sv, o.dontKnow])).toEqual([
         ['mycket_hog', 'I mycket hög utsträckning', false],
@@ -110,7 +112,12 @@ describe('the shipped survey files', () => {
     expect(samverkan.options.map((o) => o.code)).toEqual(['ja_hog_grad', 'ja_delvis', 'nej_inte_sarskilt', 'nej_inte_alls', 'vet_ej']);
     const moten = def.questions.find((q) => q.id === 'arshjul_moten');
     expect(moten?.type).toBe('multiple');
-    expect(moten && 'options' in moten ? moten.options.map((o) => o.code) : []).toEqual(['arbetsmote', 'riktningsmote', 'arskonferens', 'inget']);
+    expect(moten && 'options' in moten ? moten.options.map((o) => o.code) : []).toEqual([
+      'arbetsmote',
+      'riktningsmote',
+      'arskonferens',
+      'inget',
+    ]);
     expect(def.indicators.map((i) => [i.id, i.kind, i.kind === 'attendance' ? i.meetingType : null, i.target])).toEqual([
       ['arshjul_starker_samverkan', 'survey', null, 95],
       ['narvaro_arbetsmote', 'attendance', 'arbetsmote', 100],
@@ -305,10 +312,14 @@ describe('broken survey files fail with the file, the line, the path and what is
     },
     {
       name: 'a scale written as bare codes',
-      text: edit('    type: single\n    scale: fortroende\n', '    type: single\n    options: [hogt, { code: lagt, label: { sv: Lågt, en: Low } }]\n'),
+      text: edit(
+        '    type: single\n    scale: fortroende\n',
+        '    type: single\n    options: [hogt, { code: lagt, label: { sv: Lågt, en: Low } }]\n',
+      ),
       line: ['options: [hogt,'],
       path: 'questions.fortroende_rua.options[0]',
-      message: "skalan saknar etiketter: alternativet 'hogt' ska skrivas med kod och etikett, t.ex. { code: hogt, label: { sv: …, en: … } }",
+      message:
+        "skalan saknar etiketter: alternativet 'hogt' ska skrivas med kod och etikett, t.ex. { code: hogt, label: { sv: …, en: … } }",
     },
     {
       name: 'a label without English',
@@ -326,7 +337,10 @@ describe('broken survey files fail with the file, the line, the path and what is
     },
     {
       name: 'two Vet ej options',
-      text: edit('        label: { sv: Lågt förtroende, en: Low trust }\n', '        label: { sv: Lågt förtroende, en: Low trust }\n        dontKnow: true\n'),
+      text: edit(
+        '        label: { sv: Lågt förtroende, en: Low trust }\n',
+        '        label: { sv: Lågt förtroende, en: Low trust }\n        dontKnow: true\n',
+      ),
       line: ['dontKnow: true', 'Vet ej'],
       path: 'scales.fortroende.options[3].dontKnow',
       message: "bara ett alternativ får vara Vet ej (dontKnow) i skalan 'fortroende', men både 'lagt' och 'vet_ej' är markerade",
@@ -336,14 +350,16 @@ describe('broken survey files fail with the file, the line, the path and what is
       text: edit('question: fortroende_rua\n    numerator', 'question: fortroende\n    numerator'),
       line: ['question: fortroende', 'kind: survey'],
       path: 'indicators.fortroende_rua.question',
-      message: "indikatorn 'fortroende_rua' hänvisar till frågan 'fortroende' som inte finns (finns: rus_planering, fortroende_rua, kommentar, matris)",
+      message:
+        "indikatorn 'fortroende_rua' hänvisar till frågan 'fortroende' som inte finns (finns: rus_planering, fortroende_rua, kommentar, matris)",
     },
     {
       name: 'the Vet ej option in the numerator',
       text: edit('numerator: [mycket_hogt, hogt]', 'numerator: [mycket_hogt, hogt, vet_ej]'),
       line: ['numerator:'],
       path: 'indicators.fortroende_rua.numerator[2]',
-      message: "svarskoden 'vet_ej' är Vet ej-alternativet och kan inte räknas i täljaren för indikatorn 'fortroende_rua'; hur Vet ej räknas styrs av dontKnowPolicy",
+      message:
+        "svarskoden 'vet_ej' är Vet ej-alternativet och kan inte räknas i täljaren för indikatorn 'fortroende_rua'; hur Vet ej räknas styrs av dontKnowPolicy",
     },
     {
       name: 'a target outside 0–100',
@@ -386,21 +402,27 @@ describe('broken survey files fail with the file, the line, the path and what is
       text: edit('indicators:\n', 'indikatorer:\n'),
       line: ['indikatorer:'],
       path: 'indikatorer',
-      message: "okänd nyckel 'indikatorer' – menade du 'indicators'? (tillåtna: id, version, title, intro, estimatedMinutes, scales, sections, questions, indicators)",
+      message:
+        "okänd nyckel 'indikatorer' – menade du 'indicators'? (tillåtna: id, version, title, intro, estimatedMinutes, scales, sections, questions, indicators)",
     },
     {
       name: 'a condition pointing forward',
-      text: edit('    section: rus\n    required: true\n', '    section: rus\n    required: true\n    showIf: { question: fortroende_rua, anyOf: [lagt] }\n'),
+      text: edit(
+        '    section: rus\n    required: true\n',
+        '    section: rus\n    required: true\n    showIf: { question: fortroende_rua, anyOf: [lagt] }\n',
+      ),
       line: ['showIf: { question: fortroende_rua', 'id: rus_planering'],
       path: 'questions.rus_planering.showIf.question',
-      message: "villkoret hänvisar till frågan 'fortroende_rua' som kommer senare i enkäten; ett villkor kan bara bygga på en fråga som står före",
+      message:
+        "villkoret hänvisar till frågan 'fortroende_rua' som kommer senare i enkäten; ett villkor kan bara bygga på en fråga som står före",
     },
     {
       name: 'a condition with an unknown code',
       text: edit('anyOf: [lagt]', 'anyOf: [lågt]'),
       line: ['anyOf: [lågt]'],
       path: 'questions.kommentar.showIf.anyOf[0]',
-      message: "'lågt' är inget giltigt id: använd små bokstäver a–z, siffror och _, och börja med en bokstav (inga å, ä, ö, bindestreck eller mellanslag)",
+      message:
+        "'lågt' är inget giltigt id: använd små bokstäver a–z, siffror och _, och börja med en bokstav (inga å, ä, ö, bindestreck eller mellanslag)",
     },
     {
       name: 'a condition with a code the question does not have',
@@ -516,7 +538,9 @@ describe('broken survey files fail with the file, the line, the path and what is
     const problems = (error as SurveyDefinitionError).problems;
     expect(problems).toHaveLength(1);
     const line = lineOf(text, 'target: 120');
-    expect(formatProblem(problems[0])).toBe(`test.yaml:${line}:5 indicators.fortroende_rua.target: målvärdet (target) ska vara mellan 0 och 100 procent (fick talet 120)`);
+    expect(formatProblem(problems[0])).toBe(
+      `test.yaml:${line}:5 indicators.fortroende_rua.target: målvärdet (target) ska vara mellan 0 och 100 procent (fick talet 120)`,
+    );
     expect((error as Error).message).toContain(formatProblem(problems[0]));
   });
 
@@ -637,9 +661,9 @@ describe('placeholders', () => {
   const vars = { region: 'Region Värmland', strategy: 'Värmlandsstrategin 2040' };
 
   it('renderText fills in {region} and {strategy}', () => {
-    expect(renderText('Hur stort förtroende har er organisation för {region} i rollen som regionalt utvecklingsansvarig aktör?', vars)).toBe(
-      'Hur stort förtroende har er organisation för Region Värmland i rollen som regionalt utvecklingsansvarig aktör?',
-    );
+    expect(
+      renderText('Hur stort förtroende har er organisation för {region} i rollen som regionalt utvecklingsansvarig aktör?', vars),
+    ).toBe('Hur stort förtroende har er organisation för Region Värmland i rollen som regionalt utvecklingsansvarig aktör?');
     expect(renderText('Anser ni att årshjulet för {strategy} stärker samverkan? {region}, {region}.', vars)).toBe(
       'Anser ni att årshjulet för Värmlandsstrategin 2040 stärker samverkan? Region Värmland, Region Värmland.',
     );
