@@ -36,9 +36,9 @@ import express from 'express';
 import type { Knex } from 'knex';
 import { createApp } from '../server/app';
 import { startBackground } from '../server/background';
-import { Config, loadConfig } from '../server/config';
+import { type Config, loadConfig } from '../server/config';
 import { createDb, isPostgres, migrateLatest, nowIso } from '../server/db';
-import { buildDeps, Deps } from '../server/deps';
+import { buildDeps, type Deps } from '../server/deps';
 import { insertUser } from '../server/repositories/users';
 import { API_RATE_LIMIT } from '../server/routes/api';
 import { hashPassword } from '../server/services/accounts';
@@ -46,11 +46,11 @@ import type { RawAnswers } from '../server/services/answers';
 import { createApiToken } from '../server/services/api-tokens';
 import { CLI } from '../server/services/audit';
 import { publishYear } from '../server/services/indicator-admin';
-import { placeholderValues } from '../server/services/indicator-sync';
+import { placeholderValues } from '../server/services/surveys';
 import { runResponseImport } from '../server/services/response-import';
 import { respondentContext, saveDraft, submitResponse } from '../server/services/responses';
 import { createRound, defaultRoundForm, linksForRound, openRound } from '../server/services/rounds';
-import { LoadClient, LoadFigures, LoadRequest, startLoadClient } from './load';
+import { type LoadClient, type LoadFigures, type LoadRequest, startLoadClient } from './load';
 import {
   benchDatabase,
   busyNote,
@@ -202,7 +202,7 @@ async function seed(deps: Deps, organisations: number, years: number): Promise<S
   const reportYear = openYear - 1;
   const publishedYears: number[] = [];
   for (let y = firstYear; y < reportYear; y++) {
-    await publishYear(db, CLI, String(y), placeholderValues(deps), null);
+    await publishYear(db, CLI, String(y), placeholderValues(deps.config), null);
     publishedYears.push(y);
   }
 

@@ -26,11 +26,11 @@ import type { Knex } from 'knex';
 import { loadConfig } from '../server/config';
 import { createDb, isPostgres, migrateLatest, nowIso } from '../server/db';
 import { declaredIndicators, syncIndicators } from '../server/services/indicator-sync';
-import { computeRows, IndicatorRow } from '../server/services/indicators';
+import { computeRows, type IndicatorRow } from '../server/services/indicators';
 import { pinSurveyVersion } from '../server/services/survey-versions';
 import { placeholderValues } from '../server/services/surveys';
-import { loadSurveyDir, LoadedSurvey } from '../server/surveys/load';
-import { resolveQuestionRef, SurveyIndicator } from '../server/surveys/schema';
+import { loadSurveyDir, type LoadedSurvey } from '../server/surveys/load';
+import { resolveQuestionRef, type SurveyIndicator } from '../server/surveys/schema';
 import {
   benchDatabase,
   busyNote,

@@ -6,7 +6,7 @@
 // forked, is the child (it inherits tsx from process.execArgv). A job is plain data: a base URL,
 // connections, a duration and a list of requests (path + headers) that every connection cycles
 // through — how a benchmark spreads load over many client addresses or API keys.
-import { ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import autocannon from 'autocannon';
 
 export interface LoadRequest {

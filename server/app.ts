@@ -2,14 +2,14 @@
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
-import express, { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import multer from 'multer';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Deps } from './deps';
 import { AppError, ValidationError } from './errors';
-import { isLocale, Locale } from './i18n';
+import { isLocale, type Locale } from './i18n';
 import { loadUser } from './middleware/auth';
 import { createViewEngine } from './views';
 import { authRouter } from './routes/auth';

@@ -2,7 +2,7 @@
 // and calls the same services as the web interface. `npm run cli -- help` lists the commands.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config';
-import { buildDeps, Deps } from './deps';
+import { buildDeps, type Deps } from './deps';
 import { migrateLatest } from './db';
 import { findUserByEmail } from './repositories/users';
 import { createAccount, firstAdminLinkIfNeeded, newSetupLinkFor } from './services/accounts';

@@ -187,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     demo: e.DEMO ?? e.NODE_ENV !== 'test',
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: (e.LOG_LEVEL || (e.NODE_ENV === 'test' ? 'silent' : 'info')) as Config['logLevel'],
-    defaultLocale: (e.DEFAULT_LOCALE || 'sv') as 'sv' | 'en',
+    defaultLocale: e.DEFAULT_LOCALE || 'sv',
     accessibilityContact: e.ACCESSIBILITY_CONTACT || 'tillganglighet@region.example.se',
     privacyContact: e.PRIVACY_CONTACT || 'dataskydd@region.example.se',
     outboxWorker: e.OUTBOX_WORKER ?? true,

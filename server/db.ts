@@ -4,7 +4,7 @@
 // PostgreSQL: a pool; timestamps and counts are parsed so both databases return the same shapes.
 import fs from 'node:fs';
 import path from 'node:path';
-import knexFactory, { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { sqliteFileOf } from './config';
 import { migrationSource } from '../migrations';

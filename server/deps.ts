@@ -4,10 +4,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import pino, { Logger } from 'pino';
-import { Config } from './config';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
 import { createDb } from './db';
-import { createMailer, Mailer } from './mail/transport';
+import { createMailer, type Mailer } from './mail/transport';
 
 export interface Deps {
   config: Config;

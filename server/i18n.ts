@@ -1,7 +1,7 @@
 // Swedish first, English second. Keys are the Swedish text itself, so a template reads as
 // Swedish and a missing English string falls back to Swedish rather than to a key.
 // Interpolation uses %{name} so it cannot clash with Handlebars' {{ }}.
-import i18next, { i18n as I18n, TFunction } from 'i18next';
+import i18next, { type i18n as I18n, type TFunction } from 'i18next';
 import en from './locales/en.json';
 
 export type Locale = 'sv' | 'en';
@@ -21,7 +21,7 @@ export function getI18n(): I18n {
     nsSeparator: false,
     returnEmptyString: false,
     interpolation: { escapeValue: false, prefix: '%{', suffix: '}' },
-    resources: { sv: { translation: {} }, en: { translation: en as Record<string, string> } },
+    resources: { sv: { translation: {} }, en: { translation: en } },
   });
   instance = i;
   return i;

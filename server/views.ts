@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { create } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
-import { translator, Locale } from './i18n';
+import { translator, type Locale } from './i18n';
 
 const TZ = 'Europe/Stockholm';
 

@@ -11,9 +11,11 @@ import { readInputFile } from './io';
 import type { CliCommand, CliOutput } from '../cli';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
-import { importValues, parseYear, publishYear, setTarget } from '../services/indicator-admin';
+import { importValues, publishYear, setTarget } from '../services/indicator-admin';
 import { exportYear, isExportFormat } from '../services/indicator-export';
-import { placeholderValues, syncIndicatorsFromFiles } from '../services/indicator-sync';
+import { syncIndicatorsFromFiles } from '../services/indicator-sync';
+import { placeholderValues } from '../services/surveys';
+import { parseYear } from '../lib/year';
 
 async function sync(deps: Deps): Promise<void> {
   await syncIndicatorsFromFiles(deps);
@@ -46,7 +48,7 @@ export const indicatorCommands: CliCommand[] = [
         return 2;
       }
       await sync(deps);
-      const result = await exportYear(deps.db, year, format, placeholderValues(deps));
+      const result = await exportYear(deps.db, year, format, placeholderValues(deps.config));
       if (typeof values.out === 'string' && values.out) {
         fs.writeFileSync(values.out, result.body);
         out.log(`Skrev ${values.out}.`);
@@ -78,7 +80,13 @@ export const indicatorCommands: CliCommand[] = [
       const year = yearOption(values.year, out);
       if (year === null) return 2;
       await sync(deps);
-      const r = await publishYear(deps.db, CLI, year, placeholderValues(deps), typeof values.reason === 'string' ? values.reason : null);
+      const r = await publishYear(
+        deps.db,
+        CLI,
+        year,
+        placeholderValues(deps.config),
+        typeof values.reason === 'string' ? values.reason : null,
+      );
       out.log(`${r.year} är publicerat, version ${r.version}.`);
       return 0;
     },

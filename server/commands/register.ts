@@ -10,8 +10,9 @@ import { CLI } from '../services/audit';
 import { exportRegisterCsv } from '../services/csv-export';
 import { parseRegisterCsv, problemText } from '../services/csv-import';
 import { purge } from '../services/gdpr';
-import { currentYear, parseYear } from '../services/panels';
+
 import { importRegister } from '../services/register-import';
+import { currentYear, parseYear } from '../lib/year';
 
 export const registerCommands: CliCommand[] = [
   {

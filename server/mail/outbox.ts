@@ -11,7 +11,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { isPostgres, json, nowIso } from '../db';
-import { hashToken, newToken } from '../services/tokens';
+import { hashToken, newToken } from '../lib/tokens';
+import { inTransaction } from '../repositories/transaction';
 
 export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'bounced';
 export const OUTBOX_STATUSES: OutboxStatus[] = ['queued', 'sending', 'sent', 'failed', 'bounced'];
@@ -148,7 +149,7 @@ export async function claimDue(db: Knex, workerId: string, limit: number, now: s
         .orWhere((w) => w.where('status', 'sending').andWhere('claimed_at', '<', staleBefore)),
     );
   if (isPostgres(db)) {
-    return db.transaction(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const picked = await due(trx('email_outbox').select('id')).orderBy('id').limit(limit).forUpdate().skipLocked();
       const ids = picked.map((r: { id: number }) => Number(r.id));
       if (!ids.length) return [];
@@ -161,7 +162,7 @@ export async function claimDue(db: Knex, workerId: string, limit: number, now: s
   }
   // SQLite: one writer at a time, so a conditional update of the due rows among the picked ids
   // claims them; the rows are then read back by worker id and claim time.
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const picked = await due(trx('email_outbox').select('id')).orderBy('id').limit(limit);
     const ids = picked.map((r: { id: number }) => Number(r.id));
     if (!ids.length) return [];
@@ -209,7 +210,7 @@ export async function markRetryOrFailed(
 
 /** After a permanent (5xx) reply: the row is bounced and the contact marked bounced. */
 export async function markBounced(db: Knex, row: OutboxRow, workerId: string, reason: string): Promise<void> {
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const n = await trx('email_outbox')
       .where({ id: row.id, status: 'sending', claimed_by: workerId })
       .update({ status: 'bounced', last_error: reason.slice(0, 2000), text_body: null, html_body: null });

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import type { Config } from '../config';
-import { FieldProblem, ValidationError } from '../errors';
+import { type FieldProblem, ValidationError } from '../errors';
 import type { Locale } from '../i18n';
 
 export const EMAIL_KINDS = ['invitation', 'reminder', 'confirmation'] as const;
@@ -285,9 +285,9 @@ export function textToHtmlParagraphs(text: string, baseUrl: string): Array<{ lin
         let last = 0;
         for (const m of line.matchAll(urlRe)) {
           const url = m[0].replace(/[.,;:!?)]+$/, '');
-          if (m.index! > last) parts.push({ text: line.slice(last, m.index) });
+          if (m.index > last) parts.push({ text: line.slice(last, m.index) });
           parts.push({ text: url, href: url });
-          last = m.index! + url.length;
+          last = m.index + url.length;
         }
         if (last < line.length) parts.push({ text: line.slice(last) });
         return { parts };

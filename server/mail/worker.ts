@@ -19,7 +19,7 @@ import type { Config } from '../config';
 import { bool, nowIso } from '../db';
 import { audit, SYSTEM } from '../services/audit';
 import { queueScheduledReminders } from '../services/mailings';
-import { claimDue, markBounced, markRetryOrFailed, markSent, OutboxRow } from './outbox';
+import { claimDue, markBounced, markRetryOrFailed, markSent, type OutboxRow } from './outbox';
 import type { Mailer } from './transport';
 
 export interface WorkerDeps {

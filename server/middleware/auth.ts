@@ -4,7 +4,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { ForbiddenError } from '../errors';
-import { findUserById, Role, User } from '../repositories/users';
+import { findUserById, type Role, type User } from '../repositories/users';
 import type { Actor } from '../services/audit';
 
 declare module 'express-session' {

@@ -64,15 +64,13 @@ export async function replaceAnswers(db: Knex, responseId: number, answers: Answ
   await db('answers').where({ response_id: responseId }).delete();
   for (let i = 0; i < answers.length; i += 200) {
     await db('answers').insert(
-      answers
-        .slice(i, i + 200)
-        .map((a) => ({
-          response_id: responseId,
-          question_id: a.questionId,
-          item_id: a.itemId,
-          option_code: a.optionCode,
-          text_value: a.textValue,
-        })),
+      answers.slice(i, i + 200).map((a) => ({
+        response_id: responseId,
+        question_id: a.questionId,
+        item_id: a.itemId,
+        option_code: a.optionCode,
+        text_value: a.textValue,
+      })),
     );
   }
 }

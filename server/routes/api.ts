@@ -7,10 +7,11 @@ import crypto from 'node:crypto';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Deps } from '../deps';
 import { verifyApiToken } from '../services/api-tokens';
-import { parseYear } from '../services/indicator-admin';
+
 import { toJsonRows } from '../services/indicator-export';
-import { placeholderValues } from '../services/indicator-sync';
+import { placeholderValues } from '../services/surveys';
 import { outputRows } from '../services/indicators';
+import { parseYear } from '../lib/year';
 
 export const API_RATE_LIMIT = { windowMs: 60_000, limit: 120 };
 
@@ -56,7 +57,7 @@ export function apiRouter(deps: Deps): Router {
   r.get('/api/v1/indicators', failedAuthLimiter, requireToken, limiter, async (req, res) => {
     const year = parseYear(req.query.year);
     if (year === null) return apiError(res, 400, 'Ange året som ?year=ÅÅÅÅ, t.ex. ?year=2025.');
-    res.json(toJsonRows(await outputRows(deps.db, year, placeholderValues(deps))));
+    res.json(toJsonRows(await outputRows(deps.db, year, placeholderValues(deps.config))));
   });
 
   return r;

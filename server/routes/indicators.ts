@@ -1,7 +1,7 @@
 // Indicators for analysts (admin passes; coordinators do not — the menu shows Indikatorer to
 // analysts only): the year's table, one indicator's page, targets, comments, status overrides,
 // values by hand, the import of historical values, publishing and the exports.
-import { Request, Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { NotFoundError, ValidationError } from '../errors';
 import { str } from '../forms';
@@ -9,7 +9,6 @@ import { actorOf, flash, requireRole } from '../middleware/auth';
 import { findComment, findIndicator, latestDataYear, listPublications, targetsOf, valuesOf } from '../repositories/indicators';
 import {
   importValues,
-  parseYear,
   publishYear,
   removeValue,
   setComment,
@@ -19,10 +18,11 @@ import {
   STATUSES,
 } from '../services/indicator-admin';
 import { exportYear, isExportFormat } from '../services/indicator-export';
-import { placeholderValues } from '../services/indicator-sync';
+import { placeholderValues } from '../services/surveys';
 import { formatTarget, presentRow, seriesChart } from '../services/indicator-view';
 import { breakdowns, FIRST_SERIES_YEAR, groupByLevel, indicatorSeries, indicatorTable, LEVEL_LABELS } from '../services/indicators';
 import { formatNumber, statusLabel } from '../services/numbers';
+import { parseYear } from '../lib/year';
 
 type FieldErrors = Array<{ field: string; message: string }>;
 
@@ -38,7 +38,7 @@ function formatPpAmount(pp: number): string {
 export function indicatorsRouter(deps: Deps): Router {
   const r = Router();
   const db = deps.db;
-  const vars = () => placeholderValues(deps);
+  const vars = () => placeholderValues(deps.config);
 
   async function yearOf(req: Request): Promise<number> {
     const q = req.query.year;

@@ -10,20 +10,20 @@
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
 import { rateLimit } from 'express-rate-limit';
-import { Request, Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { NotFoundError, ValidationError } from '../errors';
 import { intParam, str, strList } from '../forms';
-import { isLocale, Locale } from '../i18n';
-import { OUTBOX_STATUSES, OutboxStatus, listOutbox, outboxCounts } from '../mail/outbox';
+import { isLocale, type Locale } from '../i18n';
+import { OUTBOX_STATUSES, type OutboxStatus, listOutbox, outboxCounts } from '../mail/outbox';
 import {
   EMAIL_KINDS,
   EMAIL_LOCALES,
-  EmailKind,
+  type EmailKind,
   KIND_LABELS,
   LOCALE_LABELS,
   PLACEHOLDERS,
-  TemplateSource,
+  type TemplateSource,
   validateTemplate,
 } from '../mail/templates';
 import { actorOf, flash, requireRole } from '../middleware/auth';

@@ -1,18 +1,18 @@
 // Årshjul meetings for coordinators: the year's meetings, attendance checklist, check-in link.
-import { Request, Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { NotFoundError, ValidationError } from '../errors';
 import { intParam, str, strList } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { attendanceOf, listMeetings, panelMembers } from '../repositories/meetings';
-import { parseYear } from '../services/indicator-admin';
+
 import {
   closeCheckin,
   createCheckinLink,
   createMeeting,
   editMeeting,
   MEETING_TYPE_LABELS,
-  MeetingForm,
+  type MeetingForm,
   removeMeeting,
   requireMeeting,
   setAttendance,
@@ -20,6 +20,7 @@ import {
 import { qrSvgPath } from '../services/qr';
 import { organisationTypeLabel } from '../services/organisation-types';
 import { MEETING_TYPES } from '../surveys/schema';
+import { parseYear } from '../lib/year';
 
 function meetingForm(body: unknown): MeetingForm {
   return { type: str(body, 'type'), heldOn: str(body, 'heldOn'), place: str(body, 'place'), panelId: str(body, 'panelId') };

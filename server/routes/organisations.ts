@@ -1,34 +1,35 @@
 // The partnership register for coordinators: organisations, contact persons, CSV import (upload →
 // preview → confirm) and export, erasing a contact.
-import { Request, Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { intParam, str } from '../forms';
-import { Locale } from '../i18n';
+import type { Locale } from '../i18n';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { findOrganisation, listContacts, membershipsOf } from '../repositories/organisations';
 import { deletePendingImport, findPendingImport, PENDING_IMPORT_MINUTES, savePendingImport } from '../repositories/register-imports';
 import { findPanel, listPanels } from '../repositories/panels';
 import { exportFileName, exportRegisterCsv } from '../services/csv-export';
-import { ImportPlan, ParsedCsv, parseRegisterCsv, planImport } from '../services/csv-import';
+import { type ImportPlan, type ParsedCsv, parseRegisterCsv, planImport } from '../services/csv-import';
 import { eraseContact } from '../services/gdpr';
 import { organisationTypeLabel, ORGANISATION_TYPES } from '../services/organisation-types';
-import { currentYear, parseYear } from '../services/panels';
+
 import { importRegister } from '../services/register-import';
 import { registerSnapshot } from '../repositories/organisations';
 import {
-  ContactForm,
+  type ContactForm,
   createContact,
   createOrganisation,
   editContact,
   editOrganisation,
   findLiveContact,
-  OrganisationForm,
+  type OrganisationForm,
   parseSearch,
   searchOrganisations,
   setContactActive,
   setOrganisationActive,
 } from '../services/register';
+import { currentYear, parseYear } from '../lib/year';
 
 const DELIMITER_LABELS: Record<string, string> = { ';': 'semikolon (;)', ',': 'komma (,)', '\t': 'tabb' };
 const ENCODING_LABELS: Record<string, string> = {
@@ -66,7 +67,7 @@ export function organisationsRouter(deps: Deps): Router {
 
   // ---- list and search ----------------------------------------------------------------------
   r.get('/organisations', requireRole('coordinator'), async (req, res) => {
-    const search = parseSearch(req.query as Record<string, unknown>);
+    const search = parseSearch(req.query);
     const result = await searchOrganisations(db, search);
     const locale = res.locals.locale;
     const qs = (page: number) =>

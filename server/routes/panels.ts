@@ -1,21 +1,13 @@
 // Panels for coordinators: list and create panels, and choose per year which organisations are
 // members (a checklist), or copy one year's members to another year in one action.
-import { Request, Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { intParam, str, strList } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { organisationTypeLabel } from '../services/organisation-types';
-import {
-  copyPanelMembers,
-  createPanel,
-  currentYear,
-  editPanel,
-  panelSummaries,
-  panelYear,
-  parseYear,
-  setPanelMembers,
-} from '../services/panels';
+import { copyPanelMembers, createPanel, editPanel, panelSummaries, panelYear, setPanelMembers } from '../services/panels';
+import { currentYear, parseYear } from '../lib/year';
 
 export function panelsRouter(deps: Deps): Router {
   const r = Router();
@@ -53,7 +45,7 @@ export function panelsRouter(deps: Deps): Router {
     }
     const view = await panelYear(db, id, y);
     const locale = res.locals.locale;
-    const lastYearWithMembers = [...view.years].reverse().find((x) => x.year < y!)?.year ?? null;
+    const lastYearWithMembers = [...view.years].reverse().find((x) => x.year < y)?.year ?? null;
     res.render('pages/panels/show', {
       title: view.panel.name,
       panel: view.panel,

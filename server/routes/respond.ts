@@ -7,19 +7,19 @@
 // A malformed, unknown or revoked token always gets the same calm page with status 404, after
 // the same single lookup. Rate limits per client address (req.ip, which honours TRUST_PROXY only
 // when it is set, so a forged X-Forwarded-For does not make a new client).
-import { Request, Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Deps } from '../deps';
-import { ConflictError, FieldProblem, ValidationError } from '../errors';
+import { ConflictError, type FieldProblem, ValidationError } from '../errors';
 import { str } from '../forms';
-import { checkAnswers, rawFromAnswers, rawFromBody, RawAnswers, summariseAnswers } from '../services/answers';
+import { checkAnswers, rawFromAnswers, rawFromBody, type RawAnswers, summariseAnswers } from '../services/answers';
 import { formView, introParagraphs, orderErrors } from '../services/respond-view';
 import {
   recordOpened,
-  RespondentContext,
+  type RespondentContext,
   respondentContext,
   responseState,
-  ResponseState,
+  type ResponseState,
   saveDraft,
   submitResponse,
 } from '../services/responses';

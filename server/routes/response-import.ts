@@ -7,7 +7,7 @@ import { ValidationError } from '../errors';
 import { str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { listPanels } from '../repositories/panels';
-import { planResponseImport, problemText, ResponseImportInput, runResponseImport } from '../services/response-import';
+import { planResponseImport, problemText, type ResponseImportInput, runResponseImport } from '../services/response-import';
 import { currentSurveys } from '../services/survey-versions';
 import { placeholderValues } from '../services/surveys';
 import { SurveyDefinitionError } from '../surveys/load';

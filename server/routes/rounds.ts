@@ -7,7 +7,7 @@
 //   POST /rounds/:id/lank                a personal link for one organisation, shown once
 //   GET  /rounds/:id/svar/:organisationId one organisation's answers (never in a confidential round)
 //   GET|POST /rounds/import              import earlier answers from CSV (preview, then import)
-import { Request, Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { intParam, str } from '../forms';
@@ -27,7 +27,7 @@ import {
   readRoundForm,
   reopenRound,
   respondentUrl,
-  RoundFormValues,
+  type RoundFormValues,
   roundDetail,
   roundToForm,
   surveyChoiceOf,
@@ -87,7 +87,7 @@ export function roundsRouter(deps: Deps): Router {
   importRoutes(r, deps);
 
   const renderDetail = async (req: Request, res: Response, id: number, extra: Record<string, unknown> = {}) => {
-    const role = req.user!.role as Role;
+    const role = req.user!.role;
     const detail = await roundDetail(db, config, id, role);
     const round = detail.round;
     res.status((extra.status as number) ?? 200).render('pages/rounds/detail', {
@@ -163,15 +163,13 @@ export function roundsRouter(deps: Deps): Router {
     errors?: Array<{ field: string; message: string }>,
   ) => {
     const round = await getRound(db, id);
-    res
-      .status(errors ? 400 : 200)
-      .render('pages/rounds/reopen', {
-        title: 'Öppna omgången igen',
-        round,
-        values,
-        errors,
-        closesText: formatStockholmDeadline(round.closesAt),
-      });
+    res.status(errors ? 400 : 200).render('pages/rounds/reopen', {
+      title: 'Öppna omgången igen',
+      round,
+      values,
+      errors,
+      closesText: formatStockholmDeadline(round.closesAt),
+    });
   };
 
   r.get('/rounds/:id/ateroppna', requireRole('coordinator'), async (req, res) => {

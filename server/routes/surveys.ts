@@ -2,7 +2,7 @@
 //   GET  /surveys          the current survey files (hash, questions) and uploaded versions
 //   POST /surveys/upload   an admin uploads a definition (YAML); same validation as the files;
 //                          kept as a survey version with source 'upload' (see services/surveys.ts)
-import { Response, Router } from 'express';
+import { type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { ValidationError } from '../errors';
 import { actorOf, requireRole } from '../middleware/auth';

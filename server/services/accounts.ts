@@ -3,7 +3,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
-import { ConflictError, FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import {
   bumpSessionEpoch,
   countUsers,
@@ -11,13 +11,14 @@ import {
   findUserById,
   insertUser,
   normaliseEmail,
-  Role,
+  type Role,
   ROLES,
   updateUser,
-  User,
+  type User,
 } from '../repositories/users';
-import { Actor, audit } from './audit';
-import { hashToken, looksLikeToken, newToken } from './tokens';
+import { type Actor, audit } from './audit';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
+import { inTransaction } from '../repositories/transaction';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const SETUP_LINK_HOURS = 72;
@@ -103,7 +104,7 @@ export async function completeSetup(
   problems.push(...passwordProblems(input.password, input.confirm));
   if (problems.length) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.password);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const info = await findSetupToken(trx, token);
     if (!info) throw new ConflictError('Länken är inte giltig längre. Be en administratör om en ny.', 'setup_link_invalid');
     let userId: number;
@@ -141,7 +142,7 @@ export async function createAccount(
   if (problems.length) throw new ValidationError(problems);
   if (await findUserByEmail(db, input.email))
     throw new ValidationError([{ field: 'email', message: 'Det finns redan ett konto med den e-postadressen.' }]);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const id = await insertUser(trx, { email: input.email, name: input.name, role: input.role as Role });
     const setupToken = await createSetupLink(trx, 'account_setup', id);
     await audit(trx, actor, 'account.created', { type: 'user', id }, { role: input.role });
@@ -154,7 +155,7 @@ export async function changeRole(db: Knex, actor: Actor, userId: number, role: s
   const user = await findUserById(db, userId);
   if (!user) throw new NotFoundError('Kontot finns inte.');
   if (user.role === 'admin' && role !== 'admin') await assertAnotherActiveAdmin(db, userId);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updateUser(trx, userId, { role: role as Role });
     await bumpSessionEpoch(trx, userId);
     await audit(trx, actor, 'account.role_changed', { type: 'user', id: userId }, { from: user.role, to: role });
@@ -171,7 +172,7 @@ export async function setActive(db: Knex, actor: Actor, userId: number, active: 
   const user = await findUserById(db, userId);
   if (!user) throw new NotFoundError('Kontot finns inte.');
   if (!active && user.role === 'admin') await assertAnotherActiveAdmin(db, userId);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updateUser(trx, userId, { active });
     await bumpSessionEpoch(trx, userId);
     await audit(trx, actor, active ? 'account.activated' : 'account.deactivated', { type: 'user', id: userId });

@@ -12,7 +12,15 @@
 // A question is referred to by its id (`rus_planering`), a matrix statement by
 // `matrixId.statementId`; that reference is also the form field name and the CSV column.
 import { translator } from '../i18n';
-import { isChoiceQuestion, localize, Locale, PlaceholderValues, Question, ScaleOption, SurveyDefinition } from '../surveys/schema';
+import {
+  isChoiceQuestion,
+  localize,
+  type Locale,
+  type PlaceholderValues,
+  type Question,
+  type ScaleOption,
+  type SurveyDefinition,
+} from '../surveys/schema';
 
 export interface AnswerValue {
   questionId: string;

@@ -1,8 +1,8 @@
 // Read-only API tokens, created by an admin; only the hash is kept.
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
-import { Actor, audit } from './audit';
-import { hashToken, newToken } from './tokens';
+import { type Actor, audit } from './audit';
+import { hashToken, newToken } from '../lib/tokens';
 
 export interface ApiTokenRow {
   id: number;

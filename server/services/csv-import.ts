@@ -17,7 +17,7 @@
 import iconv from 'iconv-lite';
 import { parse } from 'csv-parse/sync';
 import { isEmail } from './accounts';
-import { normaliseOrganisationNumber, ORGANISATION_TYPES, OrganisationType, parseOrganisationType } from './organisation-types';
+import { normaliseOrganisationNumber, ORGANISATION_TYPES, type OrganisationType, parseOrganisationType } from './organisation-types';
 import type { RegisterSnapshot } from '../repositories/organisations';
 
 export const IMPORT_FIELDS = [

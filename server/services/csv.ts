@@ -5,7 +5,7 @@
 // number a spreadsheet shows (header = 1). Used by the import of earlier answers; the decoding and
 // separator detection are the register import's own functions, so the two cannot drift apart.
 import { parse } from 'csv-parse/sync';
-import { decodeCsvBytes, detectDelimiter, ImportProblem } from './csv-import';
+import { decodeCsvBytes, detectDelimiter, type ImportProblem } from './csv-import';
 
 export interface CsvFile {
   header: string[];

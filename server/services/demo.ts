@@ -6,6 +6,7 @@ import { audit, SYSTEM } from './audit';
 import { importValues } from './indicator-admin';
 import { withCheckDigit } from './organisation-types';
 import { runResponseImport } from './response-import';
+import { inTransaction } from '../repositories/transaction';
 
 const ORGS: Array<[string, string, string, string | null, string]> = [
   // name, type, municipality, organisation number (9 digits, check digit added), contact first name
@@ -74,7 +75,7 @@ export async function seedDemoIfEmpty(
   const { db } = deps;
   const existing = await db('organisations').count<{ n: number }[]>({ n: '*' });
   if (Number(existing[0].n) > 0) return null;
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const now = nowIso();
     const panelIds: Record<string, number> = {};
     for (const p of DEMO_PANELS) {
@@ -200,7 +201,7 @@ export async function seedDemoHistory(deps: Deps, year = new Date().getFullYear(
     ['riktningsmote', `${year - 1}-06-05`, 12],
     ['arskonferens', `${year - 1}-10-22`, 16],
   ];
-  await deps.db.transaction(async (trx) => {
+  await inTransaction(deps.db, async (trx) => {
     for (const [type, heldOn, attended] of meetings) {
       const [row] = await trx('meetings')
         .insert({ panel_id: panel.id, year: year - 1, type, held_on: heldOn, place: 'Regionens hus, Exempelstad', created_at: nowIso() })

@@ -24,8 +24,9 @@ import { NotFoundError } from '../errors';
 import { deleteEmlFileNames, deleteEmlFiles, listEmlFiles } from '../mail/eml-files';
 import { findContact } from '../repositories/organisations';
 import { deletePendingImportsMentioning } from '../repositories/register-imports';
-import { Actor, audit } from './audit';
+import { type Actor, audit } from './audit';
 import { revokeContactTokens } from './invitations';
+import { inTransaction } from '../repositories/transaction';
 
 /** What an erased or purged e-mail's subject becomes (a template may put the name in it). */
 export const ERASED_SUBJECT = '(raderad)';
@@ -52,7 +53,7 @@ export async function eraseContact(db: Knex, config: Pick<Config, 'outboxDir'>, 
   const c = await findContact(db, contactId);
   if (!c) throw new NotFoundError('Kontaktpersonen finns inte.');
   if (c.erasedAt) return c.organisationId;
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await eraseRows(trx, [contactId], nowIso());
     await audit(trx, actor, 'contact.erased', { type: 'contact', id: contactId });
   });
@@ -114,7 +115,7 @@ export async function purge(
   const now = opts.now ?? new Date();
   const cutoff = retentionCutoff(retentionMonths, now);
   const dryRun = !!opts.dryRun;
-  const { report, emlFiles } = await db.transaction(async (trx) => {
+  const { report, emlFiles } = await inTransaction(db, async (trx) => {
     const contactIds = (
       await trx('contacts as c')
         .join('organisations as o', 'o.id', 'c.organisation_id')

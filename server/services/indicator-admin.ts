@@ -3,10 +3,10 @@
 // (ids, years and field names only) and validated with a Swedish message naming the field or
 // the row; bad input stores nothing.
 import type { Knex } from 'knex';
-import { FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import {
   findIndicator,
-  IndicatorRecord,
+  type IndicatorRecord,
   insertPublication,
   listIndicators,
   maxPublicationVersion,
@@ -15,17 +15,17 @@ import {
   upsertValue,
   deleteValue,
   findComment,
-  ValueRecord,
+  type ValueRecord,
 } from '../repositories/indicators';
 import type { PlaceholderValues } from '../surveys/schema';
-import { Actor, audit } from './audit';
+import { type Actor, audit } from './audit';
 import { readCsv } from './csv';
 import { normaliseHeader } from './csv-import';
 import { computeRows } from './indicators';
 import type { Status } from './numbers';
+import { MAX_YEAR, MIN_YEAR, parseYear } from '../lib/year';
+import { inTransaction } from '../repositories/transaction';
 
-export const MIN_YEAR = 2000;
-export const MAX_YEAR = 2100;
 export const STATUSES: Status[] = ['helt', 'delvis', 'inte_alls', 'varde_saknas'];
 const MAX_COMMENT = 4000;
 const MAX_SOURCE = 300;
@@ -51,11 +51,6 @@ export function parseCount(raw: unknown): number | null {
   return /^\d{1,9}$/.test(s) ? Number(s) : null;
 }
 
-export function parseYear(raw: unknown): number | null {
-  const n = parseCount(raw);
-  return n !== null && n >= MIN_YEAR && n <= MAX_YEAR ? n : null;
-}
-
 const YEAR_MESSAGE = `Ange året med fyra siffror, mellan ${MIN_YEAR} och ${MAX_YEAR}, t.ex. 2025.`;
 
 async function requireIndicator(db: Knex, id: string): Promise<IndicatorRecord> {
@@ -79,7 +74,7 @@ export async function setTarget(db: Knex, actor: Actor, indicatorId: string, raw
     problems.push({ field: 'target', message: 'Målvärdet ska vara ett tal mellan 0 och 100 (procent), t.ex. 74 eller 74,5.' });
   }
   if (problems.length > 0) throw new ValidationError(problems);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await upsertTarget(trx, indicatorId, year!, target!, actor.userId);
     await audit(trx, actor, 'indicator.target_set', { type: 'indicator', id: indicatorId }, { year, target });
   });
@@ -99,7 +94,7 @@ export async function setComment(db: Knex, actor: Actor, indicatorId: string, ra
   if (comment.length > MAX_COMMENT)
     problems.push({ field: 'comment', message: `Kommentaren får vara högst ${MAX_COMMENT} tecken (den är ${comment.length}).` });
   if (problems.length > 0) throw new ValidationError(problems);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await upsertComment(trx, indicatorId, year!, { comment: comment || null }, actor.userId);
     await audit(
       trx,
@@ -131,7 +126,7 @@ export async function setStatusOverride(
   if (status !== '' && reason === '') problems.push({ field: 'reason', message: 'Skriv varför statusen avviker från den som färgen ger.' });
   if (reason.length > MAX_COMMENT) problems.push({ field: 'reason', message: `Motiveringen får vara högst ${MAX_COMMENT} tecken.` });
   if (problems.length > 0) throw new ValidationError(problems);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await upsertComment(
       trx,
       indicatorId,
@@ -243,7 +238,7 @@ export async function setValue(db: Knex, actor: Actor, raw: RawValueRow): Promis
       })),
     );
   }
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await upsertValue(trx, value);
     await audit(
       trx,
@@ -259,7 +254,7 @@ export async function setValue(db: Knex, actor: Actor, raw: RawValueRow): Promis
 export async function removeValue(db: Knex, actor: Actor, indicatorId: string, rawYear: unknown): Promise<void> {
   const year = parseYear(rawYear);
   if (year === null) throw new ValidationError([{ field: 'year', message: YEAR_MESSAGE }]);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const n = await deleteValue(trx, indicatorId, year);
     if (n > 0) await audit(trx, actor, 'indicator.value_deleted', { type: 'indicator', id: indicatorId }, { year });
   });
@@ -309,7 +304,7 @@ export function parseValuesCsv(buf: Buffer): { rows: Array<{ row: number; raw: R
     };
   }
   const rows = read.csv.rows.map(({ row, cells }) => {
-    const cell = (key: keyof RawValueRow) => (index[key] === undefined ? '' : (cells[index[key]!] ?? '').trim());
+    const cell = (key: keyof RawValueRow) => (index[key] === undefined ? '' : (cells[index[key]] ?? '').trim());
     return {
       row,
       raw: {
@@ -353,7 +348,7 @@ export async function importValues(db: Knex, actor: Actor, buf: Buffer): Promise
   }
   if (problems.length > 0) throw new ValidationError(problems, 'Inget lästes in: filen innehåller fel.');
   let replaced = 0;
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     for (const v of good) {
       const existing = await trx('indicator_values').where({ indicator_id: v.indicatorId, year: v.year }).first('id');
       if (existing) replaced++;
@@ -385,7 +380,7 @@ export async function publishYear(
   const reason = (rawReason ?? '').replace(/\r\n?/g, '\n').trim();
   const rows = await computeRows(db, year, vars);
   if (rows.length === 0) throw new ValidationError([{ field: 'year', message: 'Det finns inga indikatorer att publicera.' }]);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const version = (await maxPublicationVersion(trx, year)) + 1;
     if (version > 1 && reason === '') {
       throw new ValidationError([

@@ -12,7 +12,7 @@ import type { Knex } from 'knex';
 import { listIndicators } from '../repositories/indicators';
 import type { PlaceholderValues } from '../surveys/schema';
 import { neutraliseFormula } from './csv-export';
-import { IndicatorRow, outputRows } from './indicators';
+import { type IndicatorRow, outputRows } from './indicators';
 import { roundHalfAwayFromZero } from './numbers';
 
 /** The fields of the JSON contract (the list plus the documented extras), in CSV order. */

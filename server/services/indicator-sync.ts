@@ -17,10 +17,12 @@ import type { Knex } from 'knex';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Deps } from '../deps';
-import { FieldProblem, ValidationError } from '../errors';
+import { type FieldProblem, ValidationError } from '../errors';
 import { retireIndicatorsExcept, upsertIndicator } from '../repositories/indicators';
-import { loadSurveyDir, LoadedSurvey } from '../surveys/load';
-import { indicatorFileSchema, IndicatorDefinition, PlaceholderValues, renderText, resolveQuestionRef } from '../surveys/schema';
+import { loadSurveyDir, type LoadedSurvey } from '../surveys/load';
+import { placeholderValues } from './surveys';
+import { indicatorFileSchema, type IndicatorDefinition, type PlaceholderValues, renderText, resolveQuestionRef } from '../surveys/schema';
+import { inTransaction } from '../repositories/transaction';
 
 /** Sub-folder of the surveys folder with indicators that no survey feeds. */
 export const INDICATOR_FILES_SUBDIR = 'indikatorer';
@@ -71,7 +73,7 @@ export async function loadIndicatorFiles(dir: string): Promise<DeclaredIndicator
         });
         return;
       }
-      out.push({ definition: def as IndicatorDefinition, surveyId: null, file: `${INDICATOR_FILES_SUBDIR}/${name}` });
+      out.push({ definition: def, surveyId: null, file: `${INDICATOR_FILES_SUBDIR}/${name}` });
     });
   }
   if (problems.length > 0) throw new ValidationError(problems, 'Indikatorfilerna innehåller fel.');
@@ -123,7 +125,7 @@ export interface SyncResult {
 
 /** Upserts the declared indicators and retires the rest, in one transaction. */
 export async function syncIndicators(db: Knex, declared: DeclaredIndicator[], vars: PlaceholderValues): Promise<SyncResult> {
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     for (const d of declared) {
       const def = d.definition;
       await upsertIndicator(trx, {
@@ -146,13 +148,9 @@ export async function syncIndicators(db: Knex, declared: DeclaredIndicator[], va
   });
 }
 
-export function placeholderValues(deps: Pick<Deps, 'config'>): PlaceholderValues {
-  return { region: deps.config.regionName, strategy: deps.config.strategyName };
-}
-
 /** Reads the survey files and surveys/indikatorer/, and syncs (start, CLI). */
 export async function syncIndicatorsFromFiles(deps: Pick<Deps, 'config' | 'db'>): Promise<SyncResult> {
   const surveys = await loadSurveyDir(deps.config.surveysDir);
   const extra = await loadIndicatorFiles(path.join(deps.config.surveysDir, INDICATOR_FILES_SUBDIR));
-  return syncIndicators(deps.db, declaredIndicators(surveys, extra), placeholderValues(deps));
+  return syncIndicators(deps.db, declaredIndicators(surveys, extra), placeholderValues(deps.config));
 }

@@ -50,27 +50,27 @@ import {
 import {
   answeredCount,
   breakdownCounts,
-  CommentRecord,
+  type CommentRecord,
   commentsForYear,
-  IndicatorRecord,
+  type IndicatorRecord,
   invitedCount,
   latestPublication,
   listIndicators,
   meetingPanels,
   optionCounts,
   panelSize,
-  PublicationRecord,
+  type PublicationRecord,
   representedCount,
   respondedCount,
   roundFor,
-  RoundRef,
+  type RoundRef,
   targetsForYears,
-  ValueRecord,
+  type ValueRecord,
   valuesForYears,
 } from '../repositories/indicators';
 import { getSurveyVersion } from './survey-versions';
 import { organisationTypeLabel } from './organisation-types';
-import { localize, PlaceholderValues, resolveQuestionRef, splitQuestionRef } from '../surveys/schema';
+import { localize, type PlaceholderValues, resolveQuestionRef, splitQuestionRef } from '../surveys/schema';
 
 /** The series on an indicator's page starts here (historical values are imported from 2019). */
 export const FIRST_SERIES_YEAR = 2019;
@@ -441,8 +441,8 @@ export function assembleRow(
   const countsKnown =
     m.numerator !== null && m.denominator !== null && previous !== null && previous.numerator !== null && previous.denominator !== null;
   const changeIsClear =
-    countsKnown && m.value !== null && previous!.value !== null
-      ? isChangeClear(m.numerator!, m.denominator!, previous!.numerator!, previous!.denominator!)
+    countsKnown && m.value !== null && previous.value !== null
+      ? isChangeClear(m.numerator!, m.denominator!, previous.numerator!, previous.denominator!)
       : null;
   const override = comment?.statusOverride ?? null;
   return {

@@ -6,7 +6,7 @@
 // revokes that contact's tokens).
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
-import { hashToken, looksLikeToken, newToken } from './tokens';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 
 export async function ensureInvitation(db: Knex, roundId: number, organisationId: number): Promise<number> {
   const existing = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id');

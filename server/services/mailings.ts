@@ -11,16 +11,17 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { nowIso } from '../db';
+import { oneClickUnsubscribeUrl, optOutUrl, respondentUrl } from '../lib/links';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { isLocale, Locale } from '../i18n';
+import { isLocale, type Locale } from '../i18n';
 import { enqueue, newMessageId, newOptOutToken, requeue } from '../mail/outbox';
 import {
   defaultTemplate,
-  EmailKind,
+  type EmailKind,
   renderEmail,
-  RenderedEmail,
+  type RenderedEmail,
   templateValues,
-  TemplateSource,
+  type TemplateSource,
   validateTemplate,
 } from '../mail/templates';
 import {
@@ -31,21 +32,22 @@ import {
   findRoundTemplate,
   invitationsOfRound,
   lastLocaleByOrganisation,
-  MailContactRow,
-  MailOrganisation,
-  MailRound,
+  type MailContactRow,
+  type MailOrganisation,
+  type MailRound,
   openRoundsWithReminders,
   organisationsOfRound,
   outboxCountsByOrganisation,
-  OrgMailCounts,
+  type OrgMailCounts,
   responsesOfRound,
   saveRoundTemplate,
 } from '../repositories/mailings';
-import { audit, Actor, SYSTEM } from './audit';
+import { audit, type Actor, SYSTEM } from './audit';
 import { ensureInvitation, issueToken } from './invitations';
 import { formatResponseRateWithPercent } from './numbers';
 import { organisationTypeLabel } from './organisation-types';
-import { hashToken, looksLikeToken } from './tokens';
+import { hashToken, looksLikeToken } from '../lib/tokens';
+import { inTransaction } from '../repositories/transaction';
 
 type MailDeps = { db: Knex; config: Config };
 
@@ -70,19 +72,10 @@ export function reachability(c: MailContactRow): MailContact {
   return { ...c, reachable: reason === null, reason };
 }
 
-/** The respondent's link for a token; always from config.baseUrl, never from a request. */
-export function respondentLink(config: Pick<Config, 'baseUrl'>, token: string): string {
-  return `${config.baseUrl}/s/${token}`;
-}
-
-export function optOutLink(config: Pick<Config, 'baseUrl'>, token: string): string {
-  return `${config.baseUrl}/avregistrera/${token}`;
-}
-
 /** List-Unsubscribe (RFC 2369) and one-click List-Unsubscribe-Post (RFC 8058) headers. */
 export function unsubscribeHeaders(config: Pick<Config, 'baseUrl'>, token: string, locale: Locale): Record<string, string> {
   return {
-    'List-Unsubscribe': `<${config.baseUrl}/api/v1/avregistrera/${token}>`,
+    'List-Unsubscribe': `<${oneClickUnsubscribeUrl(config.baseUrl, token)}>`,
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     'Content-Language': locale,
     'Auto-Submitted': 'auto-generated',
@@ -185,8 +178,8 @@ export async function previewEmail(
     round,
     organisationName: org?.name ?? 'Exempelorganisationen',
     contact: { name: contact?.name ?? null },
-    link: kind === 'confirmation' && !round.allowChanges ? null : respondentLink(deps.config, PREVIEW_TOKEN),
-    optOut: optOutLink(deps.config, PREVIEW_TOKEN),
+    link: kind === 'confirmation' && !round.allowChanges ? null : respondentUrl(deps.config.baseUrl, PREVIEW_TOKEN),
+    optOut: optOutUrl(deps.config.baseUrl, PREVIEW_TOKEN),
     receiptCode: kind === 'confirmation' ? 'ABCD-1234' : null,
   });
   return { email, contact, organisationName: org?.name ?? '' };
@@ -276,14 +269,14 @@ async function queueFor(
   invitationId: number | null,
   receiptCode?: string | null,
 ): Promise<number> {
-  const link = invitationId ? respondentLink(config, await issueToken(trx, invitationId, contact.id)) : null;
+  const link = invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, invitationId, contact.id)) : null;
   const optOut = await newOptOutToken(trx, contact.id);
   const email = render(config, template, locale, {
     round,
     organisationName: org.name,
     contact,
     link,
-    optOut: optOutLink(config, optOut.token),
+    optOut: optOutUrl(config.baseUrl, optOut.token),
     receiptCode,
   });
   return enqueue(trx, {
@@ -317,7 +310,7 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
   const { db, config } = deps;
   const template = await templateFor(db, roundId, 'invitation', input.locale);
   validateTemplate(template);
-  const result = await db.transaction(async (trx) => {
+  const result = await inTransaction(db, async (trx) => {
     const round = await requireRound(trx, roundId);
     requireOpen(round);
     const plan = await recipientPlan(trx, round);
@@ -400,7 +393,7 @@ export async function sendReminders(
   roundId: number,
   organisationIds: number[] | null = null,
 ): Promise<SendResult> {
-  return deps.db.transaction(async (trx) => {
+  return inTransaction(deps.db, async (trx) => {
     const round = await requireRound(trx, roundId);
     requireOpen(round);
     const r = await queueReminders(trx, deps.config, round, organisationIds);
@@ -442,7 +435,7 @@ export async function queueScheduledReminders(deps: MailDeps, now: Date): Promis
       .whereNotNull('invited_at')
       .min({ first: 'invited_at' })
       .first();
-    total += await deps.db.transaction(async (trx) => {
+    total += await inTransaction(deps.db, async (trx) => {
       let queued = 0;
       for (const d of due) {
         const dueAt = closes - d * 86400_000;
@@ -564,7 +557,7 @@ export async function optOut(db: Knex, token: string, via: 'page' | 'one-click')
   const state = await findOptOut(db, token);
   if (!state) return null;
   if (state.alreadyOptedOut) return state;
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const now = nowIso();
     await trx('contacts').where({ id: state.contactId }).whereNull('opted_out_at').update({ opted_out_at: now, updated_at: now });
     await trx('mail_optout_tokens').where({ id: state.tokenId }).update({ used_at: now });

@@ -4,24 +4,25 @@
 // organisation from the panel list. The link holds a 256-bit token; only its SHA-256 is stored,
 // so the link is shown once when it is made (a new link replaces the old one). Changes are audited.
 import type { Knex } from 'knex';
-import { FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import {
   addAttendance,
   deleteMeeting,
   findMeeting,
   findMeetingByCheckinHash,
   insertMeeting,
-  MeetingFields,
-  MeetingRecord,
+  type MeetingFields,
+  type MeetingRecord,
   panelMembers,
-  PanelMember,
+  type PanelMember,
   replaceAttendance,
   setCheckinHash,
   updateMeeting,
 } from '../repositories/meetings';
 import { MEETING_TYPES } from '../surveys/schema';
-import { Actor, audit } from './audit';
-import { hashToken, looksLikeToken, newToken } from './tokens';
+import { type Actor, audit } from './audit';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
+import { inTransaction } from '../repositories/transaction';
 
 export const MEETING_TYPE_LABELS: Record<string, string> = {
   arbetsmote: 'Arbetsmöte',
@@ -68,7 +69,7 @@ export async function requireMeeting(db: Knex, id: number): Promise<MeetingRecor
 
 export async function createMeeting(db: Knex, actor: Actor, form: MeetingForm): Promise<number> {
   const fields = await checkForm(db, form);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const id = await insertMeeting(trx, fields);
     await audit(trx, actor, 'meeting.created', { type: 'meeting', id }, { type: fields.type, year: fields.year, panelId: fields.panelId });
     return id;
@@ -79,7 +80,7 @@ export async function editMeeting(db: Knex, actor: Actor, id: number, form: Meet
   const before = await requireMeeting(db, id);
   const fields = await checkForm(db, form);
   const changed = (['type', 'heldOn', 'place', 'panelId'] as const).filter((k) => (before[k] ?? null) !== (fields[k] ?? null));
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updateMeeting(trx, id, fields);
     await audit(trx, actor, 'meeting.updated', { type: 'meeting', id }, { fields: changed });
   });
@@ -87,7 +88,7 @@ export async function editMeeting(db: Knex, actor: Actor, id: number, form: Meet
 
 export async function removeMeeting(db: Knex, actor: Actor, id: number): Promise<MeetingRecord> {
   const m = await requireMeeting(db, id);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await deleteMeeting(trx, id);
     await audit(trx, actor, 'meeting.deleted', { type: 'meeting', id }, { type: m.type, year: m.year, attended: m.attended });
   });
@@ -112,7 +113,7 @@ export async function setAttendance(
       },
     ]);
   }
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const r = await replaceAttendance(trx, id, ids);
     await audit(trx, actor, 'meeting.attendance_set', { type: 'meeting', id }, { ...r, represented: ids.length });
     return r;
@@ -123,7 +124,7 @@ export async function setAttendance(
 export async function createCheckinLink(db: Knex, actor: Actor, id: number): Promise<string> {
   await requireMeeting(db, id);
   const token = newToken();
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await setCheckinHash(trx, id, hashToken(token));
     await audit(trx, actor, 'meeting.checkin_opened', { type: 'meeting', id });
   });
@@ -132,7 +133,7 @@ export async function createCheckinLink(db: Knex, actor: Actor, id: number): Pro
 
 export async function closeCheckin(db: Knex, actor: Actor, id: number): Promise<void> {
   await requireMeeting(db, id);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await setCheckinHash(trx, id, null);
     await audit(trx, actor, 'meeting.checkin_closed', { type: 'meeting', id });
   });
@@ -152,7 +153,7 @@ export async function checkIn(db: Knex, token: string, organisationId: string): 
   if (!found) throw new NotFoundError('Incheckningslänken gäller inte längre. Fråga mötets samordnare efter den nya länken.');
   const org = /^\d{1,9}$/.test(organisationId) ? found.organisations.find((o) => o.id === Number(organisationId)) : undefined;
   if (!org) throw new ValidationError([{ field: 'organisation', message: 'Välj din organisation i listan.' }]);
-  const added = await db.transaction(async (trx) => {
+  const added = await inTransaction(db, async (trx) => {
     const isNew = await addAttendance(trx, found.meeting.id, org.id, 'checkin');
     if (isNew)
       await audit(

@@ -1,8 +1,8 @@
 // Panels and who is in them per year: create, rename, set the members of a year, copy a year's
 // members to another year.
 import type { Knex } from 'knex';
-import { ConflictError, FieldProblem, NotFoundError, ValidationError } from '../errors';
-import { listOrganisations, Organisation } from '../repositories/organisations';
+import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { listOrganisations, type Organisation } from '../repositories/organisations';
 import {
   addMembers,
   findPanel,
@@ -11,26 +11,14 @@ import {
   memberIds,
   membershipCounts,
   listPanels,
-  Panel,
+  type Panel,
   removeMembers,
   updatePanel,
 } from '../repositories/panels';
-import { Actor, audit } from './audit';
+import { type Actor, audit } from './audit';
+import { inTransaction } from '../repositories/transaction';
 
-export const MIN_YEAR = 2000;
-export const MAX_YEAR = 2100;
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,79}$/;
-
-export function parseYear(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isInteger(v)) return v >= MIN_YEAR && v <= MAX_YEAR ? v : null;
-  if (typeof v !== 'string' || !/^\d{4}$/.test(v.trim())) return null;
-  const y = Number(v.trim());
-  return y >= MIN_YEAR && y <= MAX_YEAR ? y : null;
-}
-
-export function currentYear(): number {
-  return new Date().getFullYear();
-}
 
 export function panelInputProblems(input: { slug?: string; name: string; description?: string }): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -67,7 +55,7 @@ export async function createPanel(db: Knex, actor: Actor, input: { slug: string;
   if (problems.length) throw new ValidationError(problems);
   if (await findPanelBySlug(db, slug))
     throw new ValidationError([{ field: 'slug', message: `Det finns redan en panel med kortnamnet "${slug}".` }]);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const id = await insertPanel(trx, { slug, name: input.name.trim(), description: input.description.trim() || null });
     await audit(trx, actor, 'panel.created', { type: 'panel', id });
     return id;
@@ -78,7 +66,7 @@ export async function editPanel(db: Knex, actor: Actor, id: number, input: { nam
   if (!(await findPanel(db, id))) throw new NotFoundError('Panelen finns inte.');
   const problems = panelInputProblems(input);
   if (problems.length) throw new ValidationError(problems);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updatePanel(trx, id, { name: input.name.trim(), description: input.description.trim() || null });
     await audit(trx, actor, 'panel.updated', { type: 'panel', id }, { fields: ['name', 'description'] });
   });
@@ -130,7 +118,7 @@ export async function setPanelMembers(
         },
       ]);
   }
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const current = await memberIds(trx, id, year);
     const wantedSet = new Set(wanted);
     const removed = await removeMembers(
@@ -158,7 +146,7 @@ export async function copyPanelMembers(db: Knex, actor: Actor, id: number, fromY
       .select('o.id')
   ).map((r: { id: number }) => Number(r.id));
   if (from.length === 0) throw new ConflictError(`Panelen har inga aktiva medlemmar ${fromYear} att kopiera.`);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const added = await addMembers(trx, id, toYear, from);
     await audit(trx, actor, 'panel.members_copied', { type: 'panel', id }, { fromYear, toYear, added });
     return added;

@@ -15,9 +15,10 @@ import { nowIso } from '../db';
 import { ValidationError } from '../errors';
 import { registerSnapshot } from '../repositories/organisations';
 import { addMembers, findPanelBySlug, insertPanel } from '../repositories/panels';
-import { Actor, audit } from './audit';
-import { ImportPlan, nameKey, ParsedCsv, planImport } from './csv-import';
+import { type Actor, audit } from './audit';
+import { type ImportPlan, nameKey, type ParsedCsv, planImport } from './csv-import';
 import { panelInputProblems } from './panels';
+import { inTransaction } from '../repositories/transaction';
 
 export interface ImportOptions {
   /** Make every organisation of the file a member of this panel (created when missing) for `year`. */
@@ -46,7 +47,7 @@ export async function importRegister(
     const problems = panelInputProblems({ slug: opts.panel.slug, name: opts.panel.name ?? opts.panel.slug });
     if (problems.length) throw new ValidationError(problems);
   }
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const plan = planImport(parsed, await registerSnapshot(trx));
     if (plan.problems.length) return { plan, imported: false };
     const now = nowIso();

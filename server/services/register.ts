@@ -1,10 +1,10 @@
 // The partnership register: rules for organisations and contact persons (validation, duplicates,
 // deactivation, search). The audit log gets ids and field names only, never contact data.
 import type { Knex } from 'knex';
-import { FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import {
-  Contact,
-  ContactInput,
+  type Contact,
+  type ContactInput,
   findContact,
   findContactByEmail,
   findOrganisation,
@@ -12,16 +12,17 @@ import {
   insertContact,
   insertOrganisation,
   listOrganisations,
-  Organisation,
-  OrganisationInput,
+  type Organisation,
+  type OrganisationInput,
   updateContact,
   updateOrganisation,
 } from '../repositories/organisations';
 import { isEmail } from './accounts';
-import { Actor, audit } from './audit';
+import { type Actor, audit } from './audit';
 import { nameKey } from './csv-import';
 import { revokeContactTokens } from './invitations';
 import { normaliseOrganisationNumber, ORGANISATION_TYPES, parseOrganisationType } from './organisation-types';
+import { inTransaction } from '../repositories/transaction';
 
 export type OrganisationForm = { name: string; organisationNumber: string; type: string; municipality: string };
 export type ContactForm = { name: string; email: string; phone: string; role: string };
@@ -65,7 +66,7 @@ export async function createOrganisation(db: Knex, actor: Actor, form: Organisat
   const { input, problems } = checkOrganisation(form);
   if (problems.length) throw new ValidationError(problems);
   await assertNumberFree(db, input.organisationNumber);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const id = await insertOrganisation(trx, input);
     await audit(trx, actor, 'organisation.created', { type: 'organisation', id });
     return id;
@@ -79,7 +80,7 @@ export async function editOrganisation(db: Knex, actor: Actor, id: number, form:
   if (problems.length) throw new ValidationError(problems);
   await assertNumberFree(db, input.organisationNumber, id);
   const changed = (Object.keys(input) as Array<keyof OrganisationInput>).filter((k) => (before[k] ?? null) !== (input[k] ?? null));
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updateOrganisation(trx, id, input);
     await audit(trx, actor, 'organisation.updated', { type: 'organisation', id }, { fields: changed });
   });
@@ -87,7 +88,7 @@ export async function editOrganisation(db: Knex, actor: Actor, id: number, form:
 
 export async function setOrganisationActive(db: Knex, actor: Actor, id: number, active: boolean): Promise<void> {
   if (!(await findOrganisation(db, id))) throw new NotFoundError('Organisationen finns inte.');
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updateOrganisation(trx, id, { active });
     await audit(trx, actor, active ? 'organisation.reactivated' : 'organisation.deactivated', { type: 'organisation', id });
   });
@@ -103,7 +104,7 @@ export interface OrganisationSearch {
 export const PAGE_SIZE = 100;
 
 export function parseSearch(query: Record<string, unknown>): OrganisationSearch {
-  const s = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : '');
+  const s = (k: string) => (typeof query[k] === 'string' ? query[k] : '');
   const status = s('status');
   const page = /^\d{1,6}$/.test(s('page')) ? Math.max(1, Number(s('page'))) : 1;
   return {
@@ -175,7 +176,7 @@ export async function createContact(db: Knex, actor: Actor, organisationId: numb
   const { input, problems } = checkContact(form);
   if (problems.length) throw new ValidationError(problems);
   await assertEmailFree(db, input.email);
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const id = await insertContact(trx, organisationId, input);
     await audit(trx, actor, 'contact.created', { type: 'contact', id }, { organisationId });
     return id;
@@ -195,7 +196,7 @@ export async function editContact(db: Knex, actor: Actor, id: number, form: Cont
   if (problems.length) throw new ValidationError(problems);
   await assertEmailFree(db, input.email, id);
   const changed = (Object.keys(input) as Array<keyof ContactInput>).filter((k) => (before[k] ?? null) !== (input[k] ?? null));
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updateContact(trx, id, input);
     await audit(trx, actor, 'contact.updated', { type: 'contact', id }, { fields: changed });
   });
@@ -205,7 +206,7 @@ export async function editContact(db: Knex, actor: Actor, id: number, form: Cont
 export async function setContactActive(db: Knex, actor: Actor, id: number, active: boolean): Promise<Contact> {
   const c = await findLiveContact(db, id);
   if (c.erasedAt) throw new ValidationError([{ field: '', message: 'Kontaktpersonens uppgifter är raderade.' }]);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await updateContact(trx, id, { active });
     // A deactivated contact's personal links stop working (reactivating does not bring them
     // back: the next invitation or reminder makes new ones).

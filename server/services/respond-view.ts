@@ -5,8 +5,16 @@
 // start with "_" so they can never clash with a question id. Every input has an id; the first
 // option of a question has id `field-<ref>`, so the error summary's links (#field-<ref>) land on it.
 import type { FieldProblem } from '../errors';
-import { Locale, localize, PlaceholderValues, Question, questionsBySection, ScaleOption, SurveyDefinition } from '../surveys/schema';
-import { conditionText, RawAnswers } from './answers';
+import {
+  type Locale,
+  localize,
+  type PlaceholderValues,
+  type Question,
+  questionsBySection,
+  type ScaleOption,
+  type SurveyDefinition,
+} from '../surveys/schema';
+import { conditionText, type RawAnswers } from './answers';
 
 export interface OptionView {
   id: string;

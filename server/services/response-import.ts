@@ -18,19 +18,20 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ValidationError } from '../errors';
-import { findPanel, findPanelBySlug, Panel } from '../repositories/panels';
+import { findPanel, findPanelBySlug, type Panel } from '../repositories/panels';
 import { insertResponse, insertRevision, replaceAnswers } from '../repositories/responses';
-import { insertRound, panelMembersForYear, Round, toRound } from '../repositories/rounds';
-import { isChoiceQuestion, localize, ScaleOption, SurveyDefinition } from '../surveys/schema';
-import { AnswerValue, answerRefs, checkAnswers, conditionText, RawAnswers } from './answers';
-import { Actor, audit } from './audit';
-import { ImportProblem, problemText } from './csv-import';
+import { insertRound, panelMembersForYear, type Round, toRound } from '../repositories/rounds';
+import { isChoiceQuestion, localize, type ScaleOption, type SurveyDefinition } from '../surveys/schema';
+import { type AnswerValue, answerRefs, checkAnswers, conditionText, type RawAnswers } from './answers';
+import { type Actor, audit } from './audit';
+import { type ImportProblem, problemText } from './csv-import';
 import { readCsv } from './csv';
 import { ensureInvitation } from './invitations';
 import { normaliseOrganisationNumber } from './organisation-types';
 import { getSurveyVersion, pinSurveyVersion } from './survey-versions';
 import { currentSurveysOrRefuse, placeholderValues } from './surveys';
-import { LoadedSurvey } from '../surveys/load';
+import type { LoadedSurvey } from '../surveys/load';
+import { inTransaction } from '../repositories/transaction';
 
 export { problemText };
 
@@ -318,7 +319,7 @@ export async function runResponseImport(
   const panel = plan.panel;
   const existing = plan.existingRound;
   const source = plan.surveySource!;
-  return db.transaction(async (trx) => {
+  return inTransaction(db, async (trx) => {
     let roundId: number;
     if (existing) roundId = existing.id;
     else {

@@ -25,19 +25,20 @@ import {
   loadAnswers,
   organisationName,
   replaceAnswers,
-  ResponseRow,
+  type ResponseRow,
   updateResponseIfVersion,
 } from '../repositories/responses';
-import { findRound, Round } from '../repositories/rounds';
-import { Locale } from '../surveys/schema';
-import { AnswerValue, answersKey, checkAnswers, RawAnswers, summariseAnswers, AnswerSummaryItem } from './answers';
+import { findRound, type Round } from '../repositories/rounds';
+import type { Locale } from '../surveys/schema';
+import { type AnswerValue, answersKey, checkAnswers, type RawAnswers, summariseAnswers, type AnswerSummaryItem } from './answers';
 import { audit } from './audit';
-import { markOpened, ResolvedToken, resolveToken } from './invitations';
+import { markOpened, type ResolvedToken, resolveToken } from './invitations';
 import { queueConfirmationEmail } from './mailings';
-import { respondentPhase, RespondentPhase } from './rounds';
-import { getSurveyVersion, SurveyVersion } from './survey-versions';
+import { respondentPhase, type RespondentPhase } from './rounds';
+import { getSurveyVersion, type SurveyVersion } from './survey-versions';
 import { placeholderValues } from './surveys';
 import { nowIso } from '../db';
+import { inTransaction } from '../repositories/transaction';
 
 const RESPONDENT = { userId: null, label: 'respondent' as const };
 
@@ -151,7 +152,7 @@ export async function saveDraft(
   const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: false, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   return retryOnUniqueViolation(() =>
-    db.transaction(async (trx): Promise<SaveResult> => {
+    inTransaction(db, async (trx): Promise<SaveResult> => {
       await assertStillOpen(trx, ctx.round.id);
       const resp = await findResponse(trx, ctx.round.id, ctx.organisation.id);
       if (resp?.status === 'submitted') return { kind: 'locked' };
@@ -216,7 +217,7 @@ export async function submitResponse(
   if (checked.problems.length) throw problemsToError(checked.problems);
   const key = answersKey(checked.answers);
   return retryOnUniqueViolation(() =>
-    db.transaction(async (trx): Promise<SubmitResult> => {
+    inTransaction(db, async (trx): Promise<SubmitResult> => {
       const round = await assertStillOpen(trx, ctx.round.id);
       const resp = await findResponse(trx, ctx.round.id, ctx.organisation.id);
       const same = resp ? answersKey(await loadAnswers(trx, resp.id)) === key : false;

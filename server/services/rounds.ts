@@ -13,35 +13,37 @@
 // (services/stockholm-time.ts handles summer/winter time).
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { ConflictError, FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import { str } from '../forms';
 import {
   findRound,
   insertRound,
   invitationCounts,
-  InvitationCounts,
+  type InvitationCounts,
   linkableContacts,
   listRoundRows,
   organisationStatusRows,
   panelMembersForYear,
-  Round,
-  RoundRowInput,
-  RoundState,
+  type Round,
+  type RoundRowInput,
+  type RoundState,
   setRoundState,
   updateDraftRound,
 } from '../repositories/rounds';
 import { findPanel } from '../repositories/panels';
 import type { Role } from '../repositories/users';
 import { isEmail } from './accounts';
-import { Actor, audit } from './audit';
+import { type Actor, audit } from './audit';
 import { ensureInvitation, issueToken } from './invitations';
 import { formatResponseRate } from './numbers';
 import { stockholmToUtc, utcToStockholm } from './stockholm-time';
 import { getSurveyVersion, pinSurveyVersion } from './survey-versions';
 import { currentSurveysOrRefuse, placeholderValues, resolveSurveyChoice } from './surveys';
 import { renderText } from '../surveys/schema';
+import { inTransaction } from '../repositories/transaction';
 
 export type { Round, RoundState } from '../repositories/rounds';
+export { respondentUrl } from '../lib/links';
 
 type RoundsConfig = Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>;
 
@@ -392,7 +394,7 @@ export async function openRound(
     const loaded = (await currentSurveysOrRefuse(config.surveysDir)).find((s) => s.definition.id === round.surveyId);
     if (loaded) versionId = await pinSurveyVersion(db, loaded, 'file');
   }
-  const invited = await db.transaction(async (trx) => {
+  const invited = await inTransaction(db, async (trx) => {
     const moved = await setRoundState(trx, id, 'utkast', 'oppen', { survey_version_id: versionId });
     if (!moved) throw refuse(await getRound(trx, id), 'oppen');
     const n = await syncInvitations(trx, id);
@@ -411,7 +413,7 @@ export async function openRound(
 export async function closeRound(db: Knex, actor: Actor, id: number): Promise<void> {
   const round = await getRound(db, id);
   if (!canTransition(round.state, 'stangd')) throw refuse(round, 'stangd');
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     if (!(await setRoundState(trx, id, round.state, 'stangd'))) throw refuse(await getRound(trx, id), 'stangd');
     await trx('email_outbox').where({ round_id: id }).whereIn('status', ['failed', 'bounced']).update({ text_body: null, html_body: null });
     await audit(trx, actor, 'rounds.close', { type: 'round', id });
@@ -452,7 +454,7 @@ export async function reopenRound(
   if (!problems.some((p) => p.field.startsWith('closes')) && (!closesAt || new Date(closesAt).getTime() <= now.getTime()))
     problems.push({ field: 'closes_date', message: 'Ange en ny sista svarsdag som ligger framåt i tiden.' });
   if (problems.length) throw new ValidationError(problems);
-  await db.transaction(async (trx) => {
+  await inTransaction(db, async (trx) => {
     if (!(await setRoundState(trx, id, 'stangd', 'oppen', { closes_at: closesAt }))) throw refuse(await getRound(trx, id), 'oppen');
     await syncInvitations(trx, id);
     await audit(trx, actor, 'rounds.reopen', { type: 'round', id }, { reason, closesAt, previousClosesAt: round.closesAt });
@@ -590,11 +592,6 @@ export interface PersonalLink {
   invitationId: number;
   /** The plaintext token; only its hash is stored, so this is the one chance to use it. */
   token: string;
-}
-
-/** The respondent's address for a token: BASE_URL + /s/<token>. */
-export function respondentUrl(baseUrl: string, token: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/s/${token}`;
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { NotFoundError } from '../errors';
-import { loadSurveyDir, LoadedSurvey } from '../surveys/load';
+import { loadSurveyDir, type LoadedSurvey } from '../surveys/load';
 import type { SurveyDefinition } from '../surveys/schema';
 
 export interface SurveyVersion {

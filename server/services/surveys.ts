@@ -9,9 +9,16 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ValidationError } from '../errors';
-import { checkSurveyDir, formatProblem, LoadedSurvey, parseSurveyYaml, SurveyDefinitionError, SurveyProblem } from '../surveys/load';
-import { PlaceholderValues, SurveyDefinition, renderText } from '../surveys/schema';
-import { Actor, audit } from './audit';
+import {
+  checkSurveyDir,
+  formatProblem,
+  type LoadedSurvey,
+  parseSurveyYaml,
+  SurveyDefinitionError,
+  type SurveyProblem,
+} from '../surveys/load';
+import { type PlaceholderValues, type SurveyDefinition, renderText } from '../surveys/schema';
+import { type Actor, audit } from './audit';
 import { currentSurveys, getSurveyVersion, pinSurveyVersion } from './survey-versions';
 
 /** The values of {region} and {strategy} in survey texts. */

@@ -176,7 +176,7 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
   const parsed = surveyFileSchema.safeParse(raw, {
     error: (issue) => {
       const keys = shapeKeysOf(issue.inst);
-      if (keys) allowedKeys.set(pathKey((issue.path ?? []) as Segment[]), keys);
+      if (keys) allowedKeys.set(pathKey(issue.path ?? []), keys);
       return undefined;
     },
   });

@@ -15,6 +15,7 @@
 // effektmål / nämndmål / uppdrag (goal levels), arbetsmöte / riktningsmöte / årskonferens
 // (the meetings of the årshjul, the partnership's yearly cycle of meetings).
 import { z } from 'zod';
+import type { Locale } from '../i18n';
 
 // ---------------------------------------------------------------------------------------
 // Constants
@@ -218,7 +219,7 @@ export type SurveyFileOption = z.output<typeof optionSchema>;
 // The resolved definition (what parseSurveyYaml / loadSurveyDir return)
 // ---------------------------------------------------------------------------------------
 
-export type Locale = 'sv' | 'en';
+export type { Locale };
 export interface LocalizedText {
   sv: string;
   en: string;

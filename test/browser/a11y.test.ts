@@ -10,11 +10,12 @@ import request from 'supertest';
 import { nowIso } from '../../server/db';
 import type { Actor } from '../../server/services/audit';
 import { importValues, publishYear } from '../../server/services/indicator-admin';
-import { placeholderValues, syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
+import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
+import { placeholderValues } from '../../server/services/surveys';
 import { sendInvitations } from '../../server/services/mailings';
 import { createCheckinLink, createMeeting, setAttendance } from '../../server/services/meetings';
 import { closeRound, manualLink } from '../../server/services/rounds';
-import { createUser, csrfFrom, startTestApp, TestApp } from '../helpers/app';
+import { createUser, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
 import { axeViolations, launchBrowser, listen } from '../helpers/browser';
 import { andWait, hasFocus, loggedInContext, stockholmDate } from '../helpers/browser-session';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
@@ -273,7 +274,7 @@ describeWithService(
           'utf8',
         ),
       );
-      await publishYear(db, actor, YEAR, placeholderValues(t.deps), 'Första publiceringen');
+      await publishYear(db, actor, YEAR, placeholderValues(t.deps.config), 'Första publiceringen');
       await answer(linkOf('kontakt7a@org7.example.se').respond, 'submit', {
         rus_planering: 'inte_alls',
         rus_statistik: 'inte_alls',

@@ -2,7 +2,7 @@
 // the skip link, and that the pages work with JavaScript turned off.
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
-import { createUser, startTestApp, TestApp, TEST_PASSWORD } from '../helpers/app';
+import { createUser, startTestApp, type TestApp, TEST_PASSWORD } from '../helpers/app';
 import { axeViolations, launchBrowser, listen } from '../helpers/browser';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { firstAdminLinkIfNeeded } from '../../server/services/accounts';

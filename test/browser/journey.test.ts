@@ -13,7 +13,7 @@ import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
 import { createUser } from '../helpers/app';
 import { launchBrowser, listen } from '../helpers/browser';
 import { andWait, describeFocus, hasFocus, localLink, loggedInContext, stockholmDate, tabTo } from '../helpers/browser-session';
-import { drainAll, MailTestEnv, startMailTestApp } from '../helpers/mail';
+import { drainAll, type MailTestEnv, startMailTestApp } from '../helpers/mail';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { respondentLinkIn } from '../helpers/smtp';
 
@@ -322,7 +322,7 @@ describeWithService(
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.click(`a:has-text("CSV för Excel (${YEAR})")`)]);
       expect(download.suggestedFilename()).toBe(`indikatorer-${YEAR}.csv`);
-      const csv = fs.readFileSync((await download.path())!, 'utf8');
+      const csv = fs.readFileSync(await download.path(), 'utf8');
       const lines = csv.replace(/^\ufeff/, '').split('\r\n');
       const header = lines[0].split(';');
       expect(header.slice(0, 3)).toEqual(['id', 'name', 'goal']);

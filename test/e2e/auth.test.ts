@@ -3,7 +3,7 @@ import { bumpSessionEpoch } from '../../server/repositories/users';
 import * as accounts from '../../server/services/accounts';
 import { firstAdminLinkIfNeeded, setActive } from '../../server/services/accounts';
 import { SYSTEM } from '../../server/services/audit';
-import { createUser, csrfFrom, loggedInAgent, startTestApp, TestApp, TEST_PASSWORD } from '../helpers/app';
+import { createUser, csrfFrom, loggedInAgent, startTestApp, type TestApp, TEST_PASSWORD } from '../helpers/app';
 
 let t: TestApp;
 beforeAll(async () => {

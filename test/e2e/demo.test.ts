@@ -2,8 +2,9 @@
 // answers, values since 2019 and last year's årshjul meetings — and the figures they give.
 import { seedDemoHistory, seedDemoIfEmpty } from '../../server/services/demo';
 import { computeRows } from '../../server/services/indicators';
-import { placeholderValues, syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
-import { startTestApp, TestApp } from '../helpers/app';
+import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
+import { placeholderValues } from '../../server/services/surveys';
+import { startTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;
 const year = 2026;
@@ -24,7 +25,7 @@ describe('demo data', () => {
   });
 
   it('tells last year’s story: trust 57 % against 61 %, down from 73 %, not statistically clear', async () => {
-    const rows = await computeRows(t.deps.db, year - 1, placeholderValues(t.deps));
+    const rows = await computeRows(t.deps.db, year - 1, placeholderValues(t.deps.config));
     const trust = rows.find((r) => r.id === 'fortroende_rua')!;
     expect([trust.numerator, trust.denominator, trust.display, trust.colour, trust.trend]).toEqual([8, 14, '57 %', 'yellow', 'worsened']);
     expect(trust.changeIsClear).toBe(false);
@@ -36,7 +37,7 @@ describe('demo data', () => {
   });
 
   it('has the series since 2019 from the earlier tool, with its source', async () => {
-    const rows = await computeRows(t.deps.db, 2019, placeholderValues(t.deps));
+    const rows = await computeRows(t.deps.db, 2019, placeholderValues(t.deps.config));
     const trust = rows.find((r) => r.id === 'fortroende_rua')!;
     expect(trust.value).toBe(64);
     expect(trust.numerator).toBeNull();

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { csrfFrom, startTestApp, TestApp } from '../helpers/app';
+import { csrfFrom, startTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../server/cli';
 import { withCheckDigit } from '../../server/services/organisation-types';
-import { Agent, csrfFrom, loggedInAgent, startTestApp, TestApp } from '../helpers/app';
+import { type Agent, csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 import { createOrganisation, createPanel } from '../helpers/fixtures';
 
 let t: TestApp;

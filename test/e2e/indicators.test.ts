@@ -9,7 +9,7 @@ import { nowIso } from '../../server/db';
 import { createApiToken } from '../../server/services/api-tokens';
 import { SYSTEM } from '../../server/services/audit';
 import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
-import { Agent, csrfFrom, loggedInAgent, startTestApp, TestApp } from '../helpers/app';
+import { type Agent, csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 import { createPanel, createPartnership, createRound, insertSubmittedResponse, SURVEYS_DIR } from '../helpers/fixtures';
 
 const CONTRACT_FIELDS = [
@@ -177,7 +177,7 @@ describe('attendance registered by the coordinator', () => {
       panelId: String(arshjulPanel),
     });
     expect(created.status).toBe(303);
-    const meetingUrl = created.headers.location as string;
+    const meetingUrl = created.headers.location;
     const id = meetingUrl.split('/').pop();
     const bad = await postWith(coordinator, '/meetings', '/meetings', {
       type: 'fika',

@@ -8,7 +8,7 @@ import { csrfFrom, loggedInAgent } from '../helpers/app';
 import {
   deliveriesByMessageId,
   drainAll,
-  MailTestEnv,
+  type MailTestEnv,
   outboxRows,
   partnershipWithOpenRound,
   startMailTestApp,

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { runCli } from '../../server/cli';
 import { CLI } from '../../server/services/audit';
 import { sendInvitations } from '../../server/services/mailings';
-import { loggedInAgent, postForm, startTestApp, TestApp } from '../helpers/app';
+import { loggedInAgent, postForm, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createOrganisation, createPanel, createRound } from '../helpers/fixtures';
 import { outboxRows, partnershipWithOpenRound } from '../helpers/mail';
 import { parseMessage } from '../helpers/smtp';

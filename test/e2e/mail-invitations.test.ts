@@ -8,9 +8,9 @@ import { createContact, createOrganisation } from '../helpers/fixtures';
 import {
   deliveriesByMessageId,
   drainAll,
-  MailTestEnv,
+  type MailTestEnv,
   outboxRows,
-  Partnership,
+  type Partnership,
   partnershipWithOpenRound,
   startMailTestApp,
 } from '../helpers/mail';

@@ -6,7 +6,15 @@ import { CLI } from '../../server/services/audit';
 import { sendInvitations } from '../../server/services/mailings';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
 import { createContact, createOrganisation } from '../helpers/fixtures';
-import { drainAll, MailTestEnv, markSubmitted, outboxRows, Partnership, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
+import {
+  drainAll,
+  type MailTestEnv,
+  markSubmitted,
+  outboxRows,
+  type Partnership,
+  partnershipWithOpenRound,
+  startMailTestApp,
+} from '../helpers/mail';
 import { optOutLinkIn } from '../helpers/smtp';
 
 let env: MailTestEnv;

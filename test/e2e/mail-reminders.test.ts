@@ -4,7 +4,7 @@ import { nowIso } from '../../server/db';
 import { queueConfirmationEmail, queueScheduledReminders, sendInvitations } from '../../server/services/mailings';
 import { CLI } from '../../server/services/audit';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
-import { drainAll, MailTestEnv, markSubmitted, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
+import { drainAll, type MailTestEnv, markSubmitted, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
 import { respondentLinkIn } from '../helpers/smtp';
 import { resolveToken } from '../../server/services/invitations';
 import { json } from '../../server/db';

@@ -7,7 +7,7 @@ import { OutboxWorker } from '../../server/mail/worker';
 import { CLI } from '../../server/services/audit';
 import { sendInvitations } from '../../server/services/mailings';
 import { testDatabaseKind } from '../helpers/app';
-import { deliveriesByMessageId, MailTestEnv, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
+import { deliveriesByMessageId, type MailTestEnv, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
 
 let env: MailTestEnv;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import iconv from 'iconv-lite';
 import { runCli } from '../../server/cli';
 import { withCheckDigit } from '../../server/services/organisation-types';
-import { Agent, csrfFrom, loggedInAgent, startTestApp, TestApp } from '../helpers/app';
+import { type Agent, csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 
 let t: TestApp;
 let coordinator: Agent;

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { runCli } from '../../server/cli';
 import { nowIso } from '../../server/db';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
-import { csrfFrom, loggedInAgent, postForm, startTestApp, TestApp, Agent } from '../helpers/app';
+import { csrfFrom, loggedInAgent, postForm, startTestApp, type TestApp, type Agent } from '../helpers/app';
 import { createPanel, createRound } from '../helpers/fixtures';
 
 let t: TestApp;
@@ -285,13 +285,11 @@ describe('contacts', () => {
 
   it('shows opted-out and bounced state', async () => {
     const id = await createContact(orgId, { name: 'Bo Studs', email: 'bo@bergsjo.example.se' });
-    await db()('contacts')
-      .where({ id })
-      .update({
-        opted_out_at: '2025-03-01T10:00:00.000Z',
-        bounced_at: '2025-03-02T10:00:00.000Z',
-        bounce_reason: '550 mailbox unavailable',
-      });
+    await db()('contacts').where({ id }).update({
+      opted_out_at: '2025-03-01T10:00:00.000Z',
+      bounced_at: '2025-03-02T10:00:00.000Z',
+      bounce_reason: '550 mailbox unavailable',
+    });
     const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
     expect(page.text).toContain('Har avregistrerat sig från utskick');
     expect(page.text).toContain('E-post studsar');

@@ -4,11 +4,11 @@
 // matrices, and the rate limit.
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { hashToken } from '../../server/services/tokens';
+import { hashToken } from '../../server/lib/tokens';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { linksForRound } from '../../server/services/rounds';
 import { RESPOND_RATE_LIMITS } from '../../server/routes/respond';
-import { Agent, csrfFrom, startTestApp, TestApp } from '../helpers/app';
+import { type Agent, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createPartnership, createRound, surveyFromYaml } from '../helpers/fixtures';
 
 let t: TestApp;
@@ -82,7 +82,7 @@ function normalised(html: string, token: string): string {
 
 describe('the personal link', () => {
   it('opens a first page that says who asks, why, for how long data is kept and whom to contact', async () => {
-    const s = await setup(1, { closesAt: '2025-12-05T15:00:00.000Z' as string });
+    const s = await setup(1, { closesAt: '2025-12-05T15:00:00.000Z' });
     // a round that closes in the past is closed, so move the closing time forward but keep a fixed local time
     await db()('rounds').where({ id: s.roundId }).update({ closes_at: '2099-12-05T15:00:00.000Z' });
     const token = s.tokenOf(s.contactIds[0]);

@@ -10,7 +10,7 @@ import { runCli } from '../../server/cli';
 import { json } from '../../server/db';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { refuseToStartOnInvalidSurveys } from '../../server/services/surveys';
-import { Agent, csrfFrom, loggedInAgent, postForm, startTestApp, TestApp } from '../helpers/app';
+import { type Agent, csrfFrom, loggedInAgent, postForm, startTestApp, type TestApp } from '../helpers/app';
 import { createPartnership, createRound, insertSubmittedResponse, SURVEYS_DIR } from '../helpers/fixtures';
 
 let t: TestApp;
@@ -492,17 +492,17 @@ questions:
       const spy = jest.spyOn(console, 'error').mockImplementation((s: unknown) => void printed.push(String(s)));
       try {
         await expect(
-          refuseToStartOnInvalidSurveys({ surveysDir: broken }, ((code: number) => {
+          refuseToStartOnInvalidSurveys({ surveysDir: broken }, (code: number) => {
             throw new Error(`exit ${code}`);
-          }) as (code: number) => never),
+          }),
         ).rejects.toThrow('exit 1');
       } finally {
         spy.mockRestore();
       }
       expect(printed.join('\n')).toMatch(/trasig\.yaml:11:\d+ questions\.fraga\.options\[1\]\.code/);
-      await refuseToStartOnInvalidSurveys({ surveysDir: SURVEYS_DIR }, (() => {
+      await refuseToStartOnInvalidSurveys({ surveysDir: SURVEYS_DIR }, () => {
         throw new Error('must not exit');
-      }) as (code: number) => never);
+      });
     } finally {
       fs.rmSync(broken, { recursive: true, force: true });
     }

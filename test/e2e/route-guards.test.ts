@@ -2,7 +2,7 @@
 // The test walks the real router, so a new route without a role check fails here.
 import type { Express } from 'express';
 import request from 'supertest';
-import { loggedInAgent, startTestApp, TestApp } from '../helpers/app';
+import { loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 
 /** Routes anyone may reach: login, setup links, the respondent's token pages, the accessibility statement, the token-authenticated API. */
 const PUBLIC = [

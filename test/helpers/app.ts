@@ -8,11 +8,11 @@ import knexFactory from 'knex';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../server/app';
-import { Config, loadConfig } from '../../server/config';
-import { buildDeps, Deps } from '../../server/deps';
+import { type Config, loadConfig } from '../../server/config';
+import { buildDeps, type Deps } from '../../server/deps';
 import { createDb, migrateLatest } from '../../server/db';
 import { hashPassword } from '../../server/services/accounts';
-import { insertUser, Role } from '../../server/repositories/users';
+import { insertUser, type Role } from '../../server/repositories/users';
 
 export interface TestApp {
   app: Express;

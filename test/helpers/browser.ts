@@ -2,7 +2,7 @@
 // for accessibility checks. The app is started on a real port on 127.0.0.1.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium, Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import type { TestApp } from './app';
 import { chromiumPath } from './services';

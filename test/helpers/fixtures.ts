@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { nowIso } from '../../server/db';
 import { pinSurveyVersion } from '../../server/services/survey-versions';
-import { LoadedSurvey, loadSurveyDir, parseSurveyYaml } from '../../server/surveys/load';
+import { type LoadedSurvey, loadSurveyDir, parseSurveyYaml } from '../../server/surveys/load';
 
 export const SURVEYS_DIR = path.resolve(__dirname, '..', '..', 'surveys');
 

@@ -1,7 +1,7 @@
 // Runs once before all test files. Reports loudly which database the suite runs on.
 export default async function globalSetup(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL;
-  // eslint-disable-next-line no-console
+
   console.log(
     `\n[partnerpuls] tests run on ${url && url.startsWith('postgres') ? 'PostgreSQL (' + url.replace(/\/\/[^@]*@/, '//***@') + ')' : 'SQLite (a temporary file per test file)'}\n`,
   );

@@ -1,11 +1,11 @@
 // Shared set-up for the e-mail tests: an app wired to an in-process SMTP server, a partnership
 // with an open round, a worker to drain the outbox, and small look-ups.
 import type { Knex } from 'knex';
-import { OutboxWorker, WorkerOptions } from '../../server/mail/worker';
+import { OutboxWorker, type WorkerOptions } from '../../server/mail/worker';
 import { nowIso } from '../../server/db';
 import { createContact, createOrganisation, createPanel, createRound } from './fixtures';
-import { startTestApp, TestApp } from './app';
-import { startSmtpServer, TestSmtp } from './smtp';
+import { startTestApp, type TestApp } from './app';
+import { startSmtpServer, type TestSmtp } from './smtp';
 
 export interface MailTestEnv {
   t: TestApp;

@@ -21,7 +21,7 @@ export function describeWithService(service: string, available: boolean, reason:
     });
     return;
   }
-  // eslint-disable-next-line no-console
+
   console.warn(`\n*** SKIPPED: "${name}" needs ${service}: ${reason} ***\n`);
   describe.skip(`${name} [SKIPPED: ${service} absent — ${reason}]`, fn);
 }

@@ -1,7 +1,7 @@
 // A real SMTP server in-process (the smtp-server package) on 127.0.0.1 and a random port, which
 // records every message it accepts. It can be told to answer 421/451 for the next N messages
 // (temporary errors), 550 for an address (a permanent bounce), and to recover.
-import { SMTPServer, SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 
 export interface ReceivedMessage {
   from: string;

@@ -6,11 +6,11 @@ import type { Knex } from 'knex';
 import { nowIso } from '../../server/db';
 import { upsertComment, upsertTarget, upsertValue } from '../../server/repositories/indicators';
 import { declaredIndicators, syncIndicators } from '../../server/services/indicator-sync';
-import { breakdowns, computeRows, IndicatorRow, outputRows } from '../../server/services/indicators';
+import { breakdowns, computeRows, type IndicatorRow, outputRows } from '../../server/services/indicators';
 import { findIndicator } from '../../server/repositories/indicators';
 import { publishYear } from '../../server/services/indicator-admin';
 import { SYSTEM } from '../../server/services/audit';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import {
   createOrganisation,
   createPanel,

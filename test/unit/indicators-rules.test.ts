@@ -2,9 +2,9 @@
 // directions, at the boundaries), values from imports, the CSV number format, the published-vs-live
 // comparison, and the checks of historical values.
 import type { IndicatorRecord, ValueRecord } from '../../server/repositories/indicators';
-import { checkValueRow, parseDecimal, parseValuesCsv, RawValueRow } from '../../server/services/indicator-admin';
+import { checkValueRow, parseDecimal, parseValuesCsv, type RawValueRow } from '../../server/services/indicator-admin';
 import { csvNumber } from '../../server/services/indicator-export';
-import { assembleRow, differences, Measurement, measurementFromValue } from '../../server/services/indicators';
+import { assembleRow, differences, type Measurement, measurementFromValue } from '../../server/services/indicators';
 import { presentRow } from '../../server/services/indicator-view';
 
 function indicator(direction: 'higher' | 'lower', target?: number): IndicatorRecord {

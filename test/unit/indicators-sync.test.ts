@@ -8,7 +8,7 @@ import { ValidationError } from '../../server/errors';
 import { findIndicator, listIndicators } from '../../server/repositories/indicators';
 import { declaredIndicators, loadIndicatorFiles, syncIndicators } from '../../server/services/indicator-sync';
 import type { LoadedSurvey } from '../../server/surveys/load';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, type TestApp } from '../helpers/app';
 import { shippedSurvey } from '../helpers/fixtures';
 
 const VARS = { region: 'Region Värmland', strategy: 'Värmlandsstrategin 2040' };

@@ -1,0 +1,19 @@
+// Absolute links in e-mails and on staff pages: always built from BASE_URL, never from a request's Host.
+function base(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '');
+}
+
+/** The respondent's personal link: BASE_URL/s/<token>. */
+export function respondentUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/s/${token}`;
+}
+
+/** The page where a recipient opts out of e-mail: BASE_URL/avregistrera/<token>. */
+export function optOutUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/avregistrera/${token}`;
+}
+
+/** The one-click unsubscribe endpoint (RFC 8058) for mail clients. */
+export function oneClickUnsubscribeUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/api/v1/avregistrera/${token}`;
+}

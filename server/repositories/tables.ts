@@ -1,0 +1,376 @@
+// The row type of every table, declared once (knex's table type augmentation), so `db('rounds')`
+// returns typed rows in every repository. Column names are the database's (snake_case); the
+// repositories map rows to the domain types (camelCase) the services use.
+//
+// What the two databases hand back (see db.ts): timestamps as ISO-8601 strings, counts and numeric
+// columns as numbers, booleans as 0/1 (SQLite) or true/false (PostgreSQL), JSON columns as text
+// (SQLite) or parsed (PostgreSQL) — read them with bool() and json() from db.ts.
+
+/** A boolean column: 0/1 from SQLite, true/false from PostgreSQL. Read with bool(). */
+export type DbBool = boolean | number;
+/** A JSON column: text from SQLite, parsed from PostgreSQL. Read with json<T>(). */
+export type DbJson = unknown;
+/** A timestamp column: an ISO-8601 UTC string (written with nowIso()). */
+export type DbTime = string;
+
+export type OrganisationRow = {
+  id: number;
+  name: string;
+  organisation_number: string | null;
+  type: string;
+  municipality: string | null;
+  active: DbBool;
+  created_at: DbTime;
+  updated_at: DbTime;
+};
+
+export type ContactRow = {
+  id: number;
+  organisation_id: number;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  role: string | null;
+  active: DbBool;
+  opted_out_at: DbTime | null;
+  bounced_at: DbTime | null;
+  bounce_reason: string | null;
+  erased_at: DbTime | null;
+  created_at: DbTime;
+  updated_at: DbTime;
+};
+
+export type PanelRow = {
+  id: number;
+  slug: string;
+  name: string;
+  description: string | null;
+  created_at: DbTime;
+};
+
+export type PanelMembershipRow = {
+  id: number;
+  panel_id: number;
+  organisation_id: number;
+  year: number;
+};
+
+export type UserRow = {
+  id: number;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  role: string;
+  active: DbBool;
+  session_epoch: number;
+  locale: string;
+  last_login_at: DbTime | null;
+  created_at: DbTime;
+  updated_at: DbTime;
+};
+
+export type SetupTokenRow = {
+  id: number;
+  token_hash: string;
+  purpose: string;
+  user_id: number | null;
+  expires_at: DbTime;
+  used_at: DbTime | null;
+  created_at: DbTime;
+};
+
+export type SessionRow = {
+  sid: string;
+  sess: DbJson;
+  expired: DbTime;
+};
+
+export type ApiTokenRow = {
+  id: number;
+  name: string;
+  token_hash: string;
+  created_by: number | null;
+  created_at: DbTime;
+  last_used_at: DbTime | null;
+  revoked_at: DbTime | null;
+};
+
+export type SettingRow = {
+  key: string;
+  value: string;
+  updated_at: DbTime;
+};
+
+export type AuditRow = {
+  id: number;
+  at: DbTime;
+  actor_user_id: number | null;
+  actor: string;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  details: DbJson | null;
+};
+
+export type SurveyVersionRow = {
+  id: number;
+  survey_id: string;
+  content_hash: string;
+  definition: string;
+  title: string;
+  source: string;
+  created_at: DbTime;
+};
+
+export type RoundRow = {
+  id: number;
+  survey_version_id: number;
+  survey_id: string;
+  year: number;
+  panel_id: number;
+  title: string;
+  state: string;
+  opens_at: DbTime | null;
+  closes_at: DbTime | null;
+  contact_name: string | null;
+  contact_email: string | null;
+  confidential: DbBool;
+  allow_changes: DbBool;
+  send_confirmation: DbBool;
+  reminder_days: DbJson | null;
+  imported: DbBool;
+  created_by: number | null;
+  created_at: DbTime;
+  updated_at: DbTime;
+};
+
+export type InvitationRow = {
+  id: number;
+  round_id: number;
+  organisation_id: number;
+  invited_at: DbTime | null;
+  first_opened_at: DbTime | null;
+  revoked_at: DbTime | null;
+  created_at: DbTime;
+};
+
+export type InvitationTokenRow = {
+  id: number;
+  invitation_id: number;
+  contact_id: number | null;
+  token_hash: string;
+  created_at: DbTime;
+  last_used_at: DbTime | null;
+  revoked_at: DbTime | null;
+};
+
+export type ResponseRow = {
+  id: number;
+  round_id: number;
+  organisation_id: number;
+  status: string;
+  version: number;
+  revision: number;
+  saved_by_contact_id: number | null;
+  saved_at: DbTime | null;
+  started_at: DbTime | null;
+  submitted_at: DbTime | null;
+  submitted_by_contact_id: number | null;
+  receipt_code: string | null;
+  source: string;
+  created_at: DbTime;
+  updated_at: DbTime;
+};
+
+export type AnswerRow = {
+  id: number;
+  response_id: number;
+  question_id: string;
+  item_id: string;
+  option_code: string | null;
+  text_value: string | null;
+};
+
+export type ResponseRevisionRow = {
+  id: number;
+  response_id: number;
+  revision: number;
+  kind: string;
+  answers: DbJson;
+  contact_id: number | null;
+  created_at: DbTime;
+};
+
+export type RoundTemplateRow = {
+  id: number;
+  round_id: number;
+  kind: string;
+  locale: string;
+  subject: string;
+  body: string;
+  updated_at: DbTime;
+};
+
+export type MeetingRow = {
+  id: number;
+  panel_id: number;
+  year: number;
+  type: string;
+  held_on: string;
+  place: string | null;
+  checkin_token_hash: string | null;
+  created_at: DbTime;
+};
+
+export type AttendanceRow = {
+  id: number;
+  meeting_id: number;
+  organisation_id: number;
+  source: string;
+  created_at: DbTime;
+};
+
+export type IndicatorRow = {
+  id: string;
+  survey_id: string | null;
+  kind: string;
+  name: string;
+  goal: string | null;
+  level: string | null;
+  unit: string;
+  direction: string;
+  definition: DbJson;
+  updated_at: DbTime;
+  retired_at: DbTime | null;
+};
+
+export type IndicatorTargetRow = {
+  id: number;
+  indicator_id: string;
+  year: number;
+  /** decimal(9,4): a number (PostgreSQL's numeric is parsed in db.ts). */
+  target: number | string;
+  set_by: number | null;
+  set_at: DbTime;
+};
+
+export type IndicatorValueRow = {
+  id: number;
+  indicator_id: string;
+  year: number;
+  numerator: number | null;
+  denominator: number | null;
+  value: number | string | null;
+  source: string;
+  comment: string | null;
+  created_at: DbTime;
+};
+
+export type IndicatorCommentRow = {
+  id: number;
+  indicator_id: string;
+  year: number;
+  comment: string | null;
+  status_override: string | null;
+  status_reason: string | null;
+  updated_by: number | null;
+  updated_at: DbTime;
+};
+
+export type PublicationRow = {
+  id: number;
+  year: number;
+  version: number;
+  reason: string | null;
+  snapshot: DbJson;
+  published_by: number | null;
+  published_at: DbTime;
+};
+
+export type OutboxRow = {
+  id: number;
+  kind: string;
+  round_id: number | null;
+  organisation_id: number | null;
+  contact_id: number | null;
+  to_address: string | null;
+  subject: string;
+  text_body: string | null;
+  html_body: string | null;
+  headers: DbJson | null;
+  message_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: DbTime;
+  claimed_at: DbTime | null;
+  claimed_by: string | null;
+  sent_at: DbTime | null;
+  last_error: string | null;
+  created_at: DbTime;
+};
+
+export type RegisterImportRow = {
+  id: string;
+  user_id: number | null;
+  file_name: string | null;
+  row_count: number;
+  content: string;
+  created_at: DbTime;
+  expires_at: DbTime;
+};
+
+export type MailOptoutTokenRow = {
+  id: number;
+  token_hash: string;
+  contact_id: number;
+  outbox_id: number | null;
+  created_at: DbTime;
+  used_at: DbTime | null;
+};
+
+export type MailReminderRunRow = {
+  id: number;
+  round_id: number;
+  days_before: number;
+  outcome: string;
+  messages: number;
+  created_at: DbTime;
+};
+
+/** Every table and its row type. A new table's migration adds its row here. */
+export type TableRows = {
+  organisations: OrganisationRow;
+  contacts: ContactRow;
+  panels: PanelRow;
+  panel_memberships: PanelMembershipRow;
+  users: UserRow;
+  setup_tokens: SetupTokenRow;
+  sessions: SessionRow;
+  api_tokens: ApiTokenRow;
+  settings: SettingRow;
+  audit_log: AuditRow;
+  survey_versions: SurveyVersionRow;
+  rounds: RoundRow;
+  invitations: InvitationRow;
+  invitation_tokens: InvitationTokenRow;
+  responses: ResponseRow;
+  answers: AnswerRow;
+  response_revisions: ResponseRevisionRow;
+  round_templates: RoundTemplateRow;
+  meetings: MeetingRow;
+  attendance: AttendanceRow;
+  indicators: IndicatorRow;
+  indicator_targets: IndicatorTargetRow;
+  indicator_values: IndicatorValueRow;
+  indicator_comments: IndicatorCommentRow;
+  publications: PublicationRow;
+  email_outbox: OutboxRow;
+  register_imports: RegisterImportRow;
+  mail_optout_tokens: MailOptoutTokenRow;
+  mail_reminder_runs: MailReminderRunRow;
+};
+
+declare module 'knex/types/tables' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- knex's augmentation point is an interface to extend
+  interface Tables extends TableRows {}
+}
