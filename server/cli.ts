@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config';
 import { buildDeps, type Deps } from './deps';
-import { migrateLatest } from './db';
+import { closeDb, migrateLatest } from './db';
 import { findUserByEmail } from './repositories/users';
 import { createAccount, firstAdminLinkIfNeeded, newSetupLinkFor } from './services/accounts';
 import { CLI } from './services/audit';
@@ -35,9 +35,9 @@ const coreCommands: CliCommand[] = [
     name: 'migrate',
     usage: 'migrate',
     description: 'Skapar eller uppdaterar databasens tabeller (görs också automatiskt av alla kommandon).',
-    async run(_deps, _a, out) {
-      out.log('Databasen är uppdaterad.');
-      return 0;
+    run(_deps, _a, out) {
+      out.log('Databasen är uppdaterad.'); // runCli has migrated before any command runs
+      return Promise.resolve(0);
     },
   },
   {
@@ -164,9 +164,10 @@ if (require.main === module) {
     const config = loadConfigOrExit();
     const deps = buildDeps({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
     const code = await runCli(process.argv.slice(2), deps);
-    await deps.db.destroy();
+    await closeDb(deps.db);
     process.exit(code);
-  })().catch((e) => {
+  })().catch((e: unknown) => {
+    // eslint-disable-next-line no-console -- a crash before or outside a command: the terminal is the only place to say it
     console.error(e);
     process.exit(1);
   });
