@@ -2,8 +2,7 @@
 // exactly once), 550 (the contact is bounced and the coordinator sees it), failure after the last
 // attempt and a retry by hand, a worker restart mid-way, and a row left 'sending' by a crash.
 import { CLI } from '../../server/services/audit';
-import { sendInvitations } from '../../server/services/mailings';
-import { OutboxWorker } from '../../server/mail/worker';
+import { outboxWorker, sendInvitations } from '../../server/services/mailings';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
 import {
   deliveriesByMessageId,
@@ -143,14 +142,14 @@ describe('delivery', () => {
     const { db } = env.t.deps;
     const p = await partnershipWithOpenRound(db, 40);
     await sendInvitations(env.t.deps, CLI, p.roundId, { organisationIds: null, locale: 'sv' });
-    const first = new OutboxWorker(env.t.deps, { batchSize: 5, pollMs: 5, schedulerEveryMs: 0 });
+    const first = outboxWorker(env.t.deps, { batchSize: 5, pollMs: 5, schedulerEveryMs: 0 });
     first.start();
     await env.smtp.waitFor(7);
     await first.stop(); // waits for the batch in flight
     const afterStop = env.smtp.messages.length;
     expect(afterStop).toBeLessThan(40);
     expect(await outboxRows(db, { status: 'sending' })).toHaveLength(0);
-    const second = new OutboxWorker(env.t.deps, { batchSize: 5, pollMs: 5, schedulerEveryMs: 0 });
+    const second = outboxWorker(env.t.deps, { batchSize: 5, pollMs: 5, schedulerEveryMs: 0 });
     second.start();
     await env.smtp.waitFor(40);
     await second.stop();
