@@ -155,6 +155,7 @@ export async function runMailBench(argv: string[]): Promise<void> {
     const queued = await sendInvitations(deps, CLI, roundId, { organisationIds: null, locale: 'sv' });
     const queueMs = Date.now() - q0;
     const sample = await db('email_outbox').first('text_body', 'html_body', 'subject');
+    if (!sample) throw new Error('the outbox is empty: nothing was queued');
     const worker = outboxWorker(deps, { batchSize: 100, schedulerEveryMs: 0 });
     const s0 = Date.now();
     while (sink.received() < queued.messages) {
