@@ -1,6 +1,6 @@
 // The view models of the e-mail pages (routes/mail.ts → views/pages/mail/*.hbs): every figure and
 // text a page shows, prepared here so the route only parses the request and renders.
-import type { FieldProblem } from '../errors';
+import { type FieldProblem, NotFoundError } from '../errors';
 import type { Locale } from '../i18n';
 import {
   EMAIL_KINDS,
@@ -15,10 +15,10 @@ import {
 import type { Mailer } from '../mail/transport';
 import type { MailRound } from '../repositories/mailings';
 import { OUTBOX_STATUSES } from '../repositories/outbox';
-import { NotFoundError } from '../errors';
 import { followUp } from './mail-follow-up';
 import {
   type EmailPreview,
+  type MailContact,
   type MailDeps,
   outboxMessages,
   outboxStatusCounts,
@@ -29,7 +29,6 @@ import {
   reminderTargets,
   requireRound,
   templateFor,
-  type MailContact,
 } from './mailings';
 
 /** What the e-mail pages need: the database, config and the mailer (its description, and the .eml files in file mode). */
