@@ -10,25 +10,9 @@ import { CLI } from './services/audit';
 import { seedDemoHistory, seedDemoIfEmpty } from './services/demo';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
 import { cliCommands as areaCommands } from './cli-commands';
+import type { CliCommand, CliOutput } from './commands/command';
 
-export interface CliCommand {
-  /** e.g. "import organisations" */
-  name: string;
-  usage: string;
-  description: string;
-  /** Options understood by node:util parseArgs. */
-  options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
-  run(
-    deps: Deps,
-    args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> },
-    out: CliOutput,
-  ): Promise<number>;
-}
-
-export interface CliOutput {
-  log(s: string): void;
-  error(s: string): void;
-}
+export type { CliCommand, CliOutput } from './commands/command';
 
 const coreCommands: CliCommand[] = [
   {

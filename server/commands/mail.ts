@@ -3,8 +3,7 @@
 //   outbox send                         sends everything due now (when no app instance runs a worker)
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- type only: the CLI declares the shape of the commands it runs
-import type { CliCommand } from '../cli';
+import type { CliCommand } from './command';
 import { CLI } from '../services/audit';
 import {
   OUTBOX_STATUS_LABELS,
