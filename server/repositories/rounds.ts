@@ -5,7 +5,6 @@ import type { RoundRow } from './tables';
 
 /** utkast (draft) → oppen (open) → stangd (closed) → publicerad (published). */
 export type RoundState = 'utkast' | 'oppen' | 'stangd' | 'publicerad';
-export const ROUND_STATES: RoundState[] = ['utkast', 'oppen', 'stangd', 'publicerad'];
 
 export interface Round {
   id: number;

@@ -37,8 +37,6 @@ import {
   type SurveyFileQuestion,
 } from './schema';
 
-export { renderText, renderDefinition, localize } from './schema';
-
 // ---------------------------------------------------------------------------------------
 // Public types
 // ---------------------------------------------------------------------------------------
@@ -97,10 +95,6 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-export function hashDefinition(definition: SurveyDefinition): string {
-  return sha256(canonicalJson(definition));
 }
 
 // ---------------------------------------------------------------------------------------
