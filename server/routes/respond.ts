@@ -13,7 +13,7 @@ import type { Deps } from '../deps';
 import { ConflictError, type FieldProblem } from '../errors';
 import { handleForm, str } from '../forms';
 import { checkAnswers, rawFromAnswers, rawFromBody, type RawAnswers, summariseAnswers } from '../services/answers';
-import { formView, introParagraphs, orderErrors } from '../services/respond-view';
+import { formView, introParagraphs, orderErrors, respondentPage } from '../services/respond-view';
 import {
   recordOpened,
   type RespondentContext,
@@ -23,9 +23,8 @@ import {
   saveDraft,
   submitResponse,
 } from '../services/responses';
-import { formatStockholmDeadline } from '../services/stockholm-time';
 import { placeholderValues } from '../services/surveys';
-import { type Locale, localize } from '../surveys/schema';
+import type { Locale } from '../surveys/schema';
 
 /** All requests to /s/* per client address, and (stricter) requests that end in "link not valid". */
 export const RESPOND_RATE_LIMITS = {
@@ -99,26 +98,7 @@ interface FormOptions {
 function respondPages({ db, config }: RespondDeps) {
   const vars = placeholderValues(config);
 
-  const base = (ctx: RespondentContext, res: Response) => {
-    const locale = localeOf(res);
-    const def = ctx.survey.definition;
-    return {
-      surveyTitle: localize(def.title, locale, vars),
-      organisationName: ctx.organisation.name,
-      closesText: formatStockholmDeadline(ctx.round.closesAt, locale),
-      opensText: formatStockholmDeadline(ctx.round.opensAt, locale),
-      contactName: ctx.round.contactName,
-      contactEmail: ctx.round.contactEmail,
-      privacyContact: config.privacyContact,
-      privacyContactIsEmail: /^[^\s@]+@[^\s@]+$/.test(config.privacyContact),
-      retentionMonths: config.retentionMonths,
-      regionName: config.regionName,
-      confidential: ctx.round.confidential,
-      allowChanges: ctx.round.allowChanges,
-      estimatedMinutes: def.estimatedMinutes,
-      basePath: `/s/${tokenOf(res)}`,
-    };
-  };
+  const base = (ctx: RespondentContext, res: Response) => respondentPage(ctx, config, localeOf(res), `/s/${tokenOf(res)}`);
 
   const closed = (res: Response, ctx: RespondentContext, submittedAt: string | null) =>
     res.render('pages/respond/closed', { title: 'Enkäten är stängd', ...base(ctx, res), submittedAt });
@@ -152,9 +132,10 @@ function respondPages({ db, config }: RespondDeps) {
       ? summariseAnswers(def, checkAnswers(def, o.unsaved, { enforceRequired: false }).answers, locale, vars).filter((s) => s.answered)
       : null;
     if (o.status) res.status(o.status);
+    const page = base(ctx, res);
     res.render('pages/respond/form', {
-      title: localize(def.title, locale, vars),
-      ...base(ctx, res),
+      title: page.surveyTitle,
+      ...page,
       ...responseStatus(o.state),
       errors: errors.length ? errors : undefined,
       sections: formView(def, o.raw, errors, locale, vars),
@@ -232,9 +213,10 @@ export function respondRouter(deps: Deps): Router {
     // Recording the first opening is bookkeeping for the follow-up page, not a change the visitor makes.
     await recordOpened(db, ctx);
     const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+    const page = pages.base(ctx, res);
     res.render('pages/respond/start', {
-      title: localize(ctx.survey.definition.title, localeOf(res), vars),
-      ...pages.base(ctx, res),
+      title: page.surveyTitle,
+      ...page,
       ...responseStatus(state),
       intro: introParagraphs(ctx.survey.definition, localeOf(res), vars),
     });

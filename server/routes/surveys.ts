@@ -7,14 +7,7 @@ import type { Deps } from '../deps';
 import type { FieldProblem } from '../errors';
 import { handleForm } from '../forms';
 import { actorOf, requireRole } from '../middleware/auth';
-import { SurveyDefinitionError } from '../surveys/load';
-import {
-  listCurrentSurveys,
-  listUploadedVersions,
-  placeholderValues,
-  surveyFileProblems,
-  uploadSurveyDefinition,
-} from '../services/surveys';
+import { currentSurveysOrProblems, listUploadedVersions, placeholderValues, uploadSurveyDefinition } from '../services/surveys';
 
 export function surveysRouter(deps: Deps): Router {
   const r = Router();
@@ -22,18 +15,9 @@ export function surveysRouter(deps: Deps): Router {
 
   /** The surveys page, with whatever status the response already has (400 after a refused upload). */
   const render = async (res: Response, extra: { errors?: FieldProblem[]; uploaded?: Record<string, unknown> } = {}) => {
-    let surveys: Awaited<ReturnType<typeof listCurrentSurveys>> = [];
-    let fileProblems: string[] = [];
-    try {
-      surveys = await listCurrentSurveys(config);
-    } catch (e) {
-      if (!(e instanceof SurveyDefinitionError)) throw e;
-      fileProblems = await surveyFileProblems(config.surveysDir);
-    }
     res.render('pages/surveys/list', {
       title: 'Enkäter',
-      surveys,
-      fileProblems,
+      ...(await currentSurveysOrProblems(config)),
       uploads: await listUploadedVersions(db, placeholderValues(config)),
       surveysDir: config.surveysDir,
       ...extra,

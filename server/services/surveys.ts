@@ -104,6 +104,18 @@ export async function listCurrentSurveys(config: Pick<Config, 'surveysDir' | 're
   return (await currentSurveys(config.surveysDir)).map((s) => listItem(s.definition, s.hash, s.fileName, vars));
 }
 
+/** The surveys page's list of files: the surveys, or — when a file is broken — every problem instead. */
+export async function currentSurveysOrProblems(
+  config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>,
+): Promise<{ surveys: SurveyListItem[]; fileProblems: string[] }> {
+  try {
+    return { surveys: await listCurrentSurveys(config), fileProblems: [] };
+  } catch (e) {
+    if (!(e instanceof SurveyDefinitionError)) throw e;
+    return { surveys: [], fileProblems: await surveyFileProblems(config.surveysDir) };
+  }
+}
+
 export interface UploadedVersion extends SurveyListItem {
   versionId: number;
   createdAt: string;
