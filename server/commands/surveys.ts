@@ -3,7 +3,7 @@
 //   import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN [--confidential] [--dry-run]
 import path from 'node:path';
 import { readInputFile } from './io';
-import type { CliCommand } from '../cli';
+import type { CliCommand } from './command';
 import { CLI } from '../services/audit';
 import { planResponseImport, problemText, runResponseImport } from '../services/response-import';
 import { currentSurveys } from '../services/survey-versions';
