@@ -89,7 +89,7 @@ export function csvNumber(n: number | null | undefined): string {
     .replace('.', ',');
 }
 
-function csvCell(v: unknown): string {
+function csvCell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return csvNumber(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
