@@ -30,7 +30,9 @@
  * read 48,1–89,1 % instead of 48,0–89,1 %, and about one in five Wilson intervals with
  * n ≤ 200 would show an end 0,1 off. simple-statistics has no exact normal quantile (its errorFunction is
  * good to about 1e-7), and no Wilson or Newcombe interval; so the exact constant is written out
- * here and the formulas below are implemented directly. (test/unit/numbers.test.ts checks both.)
+ * here and the formulas below are implemented directly. (test/unit/numbers.test.ts checks both.
+ * Note for a later switch: the package's types are ESM-only, so this CommonJS build can load it
+ * only with a dynamic import().)
  */
 export const Z_95 = 1.959963984540054;
 
