@@ -14,7 +14,6 @@ import {
   upsertTarget,
   upsertValue,
   deleteValue,
-  findComment,
   type ValueRecord,
 } from '../repositories/indicators';
 import type { PlaceholderValues } from '../surveys/schema';
@@ -137,8 +136,6 @@ export async function setStatusOverride(
     await audit(trx, actor, 'indicator.status_set', { type: 'indicator', id: indicatorId }, { year, status: status || 'automatisk' });
   });
 }
-
-export { findComment };
 
 // ---------------------------------------------------------------------------------------------
 // Values: one by hand, or many from a CSV file

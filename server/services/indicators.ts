@@ -55,6 +55,7 @@ import {
   commentsForYear,
   type IndicatorRecord,
   invitedCount,
+  latestDataYear,
   latestPublication,
   listIndicators,
   meetingPanels,
@@ -69,6 +70,7 @@ import {
   type ValueRecord,
   valuesForYears,
 } from '../repositories/indicators';
+import { currentYear } from '../lib/year';
 import { getSurveyVersion } from './survey-versions';
 import { organisationTypeLabel } from './organisation-types';
 import {
@@ -545,6 +547,11 @@ export function assembleRow(
     notes: m.notes,
     published: false,
   };
+}
+
+/** The year the indicator pages open on: the newest year with any data behind indicators, else this year. */
+export async function defaultIndicatorYear(db: Knex): Promise<number> {
+  return (await latestDataYear(db)) ?? currentYear();
 }
 
 /** The live rows of a year (computed now, whatever has been published), in id order. */
