@@ -47,8 +47,6 @@ export const OUTPUT_FIELDS = [
   'published',
 ] as const;
 
-export type OutputRow = Pick<IndicatorRow, (typeof OUTPUT_FIELDS)[number]> & Partial<IndicatorRow>;
-
 /** The JSON array for the API and the CLI: every field of the row (the contract fields first). */
 export function toJsonRows(rows: IndicatorRow[]): Array<Record<string, unknown>> {
   return rows.map((r) => {
