@@ -242,6 +242,23 @@ describe('attendance registered by the coordinator', () => {
       'meeting.checkin_opened',
     ]);
   });
+  it('a meeting form with a problem is shown again with the problem and what was typed, and changes nothing', async () => {
+    const meeting = (await t.deps.db('meetings').orderBy('id').first())!;
+    const url = `/meetings/${meeting.id}`;
+    const edit = await postWith(coordinator, url, url, {
+      type: 'arbetsmote',
+      heldOn: '2025-02-30',
+      place: 'Nyby',
+      panelId: String(meeting.panel_id),
+    });
+    expect(edit.status).toBe(400);
+    expect(errorSummary(edit.text)).toEqual(['Ange datumet som ÅÅÅÅ-MM-DD, t.ex. 2025-03-14.']);
+    expect(parseHtml(edit.text)('#field-place').attr('value')).toBe('Nyby');
+    const outsider = await postWith(coordinator, url, `${url}/attendance`, { organisations: [String(organisationIds[16])] });
+    expect(outsider.status).toBe(400);
+    expect(errorSummary(outsider.text)[0]).toMatch(/^Listan innehåller en organisation som inte är med i mötets panel/);
+    expect(await t.deps.db('meetings').where({ id: meeting.id }).first()).toEqual(meeting);
+  });
 });
 
 describe("the analyst's table and the output", () => {
@@ -305,6 +322,25 @@ describe("the analyst's table and the output", () => {
     expect(e.errors.join('\n')).toContain('Målvärdet ska vara ett tal mellan 0 och 100');
     const audits = await t.deps.db('audit_log').where({ action: 'indicator.target_set' });
     expect(audits).toHaveLength(2);
+  });
+
+  it('a value form with a problem is shown again with the problem and what was typed; a bad year gives the error page', async () => {
+    const url = '/indicators/rus_statistik_anvandning?year=2025';
+    const bad = await postWith(analyst, url, '/indicators/rus_statistik_anvandning/value', {
+      year: '2025',
+      value: '150',
+      numerator: '',
+      denominator: '',
+      source: 'SCB',
+      valueComment: '',
+    });
+    expect(bad.status).toBe(400);
+    expect(errorSummary(bad.text)).toEqual(['Värde: Värdet ”150” ska vara en procentsats mellan 0 och 100.']);
+    expect(parseHtml(bad.text)('#field-source').attr('value')).toBe('SCB');
+    expect(await t.deps.db('indicator_values').where({ indicator_id: 'rus_statistik_anvandning' })).toEqual([]);
+    const noYear = await postWith(analyst, '/indicators?year=2025', '/indicators/publish', { year: 'tjugo', reason: '' });
+    expect(noYear.status).toBe(400);
+    expect(await t.deps.db('publications')).toEqual([]);
   });
 
   it('JSON from the CLI has every field of the contract', async () => {
