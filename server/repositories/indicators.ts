@@ -184,7 +184,7 @@ export async function upsertValue(db: Knex, v: Omit<ValueRecord, 'createdAt'>): 
   const existing = await db('indicator_values').where({ indicator_id: v.indicatorId, year: v.year }).first('id');
   if (existing) await db('indicator_values').where({ id: existing.id }).update(row);
   else await db('indicator_values').insert({ indicator_id: v.indicatorId, year: v.year, ...row });
-  return existing !== undefined;
+  return Boolean(existing);
 }
 
 export async function deleteValue(db: Knex, indicatorId: string, year: number): Promise<number> {
