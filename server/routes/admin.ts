@@ -1,7 +1,7 @@
 // Admin: accounts and roles, deactivation (ends sessions), setup links, API tokens, audit log.
 import { type Request, type Response, Router } from 'express';
-import type { Knex } from 'knex';
 import type { Config } from '../config';
+import type { Deps } from '../deps';
 import { NotFoundError } from '../errors';
 import { handleForm, intParam, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
@@ -11,15 +11,13 @@ import { listAudit } from '../services/audit';
 
 export const ROLE_LABELS: Record<string, string> = { admin: 'Administratör', coordinator: 'Samordnare', analyst: 'Analytiker' };
 
-type AdminDeps = { db: Knex; config: Config };
-
 function idParam(req: Request): number {
   const id = intParam(req.params.id);
   if (!id) throw new NotFoundError();
   return id;
 }
 
-function accountRoutes(r: Router, { db, config }: AdminDeps): void {
+function accountRoutes(r: Router, { db, config }: Deps): void {
   const setupUrl = (token: string) => `${config.baseUrl}/setup/${token}`;
   const renderUsers = async (res: Response, extra: Record<string, unknown> = {}) => {
     const users = (await listAccounts(db)).map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role] }));
@@ -65,7 +63,7 @@ function accountRoutes(r: Router, { db, config }: AdminDeps): void {
   });
 }
 
-function apiTokenRoutes(r: Router, { db }: AdminDeps): void {
+function apiTokenRoutes(r: Router, { db }: Deps): void {
   const renderTokens = async (res: Response, extra: Record<string, unknown> = {}) => {
     res.render('pages/admin/api-tokens', { title: 'API-nycklar', tokens: await listApiTokens(db), ...extra });
   };
@@ -106,7 +104,7 @@ function settingsPage(config: Config) {
   };
 }
 
-export function adminRouter(deps: AdminDeps): Router {
+export function adminRouter(deps: Deps): Router {
   const r = Router();
   r.use('/admin', requireRole('admin'));
   accountRoutes(r, deps);

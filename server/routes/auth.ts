@@ -1,15 +1,13 @@
 // Login (rate-limited, session regenerated against fixation), logout, and one-time setup links.
 import { type Request, type Response, Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { Knex } from 'knex';
+import type { Deps } from '../deps';
 import type { FieldProblem } from '../errors';
 import { handleForm, str } from '../forms';
 import { flash } from '../middleware/auth';
 import type { User } from '../repositories/users';
 import { authenticate, completeSetup, findSetupToken, type SetupTokenInfo } from '../services/accounts';
 import { safeReturnPath } from './public';
-
-type AuthDeps = { db: Knex };
 
 /** A new session id for the user (a session id planted before login is worth nothing). */
 function regenerateSession(req: Request, user: User): Promise<void> {
@@ -27,7 +25,7 @@ function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err as Error) : resolve())));
 }
 
-function loginRoutes(r: Router, { db }: AuthDeps): void {
+function loginRoutes(r: Router, { db }: Deps): void {
   // Failed logins are limited per address and account (10 per 15 minutes), and per address
   // over all accounts (100), so guessing is slow but one office behind NAT is not locked out.
   const tooMany = (_req: Request, res: Response) => {
@@ -87,7 +85,7 @@ function loginRoutes(r: Router, { db }: AuthDeps): void {
   });
 }
 
-function setupRoutes(r: Router, { db }: AuthDeps): void {
+function setupRoutes(r: Router, { db }: Deps): void {
   const setupLimiter = rateLimit({ windowMs: 15 * 60_000, limit: 30, standardHeaders: 'draft-8', legacyHeaders: false });
   const renderSetup = (res: Response, info: SetupTokenInfo, token: string, extra: Record<string, unknown> = {}) => {
     res.render('pages/setup', {
@@ -124,7 +122,7 @@ function setupRoutes(r: Router, { db }: AuthDeps): void {
   });
 }
 
-export function authRouter(deps: AuthDeps): Router {
+export function authRouter(deps: Deps): Router {
   const r = Router();
   loginRoutes(r, deps);
   setupRoutes(r, deps);

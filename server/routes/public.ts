@@ -1,6 +1,6 @@
 // Pages anyone may see: the start page, the accessibility statement, the language switch.
 import { Router } from 'express';
-import type { Config } from '../config';
+import type { Deps } from '../deps';
 import { str } from '../forms';
 import { isLocale } from '../i18n';
 
@@ -8,7 +8,7 @@ export function safeReturnPath(v: unknown, fallback = '/'): string {
   return typeof v === 'string' && /^\/(?![/\\])[^\s]*$/.test(v) ? v : fallback;
 }
 
-export function publicRouter(deps: { config: Config }): Router {
+export function publicRouter(deps: Deps): Router {
   const r = Router();
   r.get('/', (req, res) => {
     if (!req.user) return res.redirect(303, '/login');
