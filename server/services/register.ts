@@ -11,7 +11,9 @@ import {
   findOrganisationByNumber,
   insertContact,
   insertOrganisation,
+  listContacts,
   listOrganisations,
+  membershipsOf,
   type Organisation,
   type OrganisationInput,
   updateContact,
@@ -84,6 +86,32 @@ export async function editOrganisation(db: Knex, actor: Actor, id: number, form:
     await updateOrganisation(trx, id, input);
     await audit(trx, actor, 'organisation.updated', { type: 'organisation', id }, { fields: changed });
   });
+}
+
+/** The organisation, or a 404. */
+export async function findLiveOrganisation(db: Knex, id: number): Promise<Organisation> {
+  const o = await findOrganisation(db, id);
+  if (!o) throw new NotFoundError('Organisationen finns inte.');
+  return o;
+}
+
+export interface OrganisationPage {
+  organisation: Organisation;
+  /** Active first, erased last. */
+  contacts: Contact[];
+  /** The panels it is (or was) in, each with its years, latest first. */
+  panels: Array<{ id: number; name: string; years: number[] }>;
+}
+
+export async function organisationPage(db: Knex, id: number): Promise<OrganisationPage> {
+  const organisation = await findLiveOrganisation(db, id);
+  const panels: OrganisationPage['panels'] = [];
+  for (const m of await membershipsOf(db, id)) {
+    let p = panels.find((x) => x.id === m.panelId);
+    if (!p) panels.push((p = { id: m.panelId, name: m.panelName, years: [] }));
+    p.years.push(m.year);
+  }
+  return { organisation, contacts: await listContacts(db, id), panels };
 }
 
 export async function setOrganisationActive(db: Knex, actor: Actor, id: number, active: boolean): Promise<void> {
