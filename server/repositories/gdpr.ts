@@ -10,7 +10,7 @@ import type { OutboxRow } from './tables';
 const CHUNK = 500;
 
 /** What a cleared outbox row keeps: no address, headers or body; a neutral subject. */
-export function clearedOutbox(subject: string): Pick<OutboxRow, 'to_address' | 'subject' | 'text_body' | 'html_body' | 'headers'> {
+function clearedOutbox(subject: string): Pick<OutboxRow, 'to_address' | 'subject' | 'text_body' | 'html_body' | 'headers'> {
   return { to_address: null, subject, text_body: null, html_body: null, headers: null };
 }
 

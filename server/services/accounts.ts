@@ -13,7 +13,6 @@ import {
   findUserById,
   insertUser,
   listUsers,
-  normaliseEmail,
   type Role,
   ROLES,
   updateUser,
@@ -24,7 +23,7 @@ import { type Actor, audit } from './audit';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import { inTransaction } from '../repositories/transaction';
 
-export { ROLES, type Role, type User };
+export { ROLES };
 
 export const MIN_PASSWORD_LENGTH = 12;
 const SETUP_LINK_HOURS = 72;
@@ -202,5 +201,3 @@ export async function sessionUser(db: Knex, userId: number, epoch: number | unde
   if (!user || !user.active || user.sessionEpoch !== epoch) return null;
   return withoutHash(user);
 }
-
-export { normaliseEmail };

@@ -76,8 +76,7 @@ export async function createOrganisation(db: Knex, actor: Actor, form: Organisat
 }
 
 export async function editOrganisation(db: Knex, actor: Actor, id: number, form: OrganisationForm): Promise<void> {
-  const before = await findOrganisation(db, id);
-  if (!before) throw new NotFoundError('Organisationen finns inte.');
+  const before = await findLiveOrganisation(db, id);
   const { input, problems } = checkOrganisation(form);
   if (problems.length) throw new ValidationError(problems);
   await assertNumberFree(db, input.organisationNumber, id);
@@ -115,7 +114,7 @@ export async function organisationPage(db: Knex, id: number): Promise<Organisati
 }
 
 export async function setOrganisationActive(db: Knex, actor: Actor, id: number, active: boolean): Promise<void> {
-  if (!(await findOrganisation(db, id))) throw new NotFoundError('Organisationen finns inte.');
+  await findLiveOrganisation(db, id);
   await inTransaction(db, async (trx) => {
     await updateOrganisation(trx, id, { active });
     await audit(trx, actor, active ? 'organisation.reactivated' : 'organisation.deactivated', { type: 'organisation', id });
@@ -200,7 +199,7 @@ async function assertEmailFree(db: Knex, email: string, exceptId?: number): Prom
 }
 
 export async function createContact(db: Knex, actor: Actor, organisationId: number, form: ContactForm): Promise<number> {
-  if (!(await findOrganisation(db, organisationId))) throw new NotFoundError('Organisationen finns inte.');
+  await findLiveOrganisation(db, organisationId);
   const { input, problems } = checkContact(form);
   if (problems.length) throw new ValidationError(problems);
   await assertEmailFree(db, input.email);
