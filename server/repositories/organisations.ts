@@ -114,10 +114,10 @@ export async function countOrganisations(db: Knex): Promise<number> {
 export async function existingOrganisationIds(db: Knex, ids: number[]): Promise<Set<number>> {
   const found = new Set<number>();
   for (let i = 0; i < ids.length; i += CHUNK) {
-    for (const id of await db('organisations')
+    const chunk = await db('organisations')
       .whereIn('id', ids.slice(i, i + CHUNK))
-      .pluck('id'))
-      found.add(Number(id));
+      .pluck('id');
+    for (const id of chunk) found.add(id);
   }
   return found;
 }

@@ -3,7 +3,8 @@
 // `;` or `,` (or tab) detected from the header line or an Excel "sep=;" line, quoted fields, CRLF.
 // It knows nothing about columns: `readCsv(bytes)` gives the header and the rows, each with the row
 // number a spreadsheet shows (header = 1). Used by the import of earlier answers; the decoding,
-// separator detection and record splitting are the register import's own functions, so the two cannot drift apart.
+// separator detection and record splitting are the register import's own functions, so the two
+// cannot drift apart.
 import { CONTROL_CHARS, decodeCsvBytes, type ImportProblem, splitCsvRecords } from './csv-import';
 
 export interface CsvFile {
