@@ -4,21 +4,26 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { claimSetupToken, findUnusedSetupToken, insertSetupToken, type SetupPurpose } from '../repositories/setup-tokens';
 import {
   bumpSessionEpoch,
+  countOtherActiveAdmins,
   countUsers,
   findUserByEmail,
   findUserById,
   insertUser,
-  normaliseEmail,
+  listUsers,
   type Role,
   ROLES,
   updateUser,
   type User,
+  withoutHash,
 } from '../repositories/users';
 import { type Actor, audit } from './audit';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import { inTransaction } from '../repositories/transaction';
+
+export { ROLES };
 
 export const MIN_PASSWORD_LENGTH = 12;
 const SETUP_LINK_HOURS = 72;
@@ -53,34 +58,31 @@ export function passwordProblems(password: string, confirm: string): FieldProble
 }
 
 /** A one-time link that lets its holder set a password (first admin or a new account). */
-export async function createSetupLink(db: Knex, purpose: 'first_admin' | 'account_setup', userId: number | null): Promise<string> {
+export async function createSetupLink(db: Knex, purpose: SetupPurpose, userId: number | null): Promise<string> {
   const token = newToken();
-  await db('setup_tokens').insert({
-    token_hash: hashToken(token),
+  await insertSetupToken(db, {
+    tokenHash: hashToken(token),
     purpose,
-    user_id: userId,
-    expires_at: new Date(Date.now() + SETUP_LINK_HOURS * 3600_000).toISOString(),
-    created_at: nowIso(),
+    userId,
+    expiresAt: new Date(Date.now() + SETUP_LINK_HOURS * 3600_000).toISOString(),
+    createdAt: nowIso(),
   });
   return token;
 }
 
 export interface SetupTokenInfo {
   id: number;
-  purpose: 'first_admin' | 'account_setup';
+  purpose: SetupPurpose;
   user: User | null;
 }
 
 export async function findSetupToken(db: Knex, token: string): Promise<SetupTokenInfo | null> {
   if (!looksLikeToken(token)) return null;
-  const row = await db('setup_tokens')
-    .where({ token_hash: hashToken(token) })
-    .whereNull('used_at')
-    .first();
-  if (!row || String(row.expires_at) < nowIso()) return null;
+  const row = await findUnusedSetupToken(db, hashToken(token));
+  if (!row || row.expiresAt < nowIso()) return null;
   if (row.purpose === 'first_admin' && (await countUsers(db)) > 0) return null;
-  const user = row.user_id ? await findUserById(db, Number(row.user_id)) : null;
-  return { id: Number(row.id), purpose: row.purpose, user };
+  const user = row.userId ? await findUserById(db, row.userId) : null;
+  return { id: row.id, purpose: row.purpose, user };
 }
 
 /** If nobody can log in yet, a link to create the first admin (printed at start). */
@@ -119,8 +121,7 @@ export async function completeSetup(
       await audit(trx, { userId, label: 'user' }, 'account.password_set', { type: 'user', id: userId });
     }
     // claimed once: a second, simultaneous use of the same link finds it used and rolls back
-    const claimed = await trx('setup_tokens').where({ id: info.id }).whereNull('used_at').update({ used_at: nowIso() });
-    if (claimed !== 1) throw new ConflictError('Länken är redan använd.', 'setup_link_invalid');
+    if (!(await claimSetupToken(trx, info.id, nowIso()))) throw new ConflictError('Länken är redan använd.', 'setup_link_invalid');
     return (await findUserById(trx, userId))!;
   });
 }
@@ -163,8 +164,7 @@ export async function changeRole(db: Knex, actor: Actor, userId: number, role: s
 }
 
 async function assertAnotherActiveAdmin(db: Knex, exceptId: number): Promise<void> {
-  const r = await db('users').where({ role: 'admin', active: true }).whereNot({ id: exceptId }).count<{ n: number }[]>({ n: '*' });
-  if (Number(r[0].n) === 0) throw new ConflictError('Det måste finnas minst en aktiv administratör.');
+  if ((await countOtherActiveAdmins(db, exceptId)) === 0) throw new ConflictError('Det måste finnas minst en aktiv administratör.');
 }
 
 /** Deactivates the account and ends all of its sessions. */
@@ -187,4 +187,17 @@ export async function newSetupLinkFor(db: Knex, actor: Actor, userId: number): P
   return token;
 }
 
-export { normaliseEmail };
+/** Every staff account, by name (without password hashes). */
+export async function listAccounts(db: Knex): Promise<User[]> {
+  return listUsers(db);
+}
+
+/**
+ * The user a login session belongs to: the account must still be active and the session made in
+ * its current epoch (deactivating, a role change or a new password ends older sessions).
+ */
+export async function sessionUser(db: Knex, userId: number, epoch: number | undefined): Promise<User | null> {
+  const user = await findUserById(db, userId);
+  if (!user || !user.active || user.sessionEpoch !== epoch) return null;
+  return withoutHash(user);
+}
