@@ -5,8 +5,7 @@
 // The import uses the same parser, checks and transaction as the web import.
 import fs from 'node:fs';
 import { readInputFile } from './io';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- a type only: the CLI declares the shape of the commands it runs
-import type { CliCommand, CliOutput } from '../cli';
+import type { CliCommand, CliOutput } from './command';
 import { CLI } from '../services/audit';
 import { exportRegisterCsv } from '../services/csv-export';
 import { parseRegisterCsv, problemText } from '../services/csv-import';
