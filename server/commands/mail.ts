@@ -1,6 +1,7 @@
 // Command-line commands of the e-mail outbox (listed in server/cli-commands.ts):
 //   outbox status                       counts per status, the latest failures
-//   outbox send                         sends everything due now (when no app instance runs a worker)
+//   outbox send [--now]                 sends everything due now (when no app instance runs a worker);
+//                                       --now: also what waits out a backoff after an outage
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
 import type { CliCommand } from './command';
@@ -42,11 +43,12 @@ export const mailCommands: CliCommand[] = [
   },
   {
     name: 'outbox send',
-    usage: 'outbox send',
+    usage: 'outbox send [--now]',
     description:
-      'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
-    async run(deps, _a, out) {
-      const r = await sendDueMail(deps);
+      'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false). Med --now skickas också det som väntar på ett nytt försök efter ett avbrott hos e-postservern.',
+    options: { now: { type: 'boolean' } },
+    async run(deps, { values }, out) {
+      const r = await sendDueMail(deps, { now: values.now === true });
       await deps.mailer.close();
       out.log(`Skickade: ${r.sent}, studsade: ${r.bounced}, försöks igen senare: ${r.retried}, misslyckades: ${r.failed}.`);
       return 0;

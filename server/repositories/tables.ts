@@ -307,6 +307,8 @@ export type OutboxRow = {
   sent_at: DbTime | null;
   last_error: string | null;
   created_at: DbTime;
+  /** The List-Unsubscribe header (holds an opt-out token): cleared with the bodies. */
+  list_unsubscribe: string | null;
 };
 
 export type RegisterImportRow = {

@@ -7,6 +7,7 @@
 //   /rounds/:id/mail/preview/:kind/:locale      the HTML version of a preview
 //   /rounds/:id/mail/non-responders.csv   export for phone follow-up
 //   /outbox                               recent outbox rows; in file mode the written .eml files
+//   /outbox/send-now                      "Skicka nu": mail waiting out a backoff is due at once
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
 import { rateLimit } from 'express-rate-limit';
@@ -37,6 +38,7 @@ import {
   saveTemplate,
   sendInvitations,
   sendReminders,
+  sendWaitingNow,
 } from '../services/mailings';
 
 function roundIdOf(req: Request): number {
@@ -213,6 +215,12 @@ function outboxRoutes(r: Router, deps: MailPageDeps): void {
 
   r.get('/outbox/files/:name', requireRole('coordinator'), async (req, res) => {
     res.render('pages/mail/eml', await emlFilePage(deps, String(req.params.name)));
+  });
+
+  r.post('/outbox/send-now', requireRole('coordinator'), async (req, res) => {
+    const n = await sendWaitingNow(deps.db, actorOf(req));
+    flash(req, n ? 'success' : 'info', n ? `${n} meddelanden skickas nu.` : 'Inga meddelanden väntade på ett nytt försök.');
+    res.redirect(303, '/outbox');
   });
 
   r.post('/outbox/:id/retry', requireRole('coordinator'), async (req, res) => {

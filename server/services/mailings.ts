@@ -50,6 +50,8 @@ import {
   insertOutboxMessage,
   lastLocaleByOrganisation,
   listOutbox,
+  makeWaitingDue,
+  countWaiting,
   OUTBOX_STATUSES,
   type OutboxCounts,
   outboxCounts,
@@ -60,7 +62,7 @@ import {
 import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../repositories/reminder-runs';
 import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
 import { inTransaction } from '../repositories/transaction';
-import { audit, type Actor, SYSTEM } from './audit';
+import { audit, type Actor, CLI, SYSTEM } from './audit';
 import { ensureInvitation, issueToken } from './invitations';
 import { organisationTypeLabel } from './organisation-types';
 
@@ -89,14 +91,18 @@ export function reachability(c: MailContactRow): MailContact {
   return { ...c, reachable: reason === null, reason };
 }
 
-/** List-Unsubscribe (RFC 2369) and one-click List-Unsubscribe-Post (RFC 8058) headers. */
-export function unsubscribeHeaders(config: Pick<Config, 'baseUrl'>, token: string, locale: Locale): Record<string, string> {
-  return {
-    'List-Unsubscribe': `<${oneClickUnsubscribeUrl(config.baseUrl, token)}>`,
-    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    'Content-Language': locale,
-    'Auto-Submitted': 'auto-generated',
-  };
+/** The List-Unsubscribe header value (RFC 2369): the one-click opt-out URL, which holds the token. */
+export function listUnsubscribeValue(config: Pick<Config, 'baseUrl'>, token: string): string {
+  return `<${oneClickUnsubscribeUrl(config.baseUrl, token)}>`;
+}
+
+/**
+ * Headers that stay with the outbox row after sending (no tokens). List-Unsubscribe and the
+ * one-click List-Unsubscribe-Post (RFC 8058) are added by the worker from the row's
+ * list_unsubscribe, which is cleared once the message is sent.
+ */
+export function storedHeaders(locale: Locale): Record<string, string> {
+  return { 'Content-Language': locale, 'Auto-Submitted': 'auto-generated' };
 }
 
 export async function requireRound(db: Knex, roundId: number): Promise<MailRound> {
@@ -322,7 +328,8 @@ async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<nu
     subject: email.subject,
     text: email.text,
     html: email.html,
-    headers: unsubscribeHeaders(config, optOut.token, m.locale),
+    headers: storedHeaders(m.locale),
+    listUnsubscribe: listUnsubscribeValue(config, optOut.token),
     messageId: newMessageId(config.baseUrl),
   });
   await linkOptOutToken(trx, optOut.id, outboxId);
@@ -580,9 +587,28 @@ export function outboxWorker(deps: OutboxDeps, options: WorkerOptions = {}): Out
   return new OutboxWorker(outboxWorkerDeps(deps), options);
 }
 
-/** Sends everything due now and returns (the CLI, for a deployment without a worker in the app). */
-export function sendDueMail(deps: OutboxDeps): Promise<BatchResult> {
+/**
+ * Sends everything due now and returns (the CLI, for a deployment without a worker in the app).
+ * With `now`, messages waiting out a backoff after a temporary error are sent at once too.
+ */
+export async function sendDueMail(deps: OutboxDeps, opts: { now?: boolean } = {}): Promise<BatchResult> {
+  if (opts.now) await sendWaitingNow(deps.db, CLI);
   return outboxWorker(deps, { schedulerEveryMs: 0 }).drain();
+}
+
+/** Queued messages waiting for a later try after a temporary error (an SMTP outage). */
+export function waitingMessageCount(db: Knex): Promise<number> {
+  return countWaiting(db, nowIso());
+}
+
+/**
+ * "Skicka nu": every queued message waiting out its backoff is due at once; the worker (or
+ * `outbox send`) takes it within seconds. Returns how many; audited when there were any.
+ */
+export async function sendWaitingNow(db: Knex, actor: Actor): Promise<number> {
+  const n = await makeWaitingDue(db, nowIso());
+  if (n) await audit(db, actor, 'mail.send_now', null, { messages: n });
+  return n;
 }
 
 export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
