@@ -11,6 +11,7 @@ import * as m20261201124000 from './20261201124000_mail-optout-reminders';
 import * as m20261201125500 from './20261201125500_indicators-retired';
 import * as m20261202090000 from './20261202090000_outbox-list-unsubscribe';
 import * as m20261202090100 from './20261202090100_outbox-tokens-out-of-headers';
+import * as m20261202090200 from './20261202090200_mail-sends';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
 
@@ -24,6 +25,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261201125500_indicators-retired', m20261201125500],
   ['20261202090000_outbox-list-unsubscribe', m20261202090000],
   ['20261202090100_outbox-tokens-out-of-headers', m20261202090100],
+  ['20261202090200_mail-sends', m20261202090200],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

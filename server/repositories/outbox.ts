@@ -94,6 +94,8 @@ export interface NewOutboxMessage {
   /** The List-Unsubscribe header value (holds the opt-out token), or null. */
   listUnsubscribe: string | null;
   messageId: string;
+  /** The send (mail_sends) this e-mail belongs to; null for a confirmation. */
+  sendId?: number | null;
 }
 
 /** Writes one queued outbox row (call inside the transaction that made what the e-mail is about); returns its id. */
@@ -111,6 +113,7 @@ export async function insertOutboxMessage(db: Knex, m: NewOutboxMessage): Promis
       html_body: m.html,
       headers: JSON.stringify(m.headers),
       list_unsubscribe: m.listUnsubscribe,
+      send_id: m.sendId ?? null,
       message_id: m.messageId,
       status: 'queued',
       attempts: 0,
@@ -305,7 +308,7 @@ export interface OutboxListItem extends Omit<OutboxMessage, 'textBody' | 'htmlBo
   organisationName: string | null;
 }
 
-type OutboxListRow = Omit<OutboxRow, 'text_body' | 'html_body' | 'headers' | 'list_unsubscribe'> & {
+type OutboxListRow = Omit<OutboxRow, 'text_body' | 'html_body' | 'headers' | 'list_unsubscribe' | 'send_id'> & {
   round_title: string | null;
   organisation_name: string | null;
 };
@@ -345,7 +348,7 @@ export async function listOutbox(
   if (opts.roundId) q.where('o.round_id', opts.roundId);
   const rows = await q.select<OutboxListRow[]>(LIST_COLUMNS);
   return rows.map((r) => {
-    const cleared = { ...r, text_body: null, html_body: null, headers: null, list_unsubscribe: null };
+    const cleared = { ...r, text_body: null, html_body: null, headers: null, list_unsubscribe: null, send_id: null };
     const { textBody: _t, htmlBody: _h, headers: _x, listUnsubscribe: _u, ...rest } = toMessage(cleared);
     return { ...rest, roundTitle: r.round_title ?? null, organisationName: r.organisation_name ?? null };
   });

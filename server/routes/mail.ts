@@ -26,6 +26,7 @@ import {
   previewHtml,
   remindPage,
   sendPage,
+  sendResultMessage,
   templateEditPage,
   templatesPage,
 } from '../services/mail-pages';
@@ -38,6 +39,7 @@ import {
   saveTemplate,
   sendInvitations,
   sendReminders,
+  sendRequestOf,
   sendWaitingNow,
 } from '../services/mailings';
 
@@ -128,12 +130,14 @@ function invitationRoutes(r: Router, deps: MailPageDeps): void {
           throw new ValidationError([
             { field: 'organisationIds', message: 'Välj minst en organisation, eller välj att skicka till alla som inte fått inbjudan.' },
           ]);
-        const result = await sendInvitations(deps, actorOf(req), id, { organisationIds: scope === 'chosen' ? chosen : null, locale });
-        flash(
-          req,
-          'success',
-          `${result.messages} inbjudningar till ${result.organisations} organisationer ligger i kö och skickas nu. Sidan visar hur utskicket går.`,
-        );
+        const request = sendRequestOf(str(req.body, 'sendRequestId'), str(req.body, 'afterSendId'));
+        const result = await sendInvitations(deps, actorOf(req), id, {
+          organisationIds: scope === 'chosen' ? chosen : null,
+          locale,
+          request,
+        });
+        const { kind, message } = sendResultMessage('invitation', result);
+        flash(req, kind, message);
         res.redirect(303, `/rounds/${id}/mail`);
       },
       async (errors) => {
@@ -154,8 +158,9 @@ function reminderRoutes(r: Router, deps: MailPageDeps): void {
     await handleForm(
       res,
       async () => {
-        const result = await sendReminders(deps, actorOf(req), id);
-        flash(req, 'success', `${result.messages} påminnelser till ${result.organisations} organisationer ligger i kö och skickas nu.`);
+        const request = sendRequestOf(str(req.body, 'sendRequestId'), str(req.body, 'afterSendId'));
+        const { kind, message } = sendResultMessage('reminder', await sendReminders(deps, actorOf(req), id, null, request));
+        flash(req, kind, message);
         res.redirect(303, `/rounds/${id}/mail`);
       },
       async (errors) => res.render('pages/mail/remind', await remindPage(deps, id, intParam(str(req.query, 'contact')), errors)),
