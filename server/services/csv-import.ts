@@ -15,6 +15,7 @@
 // escapes them, and the CSV export prefixes such cells with ' so a spreadsheet shows them as text.
 // On import a leading ' before = + - @ is taken away again, so an export can be re-imported.
 import iconv from 'iconv-lite';
+import { CONTROL_CHARS } from '../lib/text';
 import { parse } from 'csv-parse/sync';
 import { isEmail } from './accounts';
 import { normaliseOrganisationNumber, ORGANISATION_TYPES, type OrganisationType, parseOrganisationType } from './organisation-types';
@@ -120,9 +121,8 @@ function isValidUtf8(buf: Buffer): boolean {
   }
 }
 
-/** Control characters that never appear in a text file (tab, CR and LF do). */
-// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
-export const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+/** Control characters that never appear in a text file (tab, CR and LF do); the same rule as for forms. */
+export { CONTROL_CHARS };
 
 export function decodeCsvBytes(buf: Buffer): Decoded {
   if (buf.length === 0) return { problem: fileProblem('Filen är tom.') };
