@@ -28,6 +28,7 @@ import {
   setOrganisationActive,
 } from '../services/register';
 import { currentYear, parseYear } from '../lib/year';
+import { titleOfData } from '../lib/titles';
 
 const DELIMITER_LABELS: Record<string, string> = { ';': 'semikolon (;)', ',': 'komma (,)', '\t': 'tabb' };
 const ENCODING_LABELS: Record<string, string> = {
@@ -236,7 +237,7 @@ function organisationRoutes(r: Router, { db, config }: Deps): void {
   r.get('/organisations/:id', requireRole('coordinator'), async (req, res) => {
     const { organisation, contacts, panels } = await organisationPage(db, idOf(req));
     res.render('pages/organisations/show', {
-      title: organisation.name,
+      ...titleOfData(organisation.name),
       organisation: { ...organisation, typeLabel: organisationTypeLabel(organisation.type, res.locals.locale) },
       contacts,
       panels: panels.map((p) => ({ ...p, yearsText: p.years.join(', ') })),

@@ -25,6 +25,7 @@ import {
 } from '../services/responses';
 import { placeholderValues } from '../services/surveys';
 import type { Locale } from '../surveys/schema';
+import { titleOfData } from '../lib/titles';
 
 /** All requests to /s/* per client address, and (stricter) requests that end in "link not valid". */
 export const RESPOND_RATE_LIMITS = {
@@ -134,7 +135,7 @@ function respondPages({ db, config }: RespondDeps) {
     if (o.status) res.status(o.status);
     const page = base(ctx, res);
     res.render('pages/respond/form', {
-      title: page.surveyTitle,
+      ...titleOfData(page.surveyTitle),
       ...page,
       ...responseStatus(o.state),
       errors: errors.length ? errors : undefined,
@@ -215,7 +216,7 @@ export function respondRouter(deps: Deps): Router {
     const state = await responseState(db, ctx.round.id, ctx.organisation.id);
     const page = pages.base(ctx, res);
     res.render('pages/respond/start', {
-      title: page.surveyTitle,
+      ...titleOfData(page.surveyTitle),
       ...page,
       ...responseStatus(state),
       intro: introParagraphs(ctx.survey.definition, localeOf(res), vars),

@@ -99,16 +99,27 @@ export interface MailContact extends MailContactRow {
   reachable: boolean;
   /** Why the contact cannot be e-mailed (Swedish), or null. */
   reason: string | null;
+  /** The same as a translation key and its values (the mail server's reply is a value, never a key). */
+  reasonKey: string | null;
+  reasonValues: Record<string, string>;
+}
+
+/** Why the contact cannot be e-mailed, as a key and values; null when it can. */
+function unreachableBecause(c: MailContactRow): { key: string; values: Record<string, string> } | null {
+  const plain = (key: string) => ({ key, values: {} });
+  if (c.erasedAt) return plain('Kontaktuppgifterna är raderade');
+  if (!c.active) return plain('Kontakten är inaktiv');
+  if (!isValidEmail(c.email)) return plain(c.email ? 'Ogiltig e-postadress' : 'Saknar e-postadress');
+  if (c.optedOutAt) return plain('Har avregistrerat sig från utskick');
+  if (c.bouncedAt)
+    return c.bounceReason ? { key: 'E-post har studsat (%{reply})', values: { reply: c.bounceReason } } : plain('E-post har studsat');
+  return null;
 }
 
 export function reachability(c: MailContactRow): MailContact {
-  let reason: string | null = null;
-  if (c.erasedAt) reason = 'Kontaktuppgifterna är raderade';
-  else if (!c.active) reason = 'Kontakten är inaktiv';
-  else if (!isValidEmail(c.email)) reason = c.email ? 'Ogiltig e-postadress' : 'Saknar e-postadress';
-  else if (c.optedOutAt) reason = 'Har avregistrerat sig från utskick';
-  else if (c.bouncedAt) reason = `E-post har studsat${c.bounceReason ? ` (${c.bounceReason})` : ''}`;
-  return { ...c, reachable: reason === null, reason };
+  const why = unreachableBecause(c);
+  const reason = why ? why.key.replace('%{reply}', why.values.reply ?? '') : null;
+  return { ...c, reachable: why === null, reason, reasonKey: why?.key ?? null, reasonValues: why?.values ?? {} };
 }
 
 /** The List-Unsubscribe header value (RFC 2369): the one-click opt-out URL, which holds the token. */
