@@ -23,3 +23,11 @@ export function cleanInput(value: unknown, maxDepth = 8): unknown {
   for (const [k, v] of Object.entries(value)) out[withoutControlChars(k)] = cleanInput(v, maxDepth - 1);
   return out;
 }
+
+/** How many control characters (as above) the text has, counting no further than `stopAt`. */
+export function countControlChars(s: string, stopAt: number): number {
+  const re = new RegExp(CONTROL_CHARS.source, 'g');
+  let n = 0;
+  while (n < stopAt && re.exec(s) !== null) n++;
+  return n;
+}

@@ -47,7 +47,7 @@ function outcomeOf(err: unknown): Outcome | null {
   if (err instanceof ValidationError) return { status: 400, message: err.problems.map((p) => p.message).join(' ') || err.message };
   if (err instanceof AppError) return { status: err.status, message: err.message };
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE' || e.code === 'LIMIT_FIELD_VALUE')
-    return { status: 413, message: 'Det du skickade är för stort. En fil får vara högst 20 MB.' };
+    return { status: 413, message: 'Det du skickade är för stort.' };
   if (e.code?.startsWith('LIMIT_') || e.type === 'entity.parse.failed' || e.type === 'parameters.too.many')
     return { status: 400, message: UNREADABLE };
   return bodyOutcome(e);

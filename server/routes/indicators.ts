@@ -19,8 +19,10 @@ import { defaultIndicatorYear } from '../services/indicators';
 import { placeholderValues } from '../services/surveys';
 import type { PlaceholderValues } from '../surveys/schema';
 import { parseYear } from '../lib/year';
+import { UPLOAD_LIMITS, uploadLimitText } from '../lib/upload-limits';
 
 const IMPORT_TITLE = 'Läs in historiska indikatorvärden';
+const IMPORT_PAGE = { title: IMPORT_TITLE, uploadLimit: uploadLimitText(UPLOAD_LIMITS.indicatorValues) };
 
 function idParam(req: Request): string {
   const id = String(req.params.id ?? '');
@@ -99,7 +101,7 @@ function yearRoutes(r: Router, ctx: Context): void {
 /** The import of historical values from a CSV file. */
 function importRoutes(r: Router, { db }: Context): void {
   r.get('/indicators/import', requireRole('analyst'), (_req, res) => {
-    res.render('pages/indicators/import', { title: IMPORT_TITLE });
+    res.render('pages/indicators/import', { ...IMPORT_PAGE });
   });
 
   r.post('/indicators/import', requireRole('analyst'), async (req, res) => {
@@ -107,7 +109,7 @@ function importRoutes(r: Router, { db }: Context): void {
     if (!file) {
       res.status(400);
       return res.render('pages/indicators/import', {
-        title: IMPORT_TITLE,
+        ...IMPORT_PAGE,
         errors: [{ field: 'file', message: 'Välj en CSV-fil att läsa in.' }],
       });
     }
@@ -122,7 +124,7 @@ function importRoutes(r: Router, { db }: Context): void {
         );
         res.redirect(303, '/indicators/import');
       },
-      (errors) => res.render('pages/indicators/import', { title: IMPORT_TITLE, errors, importFailed: true }),
+      (errors) => res.render('pages/indicators/import', { ...IMPORT_PAGE, errors, importFailed: true }),
     );
   });
 }
