@@ -1,15 +1,15 @@
 // The check-in link of an årshjul meeting (public by token): an attendee opens it at the meeting
 // and picks their organisation from the panel's list. Rate-limited; the token is checked by hash.
 import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Deps } from '../deps';
+import { tokenPageLimits } from '../middleware/rate-limits';
 import { NotFoundError, ValidationError } from '../errors';
 import { str } from '../forms';
 import { checkIn, checkinMeeting, MEETING_TYPE_LABELS } from '../services/meetings';
 
 export function checkinRouter(deps: Deps): Router {
   const r = Router();
-  const limiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+  const limiter = tokenPageLimits(deps.db, 'checkin');
 
   const invalid = (res: import('express').Response) => res.status(404).render('pages/checkin/invalid', { title: 'Länken gäller inte' });
 

@@ -9,7 +9,6 @@
 //   /outbox                               recent outbox rows; in file mode the written .eml files
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
-import { rateLimit } from 'express-rate-limit';
 import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { NotFoundError, ValidationError } from '../errors';
@@ -27,6 +26,7 @@ import {
   validateTemplate,
 } from '../mail/templates';
 import { actorOf, flash, requireRole } from '../middleware/auth';
+import { tokenPageLimits } from '../middleware/rate-limits';
 import {
   findOptOut,
   followUp,
@@ -349,7 +349,7 @@ export function mailRouter(deps: Deps): Router {
 
   // ------------------------------------------------------------------------- opt-out (public by token)
   // opt-out links are guessed no faster than any other token link
-  const optOutLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+  const optOutLimiter = tokenPageLimits(db, 'optout');
   r.get('/avregistrera/:token', optOutLimiter, async (req, res) => {
     // Shows a page and changes nothing: mail scanners follow links.
     const state = await findOptOut(db, String(req.params.token));

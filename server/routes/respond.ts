@@ -5,11 +5,12 @@
 //   POST /s/:token/svar    _action=save ("Spara och fortsätt senare") or submit ("Skicka in")
 //   GET  /s/:token/kvitto  the receipt: a summary of the submitted answers and the receipt code
 // A malformed, unknown or revoked token always gets the same calm page with status 404, after
-// the same single lookup. Rate limits per client address (req.ip, which honours TRUST_PROXY only
-// when it is set, so a forged X-Forwarded-For does not make a new client).
+// the same single lookup. Rate limits (services/rate-limits.ts): a valid link always works; links
+// that never existed count per client address and per target bucket.
 import { type Request, type Response, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Deps } from '../deps';
+import { clientAddress, requestLimit, secretLinkGuard } from '../middleware/rate-limits';
+import { RATE_LIMITS, secretDigest } from '../services/rate-limits';
 import { ConflictError, type FieldProblem, ValidationError } from '../errors';
 import { str } from '../forms';
 import { checkAnswers, rawFromAnswers, rawFromBody, type RawAnswers, summariseAnswers } from '../services/answers';
@@ -27,13 +28,6 @@ import { formatStockholmDeadline } from '../services/stockholm-time';
 import { placeholderValues } from '../services/surveys';
 import { localize } from '../surveys/schema';
 
-/** All requests to /s/* per client address, and (stricter) requests that end in "link not valid". */
-export const RESPOND_RATE_LIMITS = {
-  windowMs: 15 * 60_000,
-  all: 600,
-  invalidLinks: 30,
-};
-
 export function respondRouter(deps: Deps): Router {
   const r = Router();
   const { db, config } = deps;
@@ -42,26 +36,15 @@ export function respondRouter(deps: Deps): Router {
   const tooMany = (_req: Request, res: Response) => {
     res
       .status(429)
-      .render('pages/respond/too-many', { title: 'För många försök', minutes: Math.round(RESPOND_RATE_LIMITS.windowMs / 60_000) });
+      .render('pages/respond/too-many', {
+        title: 'För många försök',
+        minutes: Math.round(RATE_LIMITS.linkGuessesPerAddress.windowMs / 60_000),
+      });
   };
   r.use(
-    '/s',
-    rateLimit({
-      windowMs: RESPOND_RATE_LIMITS.windowMs,
-      limit: RESPOND_RATE_LIMITS.all,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: tooMany,
-    }),
-    rateLimit({
-      windowMs: RESPOND_RATE_LIMITS.windowMs,
-      limit: RESPOND_RATE_LIMITS.invalidLinks,
-      standardHeaders: false,
-      legacyHeaders: false,
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 404,
-      handler: tooMany,
-    }),
+    '/s/:token',
+    requestLimit(db, 'respondRequestsPerLink', (req) => clientAddress(req) + ':' + secretDigest(String(req.params.token)), tooMany),
+    secretLinkGuard(db, 'respond', tooMany),
     (_req, res, next) => {
       // Personal pages: never cached, never indexed.
       res.set('Cache-Control', 'no-store');
