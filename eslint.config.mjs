@@ -115,7 +115,12 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'routes/ and commands/ call services; SQL lives in repositories/.',
             },
-            { group: ['**/app', '**/deps', '**/cli', '**/background'], message: 'routes/ and commands/ must not import the wiring.' },
+            { group: ['**/app', '**/cli', '**/background'], message: 'routes/ and commands/ must not import the wiring.' },
+            {
+              group: ['**/deps'],
+              allowTypeImports: true,
+              message: 'routes/ and commands/ may name the Deps type, never import the wiring itself.',
+            },
             { group: ['knex'], allowTypeImports: true, message: 'SQL lives in repositories/.' },
           ],
         },
