@@ -11,6 +11,8 @@ import type { Deps } from './deps';
 import { AppError, ValidationError } from './errors';
 import { isLocale, type Locale } from './i18n';
 import { loadUser } from './middleware/auth';
+import { warnOnForwardedFor } from './middleware/rate-limits';
+import { enforceSessionLifetime, SESSION_IDLE_MS, sessionCookieName } from './middleware/staff-session';
 import { createViewEngine } from './views';
 import { authRouter } from './routes/auth';
 import { publicRouter } from './routes/public';
@@ -32,6 +34,7 @@ export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.use(warnOnForwardedFor(config.trustProxy, deps.logger));
   const engine = createViewEngine(VIEWS_DIR);
   app.engine('.hbs', engine.engine);
   app.set('view engine', '.hbs');
@@ -67,21 +70,27 @@ export function createApp(deps: Deps): express.Express {
     res.json({ status: 'ok' });
   });
 
+  // Nothing but the static files is kept in a cache: after logout, Back must not show a staff page.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 5000 }));
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
 
   app.use(
     session({
-      name: 'pp.sid',
+      name: sessionCookieName(config),
       secret: deps.secret,
       store: new ConnectSessionKnexStore({ knex: db, tableName: 'sessions', createTable: false, cleanupInterval: 0 }),
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: 8 * 3600_000 },
+      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_IDLE_MS },
     }),
   );
+  app.use(enforceSessionLifetime(config));
   app.use(loadUser(db));
   // Files (CSV imports, survey uploads) arrive as multipart, only from logged-in staff; parsed
   // before the CSRF check. An anonymous multipart request is not read (and fails the CSRF check).

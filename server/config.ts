@@ -3,6 +3,7 @@
 // its own message in Swedish naming the variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSignInConfig, type SignInConfig } from './sign-in-config';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -30,6 +31,8 @@ export interface Config {
   privacyContact: string;
   outboxWorker: boolean;
   mailMaxAttempts: number;
+  /** staff sign-in: OIDC providers, the password form, two-factor, session lifetime (sign-in-config.ts) */
+  signIn: SignInConfig;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(parsed.error.issues.map((i) => i.message));
   }
   const e = parsed.data;
+  const signInProblems: string[] = [];
+  const signIn = parseSignInConfig(env, signInProblems);
+  if (signInProblems.length) throw new ConfigError(signInProblems);
   const port = e.PORT ?? 3000;
   const dataDir = path.resolve(cwd, e.DATA_DIR || 'data');
   const baseUrl = (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -192,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     privacyContact: e.PRIVACY_CONTACT || 'dataskydd@region.example.se',
     outboxWorker: e.OUTBOX_WORKER ?? true,
     mailMaxAttempts: e.MAIL_MAX_ATTEMPTS ?? 8,
+    signIn,
   };
 }
 

@@ -34,12 +34,10 @@ export function respondRouter(deps: Deps): Router {
   const vars = placeholderValues(config);
 
   const tooMany = (_req: Request, res: Response) => {
-    res
-      .status(429)
-      .render('pages/respond/too-many', {
-        title: 'För många försök',
-        minutes: Math.round(RATE_LIMITS.linkGuessesPerAddress.windowMs / 60_000),
-      });
+    res.status(429).render('pages/respond/too-many', {
+      title: 'För många försök',
+      minutes: Math.round(RATE_LIMITS.linkGuessesPerAddress.windowMs / 60_000),
+    });
   };
   r.use(
     '/s/:token',

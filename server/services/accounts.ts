@@ -19,6 +19,8 @@ import {
 import { type Actor, audit } from './audit';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import { inTransaction } from '../repositories/transaction';
+import { revokeOpenSetupTokens } from '../repositories/setup-tokens';
+import { weakPasswordMessage } from './password-strength';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const SETUP_LINK_HOURS = 72;
@@ -43,11 +45,14 @@ export async function authenticate(db: Knex, email: string, password: string): P
   return user;
 }
 
-export function passwordProblems(password: string, confirm: string): FieldProblem[] {
+/** `userInputs`: the account's e-mail address and name, which a password must not be built on. */
+export function passwordProblems(password: string, confirm: string, userInputs: string[] = []): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (password.length < MIN_PASSWORD_LENGTH)
     problems.push({ field: 'password', message: `Lösenordet ska vara minst ${MIN_PASSWORD_LENGTH} tecken långt.` });
   if (password.length > 200) problems.push({ field: 'password', message: 'Lösenordet får vara högst 200 tecken långt.' });
+  const weak = password.length >= MIN_PASSWORD_LENGTH ? weakPasswordMessage(password, userInputs) : null;
+  if (weak) problems.push({ field: 'password', message: weak });
   if (password !== confirm) problems.push({ field: 'confirm', message: 'Lösenorden är inte lika.' });
   return problems;
 }
@@ -76,10 +81,12 @@ export async function findSetupToken(db: Knex, token: string): Promise<SetupToke
   const row = await db('setup_tokens')
     .where({ token_hash: hashToken(token) })
     .whereNull('used_at')
+    .whereNull('revoked_at')
     .first();
   if (!row || String(row.expires_at) < nowIso()) return null;
   if (row.purpose === 'first_admin' && (await countUsers(db)) > 0) return null;
   const user = row.user_id ? await findUserById(db, Number(row.user_id)) : null;
+  if (user && !user.active) return null;
   return { id: Number(row.id), purpose: row.purpose, user };
 }
 
@@ -101,7 +108,8 @@ export async function completeSetup(
     if (!input.email || !isEmail(input.email))
       problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@region.se.' });
   }
-  problems.push(...passwordProblems(input.password, input.confirm));
+  const userInputs = [input.email ?? '', input.name ?? '', pre?.user?.email ?? '', pre?.user?.name ?? '', 'partnerpuls'];
+  problems.push(...passwordProblems(input.password, input.confirm, userInputs));
   if (problems.length) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.password);
   return inTransaction(db, async (trx) => {
@@ -121,6 +129,8 @@ export async function completeSetup(
     // claimed once: a second, simultaneous use of the same link finds it used and rolls back
     const claimed = await trx('setup_tokens').where({ id: info.id }).whereNull('used_at').update({ used_at: nowIso() });
     if (claimed !== 1) throw new ConflictError('Länken är redan använd.', 'setup_link_invalid');
+    // once one link of the account is used, every other open link of it is void
+    await revokeOpenSetupTokens(trx, userId);
     return (await findUserById(trx, userId))!;
   });
 }
@@ -175,6 +185,8 @@ export async function setActive(db: Knex, actor: Actor, userId: number, active: 
   await inTransaction(db, async (trx) => {
     await updateUser(trx, userId, { active });
     await bumpSessionEpoch(trx, userId);
+    // a password link made before (or during) a deactivation never works after it
+    await revokeOpenSetupTokens(trx, userId);
     await audit(trx, actor, active ? 'account.activated' : 'account.deactivated', { type: 'user', id: userId });
   });
 }
@@ -182,6 +194,7 @@ export async function setActive(db: Knex, actor: Actor, userId: number, active: 
 export async function newSetupLinkFor(db: Knex, actor: Actor, userId: number): Promise<string> {
   const user = await findUserById(db, userId);
   if (!user) throw new NotFoundError('Kontot finns inte.');
+  if (!user.active) throw new ConflictError('Kontot är avstängt. Aktivera det först, skapa sedan en ny lösenordslänk.', 'account_inactive');
   const token = await createSetupLink(db, 'account_setup', userId);
   await audit(db, actor, 'account.setup_link_created', { type: 'user', id: userId });
   return token;
