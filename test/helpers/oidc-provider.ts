@@ -49,7 +49,8 @@ export async function startTestProvider(appBaseUrl: string, clients: TestClient[
       return { accountId: sub, claims: () => ({ sub, email: a.email, email_verified: true, name: a.name, groups: a.groups ?? [] }) };
     },
   });
-  handler = provider.callback();
+  const callback = provider.callback();
+  handler = (req, res) => void callback(req, res);
   return {
     issuer,
     accounts,
