@@ -5,7 +5,8 @@
 // The pending sign-in lives in the session for 10 minutes; codes are rate-limited like passwords.
 import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { str } from '../forms';
+import { NotFoundError } from '../errors';
+import { intParam, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { clientAddress } from '../middleware/rate-limits';
 import { knownDevice, startStaffSession } from '../middleware/staff-session';
@@ -211,5 +212,17 @@ export function twoFactorRouter(deps: Deps): Router {
   const r = Router();
   addSignInSteps(r, deps);
   addAccountPages(r, deps);
+  // Konton: an admin turns two-factor off for someone who lost both phone and recovery codes
+  r.post('/admin/users/:id/tvastegs/stang-av', requireRole('admin'), async (req, res) => {
+    const id = intParam(req.params.id);
+    if (!id || !(await findAccount(deps.db, id))) throw new NotFoundError('Kontot finns inte.');
+    if (id === req.user!.id) {
+      flash(req, 'error', 'Din egen tvåstegsverifiering ändrar du under Mitt konto.');
+      return res.redirect(303, '/admin/users');
+    }
+    await turnOffTwoFactor(deps.db, actorOf(req), id);
+    flash(req, 'success', 'Tvåstegsverifieringen är avstängd för kontot. Personen kan aktivera den igen under Mitt konto.');
+    res.redirect(303, '/admin/users');
+  });
   return r;
 }

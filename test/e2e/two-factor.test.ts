@@ -165,4 +165,31 @@ describe('two-factor authentication', () => {
     expect(await t.deps.db('user_totp').where({ user_id: user.id }).first()).toBeUndefined();
     expect((await passwordStep(request.agent(t.app), user.email)).headers.location).toBe('/');
   });
+
+  it('an admin can turn two-factor off for another account (lost phone and codes)', async () => {
+    const { agent, user } = await loggedInAgent(t, 'coordinator');
+    await enrol(agent, '/konto/tvastegs', '/konto/tvastegs/aktivera');
+    const admin = request.agent(t.app);
+    const a = await createUser(t.deps, 'admin');
+    await passwordStep(admin, a.email);
+    await enrol(admin, '/login/tvastegs/aktivera', '/login/tvastegs/aktivera');
+    const users = await admin.get('/admin/users').expect(200);
+    await admin
+      .post(`/admin/users/${user.id}/tvastegs/stang-av`)
+      .type('form')
+      .send({ _csrf: csrfFrom(users.text) })
+      .expect(303);
+    expect(await t.deps.db('user_totp').where({ user_id: user.id }).first()).toBeUndefined();
+    expect(
+      await t.deps
+        .db('audit_log')
+        .where({ action: 'account.two_factor_disabled', entity_id: String(user.id) })
+        .first(),
+    ).toBeDefined();
+    await agent
+      .post(`/admin/users/${user.id}/tvastegs/stang-av`)
+      .type('form')
+      .send({ _csrf: csrfFrom(users.text) })
+      .expect(403);
+  });
 });
