@@ -86,7 +86,8 @@ function parseProvider(name: string, env: NodeJS.ProcessEnv, problems: string[])
 function oneOf(name: string, v: string | undefined, allowed: string[], problems: string[]): string {
   const s = (v ?? '').trim().toLowerCase();
   if (!s) return allowed[0];
-  if (!allowed.includes(s)) problems.push(`${name} ska vara ${allowed.join(', ')} (fick "${v}")`);
+  if (!allowed.includes(s))
+    problems.push(`${name} ska vara ${allowed.slice(0, -1).join(', ')} eller ${allowed[allowed.length - 1]} (fick "${v}")`);
   return s;
 }
 

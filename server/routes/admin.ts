@@ -111,6 +111,10 @@ export function adminRouter(deps: Deps): Router {
         { name: 'Avsändare (MAIL_FROM)', value: c.mailFrom },
         { name: 'Lagringstid för personuppgifter (RETENTION_MONTHS)', value: `${c.retentionMonths} månader` },
         { name: 'Demodata (DEMO)', value: c.demo ? 'På' : 'Av' },
+        { name: 'Inloggningstjänster (OIDC_PROVIDERS)', value: c.signIn.oidcProviders.map((p) => p.name).join(', ') || 'Inga' },
+        { name: 'Inloggning med lösenord (PASSWORD_LOGIN)', value: c.signIn.passwordLogin },
+        { name: 'Tvåstegsverifiering för administratörer (TWO_FACTOR_ADMINS)', value: c.signIn.twoFactorForAdmins },
+        { name: 'Längsta inloggning (SESSION_MAX_HOURS)', value: `${c.signIn.sessionMaxHours} timmar` },
       ],
     });
   });
