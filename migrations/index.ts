@@ -25,7 +25,7 @@ const migrations: Array<[string, Migration]> = [
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
-  getMigrations: async () => migrations,
+  getMigrations: () => Promise.resolve(migrations),
   getMigrationName: (m) => m[0],
-  getMigration: async (m) => m[1],
+  getMigration: (m) => Promise.resolve(m[1]),
 };

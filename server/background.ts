@@ -3,6 +3,7 @@
 // Each area adds its call here, so server/index.ts stays short.
 import type { Deps } from './deps';
 import { startOutboxWorker } from './mail/worker';
+import { outboxWorkerDeps } from './services/mailings';
 import { refuseToStartOnInvalidSurveys } from './services/surveys';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
 
@@ -17,7 +18,7 @@ export const startBackground = {
   afterListen(deps: Deps): Stop {
     const stops: Stop[] = [];
     // areas add their workers here
-    stops.push(startOutboxWorker(deps)); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
+    stops.push(startOutboxWorker(outboxWorkerDeps(deps))); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
     return async () => {
       for (const s of stops) await s();
     };

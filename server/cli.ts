@@ -3,41 +3,25 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config';
 import { buildDeps, type Deps } from './deps';
-import { migrateLatest } from './db';
+import { closeDb, migrateLatest } from './db';
 import { findUserByEmail } from './repositories/users';
 import { createAccount, firstAdminLinkIfNeeded, newSetupLinkFor } from './services/accounts';
 import { CLI } from './services/audit';
 import { seedDemoHistory, seedDemoIfEmpty } from './services/demo';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
 import { cliCommands as areaCommands } from './cli-commands';
+import type { CliCommand, CliOutput } from './commands/command';
 
-export interface CliCommand {
-  /** e.g. "import organisations" */
-  name: string;
-  usage: string;
-  description: string;
-  /** Options understood by node:util parseArgs. */
-  options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
-  run(
-    deps: Deps,
-    args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> },
-    out: CliOutput,
-  ): Promise<number>;
-}
-
-export interface CliOutput {
-  log(s: string): void;
-  error(s: string): void;
-}
+export type { CliCommand, CliOutput } from './commands/command';
 
 const coreCommands: CliCommand[] = [
   {
     name: 'migrate',
     usage: 'migrate',
     description: 'Skapar eller uppdaterar databasens tabeller (görs också automatiskt av alla kommandon).',
-    async run(_deps, _a, out) {
-      out.log('Databasen är uppdaterad.');
-      return 0;
+    run(_deps, _a, out) {
+      out.log('Databasen är uppdaterad.'); // runCli has migrated before any command runs
+      return Promise.resolve(0);
     },
   },
   {
@@ -164,9 +148,10 @@ if (require.main === module) {
     const config = loadConfigOrExit();
     const deps = buildDeps({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
     const code = await runCli(process.argv.slice(2), deps);
-    await deps.db.destroy();
+    await closeDb(deps.db);
     process.exit(code);
-  })().catch((e) => {
+  })().catch((e: unknown) => {
+    // eslint-disable-next-line no-console -- a crash before or outside a command: the terminal is the only place to say it
     console.error(e);
     process.exit(1);
   });

@@ -160,6 +160,8 @@ function parseTrustProxy(v: string | undefined): string | number | boolean {
   return v; // e.g. "loopback" or "10.0.0.1" – passed to express as is
 }
 
+type Env = z.output<typeof envSchema>;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -169,37 +171,74 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const signInProblems: string[] = [];
   const signIn = parseSignInConfig(env, signInProblems);
   if (signInProblems.length) throw new ConfigError(signInProblems);
+  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e), signIn };
+}
+
+/** Where the app listens, its address, database, folders, logging and proxy trust. */
+function serverSettings(
+  e: Env,
+  cwd: string,
+): Pick<
+  Config,
+  | 'env'
+  | 'port'
+  | 'host'
+  | 'baseUrl'
+  | 'databaseUrl'
+  | 'sessionSecret'
+  | 'dataDir'
+  | 'outboxDir'
+  | 'surveysDir'
+  | 'demo'
+  | 'trustProxy'
+  | 'logLevel'
+> {
   const port = e.PORT ?? 3000;
   const dataDir = path.resolve(cwd, e.DATA_DIR || 'data');
-  const baseUrl = (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     port,
     host: e.HOST || '0.0.0.0',
-    baseUrl,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, 'partnerpuls.sqlite')}`,
     sessionSecret: e.SESSION_SECRET || null,
     dataDir,
     outboxDir: path.resolve(cwd, e.OUTBOX_DIR || path.join(dataDir, 'outbox')),
     surveysDir: path.resolve(cwd, e.SURVEYS_DIR || 'surveys'),
+    demo: e.DEMO ?? e.NODE_ENV !== 'test',
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    logLevel: (e.LOG_LEVEL || (e.NODE_ENV === 'test' ? 'silent' : 'info')) as Config['logLevel'],
+  };
+}
+
+/** How e-mail is sent. */
+function mailSettings(
+  e: Env,
+): Pick<
+  Config,
+  'smtpUrl' | 'smtpRatePerSecond' | 'smtpMaxConnections' | 'smtpTlsRejectUnauthorized' | 'mailFrom' | 'outboxWorker' | 'mailMaxAttempts'
+> {
+  return {
     smtpUrl: e.SMTP_URL ?? null,
     smtpRatePerSecond: e.SMTP_RATE_PER_SECOND ?? 10,
     smtpMaxConnections: e.SMTP_MAX_CONNECTIONS ?? 3,
     smtpTlsRejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED ?? true,
     mailFrom: e.MAIL_FROM || 'Partnerpuls <noreply@partnerpuls.example.se>',
+    outboxWorker: e.OUTBOX_WORKER ?? true,
+    mailMaxAttempts: e.MAIL_MAX_ATTEMPTS ?? 8,
+  };
+}
+
+/** The region: its name, strategy, language, contacts and retention time. */
+function regionSettings(e: Env) {
+  return {
     regionName: e.REGION_NAME?.trim() || 'Region Exempel',
     strategyName: e.STRATEGY_NAME?.trim() || 'Exempelstrategin 2040',
     retentionMonths: e.RETENTION_MONTHS ?? 36,
-    demo: e.DEMO ?? e.NODE_ENV !== 'test',
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    logLevel: (e.LOG_LEVEL || (e.NODE_ENV === 'test' ? 'silent' : 'info')) as Config['logLevel'],
     defaultLocale: e.DEFAULT_LOCALE || 'sv',
     accessibilityContact: e.ACCESSIBILITY_CONTACT || 'tillganglighet@region.example.se',
     privacyContact: e.PRIVACY_CONTACT || 'dataskydd@region.example.se',
-    outboxWorker: e.OUTBOX_WORKER ?? true,
-    mailMaxAttempts: e.MAIL_MAX_ATTEMPTS ?? 8,
-    signIn,
-  };
+  } satisfies Partial<Config>;
 }
 
 /** The SQLite file path of a `file:` URL, or null for PostgreSQL. */
@@ -215,6 +254,7 @@ export function loadConfigOrExit(): Config {
     return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
+      // eslint-disable-next-line no-console -- the logger is configured from this very config: the terminal is where a bad start is told
       console.error(e.message);
       process.exit(1);
     }

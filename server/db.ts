@@ -18,7 +18,8 @@ pg.types.setTypeParser(20, (v: string) => Number(v)); // bigint (count(*))
 pg.types.setTypeParser(1700, (v: string) => Number(v)); // numeric
 
 export function isPostgres(db: Knex): boolean {
-  return db.client.config.client === 'pg';
+  const client = db.client as { config: Knex.Config };
+  return client.config.client === 'pg';
 }
 
 export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): Knex {
@@ -77,4 +78,9 @@ export function json<T>(v: unknown): T {
 /** Number of rows from an insert/update/delete, normalised. */
 export function countOf(rows: Array<Record<string, unknown>>, key = 'n'): number {
   return Number(rows[0]?.[key] ?? 0);
+}
+
+/** Closes every connection (at shutdown, after the last request and the workers have stopped). */
+export async function closeDb(db: Knex): Promise<void> {
+  await db.destroy();
 }

@@ -33,6 +33,12 @@ export function formatDate(iso: string | null | undefined, locale: Locale = 'sv'
   }).format(d);
 }
 
+/** The reader's language, from the page's root context (res.locals.locale). */
+function localeOf(options: HelperOptions): Locale {
+  const root = (options.data as { root?: { locale?: Locale } } | undefined)?.root;
+  return root?.locale || 'sv';
+}
+
 export function createViewEngine(viewsDir: string) {
   return create({
     extname: '.hbs',
@@ -42,8 +48,7 @@ export function createViewEngine(viewsDir: string) {
     helpers: {
       // {{t "Svensk text %{n}" n=3}} – translated to the request's locale
       t(this: unknown, key: string, options: HelperOptions) {
-        const locale = (options.data?.root?.locale as Locale) || 'sv';
-        return translator(locale)(key, options.hash ?? {});
+        return translator(localeOf(options))(key, options.hash ?? {});
       },
       eq: (a: unknown, b: unknown) => a === b || String(a) === String(b),
       ne: (a: unknown, b: unknown) => !(a === b || String(a) === String(b)),
@@ -53,10 +58,10 @@ export function createViewEngine(viewsDir: string) {
       gt: (a: unknown, b: unknown) => Number(a) > Number(b),
       includes: (list: unknown, v: unknown) => Array.isArray(list) && list.map(String).includes(String(v)),
       dateTime(this: unknown, iso: string, options: HelperOptions) {
-        return formatDateTime(iso, (options.data?.root?.locale as Locale) || 'sv');
+        return formatDateTime(iso, localeOf(options));
       },
       date(this: unknown, iso: string, options: HelperOptions) {
-        return formatDate(iso, (options.data?.root?.locale as Locale) || 'sv');
+        return formatDate(iso, localeOf(options));
       },
       // The error for one field, from the `errors` list given to the page.
       fieldError(errors: Array<{ field: string; message: string }> | undefined, field: string) {

@@ -8,7 +8,7 @@
 // as the web pages.
 import fs from 'node:fs';
 import { readInputFile } from './io';
-import type { CliCommand, CliOutput } from '../cli';
+import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
 import { importValues, publishYear, setTarget } from '../services/indicator-admin';

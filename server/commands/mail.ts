@@ -3,11 +3,17 @@
 //   outbox send                         sends everything due now (when no app instance runs a worker)
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
-import type { CliCommand } from '../cli';
-import { listOutbox, outboxCounts, STATUS_LABELS } from '../mail/outbox';
-import { OutboxWorker } from '../mail/worker';
+import type { CliCommand } from './command';
 import { CLI } from '../services/audit';
-import { queueScheduledReminders, retryFailedOfRound, retryMessage } from '../services/mailings';
+import {
+  OUTBOX_STATUS_LABELS,
+  outboxMessages,
+  outboxStatusCounts,
+  queueScheduledReminders,
+  retryFailedOfRound,
+  retryMessage,
+  sendDueMail,
+} from '../services/mailings';
 
 function positiveInt(v: unknown): number | null {
   return typeof v === 'string' && /^\d{1,9}$/.test(v) && Number(v) > 0 ? Number(v) : null;
@@ -19,13 +25,14 @@ export const mailCommands: CliCommand[] = [
     usage: 'outbox status',
     description: 'Visar hur många e-postmeddelanden som ligger i kö, har skickats, studsat eller misslyckats, och de senaste felen.',
     async run(deps, _a, out) {
-      const c = await outboxCounts(deps.db);
+      const c = await outboxStatusCounts(deps.db);
       out.log(
         `E-post skickas via: ${deps.mailer.description}${deps.config.outboxWorker ? '' : ' (OUTBOX_WORKER=false: ingen utskicksprocess i appen)'}`,
       );
-      for (const s of ['queued', 'sending', 'sent', 'bounced', 'failed'] as const) out.log(`  ${STATUS_LABELS[s].padEnd(13)} ${c[s]}`);
+      for (const s of ['queued', 'sending', 'sent', 'bounced', 'failed'] as const)
+        out.log(`  ${OUTBOX_STATUS_LABELS[s].padEnd(13)} ${c[s]}`);
       out.log(`  ${'Totalt'.padEnd(13)} ${c.total}`);
-      const failed = await listOutbox(deps.db, { status: 'failed', limit: 10 });
+      const failed = await outboxMessages(deps.db, { status: 'failed', limit: 10 });
       if (failed.length) {
         out.log('\nSenaste misslyckade (försök igen: npm run cli -- outbox retry --failed):');
         for (const r of failed) out.log(`  #${r.id} ${r.kind} omgång ${r.roundId ?? '–'}, ${r.attempts} försök: ${r.lastError ?? ''}`);
@@ -39,8 +46,7 @@ export const mailCommands: CliCommand[] = [
     description:
       'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
     async run(deps, _a, out) {
-      const worker = new OutboxWorker(deps, { schedulerEveryMs: 0 });
-      const r = await worker.drain();
+      const r = await sendDueMail(deps);
       await deps.mailer.close();
       out.log(`Skickade: ${r.sent}, studsade: ${r.bounced}, försöks igen senare: ${r.retried}, misslyckades: ${r.failed}.`);
       return 0;

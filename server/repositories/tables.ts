@@ -110,7 +110,7 @@ export type AuditRow = {
   action: string;
   entity_type: string | null;
   entity_id: string | null;
-  details: DbJson | null;
+  details: DbJson;
 };
 
 export type SurveyVersionRow = {
@@ -138,7 +138,7 @@ export type RoundRow = {
   confidential: DbBool;
   allow_changes: DbBool;
   send_confirmation: DbBool;
-  reminder_days: DbJson | null;
+  reminder_days: DbJson;
   imported: DbBool;
   created_by: number | null;
   created_at: DbTime;
@@ -298,7 +298,7 @@ export type OutboxRow = {
   subject: string;
   text_body: string | null;
   html_body: string | null;
-  headers: DbJson | null;
+  headers: DbJson;
   message_id: string;
   status: string;
   attempts: number;

@@ -1,14 +1,11 @@
 // The read-only API: GET /api/v1/indicators?year=YYYY with `Authorization: Bearer <token>` (a
 // token an admin creates at /admin/api-tokens). Answers JSON only — 401 without a valid token,
 // 400 for a bad year, 429 when rate-limited. A published year gives its published snapshot.
-import type { NextFunction, Request, Response } from 'express';
-import { Router } from 'express';
-import crypto from 'node:crypto';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
 import { clientAddress, requestLimit } from '../middleware/rate-limits';
 import { judgeSecret, RATE_LIMITS } from '../services/rate-limits';
 import { verifyApiToken } from '../services/api-tokens';
-
 import { toJsonRows } from '../services/indicator-export';
 import { placeholderValues } from '../services/surveys';
 import { outputRows } from '../services/indicators';

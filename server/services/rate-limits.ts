@@ -127,7 +127,7 @@ export async function judgeSecret(db: Knex, kind: LinkKind, address: string, tok
 export interface LoginAttempt {
   scope: 'password' | 'code';
   address: string;
-  /** the normalised e-mail address (password) or the account id (code) */
+  /** the e-mail address as typed (password; compared in lower case) or `user:<id>` (code) */
   account: string;
   /** the id of a valid device cookie for this account, or null */
   device: string | null;
@@ -136,9 +136,10 @@ export interface LoginAttempt {
 /** The counters an attempt is judged by: the device's alone, or address, account and both. */
 export function loginKeys(a: LoginAttempt): GuardKey[] {
   if (a.device) return [guardKey('loginPerDevice', a.scope, a.device)];
+  const account = a.account.trim().toLowerCase();
   return [
-    guardKey('loginPerAddressAndAccount', a.scope, a.address, a.account),
-    guardKey(a.scope === 'code' ? 'codePerAccount' : 'loginPerAccount', a.scope, a.account),
+    guardKey('loginPerAddressAndAccount', a.scope, a.address, account),
+    guardKey(a.scope === 'code' ? 'codePerAccount' : 'loginPerAccount', a.scope, account),
     guardKey('loginPerAddress', a.address),
   ];
 }

@@ -341,10 +341,9 @@ describeWithService(
       const page = await context.newPage();
       const fits = async (what: string) => {
         // (a string expression: the test code is compiled without the DOM types)
-        const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth })')) as {
-          scroll: number;
-          viewport: number;
-        };
+        const widths = await page.evaluate<{ scroll: number; viewport: number }>(
+          '({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth })',
+        );
         expect([what, widths.scroll <= widths.viewport]).toEqual([what, true]);
       };
       await page.goto(linkFor('cecilia.carlsson@lansstyrelsen.example.se'));

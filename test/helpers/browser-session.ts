@@ -26,7 +26,7 @@ export async function andWait(page: Page, action: () => Promise<unknown>): Promi
   try {
     await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 }), action()]);
   } catch (e) {
-    throw new Error(`no page loaded after the action on ${from}: ${(e as Error).message.split('\n')[0]}`);
+    throw new Error(`no page loaded after the action on ${from}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
 }
 

@@ -1,5 +1,5 @@
 // Runs once before all test files. Reports loudly which database the suite runs on.
-export default async function globalSetup(): Promise<void> {
+export default function globalSetup(): void {
   const url = process.env.TEST_DATABASE_URL;
 
   console.log(
