@@ -1,8 +1,9 @@
 // Issue 13: two-factor authentication for local accounts — enrolment with a QR code (and the key as
 // text), sign-in with a code from the app, a wrong code, a recovery code (each once), codes
 // rate-limited like passwords, and admins made to enrol when TWO_FACTOR_ADMINS=required.
-import { generate } from 'otplib';
+import { generate, generateURI } from 'otplib';
 import request from 'supertest';
+import { qrSvgPath } from '../../server/services/qr';
 import { RATE_LIMITS } from '../../server/services/rate-limits';
 import { page, textOf, textsOf } from '../helpers/html';
 import { type Agent, createUser, csrfFrom, loggedInAgent, startTestApp, type TestApp, TEST_PASSWORD } from '../helpers/app';
@@ -34,16 +35,22 @@ async function passwordStep(agent: Agent, email: string): Promise<request.Respon
     .send({ _csrf: csrfFrom(form.text), email, password: TEST_PASSWORD });
 }
 
-/** The key shown beside the QR code, and the QR code's presence. */
-function shownSecret(html: string): string {
+/**
+ * The key shown beside the QR code; the QR code is checked to hold the otpauth:// URI of that key
+ * (services/qr.ts draws it, and test/unit/qr.test.ts reads such codes back with a real reader).
+ */
+function shownSecret(html: string, email: string): string {
   const $ = page(html);
-  expect($('figure.qr svg path').attr('d')).toMatch(/^M\d+ \d+h1v1h-1z/);
-  return textOf($, '.totp-secret').replace(/\s/g, '');
+  const secret = textOf($, '.totp-secret').replace(/\s/g, '');
+  const uri = generateURI({ issuer: 'Partnerpuls Region Exempel', label: email, secret });
+  expect(uri).toMatch(/^otpauth:\/\/totp\/Partnerpuls%20Region%20Exempel:.*\?secret=[A-Z2-7]+/);
+  expect($('figure.qr svg path').attr('d')).toBe(qrSvgPath(uri).path);
+  return secret;
 }
 
-async function enrol(agent: Agent, pageUrl: string, action: string): Promise<{ secret: string; codes: string[] }> {
+async function enrol(agent: Agent, email: string, pageUrl: string, action: string): Promise<{ secret: string; codes: string[] }> {
   const form = await agent.get(pageUrl).expect(200);
-  const secret = shownSecret(form.text);
+  const secret = shownSecret(form.text, email);
   const wrong = await agent
     .post(action)
     .type('form')
@@ -72,7 +79,7 @@ async function logout(agent: Agent) {
 describe('two-factor authentication', () => {
   it('a coordinator enrols, then signs in with a code; a wrong code and a used code are refused', async () => {
     const { agent, user } = await loggedInAgent(t, 'coordinator');
-    const { secret } = await enrol(agent, '/konto/tvastegs', '/konto/tvastegs/aktivera');
+    const { secret } = await enrol(agent, user.email, '/konto/tvastegs', '/konto/tvastegs/aktivera');
     expect(await t.deps.db('user_recovery_codes').where({ user_id: user.id }).count({ n: '*' })).toEqual([{ n: 10 }]);
     const stored = await t.deps.db('user_totp').where({ user_id: user.id }).first();
     expect(stored?.secret_encrypted).not.toContain(secret);
@@ -110,7 +117,7 @@ describe('two-factor authentication', () => {
 
   it('a recovery code signs in once', async () => {
     const { agent, user } = await loggedInAgent(t, 'analyst');
-    const { codes } = await enrol(agent, '/konto/tvastegs', '/konto/tvastegs/aktivera');
+    const { codes } = await enrol(agent, user.email, '/konto/tvastegs', '/konto/tvastegs/aktivera');
     const browser = request.agent(t.app);
     await passwordStep(browser, user.email);
     const ok = await postCode(browser, '/login/tvastegs', '/login/tvastegs', codes[3].toUpperCase());
@@ -124,7 +131,7 @@ describe('two-factor authentication', () => {
 
   it('wrong codes are rate-limited per account', async () => {
     const { agent, user } = await loggedInAgent(t, 'analyst');
-    const { secret } = await enrol(agent, '/konto/tvastegs', '/konto/tvastegs/aktivera');
+    const { secret } = await enrol(agent, user.email, '/konto/tvastegs', '/konto/tvastegs/aktivera');
     const statuses: number[] = [];
     for (let i = 0; i <= RATE_LIMITS.codePerAccount.limit; i++) {
       const browser = request.agent(t.app);
@@ -149,7 +156,7 @@ describe('two-factor authentication', () => {
     const step1 = await passwordStep(browser, admin.email);
     expect(step1.headers.location).toBe('/login/tvastegs/aktivera');
     await browser.get('/admin/users').expect(303);
-    await enrol(browser, '/login/tvastegs/aktivera', '/login/tvastegs/aktivera');
+    await enrol(browser, admin.email, '/login/tvastegs/aktivera', '/login/tvastegs/aktivera');
     await browser.get('/admin/users').expect(200);
     // and cannot turn it off
     const status = await browser.get('/konto/tvastegs').expect(200);
@@ -158,7 +165,7 @@ describe('two-factor authentication', () => {
 
   it('turning two-factor off takes a code', async () => {
     const { agent, user } = await loggedInAgent(t, 'coordinator');
-    const { codes } = await enrol(agent, '/konto/tvastegs', '/konto/tvastegs/aktivera');
+    const { codes } = await enrol(agent, user.email, '/konto/tvastegs', '/konto/tvastegs/aktivera');
     await postCode(agent, '/konto/tvastegs', '/konto/tvastegs/stang-av', '123');
     expect(await t.deps.db('user_totp').where({ user_id: user.id }).first()).toBeDefined();
     expect((await postCode(agent, '/konto/tvastegs', '/konto/tvastegs/stang-av', codes[0])).status).toBe(303);
@@ -168,11 +175,11 @@ describe('two-factor authentication', () => {
 
   it('an admin can turn two-factor off for another account (lost phone and codes)', async () => {
     const { agent, user } = await loggedInAgent(t, 'coordinator');
-    await enrol(agent, '/konto/tvastegs', '/konto/tvastegs/aktivera');
+    await enrol(agent, user.email, '/konto/tvastegs', '/konto/tvastegs/aktivera');
     const admin = request.agent(t.app);
     const a = await createUser(t.deps, 'admin');
     await passwordStep(admin, a.email);
-    await enrol(admin, '/login/tvastegs/aktivera', '/login/tvastegs/aktivera');
+    await enrol(admin, a.email, '/login/tvastegs/aktivera', '/login/tvastegs/aktivera');
     const users = await admin.get('/admin/users').expect(200);
     await admin
       .post(`/admin/users/${user.id}/tvastegs/stang-av`)
