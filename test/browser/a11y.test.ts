@@ -25,6 +25,9 @@ import { drainAll } from '../helpers/mail';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { parseMessage } from '../helpers/smtp';
 
+// A real browser on a busy 2-core machine: a page sweep may take longer than jest's default.
+jest.setTimeout(180_000);
+
 const YEAR = Number(stockholmDate(0).slice(0, 4));
 const TYPES = ['kommun', 'lansstyrelse', 'larosate', 'foretagsframjande', 'folkhogskola', 'kommun', 'bransch', 'kommun'];
 
