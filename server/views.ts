@@ -70,6 +70,8 @@ export function createViewEngine(viewsDir: string) {
       json: (v: unknown) => JSON.stringify(v),
       add: (a: unknown, b: unknown) => Number(a) + Number(b),
       concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+      // {{t (plural n "%{n} organisation" "%{n} organisationer") n=n}} – the key for one or for many
+      plural: (n: unknown, one: string, other: string) => (Number(n) === 1 ? one : other),
     },
   });
 }

@@ -88,6 +88,7 @@ export const indicatorCommands: CliCommand[] = [
         typeof values.reason === 'string' ? values.reason : null,
       );
       out.log(`${r.year} är publicerat, version ${r.version}.`);
+      if (r.withoutValue.length > 0) out.error(`Varning: utan värde (redovisas som värde saknas): ${r.withoutValue.join('; ')}`);
       return 0;
     },
   },

@@ -22,6 +22,11 @@ import { parseYear } from '../lib/year';
 
 const IMPORT_TITLE = 'Läs in historiska indikatorvärden';
 
+/** "1 indikator saknar värde" / "3 indikatorer saknar värde". */
+function withoutValueText(n: number): string {
+  return n === 1 ? '1 indikator saknar värde' : `${n} indikatorer saknar värde`;
+}
+
 function idParam(req: Request): string {
   const id = String(req.params.id ?? '');
   if (!/^[a-z][a-z0-9_]{0,79}$/.test(id)) throw new NotFoundError('Indikatorn finns inte.');
@@ -86,6 +91,8 @@ function yearRoutes(r: Router, ctx: Context): void {
           'success',
           p.version === 1 ? `${p.year} är publicerat. Siffrorna är nu frysta.` : `${p.year} är publicerat igen som version ${p.version}.`,
         );
+        if (p.withoutValue.length > 0)
+          flash(req, 'info', `${withoutValueText(p.withoutValue.length)}, och redovisas som värde saknas: ${p.withoutValue.join('; ')}.`);
         res.redirect(303, `/indicators?year=${p.year}`);
       },
       async (errors) => {

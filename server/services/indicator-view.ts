@@ -52,7 +52,11 @@ export interface PresentedRow extends IndicatorRow {
   colourLabel: string;
   trendSymbol: string;
   trendLabel: string;
+  /** "+39 procentenheter", "−16 procentenheter"; beside "oförändrat" with one decimal or "±0". */
   changeDisplay: string;
+  /** The same in two parts, for the English pages: "+39" and "procentenheter" (a translation key). */
+  changeAmount: string;
+  changeUnit: string;
   clarityText: string;
   targetDisplay: string;
   ciDisplay: string;
@@ -65,32 +69,51 @@ export interface PresentedRow extends IndicatorRow {
   hasCi: boolean;
 }
 
+/**
+ * The change beside the arrow (DOMAIN rule 5: it never contradicts the arrow). Whole
+ * procentenheter, except beside "oförändrat": a change below the dead band can round to ±1 whole
+ * point (70,6 % → 71,4 % reads "+1 procentenhet"), so there it has one decimal, and a change that
+ * rounds to 0,0 reads "±0 procentenheter".
+ */
+export function formatChange(changePp: number | null, trend: IndicatorRow['trend']): string {
+  if (changePp === null) return '–';
+  if (trend !== 'unchanged') return formatPp(changePp);
+  const oneDecimal = formatPp(changePp, 1);
+  return /^0,0 /.test(oneDecimal) ? '±0 procentenheter' : oneDecimal;
+}
+
+/** Whether the change is statistically clear, in words; nothing for attendance (a census, DOMAIN rule 6). */
+function clarityOf(row: IndicatorRow): string {
+  if (row.kind === 'attendance' || row.changePp === null) return '';
+  if (row.changeIsClear === true) return 'Förändringen är statistiskt säkerställd';
+  if (row.changeIsClear === false) return 'Förändringen är inte statistiskt säkerställd';
+  return 'Statistisk säkerhet kan inte bedömas (antal saknas för ett av åren)';
+}
+
 export function presentRow<R extends IndicatorRow>(row: R): R & PresentedRow {
   const arrow = row.trend === 'none' ? '' : row.trend === 'unchanged' ? '→' : (row.changePp ?? 0) > 0 ? '↑' : '↓';
+  const changeDisplay = formatChange(row.changePp, row.trend);
+  const unitAt = changeDisplay.lastIndexOf(' ');
+  const census = row.kind === 'attendance';
   return {
     ...row,
     colourSymbol: COLOUR_SYMBOLS[row.colour],
     colourLabel: colourLabel(row.colour),
     trendSymbol: arrow,
     trendLabel: trendLabel(row.trend),
-    changeDisplay: row.changePp === null ? '–' : formatPp(row.changePp),
-    clarityText:
-      row.changeIsClear === true
-        ? 'Förändringen är statistiskt säkerställd'
-        : row.changeIsClear === false
-          ? 'Förändringen är inte statistiskt säkerställd'
-          : row.changePp === null
-            ? ''
-            : 'Statistisk säkerhet kan inte bedömas (antal saknas för ett av åren)',
+    changeDisplay,
+    changeAmount: unitAt < 0 ? changeDisplay : changeDisplay.slice(0, unitAt),
+    changeUnit: unitAt < 0 ? '' : changeDisplay.slice(unitAt + 1),
+    clarityText: clarityOf(row),
     targetDisplay: formatTarget(row.target),
-    ciDisplay: formatInterval(row.ciLow, row.ciHigh),
+    ciDisplay: census ? '–' : formatInterval(row.ciLow, row.ciHigh),
     dontKnowDisplay: row.dontKnowShare === null ? '–' : formatPercent(row.dontKnowShare, 0),
     dontKnowDisplayOneDecimal: row.dontKnowShare === null ? '–' : formatPercent(row.dontKnowShare, 1),
     statusLabel: statusLabel(row.status),
     originLabel: ORIGIN_LABELS[row.origin],
     previousDisplay: formatPercent(row.previousValue, 0),
     isImported: row.origin === 'imported' || row.origin === 'manual',
-    hasCi: row.ciLow !== null && row.ciHigh !== null,
+    hasCi: !census && row.ciLow !== null && row.ciHigh !== null,
   };
 }
 
@@ -169,6 +192,8 @@ export async function indicatorTablePage(db: Knex, year: number, vars: Placehold
       ? { version: publication.version, publishedAt: publication.publishedAt, by: publication.publishedByName }
       : null,
     anyDiffers: table.rows.some((row) => row.differsFrom.length > 0),
+    /** Named before the publish button: they would be reported as "värde saknas". */
+    withoutValue: table.rows.filter((row) => row.value === null).map((row) => row.name),
     publications: await listPublications(db, year),
   };
 }
