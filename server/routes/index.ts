@@ -9,6 +9,7 @@ import { mailRouter } from './mail';
 import { meetingsRouter } from './meetings';
 import { organisationsRouter } from './organisations';
 import { panelsRouter } from './panels';
+import { reportRouter } from './report';
 import { respondRouter } from './respond';
 import { roundsRouter } from './rounds';
 import { surveysRouter } from './surveys';
@@ -22,6 +23,7 @@ export function extraRouters(deps: Deps): Router[] {
     mailRouter(deps),
     organisationsRouter(deps),
     panelsRouter(deps),
+    reportRouter(deps),
     respondRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),

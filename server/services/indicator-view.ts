@@ -171,7 +171,7 @@ const KIND_LABELS: Record<IndicatorDefinition['kind'], string> = {
 };
 
 /** The year menu: from this year (or a later chosen one) back to 2019 or eight years, newest first. */
-function yearChoices(year: number): Array<{ value: number; selected: boolean }> {
+export function yearChoices(year: number): Array<{ value: number; selected: boolean }> {
   const newest = Math.max(year, currentYear());
   const out: Array<{ value: number; selected: boolean }> = [];
   for (let y = newest; y >= Math.min(FIRST_SERIES_YEAR, newest - YEAR_CHOICES_BACK); y--) out.push({ value: y, selected: y === year });
