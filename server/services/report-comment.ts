@@ -63,7 +63,8 @@ function figureSentence(row: IndicatorRow, ctx: DraftContext): string {
 export function changeSentence(row: IndicatorRow): string {
   if (row.changePp === null) return `Det finns inget värde för ${row.previousYear} att jämföra med.`;
   const amount = formatChange(row.changePp, row.trend).replace(/^[+−]/, '');
-  if (row.trend === 'unchanged') return `Jämfört med föregående år är andelen i stort sett oförändrad (${formatChange(row.changePp, row.trend)}).`;
+  if (row.trend === 'unchanged')
+    return `Jämfört med föregående år är andelen i stort sett oförändrad (${formatChange(row.changePp, row.trend)}).`;
   const direction = row.changePp > 0 ? 'en ökning' : 'en minskning';
   const base = `Jämfört med föregående år ${direction} med ${amount} (från ${formatPercent(row.previousValue, 0)})`;
   if (row.kind === 'attendance') return `${base}.`;
@@ -97,6 +98,10 @@ export function draftComment(row: IndicatorRow, ctx: DraftContext): string {
   let sentences: string[];
   if (row.origin === 'survey') sentences = surveyDraft(row, ctx);
   else if (row.origin === 'attendance') sentences = attendanceDraft(row, ctx);
-  else sentences = [`Utfallet för ${row.year} är ${row.displayOneDecimal}${row.source ? ` (källa: ${row.source})` : ''}.`, changeSentence(row)];
+  else
+    sentences = [
+      `Utfallet för ${row.year} är ${row.displayOneDecimal}${row.source ? ` (källa: ${row.source})` : ''}.`,
+      changeSentence(row),
+    ];
   return sentences.join(' ');
 }

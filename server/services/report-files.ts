@@ -27,7 +27,10 @@ export class PdfUnavailableError extends AppError {
 
 /** A CSS string literal: quotes, backslashes and line breaks escaped. */
 function cssString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\r\n]+/g, ' ')}"`;
+  return `"${s
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/[\r\n]+/g, ' ')}"`;
 }
 
 /**

@@ -20,7 +20,11 @@ import { utcToStockholm } from './stockholm-time';
 import { getSurveyVersion } from './survey-versions';
 
 const MONTHS = ['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti', 'september', 'oktober', 'november', 'december'];
-const MEETING_LABELS: Record<string, string> = { arbetsmote: 'arbetsmötet', riktningsmote: 'riktningsmötet', arskonferens: 'årskonferensen' };
+const MEETING_LABELS: Record<string, string> = {
+  arbetsmote: 'arbetsmötet',
+  riktningsmote: 'riktningsmötet',
+  arskonferens: 'årskonferensen',
+};
 
 export interface ReportChart {
   id: string;
@@ -100,14 +104,20 @@ export async function seriesChart(series: PresentedRow[], name: string, year: nu
   const caption = t('%{name}: utfall per år %{from}–%{to}', { name, from: series[0].year, to: series[series.length - 1].year });
   const svg = await seriesChartSvg(
     seriesPoints(series),
-    { title: caption, valueLabel: t('Utfall'), targetLabel: t('Målvärde'), bandLabel: t('95 % konfidensintervall') },
+    { title: caption, valueLabel: t('Utfall'), targetLabel: t('Målvärde') },
     id,
   );
   const base = `/rapport/${year}/diagram/${series[0].id}`;
   return { id, svg, caption, svgUrl: `${base}.svg`, pngUrl: `${base}.png` };
 }
 
-async function blockOf(db: Knex, row: PresentedRow, ind: IndicatorRecord | undefined, vars: PlaceholderValues, locale: Locale): Promise<ReportBlock> {
+async function blockOf(
+  db: Knex,
+  row: PresentedRow,
+  ind: IndicatorRecord | undefined,
+  vars: PlaceholderValues,
+  locale: Locale,
+): Promise<ReportBlock> {
   const ctx = ind ? await measuredContext(db, ind, row.year, vars) : { questionText: null, measuredMonth: null, meetingLabel: null };
   const series = await reportSeries(db, row.id, row.year, vars);
   return {
@@ -122,14 +132,24 @@ async function blockOf(db: Knex, row: PresentedRow, ind: IndicatorRecord | undef
 
 function legendOf(locale: Locale): ReportModel['legend'] {
   const lang = locale === 'en' ? 'en' : 'sv';
-  const colours = (['green', 'yellow', 'red', 'missing'] as Colour[]).map((c) => ({ colour: c, symbol: COLOUR_SYMBOLS[c], label: COLOUR_LABELS[lang][c] }));
+  const colours = (['green', 'yellow', 'red', 'missing'] as Colour[]).map((c) => ({
+    colour: c,
+    symbol: COLOUR_SYMBOLS[c],
+    label: COLOUR_LABELS[lang][c],
+  }));
   const trends = [TREND_LABELS[lang].improved, TREND_LABELS[lang].unchanged, TREND_LABELS[lang].worsened];
   const statuses = (['helt', 'delvis', 'inte_alls', 'varde_saknas'] as Status[]).map((s) => STATUS_LABELS[lang][s]);
   return { colours, trends, statuses };
 }
 
 /** The whole report for a year, in the reader's language (labels; the figures are the same). */
-export async function reportModel(db: Knex, year: number, vars: PlaceholderValues, regionName: string, locale: Locale): Promise<ReportModel> {
+export async function reportModel(
+  db: Knex,
+  year: number,
+  vars: PlaceholderValues,
+  regionName: string,
+  locale: Locale,
+): Promise<ReportModel> {
   const table = await indicatorTable(db, year, vars);
   const definitions = new Map((await listIndicators(db, { includeRetired: true })).map((i) => [i.id, i]));
   const levels: ReportLevel[] = [];

@@ -3,6 +3,7 @@
 // indicators; attendance is a census and has none), the målvärde as a dashed line, and the value
 // of each year written in a strip above the plot — so the target line can never cross a label.
 // The y axis is 0–100 % with percent ticks. The same numbers stand in the table beside the chart.
+import { formatPercent } from '../numbers';
 import { CHART_BACKGROUND, CHART_COLOURS } from './palette';
 import { CHART_FONT, type ChartSpec, renderSvg } from './render';
 
@@ -22,7 +23,6 @@ export interface SeriesChartTexts {
   title: string;
   valueLabel: string;
   targetLabel: string;
-  bandLabel: string;
 }
 
 /** The years from the first one with a value (older empty years say nothing). */
@@ -43,7 +43,7 @@ function percentY(field: string) {
 }
 
 /** The chart as a vega-lite spec (pure; exported for the tests). */
-export function seriesChartSpec(points: SeriesPoint[], texts: SeriesChartTexts): ChartSpec {
+export function seriesChartSpec(points: SeriesPoint[]): ChartSpec {
   const values = points.map((p) => ({
     year: String(p.year),
     value: p.value,
@@ -52,7 +52,12 @@ export function seriesChartSpec(points: SeriesPoint[], texts: SeriesChartTexts):
     ciLow: p.ciLow,
     ciHigh: p.ciHigh,
   }));
-  const x = { field: 'year', type: 'ordinal' as const, title: null, axis: { labelAngle: 0, labelFontSize: 12, labelColor: CHART_COLOURS.text } };
+  const x = {
+    field: 'year',
+    type: 'ordinal' as const,
+    title: null,
+    axis: { labelAngle: 0, labelFontSize: 12, labelColor: CHART_COLOURS.text },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: Math.max(240, 64 * points.length),
@@ -63,7 +68,12 @@ export function seriesChartSpec(points: SeriesPoint[], texts: SeriesChartTexts):
       aria: false,
       font: CHART_FONT,
       view: { stroke: null },
-      axis: { domainColor: CHART_COLOURS.axis, tickColor: CHART_COLOURS.axis, gridColor: CHART_COLOURS.grid, labelColor: CHART_COLOURS.text },
+      axis: {
+        domainColor: CHART_COLOURS.axis,
+        tickColor: CHART_COLOURS.axis,
+        gridColor: CHART_COLOURS.grid,
+        labelColor: CHART_COLOURS.text,
+      },
     },
     data: { values },
     encoding: { x },
@@ -95,15 +105,20 @@ export function seriesChartSpec(points: SeriesPoint[], texts: SeriesChartTexts):
         encoding: { y: { value: -8 }, text: { field: 'display' } },
       },
     ],
-  } as ChartSpec;
+  };
 }
 
 /** "2019: 61 %, 2020: 64 % …" — the text alternative names every figure, as the table does. */
 function describe(points: SeriesPoint[], texts: SeriesChartTexts): string {
   const years = points.map((p) => `${p.year}: ${p.display}`).join(', ');
-  return `${texts.title}. ${texts.valueLabel} ${years}.`;
+  const target = points[points.length - 1]?.target;
+  const targetText =
+    target === null || target === undefined
+      ? ''
+      : ` ${texts.targetLabel} ${points[points.length - 1].year}: ${formatPercent(target, Number.isInteger(target) ? 0 : 1)}.`;
+  return `${texts.title}. ${texts.valueLabel} ${years}.${targetText}`;
 }
 
 export async function seriesChartSvg(points: SeriesPoint[], texts: SeriesChartTexts, id: string): Promise<string> {
-  return renderSvg(seriesChartSpec(points, texts), describe(points, texts), id);
+  return renderSvg(seriesChartSpec(points), describe(points, texts), id);
 }
