@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { handleForm, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { importValues, publishYear, removeValue, setComment, setStatusOverride, setTarget, setValue } from '../services/indicator-admin';
-import { exportYear, isExportFormat } from '../services/indicator-export';
+import { exportIndicators, isExportFormat } from '../services/indicator-export';
 import {
   formatTarget,
   INDICATOR_FORM_FIELDS,
@@ -18,7 +18,7 @@ import {
 import { defaultIndicatorYear } from '../services/indicators';
 import { placeholderValues } from '../services/surveys';
 import type { PlaceholderValues } from '../surveys/schema';
-import { parseYear } from '../lib/year';
+import { parseYear, parseYears } from '../lib/year';
 
 const IMPORT_TITLE = 'Läs in historiska indikatorvärden';
 
@@ -71,10 +71,13 @@ function yearRoutes(r: Router, ctx: Context): void {
   });
 
   r.get('/indicators/export', requireRole('analyst'), async (req, res) => {
-    const year = await yearOf(ctx, req);
-    const format = req.query.format ?? 'csv';
-    if (!isExportFormat(format)) throw new ValidationError([{ field: 'format', message: 'Formatet ska vara json, csv eller flat.' }]);
-    const out = await exportYear(db, year, format, vars());
+    const format = req.query.format ?? 'csv-excel';
+    if (!isExportFormat(format))
+      throw new ValidationError([{ field: 'format', message: 'Formatet ska vara xlsx, csv-excel, csv-codes, json eller flat.' }]);
+    const years = req.query.year === undefined ? [await yearOf(ctx, req)] : parseYears(req.query.year);
+    if (years === null)
+      throw new ValidationError([{ field: 'year', message: 'Ange året med fyra siffror, t.ex. 2025 (flera: 2023-2025).' }]);
+    const out = await exportIndicators(db, years, format, vars());
     res.set('Content-Type', out.contentType);
     res.set('Content-Disposition', `attachment; filename="${out.fileName}"`);
     res.send(out.body);
