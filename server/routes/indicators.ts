@@ -8,14 +8,9 @@ import { handleForm, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { importValues, publishYear, removeValue, setComment, setStatusOverride, setTarget, setValue } from '../services/indicator-admin';
 import { exportIndicators, isExportFormat } from '../services/indicator-export';
-import {
-  formatTarget,
-  INDICATOR_FORM_FIELDS,
-  type IndicatorFormValues,
-  indicatorPage,
-  indicatorTablePage,
-} from '../services/indicator-view';
+import { formatTarget, INDICATOR_FORM_FIELDS, type IndicatorFormValues, indicatorTablePage } from '../services/indicator-view';
 import { defaultIndicatorYear } from '../services/indicators';
+import { indicatorPageWithChart } from '../services/report';
 import { placeholderValues } from '../services/surveys';
 import type { PlaceholderValues } from '../surveys/schema';
 import { parseYear, parseYears } from '../lib/year';
@@ -149,7 +144,11 @@ async function change(ctx: Context, req: Request, res: Response, run: (id: strin
     },
     async (errors) => {
       if (year === null) throw new ValidationError(errors); // no year to show the page for: the error page
-      res.render('pages/indicators/show', { ...(await indicatorPage(ctx.db, id, year, ctx.vars(), typedValues(req.body))), errors });
+      const typed = typedValues(req.body);
+      res.render('pages/indicators/show', {
+        ...(await indicatorPageWithChart(ctx.db, id, year, ctx.vars(), res.locals.locale, { typed })),
+        errors,
+      });
     },
   );
 }
@@ -158,7 +157,11 @@ async function change(ctx: Context, req: Request, res: Response, run: (id: strin
 function indicatorRoutes(r: Router, ctx: Context): void {
   const { db } = ctx;
   r.get('/indicators/:id', requireRole('analyst'), async (req, res) => {
-    res.render('pages/indicators/show', await indicatorPage(db, idParam(req), await yearOf(ctx, req), ctx.vars()));
+    const takeDraft = req.query.forslag === '1';
+    res.render(
+      'pages/indicators/show',
+      await indicatorPageWithChart(db, idParam(req), await yearOf(ctx, req), ctx.vars(), res.locals.locale, { takeDraft }),
+    );
   });
 
   r.post('/indicators/:id/target', requireRole('analyst'), async (req, res) => {

@@ -117,46 +117,6 @@ export function presentRow<R extends IndicatorRow>(row: R): R & PresentedRow {
   };
 }
 
-export interface ChartBar {
-  year: number;
-  x: number;
-  y: number;
-  height: number;
-  labelY: number;
-  display: string;
-  hasValue: boolean;
-}
-
-/**
- * A bar chart of the series as plain numbers for an SVG template (no markup built here): bars of
- * height value % of the plot, the target as a line. The table next to it is the text alternative.
- */
-export function seriesChart(rows: IndicatorRow[]): {
-  width: number;
-  height: number;
-  bars: ChartBar[];
-  targetY: number | null;
-  baseline: number;
-} {
-  const plotTop = 20;
-  const plotHeight = 160;
-  const barWidth = 36;
-  const gap = 24;
-  const left = 40;
-  const bars = rows.map((r, i) => {
-    const v = r.value === null ? 0 : Math.max(0, Math.min(100, r.value));
-    const height = Math.round((v / 100) * plotHeight * 10) / 10;
-    const y = plotTop + plotHeight - height;
-    return { year: r.year, x: left + i * (barWidth + gap), y, height, labelY: y - 4, display: r.display, hasValue: r.value !== null };
-  });
-  const last = rows[rows.length - 1];
-  const targetY =
-    last && last.target !== null
-      ? Math.round((plotTop + plotHeight - (Math.max(0, Math.min(100, last.target)) / 100) * plotHeight) * 10) / 10
-      : null;
-  return { width: left + rows.length * (barWidth + gap), height: plotTop + plotHeight + 24, bars, targetY, baseline: plotTop + plotHeight };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The pages
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +256,6 @@ export async function indicatorPage(db: Knex, id: string, year: number, vars: Pl
     row,
     live: tableRow.live ? presentRow(tableRow.live) : null,
     series,
-    chart: series.length > 1 ? seriesChart(series) : null,
     breakdowns: await breakdowns(db, indicator, year),
     ...formState(row, await findComment(db, id, year), typed),
     statuses: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),

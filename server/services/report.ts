@@ -12,7 +12,7 @@ import { findIndicator, type IndicatorRecord, listIndicators, roundFor } from '.
 import { findRound } from '../repositories/rounds';
 import { localize, type PlaceholderValues, resolveQuestionRef } from '../surveys/schema';
 import { fromFirstValue, type SeriesPoint, seriesChartSvg } from './charts/series';
-import { COLOUR_SYMBOLS, type PresentedRow, presentRow } from './indicator-view';
+import { COLOUR_SYMBOLS, type IndicatorFormValues, indicatorPage, type PresentedRow, presentRow } from './indicator-view';
 import { groupByLevel, indicatorSeries, indicatorTable, LEVEL_LABELS } from './indicators';
 import { type Colour, COLOUR_LABELS, STATUS_LABELS, type Status, TREND_LABELS } from './numbers';
 import { draftComment, type DraftContext } from './report-comment';
@@ -102,11 +102,7 @@ export async function seriesChart(series: PresentedRow[], name: string, year: nu
   const t = translator(locale);
   const id = `diagram-${series[0].id}`;
   const caption = t('%{name}: utfall per år %{from}–%{to}', { name, from: series[0].year, to: series[series.length - 1].year });
-  const svg = await seriesChartSvg(
-    seriesPoints(series),
-    { title: caption, valueLabel: t('Utfall'), targetLabel: t('Målvärde') },
-    id,
-  );
+  const svg = await seriesChartSvg(seriesPoints(series), { title: caption, valueLabel: t('Utfall'), targetLabel: t('Målvärde') }, id);
   const base = `/rapport/${year}/diagram/${series[0].id}`;
   return { id, svg, caption, svgUrl: `${base}.svg`, pngUrl: `${base}.png` };
 }
@@ -184,4 +180,29 @@ export async function reportChartOf(db: Knex, id: string, year: number, vars: Pl
   const chart = await seriesChart(await reportSeries(db, id, year, vars), ind.name, year, locale);
   if (!chart) throw new NotFoundError('Indikatorn har för få år med värde för ett diagram.');
   return chart;
+}
+
+/**
+ * The indicator's page (indicator-view.indicatorPage) with its series chart and the drafted
+ * comment; `takeDraft` (?forslag=1) puts the draft into the comment field for the analyst to edit.
+ */
+export async function indicatorPageWithChart(
+  db: Knex,
+  id: string,
+  year: number,
+  vars: PlaceholderValues,
+  locale: Locale,
+  opts: { typed?: IndicatorFormValues; takeDraft?: boolean } = {},
+) {
+  const page = await indicatorPage(db, id, year, vars, opts.typed);
+  const draft = draftComment(page.row, await measuredContext(db, page.indicator, year, vars));
+  const series = fromFirstValue(page.series);
+  const takeDraft = opts.takeDraft === true && opts.typed === undefined;
+  return {
+    ...page,
+    chart: await seriesChart(series, page.indicator.name, year, locale),
+    draft,
+    draftTaken: takeDraft,
+    comment: takeDraft ? draft : page.comment,
+  };
 }
