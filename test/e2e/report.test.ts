@@ -51,6 +51,8 @@ function capture() {
   const errors: string[] = [];
   return { lines, errors, out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s) } };
 }
+/** The bytes as the ArrayBuffer exceljs reads. */
+const arrayBufferOf = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 const block = (id: string) => `article[data-indicator="${id}"]`;
 
 beforeAll(async () => {
@@ -266,7 +268,7 @@ describe('exports in the analyst\u2019s language', () => {
     const res = await binary(analyst.get(`/indicators/export?year=2024-2025&format=xlsx`)).expect(200);
     expect(res.headers['content-disposition']).toContain('indikatorer-2024-2025.xlsx');
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(res.body as Buffer as unknown as ArrayBuffer);
+    await wb.xlsx.load(arrayBufferOf(res.body as Buffer));
     expect(wb.worksheets.map((w) => w.name)).toEqual(['2025', '2024', 'Serie']);
     for (const year of [2025, 2024]) {
       const ws = wb.getWorksheet(String(year))!;
@@ -357,7 +359,7 @@ describe('exports in the analyst\u2019s language', () => {
     expect(line.split(';')[6]).toBe("'0701234567");
     const xlsx = await binary(coordinator.get('/organisations/export.xlsx')).expect(200);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(xlsx.body as Buffer as unknown as ArrayBuffer);
+    await wb.xlsx.load(arrayBufferOf(xlsx.body as Buffer));
     const ws = wb.worksheets[0];
     const r = ws.getColumn(1).values.indexOf('Nollans kommun');
     const phone = ws.getRow(r).getCell(7);
