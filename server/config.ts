@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSignInConfig, type SignInConfig } from './sign-in-config';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -33,6 +34,8 @@ export interface Config {
   mailMaxAttempts: number;
   /** The Chromium that draws the report's PDF; null: none found (the PDF download says so). */
   chromiumPath: string | null;
+  /** staff sign-in: OIDC providers, the password form, two-factor, session lifetime (sign-in-config.ts) */
+  signIn: SignInConfig;
 }
 
 export class ConfigError extends Error {
@@ -169,7 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(parsed.error.issues.map((i) => i.message));
   }
   const e = parsed.data;
-  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e) };
+  const signInProblems: string[] = [];
+  const signIn = parseSignInConfig(env, signInProblems);
+  if (signInProblems.length) throw new ConfigError(signInProblems);
+  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e), signIn };
 }
 
 /** Where the app listens, its address, database, folders, logging and proxy trust. */
