@@ -388,7 +388,8 @@ describeWithService(
         // Downloads (CSV/JSON/XLSX/DOCX/PDF/SVG/PNG/CSS) are skipped by content type — ask first, so the browser does not download.
         const head = await staff.context.request.get(base + url, { maxRedirects: 0 });
         const contentType = head.headers()['content-type'] ?? '';
-        if (!contentType.startsWith('text/html')) {
+        const attachment = /attachment/.test(head.headers()['content-disposition'] ?? '');
+        if (!contentType.startsWith('text/html') || attachment) {
           downloads.push(`${r.path} (${contentType})`);
           continue;
         }

@@ -34,6 +34,7 @@ describe('charts', () => {
     expect(svg).toContain('<title id="c1-title">Utfall per år. Utfall 2019: 50 %, 2020: –, 2021: 70 %. Målvärde 2021: 61 %.</title>');
     for (const tick of ['0 %', '20 %', '100 %', '70 %']) expect(svg).toContain(`>${tick}<`);
     expect(svg).not.toMatch(/<script|on\w+=/i);
+    expect((svg.match(/role="/g) ?? []).length).toBe(1); // one image: the marks inside have no roles of their own
     const png = svgToPng(svg);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(svgSize(svg).width * 2);

@@ -42,7 +42,9 @@ export async function renderSvg(spec: ChartSpec, title: string, id: string): Pro
     const open = /^<svg [^>]*>/.exec(svg);
     if (!open) throw new Error('vega gave no SVG root');
     const root = open[0].replace('<svg ', `<svg id="${escapeXml(id)}" role="img" aria-labelledby="${escapeXml(titleId)}" `);
-    return `${root}<title id="${escapeXml(titleId)}">${escapeXml(title)}</title>${svg.slice(open[0].length)}`;
+    // the marks inside are presentation: vega's own roles (graphics-symbol …) would make each a separate image without a name
+    const marks = svg.slice(open[0].length).replace(/\s(?:role|aria-roledescription|aria-label)="[^"]*"/g, '');
+    return `${root}<title id="${escapeXml(titleId)}">${escapeXml(title)}</title>${marks}`;
   } finally {
     view.finalize();
   }
