@@ -414,7 +414,10 @@ describeWithService(
       expect([...checked, ...downloads.map((d) => d.split(' ')[0])].sort()).toEqual(all.map((r) => r.path).sort());
       expect(
         downloads.filter(
-          (d) => !/text\/csv|application\/json|spreadsheetml|wordprocessingml|application\/pdf|image\/svg|image\/png|text\/css/.test(d),
+          (d) =>
+            !/text\/csv|application\/json|spreadsheetml|wordprocessingml|application\/pdf|image\/svg|image\/png|text\/css|text\/html/.test(
+              d,
+            ),
         ),
       ).toEqual([]);
       expect(checked.length).toBeGreaterThan(25);
