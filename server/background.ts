@@ -5,6 +5,7 @@ import type { Deps } from './deps';
 import { startOutboxWorker } from './mail/worker';
 import { refuseToStartOnInvalidSurveys } from './services/surveys';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
+import { startHousekeeping } from './services/housekeeping';
 
 export type Stop = () => Promise<void>;
 
@@ -18,8 +19,9 @@ export const startBackground = {
     const stops: Stop[] = [];
     // areas add their workers here
     stops.push(startOutboxWorker(deps)); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
+    stops.push(startHousekeeping(deps)); // purge, expired sessions, old outbox bodies: once a day across all instances
     return async () => {
-      for (const s of stops) await s();
+      await Promise.all(stops.map((s) => s()));
     };
   },
 };

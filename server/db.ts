@@ -2,11 +2,11 @@
 // SQLite: foreign keys on for every connection, WAL, a busy timeout; one connection
 // (SQLite serialises writers anyway, and one connection keeps transactions simple).
 // PostgreSQL: a pool; timestamps and counts are parsed so both databases return the same shapes.
-import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { sqliteFileOf } from './config';
+import { ensurePrivateDir, ensurePrivateFile } from './lib/private-files';
 import { migrationSource } from '../migrations';
 
 export type Db = Knex;
@@ -25,9 +25,13 @@ export function isPostgres(db: Knex): boolean {
 export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): Knex {
   const file = sqliteFileOf(databaseUrl);
   if (file !== null) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      ensurePrivateDir(path.dirname(file)); // 0700 when it is created here; the file (and so its -wal/-shm) 0600
+      ensurePrivateFile(file);
+    }
     return knexFactory({
       client: 'sqlite3',
+      log: knexLog,
       connection: { filename: file },
       useNullAsDefault: true,
       pool: {
@@ -50,13 +54,63 @@ export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): 
   }
   return knexFactory({
     client: 'pg',
+    log: knexLog,
     connection: databaseUrl,
     pool: { min: 0, max: opts.poolMax ?? 10 },
   });
 }
 
-export async function migrateLatest(db: Knex): Promise<void> {
-  await db.migrate.latest({ migrationSource });
+/**
+ * knex's own warnings give knex's advice ("run knex migrate:unlock"), which the app does not
+ * offer: the lock is reported by the start (server/startup-errors.ts) with the app's command.
+ */
+const knexLog = {
+  warn(message: string) {
+    if (/lock/i.test(message)) return;
+    process.emitWarning(message, 'KnexWarning');
+  },
+  deprecate(method: string, alternative: string) {
+    process.emitWarning(`${method} is deprecated, use ${alternative}`, 'DeprecationWarning');
+  },
+};
+
+function isMigrationLocked(e: unknown): boolean {
+  return (e as { name?: string } | null)?.name === 'MigrationLocked';
+}
+
+/**
+ * Runs the pending migrations. While another instance holds the migration lock (several
+ * instances starting at once on PostgreSQL) it waits up to `lockWaitMs`, then gives up with
+ * knex's MigrationLocked error (explained by server/startup-errors.ts).
+ */
+export async function migrateLatest(db: Knex, { lockWaitMs = 0 } = {}): Promise<void> {
+  const giveUpAt = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      await db.migrate.latest({ migrationSource });
+      return;
+    } catch (e) {
+      if (!isMigrationLocked(e) || Date.now() >= giveUpAt) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/** Releases a migration lock left by an interrupted migration (`migrate --unlock`). */
+export async function unlockMigrations(db: Knex): Promise<boolean> {
+  const hasLock = await db.schema.hasTable('knex_migrations_lock');
+  if (!hasLock) return false;
+  const locked = await db('knex_migrations_lock').where('is_locked', 1).count<Array<{ n: number }>>({ n: '*' });
+  await db.migrate.forceFreeMigrationsLock({ migrationSource });
+  return Number(locked[0]?.n ?? 0) > 0;
+}
+
+/** Names of the migrations not yet run (for /health/ready). */
+export async function pendingMigrations(db: Knex): Promise<string[]> {
+  type Entry = Parameters<typeof migrationSource.getMigrationName>[0];
+  const listed = (await db.migrate.list({ migrationSource })) as [unknown[], Entry[]];
+  const pending = listed[1];
+  return pending.map((m) => migrationSource.getMigrationName(m));
 }
 
 /** Current time as an ISO-8601 UTC string — the one format every timestamp column is written in. */

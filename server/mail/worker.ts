@@ -16,9 +16,11 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { Heartbeats } from '../lib/heartbeats';
 import { bool, nowIso } from '../db';
 import { audit, SYSTEM } from '../services/audit';
 import { queueScheduledReminders } from '../services/mailings';
+import { releaseClaimed } from '../repositories/outbox-claims';
 import { claimDue, markBounced, markRetryOrFailed, markSent, type OutboxRow } from './outbox';
 import type { Mailer } from './transport';
 
@@ -27,6 +29,7 @@ export interface WorkerDeps {
   config: Config;
   logger: Logger;
   mailer: Mailer;
+  heartbeats?: Heartbeats;
 }
 
 export interface WorkerOptions {
@@ -132,13 +135,16 @@ export class OutboxWorker {
     }
     let next = 0;
     const lane = async () => {
-      while (next < rows.length) {
+      // when stopping, each lane finishes the message it is sending and takes no new one
+      while (next < rows.length && !this.stopping) {
         const row = rows[next++];
         const outcome = await this.sendRow(row, contacts);
         result[outcome]++;
+        this.deps.heartbeats?.beat('outbox');
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, lane));
+    if (next < rows.length) await releaseClaimed(db, rows.slice(next).map((r) => r.id), this.workerId); // back to the queue, not sent
     if (rows.length) this.deps.logger.info({ worker: this.workerId, ...result }, 'outbox batch');
     return result;
   }
@@ -253,6 +259,7 @@ export class OutboxWorker {
     this.stopping = false;
     this.loop = (async () => {
       while (!this.stopping) {
+        this.deps.heartbeats?.beat('outbox');
         let claimed = 0;
         try {
           await this.schedulerTick();
@@ -288,6 +295,10 @@ export function startOutboxWorker(deps: WorkerDeps): () => Promise<void> {
   if (!deps.config.outboxWorker) return async () => {};
   const worker = new OutboxWorker(deps);
   worker.start();
+  deps.heartbeats?.started('outbox');
   deps.logger.info({ worker: worker.workerId, mailer: deps.mailer.description }, 'outbox worker started');
-  return () => worker.stop();
+  return async () => {
+    await worker.stop();
+    deps.heartbeats?.stopped('outbox');
+  };
 }

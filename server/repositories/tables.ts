@@ -337,6 +337,16 @@ export type MailReminderRunRow = {
   created_at: DbTime;
 };
 
+export type BackgroundLeaseRow = {
+  name: string;
+  holder: string | null;
+  lease_until: DbTime | null;
+  next_run_at: DbTime | null;
+  last_started_at: DbTime | null;
+  last_finished_at: DbTime | null;
+  last_result: string | null;
+};
+
 /** Every table and its row type. A new table's migration adds its row here. */
 export type TableRows = {
   organisations: OrganisationRow;
@@ -368,6 +378,7 @@ export type TableRows = {
   register_imports: RegisterImportRow;
   mail_optout_tokens: MailOptoutTokenRow;
   mail_reminder_runs: MailReminderRunRow;
+  background_leases: BackgroundLeaseRow;
 };
 
 declare module 'knex/types/tables' {

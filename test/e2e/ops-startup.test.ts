@@ -17,7 +17,7 @@ describe('the SQLite file and the data folder are private (item 16)', () => {
     const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: `file:${path.join(dataDir, 'partnerpuls.sqlite')}` });
     const deps = buildDeps(config);
     await migrateLatest(deps.db);
-    await deps.db('panels').insert({ slug: 'p', name: 'P', created_at: new Date().toISOString(), updated_at: new Date().toISOString() });
+    await deps.db('panels').insert({ slug: 'p', name: 'P', created_at: new Date().toISOString() });
     const file = path.join(dataDir, 'partnerpuls.sqlite');
     expect(mode(dataDir).toString(8)).toBe('700');
     expect(mode(file).toString(8)).toBe('600');
@@ -100,8 +100,8 @@ describe('a start that cannot work exits non-zero with a Swedish message (item 2
     expect(await exitWithin(unlock, 30_000)).toBe(0);
     expect(unlock.stdout()).toMatch(/upplåst|låset/i);
     const again = createDb(url);
-    const [lock] = await again('knex_migrations_lock').select('is_locked');
-    expect(Number(lock.is_locked)).toBe(0);
+    const locks = await again<{ is_locked: number }>('knex_migrations_lock').select('is_locked');
+    expect(locks.map((l) => Number(l.is_locked))).toEqual([0]);
     await again.destroy();
   }, 90_000);
 

@@ -37,11 +37,11 @@ export function spawnNode(args: string[], env: Record<string, string>, cwd = ROO
   let err = '';
   const waiters: Array<() => void> = [];
   const notify = () => waiters.splice(0).forEach((w) => w());
-  proc.stdout!.on('data', (b: Buffer) => {
+  proc.stdout.on('data', (b: Buffer) => {
     out += b.toString();
     notify();
   });
-  proc.stderr!.on('data', (b: Buffer) => {
+  proc.stderr.on('data', (b: Buffer) => {
     err += b.toString();
     notify();
   });
