@@ -18,6 +18,7 @@ import { authRouter } from './routes/auth';
 import { healthRouter } from './routes/health';
 import { extraRouters } from './routes';
 import { publicRouter } from './routes/public';
+import { requestLog } from './middleware/request-log';
 import { createViewEngine } from './views';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -32,6 +33,7 @@ declare module 'express-serve-static-core' {
 export function createApp(deps: Deps): express.Express {
   const app = express();
   settings(app, deps);
+  app.use(requestLog(deps));
   app.use(securityHeaders(deps.config));
   staticFiles(app, deps);
   app.use(healthRouter(deps));
