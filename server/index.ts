@@ -43,7 +43,7 @@ async function printBanner(deps: Deps): Promise<void> {
   say(`Databas: ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'PostgreSQL'}`);
   say(`E-post: ${config.smtpUrl ? 'via SMTP' : `skrivs som .eml-filer till ${config.outboxDir}`}`);
   if (config.env === 'production') {
-    const todo = await productionChecklist(deps);
+    const todo = productionChecklist(deps);
     if (todo.length) say(`\nInte klart för drift än (docs/drift.md):\n${todo.map((t) => `  - ${t}`).join('\n')}`);
   }
   if (link) {

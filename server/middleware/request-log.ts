@@ -26,7 +26,8 @@ export function requestLog(deps: Pick<Deps, 'logger'>): RequestHandler {
       req: (r: { raw: Request; id: unknown }) => ({ id: r.id, method: r.raw.method, url: pathOf(r.raw) }),
       res: (r: { statusCode: number }) => ({ statusCode: r.statusCode }),
     },
-    customProps: (req) => ({ route: routeOf(req as Request) }),
+    // called when the request starts (nothing routed yet) and again when it is answered: the route only then
+    customProps: (req, res) => (res.headersSent ? { route: routeOf(req as Request) } : {}),
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessMessage: (req, res) => `${req.method} ${routeOf(req as Request) ?? '-'} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${routeOf(req as Request) ?? '-'} ${res.statusCode}`,

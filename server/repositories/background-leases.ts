@@ -53,13 +53,6 @@ export async function finishLease(db: Knex, name: string, holder: string, result
     .update({ holder: null, lease_until: null, last_finished_at: nowIso(), last_result: result, next_run_at: nextRunAt });
 }
 
-/** Records a job done outside the scheduler (a backup from the command line). */
-export async function recordRun(db: Knex, name: string, result: string): Promise<void> {
-  const at = nowIso();
-  await db('background_leases').insert({ name }).onConflict('name').ignore();
-  await db('background_leases').where({ name }).update({ last_started_at: at, last_finished_at: at, last_result: result });
-}
-
 /** Deletes the staff sessions that have expired; returns how many. */
 export async function deleteExpiredSessions(db: Knex, now: Date): Promise<number> {
   const q = db('sessions');

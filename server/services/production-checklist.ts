@@ -2,9 +2,8 @@
 import type { Config } from '../config';
 import type { Deps } from '../deps';
 import { cliCommand } from '../lib/paths';
-import { findLease } from '../repositories/background-leases';
+import { lastBackupAt } from './backup';
 
-export const BACKUP_JOB = 'backup';
 const BACKUP_MAX_AGE_MS = 2 * 86400_000;
 
 function settingsItems(config: Config): string[] {
@@ -23,11 +22,10 @@ function settingsItems(config: Config): string[] {
   return items;
 }
 
-async function backupItem(deps: Pick<Deps, 'db' | 'config'>, now: Date): Promise<string | null> {
+function backupItem(deps: Pick<Deps, 'config'>, now: Date): string | null {
   if (!deps.config.databaseUrl.startsWith('file:'))
     return 'Säkerhetskopiering: PostgreSQL kopieras med pg_dump (kan inte kontrolleras härifrån) — se docs/drift.md.';
-  const last = await findLease(deps.db, BACKUP_JOB);
-  const at = last?.lastFinishedAt ? new Date(last.lastFinishedAt) : null;
+  const at = lastBackupAt(deps.config);
   if (at && now.getTime() - at.getTime() < BACKUP_MAX_AGE_MS) return null;
   return (
     `Ingen säkerhetskopia de senaste två dygnen (senaste: ${at ? at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'aldrig'}): ` +
@@ -36,9 +34,9 @@ async function backupItem(deps: Pick<Deps, 'db' | 'config'>, now: Date): Promise
 }
 
 /** The lines of the checklist; empty when everything is set. */
-export async function productionChecklist(deps: Pick<Deps, 'db' | 'config'>, now = new Date()): Promise<string[]> {
+export function productionChecklist(deps: Pick<Deps, 'config'>, now = new Date()): string[] {
   const items = settingsItems(deps.config);
-  const backup = await backupItem(deps, now);
+  const backup = backupItem(deps, now);
   if (backup) items.push(backup);
   return items;
 }

@@ -98,7 +98,14 @@ describe('/health and /health/ready', () => {
     const sent: string[] = [];
     const stop = startOutboxWorker({
       ...withWorker,
-      mailer: { description: 'test', send: (m) => Promise.resolve(void sent.push(m.to)), close: () => Promise.resolve() },
+      mailer: {
+        description: 'test',
+        send: (m) => {
+          sent.push(m.to);
+          return Promise.resolve({ response: '250 ok' });
+        },
+        close: () => Promise.resolve(),
+      },
     });
     try {
       await request(app).get('/health/ready').expect(200);
