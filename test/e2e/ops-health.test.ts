@@ -99,6 +99,7 @@ describe('/health and /health/ready', () => {
     const stop = startOutboxWorker({
       ...withWorker,
       mailer: {
+        kind: 'custom',
         description: 'test',
         send: (m) => {
           sent.push(m.to);
