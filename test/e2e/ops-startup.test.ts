@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { allCommands, runCli } from '../../server/cli';
 import { loadConfig } from '../../server/config';
 import { createDb, migrateLatest } from '../../server/db';
 import { buildDeps } from '../../server/deps';
-import { exitWithin, freePort, runCliProcess, startServer, tmpDir } from '../helpers/process';
+import { exitWithin, freePort, npmCli, runCliProcess, spawnNode, startServer, tmpDir } from '../helpers/process';
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 
@@ -119,4 +120,31 @@ describe('a start that cannot work exits non-zero with a Swedish message (item 2
     expect(child.stderr()).toMatch(/nyare version/);
     expect(child.stdout()).not.toMatch(/kör på/);
   }, 60_000);
+});
+
+describe('the command line prints only its own output on stdout', () => {
+  it('--help for every command, without opening the database; `npm run -s cli` adds no banner', async () => {
+    const dir = tmpDir();
+    const deps = buildDeps(loadConfig({ NODE_ENV: 'test', DATA_DIR: dir }));
+    for (const cmd of allCommands()) {
+      const lines: string[] = [];
+      const code = await runCli([...cmd.name.split(' '), '--help'], deps, {
+        log: (s) => void lines.push(s),
+        error: (s) => void lines.push(s),
+      });
+      expect([cmd.name, code, lines.join('\n')]).toEqual([
+        cmd.name,
+        0,
+        expect.stringContaining(`Användning: npm run -s cli -- ${cmd.usage}`),
+      ]);
+    }
+    expect(fs.existsSync(path.join(dir, 'partnerpuls.sqlite'))).toBe(true); // created empty by createDb …
+    expect(fs.statSync(path.join(dir, 'partnerpuls.sqlite')).size).toBe(0); // … but never migrated
+    await deps.db.destroy();
+
+    const npm = spawnNode([npmCli(), 'run', '-s', 'cli', '--', 'migrate', '--help'], { DATA_DIR: dir });
+    expect(await exitWithin(npm, 60_000)).toBe(0);
+    expect(npm.stdout()).toMatch(/^Användning: npm run -s cli -- migrate \[--unlock\]/);
+    expect(npm.stdout()).not.toMatch(/^> /m);
+  }, 90_000);
 });

@@ -97,3 +97,12 @@ export async function exitWithin(child: Child, ms: number): Promise<number | str
   }
   return r;
 }
+
+/** npm's own script (npm-cli.js) from the npm on PATH, to run `npm run …` under this node. */
+export function npmCli(): string {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const bin = path.join(dir, 'npm');
+    if (fs.existsSync(bin)) return path.join(path.dirname(fs.realpathSync(bin)), 'npm-cli.js');
+  }
+  throw new Error('npm is not on PATH');
+}
