@@ -4,19 +4,25 @@
 # `npm run start:prod` (NODE_ENV=production). Walks every page as an administrator (200s, no 5xx),
 # checks that the CLI prints only its own output, that SIGTERM to npm stops the app with exit 0
 # and leaves nothing running, and that /health/ready goes red when the views are missing.
-#   .ci/prod-check.sh [PATH_TO_NODE]     (another Node version for the server, e.g. Node 22)
+#   .ci/prod-check.sh [PATH_TO_NODE …]   (other Node versions to walk the same install on, e.g. Node 22)
+# The install itself runs on this machine's Node: sqlite3 may build itself there, and the native
+# modules are N-API, so the same node_modules serve every Node version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
-node_bin=${1:-$(command -v node)}
 tmp=$(mktemp -d /tmp/partnerpuls-prod.XXXXXX)
 pids=()
+stop_started() { # the processes this script started (and npm's child, the app)
+  for p in "${pids[@]}"; do
+    pkill -KILL -P "$p" 2>/dev/null || true
+    kill -KILL "$p" 2>/dev/null || true
+  done
+}
 cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  stop_started
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export PATH="$(dirname "$node_bin"):$PATH"
 echo "-- production install on $(node --version) in $tmp"
 
 git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$tmp"
@@ -44,34 +50,48 @@ wait_for() { # URL STATUS
   return 1
 }
 
-(cd "$tmp" && exec npm run -s start:prod >"$tmp/app.log" 2>&1) &
-npm_pid=$!
-pids+=("$npm_pid")
-wait_for "$base/health/ready" 200
-grep -q "Demodata inläst" "$tmp/app.log" || { echo "DEMO=true did not load the demo"; exit 1; }
+walk_on() { # NODE_BINARY
+  local node_dir
+  node_dir=$(dirname "$1")
+  (
+    trap stop_started EXIT
+    export PATH="$node_dir:$PATH"
+    echo "-- the built app on $(node --version)"
+    rm -rf "$DATA_DIR"
+    (cd "$tmp" && exec npm run -s start:prod >"$tmp/app.log" 2>&1) &
+    npm_pid=$!
+    pids+=("$npm_pid")
+    wait_for "$base/health/ready" 200
+    grep -q "Demodata inläst" "$tmp/app.log" || { echo "DEMO=true did not load the demo"; exit 1; }
 
-cli_out=$(cd "$tmp" && npm run -s cli:prod -- users setup-link)
-case "$cli_out" in *"> partnerpuls"*) echo "npm's banner in the CLI output"; exit 1 ;; esac
-link=$(printf '%s\n' "$cli_out" | tail -1)
-node "$src/tools/walk-built-app.mjs" "$base" "$link" 100
+    cli_out=$(cd "$tmp" && npm run -s cli:prod -- users setup-link)
+    case "$cli_out" in *"> partnerpuls"*) echo "npm's banner in the CLI output"; exit 1 ;; esac
+    link=$(printf '%s\n' "$cli_out" | tail -1)
+    node "$src/tools/walk-built-app.mjs" "$base" "$link" 100
 
-# SIGTERM to npm: the app stops cleanly and nothing is left listening
-kill -TERM "$npm_pid"
-rc=0
-wait "$npm_pid" || rc=$?
-[ "$rc" = 0 ] || { echo "npm run start:prod exited $rc after SIGTERM"; cat "$tmp/app.log"; exit 1; }
-grep -q "Stänger av" "$tmp/app.log" || { echo "the app did not see the SIGTERM"; cat "$tmp/app.log"; exit 1; }
-[ "$(status "$base/health")" = 0 ] || { echo "something still answers on port $port after the stop"; exit 1; }
-echo "SIGTERM to npm run start:prod: exit 0, nothing left running"
+    # SIGTERM to npm: the app stops cleanly and nothing is left listening
+    kill -TERM "$npm_pid"
+    rc=0
+    wait "$npm_pid" || rc=$?
+    [ "$rc" = 0 ] || { echo "npm run start:prod exited $rc after SIGTERM"; cat "$tmp/app.log"; exit 1; }
+    grep -q "Stänger av" "$tmp/app.log" || { echo "the app did not see the SIGTERM"; cat "$tmp/app.log"; exit 1; }
+    [ "$(status "$base/health")" = 0 ] || { echo "something still answers on port $port after the stop"; exit 1; }
+    echo "SIGTERM to npm run start:prod: exit 0, nothing left running"
 
-# without its views the app must say so on /health/ready (and its pages fail)
-mv "$tmp/views" "$tmp/views.away"
-(cd "$tmp" && NODE_ENV=production exec node dist/server/index.js >"$tmp/app2.log" 2>&1) &
-app_pid=$!
-pids+=("$app_pid")
-wait_for "$base/health" 200
-[ "$(status "$base/health/ready")" = 503 ] || { echo "/health/ready is not red without views"; exit 1; }
-[ "$(status "$base/login")" = 500 ] || { echo "/login without views did not fail as expected"; exit 1; }
-kill -TERM "$app_pid"
-wait "$app_pid" || true
-echo "/health/ready is red (503) when the views are missing"
+    # without its views the app must say so on /health/ready (and its pages fail)
+    mv "$tmp/views" "$tmp/views.away"
+    (cd "$tmp" && NODE_ENV=production exec node dist/server/index.js >"$tmp/app2.log" 2>&1) &
+    app_pid=$!
+    pids+=("$app_pid")
+    wait_for "$base/health" 200
+    [ "$(status "$base/health/ready")" = 503 ] || { echo "/health/ready is not red without views"; exit 1; }
+    [ "$(status "$base/login")" = 500 ] || { echo "/login without views did not fail as expected"; exit 1; }
+    kill -TERM "$app_pid"
+    wait "$app_pid" || true
+    echo "/health/ready is red (503) when the views are missing"
+    mv "$tmp/views.away" "$tmp/views"
+  )
+}
+
+walk_on "$(command -v node)"
+for extra in "$@"; do walk_on "$extra"; done

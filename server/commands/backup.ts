@@ -2,6 +2,7 @@
 //   backup FILE     a consistent copy of the running SQLite database
 //   restore FILE    puts a copy back (only while the app is stopped)
 import type { CliCommand } from '../cli';
+import { progress } from './io';
 import { backupDatabase, restoreDatabase } from '../services/backup';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1).replace('.', ',')} MB`;
@@ -18,7 +19,7 @@ export const backupCommands: CliCommand[] = [
         out.error('Ange filen att skriva, t.ex.: backup /var/backups/partnerpuls/partnerpuls-$(date +%F).sqlite');
         return 2;
       }
-      out.progress?.('Kopierar databasen …');
+      progress(out, 'Kopierar databasen …');
       const r = await backupDatabase(deps, positionals[0]);
       out.log(`Säkerhetskopian är skriven: ${r.file} (${mb(r.bytes)}, ${r.submitted} inskickade svar, ${r.queuedMail} e-post i kö).`);
       return 0;

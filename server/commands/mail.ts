@@ -4,6 +4,7 @@
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
 import type { CliCommand } from '../cli';
+import { progress } from './io';
 import { listOutbox, outboxCounts, STATUS_LABELS } from '../mail/outbox';
 import { OutboxWorker } from '../mail/worker';
 import { CLI } from '../services/audit';
@@ -40,7 +41,11 @@ export const mailCommands: CliCommand[] = [
       'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
     async run(deps, _a, out) {
       const worker = new OutboxWorker(deps, { schedulerEveryMs: 0 });
-      const r = await worker.drain();
+      const r = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0 };
+      for (let batch = await worker.runOnce(); batch.claimed > 0; batch = await worker.runOnce()) {
+        for (const k of Object.keys(r) as Array<keyof typeof r>) r[k] += batch[k];
+        progress(out, `Skickat ${r.sent} (studsade ${r.bounced}, försöks igen ${r.retried}, misslyckades ${r.failed}) …`);
+      }
       await deps.mailer.close();
       out.log(`Skickade: ${r.sent}, studsade: ${r.bounced}, försöks igen senare: ${r.retried}, misslyckades: ${r.failed}.`);
       return 0;
