@@ -8,6 +8,7 @@ import { startBackground } from './background';
 import { loadConfigOrExit, sqliteFileOf, type Config } from './config';
 import { closeDb, migrateLatest } from './db';
 import { buildDeps, type Deps } from './deps';
+import { cliCommand } from './lib/paths';
 import { removeRunMarker, writeRunMarker } from './lib/run-marker';
 import { firstAdminLinkIfNeeded } from './services/accounts';
 import { seedDemoHistory, seedDemoIfEmpty } from './services/demo';
@@ -50,7 +51,7 @@ async function printBanner(deps: Deps): Promise<void> {
     say('\nInga konton finns ännu. Skapa det första administratörskontot här (länken gäller i 72 timmar och kan användas en gång):');
     say(`  ${config.baseUrl}/setup/${link}\n`);
   } else {
-    say(`Logga in på ${config.baseUrl}/login (ny lösenordslänk: npm run cli -- users setup-link EPOST)\n`);
+    say(`Logga in på ${config.baseUrl}/login (ny lösenordslänk: ${cliCommand('users setup-link EPOST')})\n`);
   }
 }
 

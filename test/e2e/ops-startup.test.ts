@@ -7,6 +7,7 @@ import { allCommands, runCli } from '../../server/cli';
 import { loadConfig } from '../../server/config';
 import { createDb, migrateLatest } from '../../server/db';
 import { buildDeps } from '../../server/deps';
+import { testDatabaseKind } from '../helpers/app';
 import { exitWithin, freePort, npmCli, runCliProcess, spawnNode, startServer, tmpDir } from '../helpers/process';
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
@@ -147,4 +148,36 @@ describe('the command line prints only its own output on stdout', () => {
     expect(npm.stdout()).toMatch(/^Användning: npm run -s cli -- migrate \[--unlock\]/);
     expect(npm.stdout()).not.toMatch(/^> /m);
   }, 90_000);
+});
+
+describe('instances starting at the same time on one database', () => {
+  it('both migrate without colliding (PostgreSQL: an advisory lock; SQLite: the file lock)', async () => {
+    const kind = testDatabaseKind();
+    let url = `file:${path.join(tmpDir(), 'together.sqlite')}`;
+    let drop = () => Promise.resolve();
+    if (kind === 'postgres') {
+      const base = process.env.TEST_DATABASE_URL!;
+      const name = `pp_together_${process.pid}`;
+      const admin = createDb(base, { poolMax: 1 });
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.raw(`create database ${name}`);
+      const u = new URL(base);
+      u.pathname = `/${name}`;
+      url = u.toString();
+      drop = async () => {
+        await admin.raw(`drop database if exists ${name} with (force)`);
+        await admin.destroy();
+      };
+    }
+    const a = createDb(url);
+    const b = createDb(url);
+    try {
+      const results = await Promise.allSettled([migrateLatest(a, { lockWaitMs: 30_000 }), migrateLatest(b, { lockWaitMs: 30_000 })]);
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual(['fulfilled', 'fulfilled']);
+    } finally {
+      await a.destroy();
+      await b.destroy();
+      await drop();
+    }
+  }, 60_000);
 });
