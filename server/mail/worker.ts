@@ -144,7 +144,12 @@ export class OutboxWorker {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, lane));
-    if (next < rows.length) await releaseClaimed(db, rows.slice(next).map((r) => r.id), this.workerId); // back to the queue, not sent
+    if (next < rows.length)
+      await releaseClaimed(
+        db,
+        rows.slice(next).map((r) => r.id),
+        this.workerId,
+      ); // back to the queue, not sent
     if (rows.length) this.deps.logger.info({ worker: this.workerId, ...result }, 'outbox batch');
     return result;
   }
