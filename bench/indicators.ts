@@ -140,10 +140,7 @@ async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years
           updated_at: now,
         })),
       );
-      const responses = (await trx('responses').where({ round_id: roundId }).select('id', 'status')) as Array<{
-        id: number;
-        status: string;
-      }>;
+      const responses = await trx('responses').where({ round_id: roundId }).select('id', 'status');
       const answers: Array<Record<string, unknown>> = [];
       for (const r of responses) {
         const a = syntheticPartnershipAnswers(rand, k / Math.max(1, years.length - 1));
@@ -195,16 +192,16 @@ async function naiveFigures(db: Knex, survey: LoadedSurvey, indicators: SurveyIn
   const out = new Map<string, Figure>();
   const round = await db('rounds').where({ survey_id: SURVEY_ID, year }).whereNot('state', 'utkast').orderBy('id', 'desc').first('id');
   if (!round) return out;
-  const rows = (await db('responses as r')
+  const rows = await db('responses as r')
     .leftJoin('answers as a', 'a.response_id', 'r.id')
     .where('r.round_id', round.id)
-    .select('r.id as response_id', 'r.status', 'a.question_id', 'a.item_id', 'a.option_code')) as Array<{
-    response_id: number;
-    status: string;
-    question_id: string | null;
-    item_id: string | null;
-    option_code: string | null;
-  }>;
+    .select<Array<{ response_id: number; status: string; question_id: string | null; item_id: string | null; option_code: string | null }>>(
+      'r.id as response_id',
+      'r.status',
+      'a.question_id',
+      'a.item_id',
+      'a.option_code',
+    );
   const submitted = new Set<number>();
   const codeOf = new Map<string, Map<number, string>>(); // question ref → response → option code
   for (const r of rows) {
@@ -213,7 +210,7 @@ async function naiveFigures(db: Knex, survey: LoadedSurvey, indicators: SurveyIn
     if (r.option_code === null || r.question_id === null) continue;
     const ref = r.item_id ? `${r.question_id}.${r.item_id}` : r.question_id;
     let byResponse = codeOf.get(ref);
-    if (!byResponse) codeOf.set(ref, (byResponse = new Map()));
+    if (!byResponse) codeOf.set(ref, (byResponse = new Map<number, string>()));
     byResponse.set(Number(r.response_id), r.option_code);
   }
   for (const ind of indicators) {

@@ -17,9 +17,8 @@ import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../server/config';
 import { createDb, migrateLatest, nowIso } from '../server/db';
 import { buildDeps } from '../server/deps';
-import { OutboxWorker } from '../server/mail/worker';
 import { CLI } from '../server/services/audit';
-import { sendInvitations } from '../server/services/mailings';
+import { outboxWorker, sendInvitations } from '../server/services/mailings';
 import { pinSurveyVersion } from '../server/services/survey-versions';
 import { loadSurveyDir } from '../server/surveys/load';
 
@@ -156,7 +155,8 @@ export async function runMailBench(argv: string[]): Promise<void> {
     const queued = await sendInvitations(deps, CLI, roundId, { organisationIds: null, locale: 'sv' });
     const queueMs = Date.now() - q0;
     const sample = await db('email_outbox').first('text_body', 'html_body', 'subject');
-    const worker = new OutboxWorker(deps, { batchSize: 100, schedulerEveryMs: 0 });
+    if (!sample) throw new Error('the outbox is empty: nothing was queued');
+    const worker = outboxWorker(deps, { batchSize: 100, schedulerEveryMs: 0 });
     const s0 = Date.now();
     while (sink.received() < queued.messages) {
       if (Date.now() > deadline) throw new Error('time limit reached while the outbox was sending');

@@ -3,6 +3,7 @@
 // Each area adds its call here, so server/index.ts stays short.
 import type { Deps } from './deps';
 import { startOutboxWorker } from './mail/worker';
+import { outboxWorkerDeps } from './services/mailings';
 import { refuseToStartOnInvalidSurveys } from './services/surveys';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
 import { startHousekeeping } from './services/housekeeping';
@@ -18,7 +19,7 @@ export const startBackground = {
   afterListen(deps: Deps): Stop {
     const stops: Stop[] = [];
     // areas add their workers here
-    stops.push(startOutboxWorker(deps)); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
+    stops.push(startOutboxWorker({ ...outboxWorkerDeps(deps), heartbeats: deps.heartbeats })); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
     stops.push(startHousekeeping(deps)); // purge, expired sessions, old outbox bodies: once a day across all instances
     return async () => {
       await Promise.all(stops.map((s) => s()));

@@ -1,6 +1,6 @@
 // The commands of each area (import, surveys, indicators, outbox, purge …). Each area adds its
 // commands to this list; server/cli.ts adds the core ones and runs them.
-import type { CliCommand } from './cli';
+import type { CliCommand } from './commands/command';
 import { backupCommands } from './commands/backup';
 import { indicatorCommands } from './commands/indicators';
 import { mailCommands } from './commands/mail';

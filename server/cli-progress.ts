@@ -1,7 +1,7 @@
 // The terminal side of the command line: output on stdout, messages on stderr, and progress of
 // long jobs (imports, sends, exports) as one updated line on stderr — only when stderr is a
 // terminal, so redirected output and logs stay clean.
-import type { CliOutput } from './cli';
+import type { CliOutput } from './commands/command';
 
 export function cliOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): CliOutput {
   let progressShown = false;

@@ -13,31 +13,9 @@ import { seedDemoHistory, seedDemoIfEmpty } from './services/demo';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
 import { cliCommands as areaCommands } from './cli-commands';
 import { cliOutput } from './cli-progress';
+import type { CliCommand, CliOutput } from './commands/command';
 
-export interface CliCommand {
-  /** e.g. "import organisations" */
-  name: string;
-  usage: string;
-  description: string;
-  /** Options understood by node:util parseArgs. */
-  options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
-  /** The command opens the database itself (backup, restore, migrate): runCli does not migrate first. */
-  skipMigrate?: boolean;
-  run(
-    deps: Deps,
-    args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> },
-    out: CliOutput,
-  ): Promise<number>;
-}
-
-export interface CliOutput {
-  /** The command's own output (stdout). */
-  log(s: string): void;
-  /** Problems and messages for the person (stderr). */
-  error(s: string): void;
-  /** Progress of a long job, on stderr and only when it is a terminal (see cli-progress.ts). */
-  progress?(s: string): void;
-}
+export type { CliCommand, CliOutput } from './commands/command';
 
 const coreCommands: CliCommand[] = [
   {

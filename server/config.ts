@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { PACKAGE_ROOT } from './lib/paths';
+import { parseSignInConfig, type SignInConfig } from './sign-in-config';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -41,6 +42,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long the start waits for another instance's migration lock before giving up. */
   migrationLockWaitMs: number;
+  /** staff sign-in: OIDC providers, the password form, two-factor, session lifetime (sign-in-config.ts) */
+  signIn: SignInConfig;
 }
 
 export class ConfigError extends Error {
@@ -185,7 +188,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(parsed.error.issues.map((i) => i.message));
   }
   const e = parsed.data;
-  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e), ...operationSettings(e) };
+  const signInProblems: string[] = [];
+  const signIn = parseSignInConfig(env, signInProblems);
+  if (signInProblems.length) throw new ConfigError(signInProblems);
+  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e), ...operationSettings(e), signIn };
 }
 
 /** Where the app listens, its address, database, folders, logging and proxy trust. */

@@ -1,7 +1,7 @@
 // Command-line commands for backup and restore (listed in server/cli-commands.ts):
 //   backup FILE     a consistent copy of the running SQLite database
 //   restore FILE    puts a copy back (only while the app is stopped)
-import type { CliCommand } from '../cli';
+import type { CliCommand } from './command';
 import { progress } from './io';
 import { backupDatabase, restoreDatabase } from '../services/backup';
 

@@ -7,8 +7,8 @@
 // Each syncs the indicator definitions from the survey files first, then calls the same services
 // as the web pages.
 import fs from 'node:fs';
-import { readInputFile, progress } from './io';
-import type { CliCommand, CliOutput } from '../cli';
+import { progress, readInputFile } from './io';
+import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
 import { importValues, publishYear, setTarget } from '../services/indicator-admin';

@@ -1,6 +1,6 @@
 // Helpers shared by the CLI commands.
 import fs from 'node:fs';
-import type { CliOutput } from '../cli';
+import type { CliOutput } from './command';
 
 /** Reads the file a command was given; on failure prints a Swedish message and returns null. */
 export function readInputFile(file: string, out: CliOutput): Buffer | null {

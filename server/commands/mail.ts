@@ -3,12 +3,18 @@
 //   outbox send                         sends everything due now (when no app instance runs a worker)
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
-import type { CliCommand } from '../cli';
+import type { CliCommand } from './command';
 import { progress } from './io';
-import { listOutbox, outboxCounts, STATUS_LABELS } from '../mail/outbox';
-import { OutboxWorker } from '../mail/worker';
 import { CLI } from '../services/audit';
-import { queueScheduledReminders, retryFailedOfRound, retryMessage } from '../services/mailings';
+import {
+  OUTBOX_STATUS_LABELS,
+  outboxMessages,
+  outboxStatusCounts,
+  queueScheduledReminders,
+  retryFailedOfRound,
+  outboxWorker,
+  retryMessage,
+} from '../services/mailings';
 
 function positiveInt(v: unknown): number | null {
   return typeof v === 'string' && /^\d{1,9}$/.test(v) && Number(v) > 0 ? Number(v) : null;
@@ -20,13 +26,14 @@ export const mailCommands: CliCommand[] = [
     usage: 'outbox status',
     description: 'Visar hur många e-postmeddelanden som ligger i kö, har skickats, studsat eller misslyckats, och de senaste felen.',
     async run(deps, _a, out) {
-      const c = await outboxCounts(deps.db);
+      const c = await outboxStatusCounts(deps.db);
       out.log(
         `E-post skickas via: ${deps.mailer.description}${deps.config.outboxWorker ? '' : ' (OUTBOX_WORKER=false: ingen utskicksprocess i appen)'}`,
       );
-      for (const s of ['queued', 'sending', 'sent', 'bounced', 'failed'] as const) out.log(`  ${STATUS_LABELS[s].padEnd(13)} ${c[s]}`);
+      for (const s of ['queued', 'sending', 'sent', 'bounced', 'failed'] as const)
+        out.log(`  ${OUTBOX_STATUS_LABELS[s].padEnd(13)} ${c[s]}`);
       out.log(`  ${'Totalt'.padEnd(13)} ${c.total}`);
-      const failed = await listOutbox(deps.db, { status: 'failed', limit: 10 });
+      const failed = await outboxMessages(deps.db, { status: 'failed', limit: 10 });
       if (failed.length) {
         out.log('\nSenaste misslyckade (försök igen: npm run cli -- outbox retry --failed):');
         for (const r of failed) out.log(`  #${r.id} ${r.kind} omgång ${r.roundId ?? '–'}, ${r.attempts} försök: ${r.lastError ?? ''}`);
@@ -40,7 +47,7 @@ export const mailCommands: CliCommand[] = [
     description:
       'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
     async run(deps, _a, out) {
-      const worker = new OutboxWorker(deps, { schedulerEveryMs: 0 });
+      const worker = outboxWorker(deps, { schedulerEveryMs: 0 });
       const r = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0 };
       for (let batch = await worker.runOnce(); batch.claimed > 0; batch = await worker.runOnce()) {
         for (const k of Object.keys(r) as Array<keyof typeof r>) r[k] += batch[k];

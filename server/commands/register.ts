@@ -4,15 +4,48 @@
 //   purge [--dry-run]
 // The import uses the same parser, checks and transaction as the web import.
 import fs from 'node:fs';
-import { readInputFile, progress } from './io';
-import type { CliCommand } from '../cli';
+import { progress, readInputFile } from './io';
+import type { CliCommand, CliOutput } from './command';
 import { CLI } from '../services/audit';
 import { exportRegisterCsv } from '../services/csv-export';
 import { parseRegisterCsv, problemText } from '../services/csv-import';
 import { purge } from '../services/gdpr';
-
-import { importRegister } from '../services/register-import';
+import { type ImportOptions, type ImportResult, importRegister } from '../services/register-import';
 import { currentYear, parseYear } from '../lib/year';
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** --panel, --year and --panel-name as import options; an exit code (after a message) when they do not fit together. */
+function panelOptions(values: Values, out: CliOutput): ImportOptions | number {
+  const slug = typeof values.panel === 'string' ? values.panel.trim() : '';
+  let year: number | null = null;
+  if (values.year !== undefined) {
+    year = parseYear(values.year);
+    if (!year) {
+      out.error(`--year ska vara ett år med fyra siffror, t.ex. ${currentYear()} (fick "${String(values.year)}").`);
+      return 2;
+    }
+  }
+  if (!slug && (year || values['panel-name'])) {
+    out.error('--year och --panel-name används tillsammans med --panel KORTNAMN.');
+    return 2;
+  }
+  if (!slug) return {};
+  const name = typeof values['panel-name'] === 'string' ? values['panel-name'] : undefined;
+  return { panel: { slug, name }, year: year ?? currentYear() };
+}
+
+function printImported(file: string, result: ImportResult, out: CliOutput): void {
+  const c = result.plan.counts;
+  out.log(`${file}: ${c.rows} rader lästes in.`);
+  out.log(`  Organisationer: ${c.newOrganisations} nya, ${c.updatedOrganisations} uppdaterade.`);
+  out.log(`  Kontaktpersoner: ${c.newContacts} nya, ${c.updatedContacts} uppdaterade.`);
+  if (result.panel) {
+    out.log(
+      `  Panelen ”${result.panel.name}” (${result.panel.slug})${result.panel.created ? ' skapades och' : ''} har ${result.panel.added} nya medlemmar ${result.panel.year}.`,
+    );
+  }
+}
 
 export const registerCommands: CliCommand[] = [
   {
@@ -30,20 +63,8 @@ export const registerCommands: CliCommand[] = [
       }
       const bytes = readInputFile(file, out);
       if (!bytes) return 2;
-      const slug = typeof values.panel === 'string' ? values.panel.trim() : '';
-      let year: number | null = null;
-      if (values.year !== undefined) {
-        year = parseYear(values.year);
-        if (!year) {
-          out.error(`--year ska vara ett år med fyra siffror, t.ex. ${currentYear()} (fick "${String(values.year)}").`);
-          return 2;
-        }
-      }
-      if (!slug && (year || values['panel-name'])) {
-        out.error('--year och --panel-name används tillsammans med --panel KORTNAMN.');
-        return 2;
-      }
-      if (slug && !year) year = currentYear();
+      const options = panelOptions(values, out);
+      if (typeof options === 'number') return options;
 
       const parsed = parseRegisterCsv(bytes);
       if (parsed.problems.length) {
@@ -52,28 +73,14 @@ export const registerCommands: CliCommand[] = [
         return 1;
       }
       progress(out, `Sparar ${parsed.rows.length} rader …`);
-      const result = await importRegister(
-        deps.db,
-        CLI,
-        parsed,
-        slug ? { panel: { slug, name: typeof values['panel-name'] === 'string' ? values['panel-name'] : undefined }, year: year! } : {},
-      );
-      const problems = result.plan.problems;
+      const result = await importRegister(deps.db, CLI, parsed, options);
       if (!result.imported) {
-        out.error(`${file}: ${problems.length} fel.`);
-        for (const p of problems) out.error(problemText(p));
+        out.error(`${file}: ${result.plan.problems.length} fel.`);
+        for (const p of result.plan.problems) out.error(problemText(p));
         out.error('Inget lästes in. Rätta filen och kör kommandot igen.');
         return 1;
       }
-      const c = result.plan.counts;
-      out.log(`${file}: ${c.rows} rader lästes in.`);
-      out.log(`  Organisationer: ${c.newOrganisations} nya, ${c.updatedOrganisations} uppdaterade.`);
-      out.log(`  Kontaktpersoner: ${c.newContacts} nya, ${c.updatedContacts} uppdaterade.`);
-      if (result.panel) {
-        out.log(
-          `  Panelen ”${result.panel.name}” (${result.panel.slug})${result.panel.created ? ' skapades och' : ''} har ${result.panel.added} nya medlemmar ${result.panel.year}.`,
-        );
-      }
+      printImported(file, result, out);
       return 0;
     },
   },

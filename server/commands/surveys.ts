@@ -2,12 +2,12 @@
 //   surveys check [MAPP]
 //   import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN [--confidential] [--dry-run]
 import path from 'node:path';
-import { readInputFile, progress } from './io';
-import type { CliCommand } from '../cli';
+import { progress, readInputFile } from './io';
+import type { CliCommand } from './command';
 import { CLI } from '../services/audit';
 import { planResponseImport, problemText, runResponseImport } from '../services/response-import';
+import { currentSurveys } from '../services/survey-versions';
 import { surveyFileProblems } from '../services/surveys';
-import { loadSurveyDir } from '../surveys/load';
 
 export const surveyCommands: CliCommand[] = [
   {
@@ -24,7 +24,7 @@ export const surveyCommands: CliCommand[] = [
         for (const p of problems) out.error(`  - ${p}`);
         return 1;
       }
-      const surveys = await loadSurveyDir(dir);
+      const surveys = await currentSurveys(dir);
       out.log(`OK: alla enkätfiler är giltiga (${dir}).`);
       for (const s of surveys)
         out.log(`  ${s.definition.id}  ${s.fileName}  ${s.hash}  ${s.definition.title.sv}  (${s.definition.questions.length} frågor)`);

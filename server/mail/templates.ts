@@ -101,8 +101,88 @@ function compileCached(source: string, options: CompileOptions = COMPILE_OPTIONS
 
 type HbsNode = { type: string; loc?: { start: { line: number } } } & Record<string, unknown>;
 type PathNode = { type: 'PathExpression'; original: string; parts: string[]; data: boolean; depth: number };
+type Report = (node: HbsNode, message: string) => void;
 
 const ALLOWED_LIST = () => [...PLACEHOLDER_NAMES].map((n) => `{{${n}}}`).join(', ');
+
+/** The problem of a template that does not parse, with the line when Handlebars tells it. */
+function parseProblem(e: unknown, field: string, fieldLabel: string): FieldProblem {
+  const msg = String((e as Error).message ?? '');
+  const line = /line (\d+)/.exec(msg)?.[1] ?? /- (\d+):\d+/.exec(msg)?.[1] ?? (e as { lineNumber?: number }).lineNumber;
+  const mismatch = /^(\w+) doesn't match (\w+)/.exec(msg);
+  const what = mismatch
+    ? `{{#${mismatch[1]}}} avslutas med {{/${mismatch[2]}}}`
+    : 'kontrollera att varje {{ har en matchande }} och att varje {{#if …}} avslutas med {{/if}}';
+  return { field, message: `${fieldLabel}: mallen kunde inte läsas${line ? ` på rad ${line}` : ''} – ${what}.` };
+}
+
+/** A placeholder must be one known name ({{organisation}}), not a path, data variable or parent reference. */
+function checkPath(node: HbsNode, p: unknown, report: Report): boolean {
+  const pe = p as PathNode;
+  if (!pe || pe.type !== 'PathExpression') {
+    report(node, 'en platshållare ska vara ett namn, t.ex. {{organisation}}.');
+    return false;
+  }
+  if (pe.data || pe.depth > 0 || pe.parts.length !== 1 || !PLACEHOLDER_NAMES.has(pe.parts[0])) {
+    report(node, `okänd platshållare {{${pe.original}}}. Tillåtna platshållare är ${ALLOWED_LIST()}.`);
+    return false;
+  }
+  return true;
+}
+
+/** {{name}}: alone between two braces, no parameters, not triple-stashed. */
+function checkMustache(node: HbsNode, report: Report): void {
+  const params = (node.params as unknown[]) ?? [];
+  const hash = node.hash as { pairs?: unknown[] } | undefined;
+  if (params.length || hash?.pairs?.length) {
+    const name = (node.path as PathNode)?.original ?? '';
+    report(node, `{{${name} …}} är inte tillåtet – en platshållare skrivs ensam mellan klammerparenteserna, t.ex. {{organisation}}.`);
+    return;
+  }
+  if (!checkPath(node, node.path, report)) return;
+  if (node.escaped === false) report(node, `skriv {{${(node.path as PathNode).original}}} med två klammerparenteser, inte tre.`);
+}
+
+/** {{#if name}} … {{/if}} and {{#unless name}} … {{/unless}} around one placeholder; what is inside is checked too. */
+function checkBlock(node: HbsNode, report: Report): void {
+  const name = (node.path as PathNode)?.original ?? '';
+  const params = (node.params as unknown[]) ?? [];
+  if (name !== 'if' && name !== 'unless') {
+    report(node, `{{#${name}}} är inte tillåtet – bara {{#if namn}} … {{/if}} och {{#unless namn}} … {{/unless}} kan användas.`);
+    return;
+  }
+  if (params.length !== 1) {
+    report(node, `{{#${name}}} ska ha exakt en platshållare, t.ex. {{#${name} receiptCode}}.`);
+    return;
+  }
+  checkPath(node, params[0], report);
+  const program = node.program as { body: HbsNode[] } | undefined;
+  const inverse = node.inverse as { body: HbsNode[] } | undefined;
+  if (program) checkNodes(program.body, report);
+  if (inverse) checkNodes(inverse.body, report);
+}
+
+function checkNodes(nodes: HbsNode[], report: Report): void {
+  for (const node of nodes) {
+    switch (node.type) {
+      case 'ContentStatement':
+      case 'CommentStatement':
+        break;
+      case 'MustacheStatement':
+        checkMustache(node, report);
+        break;
+      case 'BlockStatement':
+        checkBlock(node, report);
+        break;
+      case 'PartialStatement':
+      case 'PartialBlockStatement':
+        report(node, 'delmallar ({{> …}}) är inte tillåtna.');
+        break;
+      default:
+        report(node, 'den här konstruktionen är inte tillåten i en e-postmall.');
+    }
+  }
+}
 
 /**
  * The problems of one template text (subject or body), each naming the field and the offending
@@ -113,77 +193,13 @@ export function templateProblems(source: string, field: string, fieldLabel: stri
   try {
     ast = hbs.parse(source) as unknown as { body: HbsNode[] };
   } catch (e) {
-    const msg = String((e as Error).message ?? '');
-    const line = /line (\d+)/.exec(msg)?.[1] ?? /- (\d+):\d+/.exec(msg)?.[1] ?? (e as { lineNumber?: number }).lineNumber;
-    const mismatch = /^(\w+) doesn't match (\w+)/.exec(msg);
-    const what = mismatch
-      ? `{{#${mismatch[1]}}} avslutas med {{/${mismatch[2]}}}`
-      : 'kontrollera att varje {{ har en matchande }} och att varje {{#if …}} avslutas med {{/if}}';
-    return [{ field, message: `${fieldLabel}: mallen kunde inte läsas${line ? ` på rad ${line}` : ''} – ${what}.` }];
+    return [parseProblem(e, field, fieldLabel)];
   }
   const problems: FieldProblem[] = [];
-  const add = (node: HbsNode, message: string) => {
+  checkNodes(ast.body, (node, message) => {
     const line = node.loc?.start.line;
     problems.push({ field, message: `${fieldLabel}${line ? ` (rad ${line})` : ''}: ${message}` });
-  };
-  const checkPath = (node: HbsNode, p: unknown): boolean => {
-    const pe = p as PathNode;
-    if (!pe || pe.type !== 'PathExpression') {
-      add(node, 'en platshållare ska vara ett namn, t.ex. {{organisation}}.');
-      return false;
-    }
-    if (pe.data || pe.depth > 0 || pe.parts.length !== 1 || !PLACEHOLDER_NAMES.has(pe.parts[0])) {
-      add(node, `okänd platshållare {{${pe.original}}}. Tillåtna platshållare är ${ALLOWED_LIST()}.`);
-      return false;
-    }
-    return true;
-  };
-  const walk = (nodes: HbsNode[]) => {
-    for (const node of nodes) {
-      switch (node.type) {
-        case 'ContentStatement':
-        case 'CommentStatement':
-          break;
-        case 'MustacheStatement': {
-          const params = (node.params as unknown[]) ?? [];
-          const hash = node.hash as { pairs?: unknown[] } | undefined;
-          if (params.length || hash?.pairs?.length) {
-            const name = (node.path as PathNode)?.original ?? '';
-            add(node, `{{${name} …}} är inte tillåtet – en platshållare skrivs ensam mellan klammerparenteserna, t.ex. {{organisation}}.`);
-            break;
-          }
-          if (!checkPath(node, node.path)) break;
-          if (node.escaped === false) add(node, `skriv {{${(node.path as PathNode).original}}} med två klammerparenteser, inte tre.`);
-          break;
-        }
-        case 'BlockStatement': {
-          const name = (node.path as PathNode)?.original ?? '';
-          const params = (node.params as unknown[]) ?? [];
-          if (name !== 'if' && name !== 'unless') {
-            add(node, `{{#${name}}} är inte tillåtet – bara {{#if namn}} … {{/if}} och {{#unless namn}} … {{/unless}} kan användas.`);
-            break;
-          }
-          if (params.length !== 1) {
-            add(node, `{{#${name}}} ska ha exakt en platshållare, t.ex. {{#${name} receiptCode}}.`);
-            break;
-          }
-          checkPath(node, params[0]);
-          const program = node.program as { body: HbsNode[] } | undefined;
-          const inverse = node.inverse as { body: HbsNode[] } | undefined;
-          if (program) walk(program.body);
-          if (inverse) walk(inverse.body);
-          break;
-        }
-        case 'PartialStatement':
-        case 'PartialBlockStatement':
-          add(node, 'delmallar ({{> …}}) är inte tillåtna.');
-          break;
-        default:
-          add(node, 'den här konstruktionen är inte tillåten i en e-postmall.');
-      }
-    }
-  };
-  walk(ast.body);
+  });
   return problems;
 }
 

@@ -3,6 +3,7 @@
 // .eml file into config.outboxDir, so the demo works without a mail server. The outbox worker
 // (server/mail/worker.ts) is the only caller of send(); tests pass their own Mailer via
 // buildDeps(config, { mailer }) or point SMTP_URL at an in-process SMTP server.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -45,6 +46,17 @@ export interface Mailer {
   close(): Promise<void>;
 }
 
+/** "<hex.timestamp@host-of-base-url>" — unique, and the same on every attempt of an outbox row. */
+export function newMessageId(baseUrl: string): string {
+  let host = 'partnerpuls.local';
+  try {
+    host = new URL(baseUrl).hostname || host;
+  } catch {
+    /* keep the default */
+  }
+  return `<${crypto.randomBytes(16).toString('hex')}.${Date.now().toString(36)}@${host}>`;
+}
+
 /** SMTP_URL without its password, for pages and logs. */
 export function describeSmtpUrl(url: string): string {
   try {
@@ -85,8 +97,9 @@ export function createSmtpMailer(
       const info = await transport.sendMail(mailOptions(m));
       return { response: String((info as { response?: string }).response ?? '') };
     },
-    async close() {
+    close() {
       transport.close();
+      return Promise.resolve();
     },
   };
 }
@@ -149,8 +162,9 @@ export function createFileMailer(outboxDir: string): Mailer {
         return null;
       }
     },
-    async close() {
+    close() {
       transport.close();
+      return Promise.resolve();
     },
   };
 }

@@ -9,26 +9,40 @@
 // - A row left in 'sending' by a crashed worker is reclaimed after staleAfterMs (5 minutes; a send
 //   times out long before that, see transport.ts), so at most the message that was on the wire at
 //   a hard crash can go out twice.
-// - The loop also runs the reminder scheduler once a minute (services/mailings.ts).
+// - The loop also runs the reminder scheduler once a minute.
 // - stop() lets the batch in flight finish before it resolves.
+//
+// The worker sits below the services: what it needs from them (the audit log, the reminder
+// scheduler) it is handed as functions in WorkerDeps — see outboxWorkerDeps in services/mailings.ts.
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Heartbeats } from '../lib/heartbeats';
-import { bool, nowIso } from '../db';
-import { audit, SYSTEM } from '../services/audit';
-import { queueScheduledReminders } from '../services/mailings';
-import { releaseClaimed } from '../repositories/outbox-claims';
-import { claimDue, markBounced, markRetryOrFailed, markSent, type OutboxRow } from './outbox';
+import { nowIso } from '../db';
+import { contactsByIds, markContactBounced, type MailContactRow } from '../repositories/mailings';
+import { claimDue, markBounced, markFailed, markForRetry, markSent, releaseClaimed, type OutboxMessage } from '../repositories/outbox';
+import { inTransaction } from '../repositories/transaction';
 import type { Mailer } from './transport';
+
+/** What the worker writes to the audit log: a bounced contact, a message failed after its last attempt. */
+export type WorkerAudit = (
+  action: 'mail.bounced' | 'mail.failed',
+  entity: { type: 'contact' | 'email_outbox'; id: number },
+  details: Record<string, unknown>,
+) => Promise<void>;
 
 export interface WorkerDeps {
   db: Knex;
   config: Config;
   logger: Logger;
   mailer: Mailer;
+  /** Writes an audit entry as the system. */
+  audit: WorkerAudit;
+  /** Queues the scheduled reminders due at `now`; returns how many messages were queued. */
+  queueScheduledReminders: (now: Date) => Promise<number>;
+  /** Signs of life for /health/ready (the app's worker; the CLI's need none). */
   heartbeats?: Heartbeats;
 }
 
@@ -49,8 +63,6 @@ export interface WorkerOptions {
   schedulerEveryMs?: number;
 }
 
-type ContactFlags = { opted_out_at: string | null; bounced_at: string | null; erased_at: string | null; active: unknown };
-
 export interface BatchResult {
   claimed: number;
   sent: number;
@@ -59,21 +71,26 @@ export interface BatchResult {
   bounced: number;
 }
 
+type RowOutcome = Exclude<keyof BatchResult, 'claimed'>;
+
 export type SendOutcome = { kind: 'sent' } | { kind: 'temporary'; error: string } | { kind: 'permanent'; error: string };
+
+type SmtpError = { responseCode?: number; command?: string; code?: string; response?: string; message?: string } | undefined;
+
+/** A 5xx reply to the recipient or the message (RCPT TO, DATA), or a recipient the transport refused; 503 is a sequence error, ours. */
+function isPermanent(e: SmtpError): boolean {
+  const code = typeof e?.responseCode === 'number' ? e.responseCode : null;
+  if (code !== null && code >= 500 && code < 600 && code !== 503 && (e?.command === 'RCPT TO' || e?.command === 'DATA')) return true;
+  return e?.code === 'EENVELOPE' && e.command === 'API' && /recipient/i.test(String(e.message));
+}
 
 /** Permanent only for a 5xx reply to the recipient or the message (RCPT TO, DATA); 503 and login/sender problems are ours, not the contact's. */
 export function classifySendError(err: unknown): SendOutcome {
-  const e = err as { responseCode?: number; command?: string; code?: string; response?: string; message?: string };
+  const e = err as SmtpError;
   const text = String(e?.response || e?.message || err)
     .replace(/\s+/g, ' ')
     .trim();
-  const code = typeof e?.responseCode === 'number' ? e.responseCode : null;
-  if (code !== null && code >= 500 && code < 600 && code !== 503 && (e.command === 'RCPT TO' || e.command === 'DATA')) {
-    return { kind: 'permanent', error: text };
-  }
-  if (e?.code === 'EENVELOPE' && e.command === 'API' && /recipient/i.test(String(e.message))) {
-    return { kind: 'permanent', error: text };
-  }
+  if (isPermanent(e)) return { kind: 'permanent', error: text };
   return { kind: 'temporary', error: (e?.code ? `${e.code}: ` : '') + text };
 }
 
@@ -88,6 +105,22 @@ function withoutAddress(text: string, address: string | null): string {
   let s = text;
   if (address) s = s.split(address).join('[adressen]');
   return s.replace(/[^\s<>@"]+@[^\s<>@"]+/g, '[adress]');
+}
+
+/** A row whose recipient and text are still there. */
+type SendableMessage = OutboxMessage & { toAddress: string; textBody: string };
+
+function hasContent(row: OutboxMessage): row is SendableMessage {
+  return !!row.toAddress && row.textBody !== null;
+}
+
+/** Why the contact may no longer be e-mailed (opted out, bounced, deactivated or erased since the message was queued), or null. */
+function contactRefusal(c: MailContactRow | undefined): string | null {
+  if (!c || c.erasedAt) return 'Kontakten är raderad';
+  if (!c.active) return 'Kontakten är inaktiverad';
+  if (c.optedOutAt) return 'Mottagaren har avregistrerat sig';
+  if (c.bouncedAt) return 'Adressen har studsat tidigare';
+  return null;
 }
 
 export class OutboxWorker {
@@ -127,26 +160,20 @@ export class OutboxWorker {
     );
     const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, failed: 0, bounced: 0 };
     // Whether each recipient may still be e-mailed (opted out, bounced or erased since queueing), in one query.
-    const contactIds = [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))];
-    const contacts = new Map<number, ContactFlags>();
-    if (contactIds.length) {
-      for (const c of await db('contacts').whereIn('id', contactIds).select('id', 'opted_out_at', 'bounced_at', 'erased_at', 'active'))
-        contacts.set(Number(c.id), c);
-    }
+    const contacts = await contactsByIds(db, [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))]);
     let next = 0;
     const lane = async () => {
       // when stopping, each lane finishes the message it is sending and takes no new one
       while (next < rows.length && !this.stopping) {
         const row = rows[next++];
-        const outcome = await this.sendRow(row, contacts);
-        result[outcome]++;
+        result[await this.sendRow(row, contacts)]++;
         this.deps.heartbeats?.beat('outbox');
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, lane));
     if (next < rows.length)
       await releaseClaimed(
-        db,
+        this.deps.db,
         rows.slice(next).map((r) => r.id),
         this.workerId,
       ); // back to the queue, not sent
@@ -165,45 +192,26 @@ export class OutboxWorker {
     return total;
   }
 
-  private async sendRow(row: OutboxRow, contacts: Map<number, ContactFlags>): Promise<'sent' | 'retried' | 'failed' | 'bounced'> {
-    const { db, config, mailer, logger } = this.deps;
-    if (!row.toAddress || row.textBody === null) {
-      // erased contact, or the body was cleared: nothing can be sent
-      await markRetryOrFailed(
-        db,
-        { ...row, attempts: Number.MAX_SAFE_INTEGER },
-        this.workerId,
-        'Mottagaren eller meddelandet finns inte längre (raderad kontakt).',
-        config.mailMaxAttempts,
-        nowIso(),
-      );
-      return 'failed';
-    }
-    if (row.contactId) {
-      const c = contacts.get(row.contactId);
-      const why =
-        !c || c.erased_at
-          ? 'Kontakten är raderad'
-          : !bool(c.active)
-            ? 'Kontakten är inaktiverad'
-            : c.opted_out_at
-              ? 'Mottagaren har avregistrerat sig'
-              : c.bounced_at
-                ? 'Adressen har studsat tidigare'
-                : null;
-      if (why) {
-        await markRetryOrFailed(
-          db,
-          { ...row, attempts: Number.MAX_SAFE_INTEGER },
-          this.workerId,
-          `${why}; skickades inte.`,
-          config.mailMaxAttempts,
-          nowIso(),
-        );
-        return 'failed';
-      }
-    }
-    let outcome: SendOutcome;
+  private async sendRow(row: OutboxMessage, contacts: Map<number, MailContactRow>): Promise<RowOutcome> {
+    // erased contact, or the body was cleared: nothing can be sent
+    if (!hasContent(row)) return this.refuse(row, 'Mottagaren eller meddelandet finns inte längre (raderad kontakt).');
+    const why = row.contactId ? contactRefusal(contacts.get(row.contactId)) : null;
+    if (why) return this.refuse(row, `${why}; skickades inte.`);
+    const outcome = await this.deliver(row);
+    if (outcome.kind === 'sent') return this.recordSent(row);
+    const error = withoutAddress(outcome.error, row.toAddress);
+    if (outcome.kind === 'permanent') return this.recordBounce(row, error);
+    return this.recordTemporaryError(row, error);
+  }
+
+  /** The message may not or cannot be sent: failed at once, without using up attempts on it. */
+  private async refuse(row: OutboxMessage, reason: string): Promise<RowOutcome> {
+    await markFailed(this.deps.db, row.id, this.workerId, reason);
+    return 'failed';
+  }
+
+  private async deliver(row: SendableMessage): Promise<SendOutcome> {
+    const { config, mailer } = this.deps;
     try {
       await mailer.send({
         outboxId: row.id,
@@ -215,47 +223,76 @@ export class OutboxWorker {
         messageId: row.messageId,
         headers: row.headers,
       });
-      outcome = { kind: 'sent' };
+      return { kind: 'sent' };
     } catch (err) {
-      outcome = classifySendError(err);
+      return classifySendError(err);
     }
-    if (outcome.kind === 'sent') {
-      const ok = await markSent(db, row.id, this.workerId);
-      if (!ok) logger.warn({ outbox: row.id, worker: this.workerId }, 'outbox row was reclaimed while it was being sent');
-      return 'sent';
+  }
+
+  private async recordSent(row: OutboxMessage): Promise<RowOutcome> {
+    const ok = await markSent(this.deps.db, row.id, this.workerId);
+    if (!ok) this.deps.logger.warn({ outbox: row.id, worker: this.workerId }, 'outbox row was reclaimed while it was being sent');
+    return 'sent';
+  }
+
+  /** A permanent reply: the row is bounced and its contact marked bounced, together. */
+  private async recordBounce(row: OutboxMessage, reason: string): Promise<RowOutcome> {
+    await inTransaction(this.deps.db, async (trx) => {
+      const bounced = await markBounced(trx, row.id, this.workerId, reason);
+      if (bounced && row.contactId) await markContactBounced(trx, row.contactId, reason, nowIso());
+    });
+    if (row.contactId)
+      await this.deps.audit('mail.bounced', { type: 'contact', id: row.contactId }, { outboxId: row.id, roundId: row.roundId });
+    return 'bounced';
+  }
+
+  /** A temporary error: back to the queue with a backoff, or failed after the last attempt. */
+  private async recordTemporaryError(row: OutboxMessage, error: string): Promise<RowOutcome> {
+    const { db, config, logger } = this.deps;
+    if (row.attempts < config.mailMaxAttempts) {
+      const delay = backoffMs(row.attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+      await markForRetry(db, row.id, this.workerId, error, new Date(Date.now() + delay).toISOString());
+      return 'retried';
     }
-    const error = withoutAddress(outcome.error, row.toAddress);
-    if (outcome.kind === 'permanent') {
-      await markBounced(db, row, this.workerId, error);
-      if (row.contactId)
-        await audit(db, SYSTEM, 'mail.bounced', { type: 'contact', id: row.contactId }, { outboxId: row.id, roundId: row.roundId });
-      return 'bounced';
-    }
-    const r = await markRetryOrFailed(
-      db,
-      row,
-      this.workerId,
-      error,
-      config.mailMaxAttempts,
-      new Date(Date.now() + backoffMs(row.attempts, this.opts.backoffBaseMs, this.opts.backoffMaxMs)).toISOString(),
-    );
-    if (r === 'failed') {
-      logger.warn({ outbox: row.id, attempts: row.attempts }, 'outbox message failed after the last attempt');
-      await audit(db, SYSTEM, 'mail.failed', { type: 'email_outbox', id: row.id }, { attempts: row.attempts, roundId: row.roundId });
-      return 'failed';
-    }
-    return 'retried';
+    await markFailed(db, row.id, this.workerId, error);
+    logger.warn({ outbox: row.id, attempts: row.attempts }, 'outbox message failed after the last attempt');
+    await this.deps.audit('mail.failed', { type: 'email_outbox', id: row.id }, { attempts: row.attempts, roundId: row.roundId });
+    return 'failed';
   }
 
   private async schedulerTick(): Promise<void> {
     if (!this.opts.schedulerEveryMs || Date.now() - this.lastSchedulerRun < this.opts.schedulerEveryMs) return;
     this.lastSchedulerRun = Date.now();
     try {
-      const queued = await queueScheduledReminders(this.deps, new Date());
+      const queued = await this.deps.queueScheduledReminders(new Date());
       if (queued) this.deps.logger.info({ queued }, 'scheduled reminders queued');
     } catch (err) {
       this.deps.logger.error({ err }, 'reminder scheduler failed');
     }
+  }
+
+  /** One turn of the loop: the scheduler, then a batch; returns how many rows were claimed. */
+  private async turn(): Promise<number> {
+    try {
+      await this.schedulerTick();
+      return (await this.runOnce()).claimed;
+    } catch (err) {
+      this.deps.logger.error({ err }, 'outbox worker error');
+      return 0;
+    }
+  }
+
+  /** Waits pollMs, or until stop() wakes the loop. */
+  private pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.opts.pollMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      this.wake = null;
+    });
   }
 
   /** Starts the loop in the background. */
@@ -265,28 +302,13 @@ export class OutboxWorker {
     this.loop = (async () => {
       while (!this.stopping) {
         this.deps.heartbeats?.beat('outbox');
-        let claimed = 0;
-        try {
-          await this.schedulerTick();
-          claimed = (await this.runOnce()).claimed;
-        } catch (err) {
-          this.deps.logger.error({ err }, 'outbox worker error');
-        }
-        if (claimed === 0 && !this.stopping) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.opts.pollMs);
-            this.wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.wake = null;
-        }
+        const claimed = await this.turn();
+        if (claimed === 0 && !this.stopping) await this.pause();
       }
     })();
   }
 
-  /** Stops after the batch in flight has finished. */
+  /** Stops after the messages in flight have been sent; claimed rows not yet started go back to the queue. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
@@ -297,7 +319,7 @@ export class OutboxWorker {
 
 /** For server/background.ts: starts a worker when config.outboxWorker is true; returns its stop. */
 export function startOutboxWorker(deps: WorkerDeps): () => Promise<void> {
-  if (!deps.config.outboxWorker) return async () => {};
+  if (!deps.config.outboxWorker) return () => Promise.resolve();
   const worker = new OutboxWorker(deps);
   worker.start();
   deps.heartbeats?.started('outbox');

@@ -4,7 +4,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { ForbiddenError } from '../errors';
-import { findUserById, type Role, type User } from '../repositories/users';
+import type { Role, User } from '../repositories/users';
+import { sessionUser } from '../services/accounts';
 import type { Actor } from '../services/audit';
 
 declare module 'express-session' {
@@ -16,7 +17,7 @@ declare module 'express-session' {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- express declares its Request type in this global namespace
   namespace Express {
     interface Request {
       user?: User;
@@ -28,10 +29,9 @@ export function loadUser(db: Knex): RequestHandler {
   return async (req, _res, next) => {
     const id = req.session?.userId;
     if (id) {
-      const user = await findUserById(db, id);
-      if (user && user.active && user.sessionEpoch === req.session.epoch) {
-        const { passwordHash: _omit, ...safe } = user;
-        req.user = safe;
+      const user = await sessionUser(db, id, req.session.epoch);
+      if (user) {
+        req.user = user;
       } else {
         // deactivated, role changed or logged out elsewhere: this session is over
         await new Promise<void>((resolve) => req.session.destroy(() => resolve()));

@@ -3,8 +3,26 @@
 // live in services/indicators.ts. Every count is a GROUP BY / COUNT in the database, written so
 // the same query runs on SQLite and PostgreSQL.
 import type { Knex } from 'knex';
-import { json, nowIso } from '../db';
+import { bool, json, nowIso } from '../db';
 import type { IndicatorDefinition } from '../surveys/schema';
+import type {
+  IndicatorCommentRow,
+  IndicatorRow as IndicatorTableRow,
+  IndicatorTargetRow,
+  IndicatorValueRow,
+  PublicationRow,
+  RoundRow,
+} from './tables';
+
+/** A nullable numeric column as a number (PostgreSQL's numeric is parsed in db.ts; SQLite may hand back text). */
+function numOrNull(v: number | string | null | undefined): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+/** The `n` of a `count({ n: … })` row (a number, or a string from PostgreSQL's bigint before db.ts parses it). */
+function countIn(row: { n?: number | string } | undefined): number {
+  return Number(row?.n ?? 0);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Indicators
@@ -26,19 +44,19 @@ export interface IndicatorRecord {
   updatedAt: string;
 }
 
-function toIndicator(r: Record<string, unknown>): IndicatorRecord {
+function toIndicator(r: IndicatorTableRow): IndicatorRecord {
   return {
-    id: String(r.id),
-    surveyId: r.survey_id === null || r.survey_id === undefined ? null : String(r.survey_id),
+    id: r.id,
+    surveyId: r.survey_id ?? null,
     kind: r.kind as IndicatorRecord['kind'],
-    name: String(r.name),
-    goal: r.goal === null || r.goal === undefined ? null : String(r.goal),
+    name: r.name,
+    goal: r.goal ?? null,
     level: (r.level ?? null) as IndicatorRecord['level'],
-    unit: String(r.unit),
+    unit: r.unit,
     direction: r.direction === 'lower' ? 'lower' : 'higher',
     definition: json<IndicatorDefinition>(r.definition),
-    retiredAt: (r.retired_at as string | null) ?? null,
-    updatedAt: String(r.updated_at),
+    retiredAt: r.retired_at ?? null,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -75,7 +93,7 @@ export async function upsertIndicator(db: Knex, rec: Omit<IndicatorRecord, 'reti
 export async function retireIndicatorsExcept(db: Knex, keep: string[]): Promise<string[]> {
   const q = db('indicators').whereNull('retired_at');
   if (keep.length > 0) q.whereNotIn('id', keep);
-  const ids = (await q.select('id')).map((r: { id: string }) => String(r.id));
+  const ids = (await q.select('id')).map((r) => r.id);
   if (ids.length > 0) await db('indicators').whereIn('id', ids).update({ retired_at: nowIso() });
   return ids;
 }
@@ -92,13 +110,13 @@ export interface TargetRecord {
   setAt: string;
 }
 
-function toTarget(r: Record<string, unknown>): TargetRecord {
+function toTarget(r: IndicatorTargetRow): TargetRecord {
   return {
-    indicatorId: String(r.indicator_id),
+    indicatorId: r.indicator_id,
     year: Number(r.year),
     target: Number(r.target),
-    setBy: r.set_by === null || r.set_by === undefined ? null : Number(r.set_by),
-    setAt: String(r.set_at),
+    setBy: numOrNull(r.set_by),
+    setAt: r.set_at,
   };
 }
 
@@ -132,17 +150,16 @@ export interface ValueRecord {
   createdAt: string;
 }
 
-function toValue(r: Record<string, unknown>): ValueRecord {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+function toValue(r: IndicatorValueRow): ValueRecord {
   return {
-    indicatorId: String(r.indicator_id),
+    indicatorId: r.indicator_id,
     year: Number(r.year),
-    numerator: num(r.numerator),
-    denominator: num(r.denominator),
-    value: num(r.value),
-    source: String(r.source),
-    comment: (r.comment as string | null) ?? null,
-    createdAt: String(r.created_at),
+    numerator: numOrNull(r.numerator),
+    denominator: numOrNull(r.denominator),
+    value: numOrNull(r.value),
+    source: r.source,
+    comment: r.comment ?? null,
+    createdAt: r.created_at,
   };
 }
 
@@ -154,8 +171,8 @@ export async function valuesOf(db: Knex, indicatorId: string): Promise<ValueReco
   return (await db('indicator_values').where({ indicator_id: indicatorId }).orderBy('year')).map(toValue);
 }
 
-/** Inserts or replaces the value of (indicator, year). */
-export async function upsertValue(db: Knex, v: Omit<ValueRecord, 'createdAt'>): Promise<void> {
+/** Inserts or replaces the value of (indicator, year); true when it replaced an earlier value. */
+export async function upsertValue(db: Knex, v: Omit<ValueRecord, 'createdAt'>): Promise<boolean> {
   const row = {
     numerator: v.numerator,
     denominator: v.denominator,
@@ -167,6 +184,7 @@ export async function upsertValue(db: Knex, v: Omit<ValueRecord, 'createdAt'>): 
   const existing = await db('indicator_values').where({ indicator_id: v.indicatorId, year: v.year }).first('id');
   if (existing) await db('indicator_values').where({ id: existing.id }).update(row);
   else await db('indicator_values').insert({ indicator_id: v.indicatorId, year: v.year, ...row });
+  return Boolean(existing);
 }
 
 export async function deleteValue(db: Knex, indicatorId: string, year: number): Promise<number> {
@@ -187,15 +205,15 @@ export interface CommentRecord {
   updatedAt: string;
 }
 
-function toComment(r: Record<string, unknown>): CommentRecord {
+function toComment(r: IndicatorCommentRow): CommentRecord {
   return {
-    indicatorId: String(r.indicator_id),
+    indicatorId: r.indicator_id,
     year: Number(r.year),
-    comment: (r.comment as string | null) ?? null,
-    statusOverride: (r.status_override as CommentRecord['statusOverride']) ?? null,
-    statusReason: (r.status_reason as string | null) ?? null,
-    updatedBy: r.updated_by === null || r.updated_by === undefined ? null : Number(r.updated_by),
-    updatedAt: String(r.updated_at),
+    comment: r.comment ?? null,
+    statusOverride: (r.status_override ?? null) as CommentRecord['statusOverride'],
+    statusReason: r.status_reason ?? null,
+    updatedBy: numOrNull(r.updated_by),
+    updatedAt: r.updated_at,
   };
 }
 
@@ -215,10 +233,10 @@ export async function upsertComment(
   patch: Partial<Pick<CommentRecord, 'comment' | 'statusOverride' | 'statusReason'>>,
   userId: number | null,
 ): Promise<void> {
-  const row: Record<string, unknown> = { updated_by: userId, updated_at: nowIso() };
-  if ('comment' in patch) row.comment = patch.comment;
-  if ('statusOverride' in patch) row.status_override = patch.statusOverride;
-  if ('statusReason' in patch) row.status_reason = patch.statusReason;
+  const row: Partial<IndicatorCommentRow> = { updated_by: userId, updated_at: nowIso() };
+  if ('comment' in patch) row.comment = patch.comment ?? null;
+  if ('statusOverride' in patch) row.status_override = patch.statusOverride ?? null;
+  if ('statusReason' in patch) row.status_reason = patch.statusReason ?? null;
   const existing = await db('indicator_comments').where({ indicator_id: indicatorId, year }).first('id');
   if (existing) await db('indicator_comments').where({ id: existing.id }).update(row);
   else
@@ -247,16 +265,19 @@ export interface PublicationRecord<Row = unknown> {
   publishedAt: string;
 }
 
-function toPublication<Row>(r: Record<string, unknown>, withSnapshot: boolean): PublicationRecord<Row> {
+/** A publication joined with the name of the user who published it. */
+type PublicationWithName = Omit<PublicationRow, 'snapshot'> & { snapshot?: PublicationRow['snapshot']; published_by_name: string | null };
+
+function toPublication<Row>(r: PublicationWithName): PublicationRecord<Row> {
   return {
     id: Number(r.id),
     year: Number(r.year),
     version: Number(r.version),
-    reason: (r.reason as string | null) ?? null,
-    snapshot: withSnapshot ? json<Row[]>(r.snapshot) : [],
-    publishedBy: r.published_by === null || r.published_by === undefined ? null : Number(r.published_by),
-    publishedByName: (r.published_by_name as string | null) ?? null,
-    publishedAt: String(r.published_at),
+    reason: r.reason ?? null,
+    snapshot: r.snapshot === undefined ? [] : json<Row[]>(r.snapshot),
+    publishedBy: numOrNull(r.published_by),
+    publishedByName: r.published_by_name ?? null,
+    publishedAt: r.published_at,
   };
 }
 
@@ -265,9 +286,17 @@ export async function listPublications(db: Knex, year: number): Promise<Publicat
   const rows = await db('publications as p')
     .leftJoin('users as u', 'u.id', 'p.published_by')
     .where('p.year', year)
-    .select('p.id', 'p.year', 'p.version', 'p.reason', 'p.published_by', 'p.published_at', 'u.name as published_by_name')
+    .select<PublicationWithName[]>(
+      'p.id',
+      'p.year',
+      'p.version',
+      'p.reason',
+      'p.published_by',
+      'p.published_at',
+      'u.name as published_by_name',
+    )
     .orderBy('p.version', 'desc');
-  return rows.map((r: Record<string, unknown>) => toPublication(r, false));
+  return rows.map((r) => toPublication(r));
 }
 
 /** The newest version of a year with its snapshot, or null when the year is not published. */
@@ -275,16 +304,10 @@ export async function latestPublication<Row>(db: Knex, year: number): Promise<Pu
   const r = await db('publications as p')
     .leftJoin('users as u', 'u.id', 'p.published_by')
     .where('p.year', year)
-    .select('p.*', 'u.name as published_by_name')
+    .select<PublicationWithName[]>('p.*', 'u.name as published_by_name')
     .orderBy('p.version', 'desc')
     .first();
-  return r ? toPublication<Row>(r, true) : null;
-}
-
-/** Years that have at least one publication. */
-export async function publishedYears(db: Knex): Promise<number[]> {
-  const rows = await db('publications').distinct('year').orderBy('year');
-  return rows.map((r: { year: number }) => Number(r.year));
+  return r ? toPublication<Row>(r) : null;
 }
 
 export async function insertPublication(
@@ -305,8 +328,8 @@ export async function insertPublication(
 }
 
 export async function maxPublicationVersion(db: Knex, year: number): Promise<number> {
-  const r = await db('publications').where({ year }).max({ v: 'version' }).first();
-  return r && r.v !== null && r.v !== undefined ? Number(r.v) : 0;
+  const r = await db('publications').where({ year }).max<{ v: number | null }[]>({ v: 'version' }).first();
+  return numOrNull(r?.v) ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,22 +352,24 @@ export interface RoundRef {
  */
 export async function roundFor(db: Knex, surveyId: string, year: number): Promise<RoundRef | null> {
   const r = await db('rounds').where({ survey_id: surveyId, year }).whereNot('state', 'utkast').orderBy('id', 'desc').first();
-  if (!r) return null;
+  return r ? toRoundRef(r) : null;
+}
+
+function toRoundRef(r: RoundRow): RoundRef {
   return {
     id: Number(r.id),
     surveyVersionId: Number(r.survey_version_id),
     panelId: Number(r.panel_id),
     year: Number(r.year),
-    state: String(r.state),
-    confidential: r.confidential === true || r.confidential === 1,
-    imported: r.imported === true || r.imported === 1,
+    state: r.state,
+    confidential: bool(r.confidential),
+    imported: bool(r.imported),
   };
 }
 
 /** Submitted responses of the round. */
 export async function respondedCount(db: Knex, roundId: number): Promise<number> {
-  const r = await db('responses').where({ round_id: roundId, status: 'submitted' }).count({ n: '*' }).first();
-  return Number(r?.n ?? 0);
+  return countIn(await db('responses').where({ round_id: roundId, status: 'submitted' }).count<{ n: number }[]>({ n: '*' }).first());
 }
 
 /**
@@ -354,14 +379,14 @@ export async function respondedCount(db: Knex, roundId: number): Promise<number>
  */
 export async function invitedCount(db: Knex, round: RoundRef): Promise<number> {
   const anyInvitation = await db('invitations').where({ round_id: round.id }).first('id');
-  const base = anyInvitation
-    ? db('invitations').select('organisation_id').where({ round_id: round.id }).whereNull('revoked_at')
-    : db('panel_memberships').select('organisation_id').where({ panel_id: round.panelId, year: round.year });
-  const union = base.union((q) => {
-    q.select('organisation_id').from('responses').where({ round_id: round.id, status: 'submitted' });
-  });
-  const r = await db.from(union.as('invited')).count({ n: '*' }).first();
-  return Number(r?.n ?? 0);
+  // the union's second part, built in place on the builder knex hands over
+  const submitted = (q: Knex.QueryBuilder): void => {
+    void q.select('organisation_id').from('responses').where({ round_id: round.id, status: 'submitted' });
+  };
+  const invited = anyInvitation
+    ? db('invitations').select('organisation_id').where({ round_id: round.id }).whereNull('revoked_at').union(submitted)
+    : db('panel_memberships').select('organisation_id').where({ panel_id: round.panelId, year: round.year }).union(submitted);
+  return countIn(await db.from(invited.as('invited')).count<{ n: number }[]>({ n: '*' }).first());
 }
 
 function answersOfQuestion(db: Knex, roundId: number, questionId: string, itemId: string) {
@@ -378,15 +403,14 @@ function answersOfQuestion(db: Knex, roundId: number, questionId: string, itemId
 export async function optionCounts(db: Knex, roundId: number, questionId: string, itemId: string): Promise<Map<string, number>> {
   const rows = await answersOfQuestion(db, roundId, questionId, itemId)
     .select('a.option_code')
-    .countDistinct({ n: 'r.id' })
+    .countDistinct<Array<{ option_code: string; n: number }>>({ n: 'r.id' })
     .groupBy('a.option_code');
-  return new Map(rows.map((r: Record<string, unknown>) => [String(r.option_code), Number(r.n)]));
+  return new Map(rows.map((r) => [r.option_code, Number(r.n)]));
 }
 
 /** Submitted responses that have an answer (an option) to the question. */
 export async function answeredCount(db: Knex, roundId: number, questionId: string, itemId: string): Promise<number> {
-  const r = await answersOfQuestion(db, roundId, questionId, itemId).countDistinct({ n: 'r.id' }).first();
-  return Number(r?.n ?? 0);
+  return countIn(await answersOfQuestion(db, roundId, questionId, itemId).countDistinct<{ n: number }[]>({ n: 'r.id' }).first());
 }
 
 /** Counts per (organisation type or municipality, option code) for the breakdowns. */
@@ -401,13 +425,9 @@ export async function breakdownCounts(
   const rows = await answersOfQuestion(db, roundId, questionId, itemId)
     .join('organisations as o', 'o.id', 'r.organisation_id')
     .select({ key: column, code: 'a.option_code' })
-    .countDistinct({ n: 'r.id' })
+    .countDistinct<Array<{ key: string | null; code: string; n: number }>>({ n: 'r.id' })
     .groupBy(column, 'a.option_code');
-  return rows.map((r: Record<string, unknown>) => ({
-    key: r.key === null || r.key === undefined || r.key === '' ? null : String(r.key),
-    code: String(r.code),
-    n: Number(r.n),
-  }));
+  return rows.map((r) => ({ key: r.key === null || r.key === '' ? null : r.key, code: r.code, n: Number(r.n) }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,13 +436,17 @@ export async function breakdownCounts(
 
 /** Panels that held meetings of `type` in `year`, with how many such meetings each held. */
 export async function meetingPanels(db: Knex, type: string, year: number): Promise<Array<{ panelId: number; meetings: number }>> {
-  const rows = await db('meetings').where({ type, year }).select('panel_id').count({ n: '*' }).groupBy('panel_id').orderBy('panel_id');
-  return rows.map((r: Record<string, unknown>) => ({ panelId: Number(r.panel_id), meetings: Number(r.n) }));
+  const rows = await db('meetings')
+    .where({ type, year })
+    .select('panel_id')
+    .count<Array<{ panel_id: number; n: number }>>({ n: '*' })
+    .groupBy('panel_id')
+    .orderBy('panel_id');
+  return rows.map((r) => ({ panelId: Number(r.panel_id), meetings: Number(r.n) }));
 }
 
 export async function panelSize(db: Knex, panelId: number, year: number): Promise<number> {
-  const r = await db('panel_memberships').where({ panel_id: panelId, year }).count({ n: '*' }).first();
-  return Number(r?.n ?? 0);
+  return countIn(await db('panel_memberships').where({ panel_id: panelId, year }).count<{ n: number }[]>({ n: '*' }).first());
 }
 
 /** Organisations of the panel (that year) represented at one or more meetings of `type` in `year`. */
@@ -436,24 +460,19 @@ export async function representedCount(db: Knex, panelId: number, type: string, 
     .where('m.type', type)
     .where('m.year', year)
     .where('pm.year', year)
-    .countDistinct({ n: 'a.organisation_id' })
+    .countDistinct<{ n: number }[]>({ n: 'a.organisation_id' })
     .first();
-  return Number(r?.n ?? 0);
+  return countIn(r);
 }
 
 /** The newest year with any data behind indicators (a round, a meeting, a value, a publication). */
 export async function latestDataYear(db: Knex): Promise<number | null> {
-  const years: number[] = [];
-  for (const [table, draftFilter] of [
-    ['rounds', true],
-    ['meetings', false],
-    ['indicator_values', false],
-    ['publications', false],
-  ] as const) {
-    const q = db(table).max({ y: 'year' });
-    if (draftFilter) q.whereNot('state', 'utkast');
-    const r = await q.first();
-    if (r && r.y !== null && r.y !== undefined) years.push(Number(r.y));
-  }
+  const newest = (row: { y: number | null } | undefined): number[] => (row?.y === null || row?.y === undefined ? [] : [Number(row.y)]);
+  const years = [
+    ...newest(await db('rounds').whereNot('state', 'utkast').max<{ y: number | null }[]>({ y: 'year' }).first()),
+    ...newest(await db('meetings').max<{ y: number | null }[]>({ y: 'year' }).first()),
+    ...newest(await db('indicator_values').max<{ y: number | null }[]>({ y: 'year' }).first()),
+    ...newest(await db('publications').max<{ y: number | null }[]>({ y: 'year' }).first()),
+  ];
   return years.length > 0 ? Math.max(...years) : null;
 }

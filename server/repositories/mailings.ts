@@ -1,7 +1,10 @@
-// Queries for e-mail sending and follow-up: the round as the mail needs it, the organisations of
-// its panel with their contacts, invitations, responses and outbox counts per organisation.
+// The partnership as the e-mail needs it: the round, the organisations of its panel with their
+// contacts (and whether each may be e-mailed), their responses. The outbox, invitations, opt-out
+// tokens, reminder runs and templates have their own repositories (outbox.ts, invitations.ts,
+// optout.ts, reminder-runs.ts, round-templates.ts).
 import type { Knex } from 'knex';
 import { bool, json } from '../db';
+import type { ContactRow, RoundRow } from './tables';
 
 export interface MailRound {
   id: number;
@@ -18,18 +21,18 @@ export interface MailRound {
   reminderDays: number[];
 }
 
-function toRound(r: Record<string, unknown>): MailRound {
+function toRound(r: RoundRow): MailRound {
   const days = json<unknown>(r.reminder_days);
   return {
     id: Number(r.id),
-    title: String(r.title),
+    title: r.title,
     year: Number(r.year),
     panelId: Number(r.panel_id),
-    state: String(r.state),
-    opensAt: (r.opens_at as string) ?? null,
-    closesAt: (r.closes_at as string) ?? null,
-    contactName: (r.contact_name as string) ?? null,
-    contactEmail: (r.contact_email as string) ?? null,
+    state: r.state,
+    opensAt: r.opens_at,
+    closesAt: r.closes_at,
+    contactName: r.contact_name,
+    contactEmail: r.contact_email,
     allowChanges: bool(r.allow_changes),
     sendConfirmation: bool(r.send_confirmation),
     reminderDays: Array.isArray(days) ? days.map(Number).filter((d) => Number.isInteger(d) && d > 0 && d < 366) : [],
@@ -44,7 +47,7 @@ export async function findMailRound(db: Knex, id: number): Promise<MailRound | n
 /** Open rounds with scheduled reminders and a closing time (for the scheduler). */
 export async function openRoundsWithReminders(db: Knex): Promise<MailRound[]> {
   const rows = await db('rounds').where({ state: 'oppen' }).whereNotNull('closes_at').whereNotNull('reminder_days');
-  return rows.map(toRound).filter((r: MailRound) => r.reminderDays.length > 0);
+  return rows.map(toRound).filter((r) => r.reminderDays.length > 0);
 }
 
 export interface MailOrganisation {
@@ -53,6 +56,8 @@ export interface MailOrganisation {
   type: string;
   inPanel: boolean;
 }
+
+type OrganisationColumns = { id: number; name: string; type: string };
 
 /**
  * The organisations of the round: every active organisation in the round's panel that year,
@@ -63,15 +68,17 @@ export async function organisationsOfRound(db: Knex, round: MailRound): Promise<
     .join('organisations as o', 'o.id', 'm.organisation_id')
     .where({ 'm.panel_id': round.panelId, 'm.year': round.year })
     .where('o.active', true)
-    .select('o.id', 'o.name', 'o.type');
+    .select<OrganisationColumns[]>('o.id', 'o.name', 'o.type');
   const invited = await db('invitations as i')
     .join('organisations as o', 'o.id', 'i.organisation_id')
     .where('i.round_id', round.id)
-    .select('o.id', 'o.name', 'o.type');
+    .select<OrganisationColumns[]>('o.id', 'o.name', 'o.type');
   const out = new Map<number, MailOrganisation>();
-  for (const r of inPanel) out.set(Number(r.id), { id: Number(r.id), name: String(r.name), type: String(r.type), inPanel: true });
-  for (const r of invited)
-    if (!out.has(Number(r.id))) out.set(Number(r.id), { id: Number(r.id), name: String(r.name), type: String(r.type), inPanel: false });
+  const add = (r: OrganisationColumns, inPanel: boolean) => {
+    if (!out.has(Number(r.id))) out.set(Number(r.id), { id: Number(r.id), name: r.name, type: r.type, inPanel });
+  };
+  for (const r of inPanel) add(r, true);
+  for (const r of invited) add(r, false);
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name, 'sv'));
 }
 
@@ -88,81 +95,75 @@ export interface MailContactRow {
   erasedAt: string | null;
 }
 
-function toContact(r: Record<string, unknown>): MailContactRow {
+const CONTACT_COLUMNS = [
+  'id',
+  'organisation_id',
+  'name',
+  'email',
+  'phone',
+  'active',
+  'opted_out_at',
+  'bounced_at',
+  'bounce_reason',
+  'erased_at',
+] as const;
+
+function toContact(r: Pick<ContactRow, (typeof CONTACT_COLUMNS)[number]>): MailContactRow {
   return {
     id: Number(r.id),
     organisationId: Number(r.organisation_id),
-    name: (r.name as string) ?? null,
-    email: (r.email as string) ?? null,
-    phone: (r.phone as string) ?? null,
+    name: r.name,
+    email: r.email,
+    phone: r.phone,
     active: bool(r.active),
-    optedOutAt: (r.opted_out_at as string) ?? null,
-    bouncedAt: (r.bounced_at as string) ?? null,
-    bounceReason: (r.bounce_reason as string) ?? null,
-    erasedAt: (r.erased_at as string) ?? null,
+    optedOutAt: r.opted_out_at,
+    bouncedAt: r.bounced_at,
+    bounceReason: r.bounce_reason,
+    erasedAt: r.erased_at,
   };
 }
 
-const CONTACT_COLUMNS = [
-  'c.id',
-  'c.organisation_id',
-  'c.name',
-  'c.email',
-  'c.phone',
-  'c.active',
-  'c.opted_out_at',
-  'c.bounced_at',
-  'c.bounce_reason',
-  'c.erased_at',
-];
-
 /** The contacts of the round's organisations (panel members and invited ones), in a stable order. */
 export async function contactsOfRound(db: Knex, round: MailRound): Promise<MailContactRow[]> {
-  const rows = await db('contacts as c')
-    .select(CONTACT_COLUMNS)
-    .where((w) =>
-      w
-        .whereIn(
-          'c.organisation_id',
-          db('panel_memberships').select('organisation_id').where({ panel_id: round.panelId, year: round.year }),
-        )
-        .orWhereIn('c.organisation_id', db('invitations').select('organisation_id').where({ round_id: round.id })),
-    )
-    .orderBy(['c.organisation_id', 'c.id']);
+  const rows = await db('contacts')
+    .select(...CONTACT_COLUMNS)
+    .where((w) => {
+      w.whereIn(
+        'organisation_id',
+        db('panel_memberships').select('organisation_id').where({ panel_id: round.panelId, year: round.year }),
+      ).orWhereIn('organisation_id', db('invitations').select('organisation_id').where({ round_id: round.id }));
+    })
+    .orderBy(['organisation_id', 'id']);
   return rows.map(toContact);
 }
 
-export async function findContact(db: Knex, id: number): Promise<MailContactRow | null> {
-  const r = await db('contacts as c').select(CONTACT_COLUMNS).where('c.id', id).first();
-  return r ? toContact(r) : null;
-}
-
 export async function contactsOfOrganisation(db: Knex, organisationId: number): Promise<MailContactRow[]> {
-  return (await db('contacts as c').select(CONTACT_COLUMNS).where('c.organisation_id', organisationId).orderBy('c.id')).map(toContact);
+  const rows = await db('contacts')
+    .select(...CONTACT_COLUMNS)
+    .where('organisation_id', organisationId)
+    .orderBy('id');
+  return rows.map(toContact);
 }
 
-export interface InvitationState {
-  invitationId: number;
-  invitedAt: string | null;
-  firstOpenedAt: string | null;
-  revokedAt: string | null;
+/** These contacts by id (a missing id is left out), e.g. to check before sending that each may still be e-mailed. */
+export async function contactsByIds(db: Knex, ids: number[]): Promise<Map<number, MailContactRow>> {
+  if (!ids.length) return new Map();
+  const rows = await db('contacts')
+    .select(...CONTACT_COLUMNS)
+    .whereIn('id', ids);
+  return new Map(rows.map((r) => [Number(r.id), toContact(r)]));
 }
 
-export async function invitationsOfRound(db: Knex, roundId: number): Promise<Map<number, InvitationState>> {
-  const rows = await db('invitations')
-    .where({ round_id: roundId })
-    .select('id', 'organisation_id', 'invited_at', 'first_opened_at', 'revoked_at');
-  return new Map(
-    rows.map((r: Record<string, unknown>) => [
-      Number(r.organisation_id),
-      {
-        invitationId: Number(r.id),
-        invitedAt: (r.invited_at as string) ?? null,
-        firstOpenedAt: (r.first_opened_at as string) ?? null,
-        revokedAt: (r.revoked_at as string) ?? null,
-      },
-    ]),
-  );
+/** After a permanent (5xx) reply: the contact's address has bounced. */
+export async function markContactBounced(db: Knex, contactId: number, reason: string, now: string): Promise<void> {
+  await db('contacts')
+    .where({ id: contactId })
+    .update({ bounced_at: now, bounce_reason: reason.slice(0, 500), updated_at: now });
+}
+
+/** The contact asked for no more e-mail (a second opt-out keeps the first time). */
+export async function markContactOptedOut(db: Knex, contactId: number, now: string): Promise<void> {
+  await db('contacts').where({ id: contactId }).whereNull('opted_out_at').update({ opted_out_at: now, updated_at: now });
 }
 
 export interface ResponseState {
@@ -171,100 +172,43 @@ export interface ResponseState {
   submittedAt: string | null;
 }
 
+/** The round's responses by organisation id. */
 export async function responsesOfRound(db: Knex, roundId: number): Promise<Map<number, ResponseState>> {
   const rows = await db('responses')
     .where({ round_id: roundId })
     .select('organisation_id', 'status', 'started_at', 'created_at', 'submitted_at');
   return new Map(
-    rows.map((r: Record<string, unknown>) => [
+    rows.map((r) => [
       Number(r.organisation_id),
-      {
-        status: String(r.status),
-        startedAt: ((r.started_at ?? r.created_at) as string) ?? null,
-        submittedAt: (r.submitted_at as string) ?? null,
-      },
+      { status: r.status, startedAt: r.started_at ?? r.created_at, submittedAt: r.submitted_at },
     ]),
   );
 }
 
-export interface OrgMailCounts {
-  queued: number;
-  sent: number;
-  bounced: number;
-  failed: number;
-  lastReminderAt: string | null;
+export interface SubmittedResponse {
+  roundId: number;
+  organisationId: number;
+  organisationName: string;
+  submittedByContactId: number | null;
+  receiptCode: string | null;
 }
 
-/** Outbox rows of the round per organisation and status. */
-export async function outboxCountsByOrganisation(db: Knex, roundId: number): Promise<Map<number, OrgMailCounts>> {
-  const rows = await db('email_outbox')
-    .where({ round_id: roundId })
-    .whereNotNull('organisation_id')
-    .select('organisation_id', 'status', 'kind')
-    .count<Array<{ organisation_id: number; status: string; kind: string; n: number }>>({ n: '*' })
-    .max({ last: 'created_at' })
-    .groupBy('organisation_id', 'status', 'kind');
-  const out = new Map<number, OrgMailCounts>();
-  for (const r of rows as unknown as Array<{ organisation_id: number; status: string; kind: string; n: number; last: string }>) {
-    const id = Number(r.organisation_id);
-    const c = out.get(id) ?? { queued: 0, sent: 0, bounced: 0, failed: 0, lastReminderAt: null };
-    const n = Number(r.n);
-    if (r.status === 'queued' || r.status === 'sending') c.queued += n;
-    else if (r.status === 'sent') c.sent += n;
-    else if (r.status === 'bounced') c.bounced += n;
-    else if (r.status === 'failed') c.failed += n;
-    if (r.kind === 'reminder' && (!c.lastReminderAt || r.last > c.lastReminderAt)) c.lastReminderAt = r.last;
-    out.set(id, c);
-  }
-  return out;
-}
-
-/** The locale of the latest invitation or reminder to each organisation of the round (Content-Language header). */
-export async function lastLocaleByOrganisation(db: Knex, roundId: number): Promise<Map<number, string>> {
-  const rows = await db('email_outbox')
-    .where({ round_id: roundId })
-    .whereIn('kind', ['invitation', 'reminder'])
-    .whereNotNull('organisation_id')
-    .orderBy('id')
-    .select('organisation_id', 'headers');
-  const out = new Map<number, string>();
-  for (const r of rows) {
-    const h = json<Record<string, string>>(r.headers) ?? {};
-    if (h['Content-Language']) out.set(Number(r.organisation_id), h['Content-Language']);
-  }
-  return out;
-}
-
-export interface StoredTemplate {
-  subject: string;
-  body: string;
-  updatedAt: string;
-}
-
-export async function findRoundTemplate(db: Knex, roundId: number, kind: string, locale: string): Promise<StoredTemplate | null> {
-  const r = await db('round_templates').where({ round_id: roundId, kind, locale }).first();
-  return r ? { subject: String(r.subject), body: String(r.body), updatedAt: String(r.updated_at) } : null;
-}
-
-export async function listRoundTemplates(db: Knex, roundId: number): Promise<Array<{ kind: string; locale: string; updatedAt: string }>> {
-  const rows = await db('round_templates').where({ round_id: roundId }).select('kind', 'locale', 'updated_at');
-  return rows.map((r: Record<string, unknown>) => ({ kind: String(r.kind), locale: String(r.locale), updatedAt: String(r.updated_at) }));
-}
-
-export async function saveRoundTemplate(
-  db: Knex,
-  roundId: number,
-  kind: string,
-  locale: string,
-  t: { subject: string; body: string },
-  now: string,
-): Promise<void> {
-  await db('round_templates')
-    .insert({ round_id: roundId, kind, locale, subject: t.subject, body: t.body, updated_at: now })
-    .onConflict(['round_id', 'kind', 'locale'])
-    .merge({ subject: t.subject, body: t.body, updated_at: now });
-}
-
-export async function deleteRoundTemplate(db: Knex, roundId: number, kind: string, locale: string): Promise<number> {
-  return Number(await db('round_templates').where({ round_id: roundId, kind, locale }).delete());
+/** A submitted response with its organisation's name (for the confirmation e-mail); null when not submitted or missing. */
+export async function findSubmittedResponse(db: Knex, responseId: number): Promise<SubmittedResponse | null> {
+  const row = await db('responses as r')
+    .join('organisations as o', 'o.id', 'r.organisation_id')
+    .where('r.id', responseId)
+    .where('r.status', 'submitted')
+    .first<
+      | { round_id: number; organisation_id: number; name: string; submitted_by_contact_id: number | null; receipt_code: string | null }
+      | undefined
+    >('r.round_id', 'r.organisation_id', 'o.name', 'r.submitted_by_contact_id', 'r.receipt_code');
+  if (!row) return null;
+  return {
+    roundId: Number(row.round_id),
+    organisationId: Number(row.organisation_id),
+    organisationName: row.name,
+    submittedByContactId: row.submitted_by_contact_id ? Number(row.submitted_by_contact_id) : null,
+    receiptCode: row.receipt_code ?? null,
+  };
 }

@@ -3,6 +3,7 @@
 // the check-in link.
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
+import type { MeetingRow } from './tables';
 
 export interface MeetingRecord {
   id: number;
@@ -18,28 +19,34 @@ export interface MeetingRecord {
   panelSize: number;
 }
 
-function toMeeting(r: Record<string, unknown>): MeetingRecord {
+/** A meeting with its panel's name and the two counts of the list. */
+type MeetingListRow = MeetingRow & { panel_name: string; attended: number | string | null; panel_size: number | string | null };
+
+function toMeeting(r: MeetingListRow): MeetingRecord {
   return {
     id: Number(r.id),
     panelId: Number(r.panel_id),
-    panelName: String(r.panel_name ?? ''),
+    panelName: r.panel_name,
     year: Number(r.year),
-    type: String(r.type),
-    heldOn: String(r.held_on),
-    place: (r.place as string | null) ?? null,
+    type: r.type,
+    heldOn: r.held_on,
+    place: r.place ?? null,
     checkinOpen: r.checkin_token_hash !== null && r.checkin_token_hash !== undefined,
-    createdAt: String(r.created_at),
+    createdAt: r.created_at,
     attended: Number(r.attended ?? 0),
     panelSize: Number(r.panel_size ?? 0),
   };
 }
 
 function meetingQuery(db: Knex) {
-  const attended = db('attendance as a').whereRaw('a.meeting_id = m.id').count('*');
-  const panelSize = db('panel_memberships as pm').whereRaw('pm.panel_id = m.panel_id and pm.year = m.year').count('*');
   return db('meetings as m')
     .join('panels as p', 'p.id', 'm.panel_id')
-    .select('m.*', 'p.name as panel_name', attended.as('attended'), panelSize.as('panel_size'));
+    .select<MeetingListRow[]>(
+      'm.*',
+      'p.name as panel_name',
+      db.raw('(select count(*) from attendance a where a.meeting_id = m.id) as attended'),
+      db.raw('(select count(*) from panel_memberships pm where pm.panel_id = m.panel_id and pm.year = m.year) as panel_size'),
+    );
 }
 
 export async function listMeetings(db: Knex, year: number): Promise<MeetingRecord[]> {
@@ -95,14 +102,14 @@ export async function panelMembers(db: Knex, panelId: number, year: number): Pro
   const rows = await db('panel_memberships as pm')
     .join('organisations as o', 'o.id', 'pm.organisation_id')
     .where({ 'pm.panel_id': panelId, 'pm.year': year })
-    .select('o.id', 'o.name', 'o.type')
+    .select<PanelMember[]>('o.id', 'o.name', 'o.type')
     .orderBy('o.name');
-  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), name: String(r.name), type: String(r.type) }));
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, type: r.type }));
 }
 
 export async function attendanceOf(db: Knex, meetingId: number): Promise<Array<{ organisationId: number; source: string }>> {
   const rows = await db('attendance').where({ meeting_id: meetingId }).select('organisation_id', 'source');
-  return rows.map((r: Record<string, unknown>) => ({ organisationId: Number(r.organisation_id), source: String(r.source) }));
+  return rows.map((r) => ({ organisationId: Number(r.organisation_id), source: r.source }));
 }
 
 /** Makes the meeting's attendance exactly `organisationIds`; returns how many were added and removed. */

@@ -1,6 +1,7 @@
 // The partnership register: organisations and their contact persons (knex queries, typed rows).
 import type { Knex } from 'knex';
 import { bool, nowIso } from '../db';
+import type { ContactRow, OrganisationRow } from './tables';
 
 export interface Organisation {
   id: number;
@@ -30,6 +31,9 @@ export interface Contact {
   updatedAt: string;
 }
 
+/** Rows per insert or whereIn (SQLite allows 999 bound values per statement). */
+const CHUNK = 500;
+
 export interface OrganisationInput {
   name: string;
   organisationNumber: string | null;
@@ -44,36 +48,34 @@ export interface ContactInput {
   role: string | null;
 }
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-export function toOrganisation(r: Record<string, unknown>): Organisation {
+function toOrganisation(r: OrganisationRow): Organisation {
   return {
-    id: Number(r.id),
-    name: String(r.name),
-    organisationNumber: str(r.organisation_number),
-    type: String(r.type),
-    municipality: str(r.municipality),
+    id: r.id,
+    name: r.name,
+    organisationNumber: r.organisation_number ?? null,
+    type: r.type,
+    municipality: r.municipality ?? null,
     active: bool(r.active),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
-export function toContact(r: Record<string, unknown>): Contact {
+function toContact(r: ContactRow): Contact {
   return {
-    id: Number(r.id),
-    organisationId: Number(r.organisation_id),
-    name: str(r.name),
-    email: str(r.email),
-    phone: str(r.phone),
-    role: str(r.role),
+    id: r.id,
+    organisationId: r.organisation_id,
+    name: r.name ?? null,
+    email: r.email ?? null,
+    phone: r.phone ?? null,
+    role: r.role ?? null,
     active: bool(r.active),
-    optedOutAt: str(r.opted_out_at),
-    bouncedAt: str(r.bounced_at),
-    bounceReason: str(r.bounce_reason),
-    erasedAt: str(r.erased_at),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    optedOutAt: r.opted_out_at ?? null,
+    bouncedAt: r.bounced_at ?? null,
+    bounceReason: r.bounce_reason ?? null,
+    erasedAt: r.erased_at ?? null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -87,10 +89,10 @@ export async function listOrganisations(db: Knex): Promise<Array<Organisation & 
     .as('c');
   const rows = await db('organisations as o')
     .leftJoin(counts, 'c.organisation_id', 'o.id')
-    .select('o.*', 'c.n as contact_count')
+    .select<Array<OrganisationRow & { contact_count: number | null }>>('o.*', 'c.n as contact_count')
     .orderBy('o.name')
     .orderBy('o.id');
-  return rows.map((r: Record<string, unknown>) => ({ ...toOrganisation(r), contactCount: Number(r.contact_count ?? 0) }));
+  return rows.map((r) => ({ ...toOrganisation(r), contactCount: Number(r.contact_count ?? 0) }));
 }
 
 export async function findOrganisation(db: Knex, id: number): Promise<Organisation | null> {
@@ -103,20 +105,58 @@ export async function findOrganisationByNumber(db: Knex, organisationNumber: str
   return r ? toOrganisation(r) : null;
 }
 
-function organisationRow(input: OrganisationInput): Record<string, unknown> {
-  return { name: input.name, organisation_number: input.organisationNumber, type: input.type, municipality: input.municipality };
+export async function countOrganisations(db: Knex): Promise<number> {
+  const [r] = await db('organisations').count({ n: '*' });
+  return Number(r?.n ?? 0);
+}
+
+/** Those of the ids that are organisations in the register. */
+export async function existingOrganisationIds(db: Knex, ids: number[]): Promise<Set<number>> {
+  const found = new Set<number>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = await db('organisations')
+      .whereIn('id', ids.slice(i, i + CHUNK))
+      .pluck('id');
+    for (const id of chunk) found.add(id);
+  }
+  return found;
+}
+
+function newOrganisationRow(input: OrganisationInput, now: string): Omit<OrganisationRow, 'id'> {
+  return {
+    name: input.name,
+    organisation_number: input.organisationNumber,
+    type: input.type,
+    municipality: input.municipality,
+    active: true,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 export async function insertOrganisation(db: Knex, input: OrganisationInput): Promise<number> {
+  const [row] = await db('organisations').insert(newOrganisationRow(input, nowIso())).returning('id');
+  return row.id;
+}
+
+/** Inserts new organisations (active), in chunks; returns each one's id, name and number. */
+export async function insertOrganisations(
+  db: Knex,
+  inputs: OrganisationInput[],
+): Promise<Array<{ id: number; name: string; organisationNumber: string | null }>> {
   const now = nowIso();
-  const [row] = await db('organisations')
-    .insert({ ...organisationRow(input), active: true, created_at: now, updated_at: now })
-    .returning('id');
-  return Number(typeof row === 'object' ? row.id : row);
+  const inserted: Array<{ id: number; name: string; organisationNumber: string | null }> = [];
+  for (let i = 0; i < inputs.length; i += CHUNK) {
+    const rows = await db('organisations')
+      .insert(inputs.slice(i, i + CHUNK).map((input) => newOrganisationRow(input, now)))
+      .returning(['id', 'name', 'organisation_number']);
+    for (const r of rows) inserted.push({ id: r.id, name: r.name, organisationNumber: r.organisation_number ?? null });
+  }
+  return inserted;
 }
 
 export async function updateOrganisation(db: Knex, id: number, patch: Partial<OrganisationInput> & { active?: boolean }): Promise<void> {
-  const row: Record<string, unknown> = { updated_at: nowIso() };
+  const row: Partial<OrganisationRow> = { updated_at: nowIso() };
   if (patch.name !== undefined) row.name = patch.name;
   if (patch.organisationNumber !== undefined) row.organisation_number = patch.organisationNumber;
   if (patch.type !== undefined) row.type = patch.type;
@@ -129,7 +169,7 @@ export async function updateOrganisation(db: Knex, id: number, patch: Partial<Or
 export async function listContacts(db: Knex, organisationId: number): Promise<Contact[]> {
   const rows = await db('contacts').where({ organisation_id: organisationId }).orderBy('id');
   const rank = (c: Contact) => (c.erasedAt ? 2 : c.active ? 0 : 1);
-  return rows.map(toContact).sort((a: Contact, b: Contact) => rank(a) - rank(b) || (a.name ?? '').localeCompare(b.name ?? '', 'sv'));
+  return rows.map(toContact).sort((a, b) => rank(a) - rank(b) || (a.name ?? '').localeCompare(b.name ?? '', 'sv'));
 }
 
 export async function findContact(db: Knex, id: number): Promise<Contact | null> {
@@ -139,31 +179,45 @@ export async function findContact(db: Knex, id: number): Promise<Contact | null>
 
 /** The contact that is not erased and has this (normalised) e-mail address. */
 export async function findContactByEmail(db: Knex, email: string, exceptId?: number): Promise<Contact | null> {
-  const q = db('contacts').where({ email }).whereNull('erased_at');
-  if (exceptId) q.whereNot({ id: exceptId });
+  let q = db('contacts').where({ email }).whereNull('erased_at');
+  if (exceptId) q = q.whereNot({ id: exceptId });
   const r = await q.first();
   return r ? toContact(r) : null;
 }
 
+type NewContactRow = Pick<ContactRow, 'organisation_id' | 'name' | 'email' | 'phone' | 'role' | 'active' | 'created_at' | 'updated_at'>;
+
+function newContactRow(organisationId: number, input: ContactInput, now: string): NewContactRow {
+  return {
+    organisation_id: organisationId,
+    name: input.name,
+    email: input.email,
+    phone: input.phone,
+    role: input.role,
+    active: true,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function insertContact(db: Knex, organisationId: number, input: ContactInput): Promise<number> {
-  const now = nowIso();
   const [row] = await db('contacts')
-    .insert({
-      organisation_id: organisationId,
-      name: input.name,
-      email: input.email,
-      phone: input.phone,
-      role: input.role,
-      active: true,
-      created_at: now,
-      updated_at: now,
-    })
+    .insert(newContactRow(organisationId, input, nowIso()))
     .returning('id');
-  return Number(typeof row === 'object' ? row.id : row);
+  return row.id;
+}
+
+export type NewContact = ContactInput & { organisationId: number };
+
+/** Inserts new contacts (active), in chunks. */
+export async function insertContacts(db: Knex, contacts: NewContact[]): Promise<void> {
+  const now = nowIso();
+  const rows = contacts.map((c) => newContactRow(c.organisationId, c, now));
+  for (let i = 0; i < rows.length; i += CHUNK) await db('contacts').insert(rows.slice(i, i + CHUNK));
 }
 
 export async function updateContact(db: Knex, id: number, patch: Partial<ContactInput> & { active?: boolean }): Promise<void> {
-  const row: Record<string, unknown> = { updated_at: nowIso() };
+  const row: Partial<ContactRow> = { updated_at: nowIso() };
   if (patch.name !== undefined) row.name = patch.name;
   if (patch.email !== undefined) row.email = patch.email;
   if (patch.phone !== undefined) row.phone = patch.phone;
@@ -183,15 +237,10 @@ export async function membershipsOf(db: Knex, organisationId: number): Promise<M
   const rows = await db('panel_memberships as m')
     .join('panels as p', 'p.id', 'm.panel_id')
     .where('m.organisation_id', organisationId)
-    .select('p.id as panel_id', 'p.name', 'p.slug', 'm.year')
+    .select<Array<{ panel_id: number; name: string; slug: string; year: number }>>('p.id as panel_id', 'p.name', 'p.slug', 'm.year')
     .orderBy('p.name')
     .orderBy('m.year', 'desc');
-  return rows.map((r: Record<string, unknown>) => ({
-    panelId: Number(r.panel_id),
-    panelName: String(r.name),
-    panelSlug: String(r.slug),
-    year: Number(r.year),
-  }));
+  return rows.map((r) => ({ panelId: r.panel_id, panelName: r.name, panelSlug: r.slug, year: r.year }));
 }
 
 /** What the import compares a file with: every organisation and every contact that still has an e-mail. */
@@ -204,16 +253,8 @@ export async function registerSnapshot(db: Knex): Promise<RegisterSnapshot> {
   const orgs = await db('organisations').select('id', 'name', 'organisation_number');
   const contacts = await db('contacts').whereNull('erased_at').whereNotNull('email').select('id', 'organisation_id', 'email');
   return {
-    organisations: orgs.map((r: Record<string, unknown>) => ({
-      id: Number(r.id),
-      name: String(r.name),
-      organisationNumber: str(r.organisation_number),
-    })),
-    contacts: contacts.map((r: Record<string, unknown>) => ({
-      id: Number(r.id),
-      organisationId: Number(r.organisation_id),
-      email: String(r.email),
-    })),
+    organisations: orgs.map((r) => ({ id: r.id, name: r.name, organisationNumber: r.organisation_number ?? null })),
+    contacts: contacts.map((r) => ({ id: r.id, organisationId: r.organisation_id, email: String(r.email) })),
   };
 }
 
@@ -222,11 +263,11 @@ export async function organisationsWithContacts(
   db: Knex,
   opts: { includeInactive?: boolean } = {},
 ): Promise<Array<Organisation & { contacts: Contact[] }>> {
-  const oq = db('organisations').orderBy('name').orderBy('id');
-  if (!opts.includeInactive) oq.where('active', true);
+  let oq = db('organisations').orderBy('name').orderBy('id');
+  if (!opts.includeInactive) oq = oq.where('active', true);
   const orgs = (await oq).map(toOrganisation);
-  const cq = db('contacts').whereNull('erased_at').orderBy('id');
-  if (!opts.includeInactive) cq.where('active', true);
+  let cq = db('contacts').whereNull('erased_at').orderBy('id');
+  if (!opts.includeInactive) cq = cq.where('active', true);
   const byOrg = new Map<number, Contact[]>();
   for (const c of (await cq).map(toContact)) {
     const list = byOrg.get(c.organisationId) ?? [];

@@ -1,53 +1,60 @@
-// Pending register imports: the parsed rows of a previewed file, kept until the coordinator
-// confirms (or for an hour). See migrations/20261201121000_create-register-imports.ts.
-import crypto from 'node:crypto';
+// Pending register imports: the parsed rows of a previewed file (as JSON text), kept until the
+// coordinator confirms or the preview expires. See migrations/20261201121000_create-register-imports.ts.
 import type { Knex } from 'knex';
-import { nowIso } from '../db';
-import type { CsvRow, ImportField } from '../services/csv-import';
 
-export const PENDING_IMPORT_MINUTES = 60;
-
-export interface PendingImport {
+export interface StoredImport {
   id: string;
   userId: number | null;
   fileName: string | null;
-  rows: CsvRow[];
-  columns: Partial<Record<ImportField, string>>;
-  options: { panelId?: number; year?: number };
+  rowCount: number;
+  /** JSON text; services/register-import.ts knows its shape. */
+  content: string;
   createdAt: string;
+  expiresAt: string;
 }
 
-export function looksLikeImportId(v: unknown): v is string {
-  return typeof v === 'string' && /^[a-f0-9]{40}$/.test(v);
-}
-
-export async function savePendingImport(db: Knex, p: Omit<PendingImport, 'id' | 'createdAt'>): Promise<string> {
-  const id = crypto.randomBytes(20).toString('hex');
-  const now = new Date();
-  await db('register_imports').where('expires_at', '<', now.toISOString()).delete();
+export async function insertRegisterImport(db: Knex, i: StoredImport): Promise<void> {
   await db('register_imports').insert({
-    id,
-    user_id: p.userId,
-    file_name: p.fileName ? p.fileName.slice(0, 300) : null,
-    row_count: p.rows.length,
-    content: JSON.stringify({ rows: p.rows, columns: p.columns, options: p.options }),
-    created_at: now.toISOString(),
-    expires_at: new Date(now.getTime() + PENDING_IMPORT_MINUTES * 60_000).toISOString(),
+    id: i.id,
+    user_id: i.userId,
+    file_name: i.fileName,
+    row_count: i.rowCount,
+    content: i.content,
+    created_at: i.createdAt,
+    expires_at: i.expiresAt,
   });
-  return id;
 }
 
-/** The pending import if it exists, has not expired and belongs to the user. */
-export async function findPendingImport(db: Knex, id: string, userId: number): Promise<PendingImport | null> {
-  if (!looksLikeImportId(id)) return null;
-  const r = await db('register_imports').where({ id, user_id: userId }).where('expires_at', '>', nowIso()).first();
+/** The user's import with this id that has not expired at `now`. */
+export async function findRegisterImport(db: Knex, id: string, userId: number, now: string): Promise<StoredImport | null> {
+  const r = await db('register_imports').where({ id, user_id: userId }).where('expires_at', '>', now).first();
   if (!r) return null;
-  const content = JSON.parse(String(r.content)) as Pick<PendingImport, 'rows' | 'columns' | 'options'>;
-  return { id, userId, fileName: r.file_name ?? null, createdAt: String(r.created_at), ...content };
+  return {
+    id: r.id,
+    userId: r.user_id ?? null,
+    fileName: r.file_name ?? null,
+    rowCount: r.row_count,
+    content: r.content,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+  };
 }
 
-export async function deletePendingImport(db: Knex, id: string): Promise<void> {
+export async function deleteRegisterImport(db: Knex, id: string): Promise<void> {
   await db('register_imports').where({ id }).delete();
+}
+
+function expired(db: Knex, now: string) {
+  return db('register_imports').where('expires_at', '<', now);
+}
+
+export async function countExpiredRegisterImports(db: Knex, now: string): Promise<number> {
+  const [r] = await expired(db, now).count({ n: '*' });
+  return Number(r?.n ?? 0);
+}
+
+export async function deleteExpiredRegisterImports(db: Knex, now: string): Promise<number> {
+  return expired(db, now).delete();
 }
 
 /**
@@ -58,8 +65,8 @@ export async function deletePendingImport(db: Knex, id: string): Promise<void> {
 export async function deletePendingImportsMentioning(db: Knex, emails: string[]): Promise<number> {
   const wanted = emails.map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
   if (!wanted.length) return 0;
-  const pending = (await db('register_imports').select('id', 'content')) as Array<{ id: string; content: string }>;
-  const ids = pending.filter((p) => wanted.some((e) => String(p.content).toLowerCase().includes(e))).map((p) => p.id);
+  const pending = await db('register_imports').select('id', 'content');
+  const ids = pending.filter((p) => wanted.some((e) => p.content.toLowerCase().includes(e))).map((p) => p.id);
   if (!ids.length) return 0;
-  return Number(await db('register_imports').whereIn('id', ids).delete());
+  return db('register_imports').whereIn('id', ids).delete();
 }

@@ -1,7 +1,16 @@
 // Responses (one per organisation and round), their answers and their kept revisions.
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
-import type { AnswerValue } from '../services/answers';
+import type { ResponseRow as ResponseTableRow } from './tables';
+
+/** One stored answer: an option chosen, or a text written, for a question (or matrix statement). */
+export interface AnswerValue {
+  questionId: string;
+  /** The matrix statement id; '' for every other question. */
+  itemId: string;
+  optionCode: string | null;
+  textValue: string | null;
+}
 
 export interface ResponseRow {
   id: number;
@@ -21,10 +30,9 @@ export interface ResponseRow {
   source: 'web' | 'import';
 }
 
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const numOrNull = (v: number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 
-export function toResponse(r: Record<string, unknown>): ResponseRow {
+function toResponse(r: ResponseTableRow): ResponseRow {
   return {
     id: Number(r.id),
     roundId: Number(r.round_id),
@@ -33,11 +41,11 @@ export function toResponse(r: Record<string, unknown>): ResponseRow {
     version: Number(r.version),
     revision: Number(r.revision),
     savedByContactId: numOrNull(r.saved_by_contact_id),
-    savedAt: strOrNull(r.saved_at),
-    startedAt: strOrNull(r.started_at),
-    submittedAt: strOrNull(r.submitted_at),
+    savedAt: r.saved_at ?? null,
+    startedAt: r.started_at ?? null,
+    submittedAt: r.submitted_at ?? null,
     submittedByContactId: numOrNull(r.submitted_by_contact_id),
-    receiptCode: strOrNull(r.receipt_code),
+    receiptCode: r.receipt_code ?? null,
     source: r.source === 'import' ? 'import' : 'web',
   };
 }
@@ -47,16 +55,22 @@ export async function findResponse(db: Knex, roundId: number, organisationId: nu
   return r ? toResponse(r) : null;
 }
 
+/** The organisations that have a response (draft or submitted) in the round. */
+export async function organisationsWithResponse(db: Knex, roundId: number): Promise<number[]> {
+  const rows = await db('responses').where({ round_id: roundId }).select('organisation_id');
+  return rows.map((r) => Number(r.organisation_id));
+}
+
 export async function loadAnswers(db: Knex, responseId: number): Promise<AnswerValue[]> {
   const rows = await db('answers')
     .where({ response_id: responseId })
     .orderBy('id')
     .select('question_id', 'item_id', 'option_code', 'text_value');
-  return rows.map((r: Record<string, unknown>) => ({
-    questionId: String(r.question_id),
-    itemId: String(r.item_id ?? ''),
-    optionCode: strOrNull(r.option_code),
-    textValue: strOrNull(r.text_value),
+  return rows.map((r) => ({
+    questionId: r.question_id,
+    itemId: r.item_id ?? '',
+    optionCode: r.option_code ?? null,
+    textValue: r.text_value ?? null,
   }));
 }
 
@@ -110,16 +124,32 @@ export async function insertResponse(db: Knex, r: NewResponse): Promise<number> 
   return Number(typeof row === 'object' ? row.id : row);
 }
 
+/** What a save or a submit changes on a response (besides `version`). */
+export type ResponsePatch = Partial<
+  Pick<
+    ResponseRow,
+    'status' | 'revision' | 'savedByContactId' | 'savedAt' | 'startedAt' | 'submittedAt' | 'submittedByContactId' | 'receiptCode'
+  >
+>;
+
+function patchRow(p: ResponsePatch): Partial<ResponseTableRow> {
+  const row: Partial<ResponseTableRow> = {};
+  if (p.status !== undefined) row.status = p.status;
+  if (p.revision !== undefined) row.revision = p.revision;
+  if (p.savedByContactId !== undefined) row.saved_by_contact_id = p.savedByContactId;
+  if (p.savedAt !== undefined) row.saved_at = p.savedAt;
+  if (p.startedAt !== undefined) row.started_at = p.startedAt;
+  if (p.submittedAt !== undefined) row.submitted_at = p.submittedAt;
+  if (p.submittedByContactId !== undefined) row.submitted_by_contact_id = p.submittedByContactId;
+  if (p.receiptCode !== undefined) row.receipt_code = p.receiptCode;
+  return row;
+}
+
 /** Compare-and-swap on `version`: updates only when the row still has `expectedVersion`; returns whether it did. */
-export async function updateResponseIfVersion(
-  db: Knex,
-  id: number,
-  expectedVersion: number,
-  patch: Record<string, unknown>,
-): Promise<boolean> {
+export async function updateResponseIfVersion(db: Knex, id: number, expectedVersion: number, patch: ResponsePatch): Promise<boolean> {
   const n = await db('responses')
     .where({ id, version: expectedVersion })
-    .update({ ...patch, version: expectedVersion + 1, updated_at: nowIso() });
+    .update({ ...patchRow(patch), version: expectedVersion + 1, updated_at: nowIso() });
   return Number(n) === 1;
 }
 
@@ -137,16 +167,31 @@ export async function insertRevision(
   });
 }
 
+/** The submitted revisions of a response, oldest first. */
+export async function submittedRevisions(db: Knex, responseId: number): Promise<Array<{ revision: number; createdAt: string }>> {
+  const rows = await db('response_revisions')
+    .where({ response_id: responseId, kind: 'submitted' })
+    .orderBy('revision')
+    .select('revision', 'created_at');
+  return rows.map((r) => ({ revision: Number(r.revision), createdAt: r.created_at }));
+}
+
 /** The contact's name, or null when unknown or erased. */
 export async function contactName(db: Knex, contactId: number | null): Promise<string | null> {
   if (contactId === null) return null;
   const r = await db('contacts').where({ id: contactId }).first('name');
-  return r?.name ? String(r.name) : null;
+  return r?.name ? r.name : null;
 }
 
 export async function organisationName(db: Knex, organisationId: number): Promise<string | null> {
   const r = await db('organisations').where({ id: organisationId }).first('name');
-  return r ? String(r.name) : null;
+  return r ? r.name : null;
+}
+
+/** Every organisation in the register by name and organisation number (an import matches its rows on these). */
+export async function organisationsForMatching(db: Knex): Promise<Array<{ id: number; name: string; organisationNumber: string | null }>> {
+  const rows = await db('organisations').select('id', 'name', 'organisation_number');
+  return rows.map((o) => ({ id: Number(o.id), name: o.name, organisationNumber: o.organisation_number ?? null }));
 }
 
 /** True for a unique-constraint violation on SQLite or PostgreSQL. */

@@ -1,10 +1,10 @@
 // Survey rounds and their invitations (knex queries, typed rows).
 import type { Knex } from 'knex';
 import { bool, json, nowIso } from '../db';
+import type { RoundRow } from './tables';
 
 /** utkast (draft) → oppen (open) → stangd (closed) → publicerad (published). */
 export type RoundState = 'utkast' | 'oppen' | 'stangd' | 'publicerad';
-export const ROUND_STATES: RoundState[] = ['utkast', 'oppen', 'stangd', 'publicerad'];
 
 export interface Round {
   id: number;
@@ -29,31 +29,34 @@ export interface Round {
   updatedAt: string;
 }
 
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-export function toRound(r: Record<string, unknown>): Round {
+function toRound(r: RoundRow): Round {
   const days = json<unknown>(r.reminder_days);
   return {
     id: Number(r.id),
     surveyVersionId: Number(r.survey_version_id),
-    surveyId: String(r.survey_id),
+    surveyId: r.survey_id,
     year: Number(r.year),
     panelId: Number(r.panel_id),
-    title: String(r.title),
-    state: String(r.state) as RoundState,
-    opensAt: strOrNull(r.opens_at),
-    closesAt: strOrNull(r.closes_at),
-    contactName: strOrNull(r.contact_name),
-    contactEmail: strOrNull(r.contact_email),
+    title: r.title,
+    state: r.state as RoundState,
+    opensAt: r.opens_at ?? null,
+    closesAt: r.closes_at ?? null,
+    contactName: r.contact_name ?? null,
+    contactEmail: r.contact_email ?? null,
     confidential: bool(r.confidential),
     allowChanges: bool(r.allow_changes),
     sendConfirmation: bool(r.send_confirmation),
     reminderDays: Array.isArray(days) ? days.map(Number).filter((n) => Number.isInteger(n)) : [],
     imported: bool(r.imported),
     createdBy: r.created_by === null || r.created_by === undefined ? null : Number(r.created_by),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
+}
+
+/** The id of an inserted row: PostgreSQL returns `{ id }`, older SQLite drivers the bare id. */
+function insertedId(row: { id: number } | number | undefined): number {
+  return Number(typeof row === 'object' ? row.id : row);
 }
 
 export async function findRound(db: Knex, id: number): Promise<Round | null> {
@@ -61,21 +64,46 @@ export async function findRound(db: Knex, id: number): Promise<Round | null> {
   return r ? toRound(r) : null;
 }
 
+/** The first round (lowest id) of the survey for the year and panel, or null. */
+export async function findRoundOf(db: Knex, surveyId: string, year: number, panelId: number): Promise<Round | null> {
+  const r = await db('rounds').where({ survey_id: surveyId, year, panel_id: panelId }).orderBy('id').first();
+  return r ? toRound(r) : null;
+}
+
+/** Whether another round (not `exceptRoundId`) has the survey for the year and panel. */
+export async function otherRoundExists(
+  db: Knex,
+  k: { surveyId: string; year: number; panelId: number; exceptRoundId: number | null },
+): Promise<boolean> {
+  const same = db('rounds').where({ survey_id: k.surveyId, year: k.year, panel_id: k.panelId });
+  const clash = await (k.exceptRoundId === null ? same : same.whereNot('id', k.exceptRoundId)).first('id');
+  return clash !== undefined;
+}
+
 export async function listRoundRows(db: Knex): Promise<Array<Round & { panelName: string }>> {
   const rows = await db('rounds as r')
     .join('panels as p', 'p.id', 'r.panel_id')
-    .select('r.*', 'p.name as panel_name')
+    .select<Array<RoundRow & { panel_name: string }>>('r.*', 'p.name as panel_name')
     .orderBy([
       { column: 'r.year', order: 'desc' },
       { column: 'r.id', order: 'desc' },
     ]);
-  return rows.map((r: Record<string, unknown>) => ({ ...toRound(r), panelName: String(r.panel_name) }));
+  return rows.map((r) => ({ ...toRound(r), panelName: r.panel_name }));
+}
+
+/** How many rounds use each survey version. */
+export async function roundCountsBySurveyVersion(db: Knex): Promise<Map<number, number>> {
+  const rows = await db('rounds')
+    .select('survey_version_id')
+    .count<Array<{ survey_version_id: number; n: number | string }>>({ n: '*' })
+    .groupBy('survey_version_id');
+  return new Map(rows.map((r) => [Number(r.survey_version_id), Number(r.n)]));
 }
 
 /** The fields a coordinator sets on a round (the rest is state and bookkeeping). */
 export type RoundRowInput = Omit<Round, 'id' | 'state' | 'imported' | 'createdBy' | 'createdAt' | 'updatedAt'>;
 
-function rowOf(r: RoundRowInput): Record<string, unknown> {
+function rowOf(r: RoundRowInput): Omit<RoundRow, 'id' | 'state' | 'imported' | 'created_by' | 'created_at' | 'updated_at'> {
   return {
     survey_version_id: r.surveyVersionId,
     survey_id: r.surveyId,
@@ -108,7 +136,7 @@ export async function insertRound(
       updated_at: now,
     })
     .returning('id');
-  return Number(typeof row === 'object' ? row.id : row);
+  return insertedId(row);
 }
 
 /** Updates a draft; false when the round is no longer a draft. */
@@ -119,18 +147,34 @@ export async function updateDraftRound(db: Knex, id: number, r: RoundRowInput): 
   return Number(n) === 1;
 }
 
+/** What may change together with a round's state: the pinned version (open), the closing time (reopen). */
+export interface RoundStatePatch {
+  surveyVersionId?: number;
+  closesAt?: string | null;
+}
+
 /** Moves a round from `from` to `to`; false when the round was no longer in `from` (someone else moved it). */
-export async function setRoundState(
-  db: Knex,
-  id: number,
-  from: RoundState,
-  to: RoundState,
-  patch: Record<string, unknown> = {},
-): Promise<boolean> {
+export async function setRoundState(db: Knex, id: number, from: RoundState, to: RoundState, patch: RoundStatePatch = {}): Promise<boolean> {
   const n = await db('rounds')
     .where({ id, state: from })
-    .update({ ...patch, state: to, updated_at: nowIso() });
+    .update({
+      ...(patch.surveyVersionId !== undefined ? { survey_version_id: patch.surveyVersionId } : {}),
+      ...(patch.closesAt !== undefined ? { closes_at: patch.closesAt } : {}),
+      state: to,
+      updated_at: nowIso(),
+    });
   return Number(n) === 1;
+}
+
+/**
+ * A closed round's e-mails that were never delivered (failed, bounced) lose their bodies, which
+ * hold personal links (see services/rounds.ts closeRound).
+ */
+export async function clearUndeliveredMailBodies(db: Knex, roundId: number): Promise<void> {
+  await db('email_outbox')
+    .where({ round_id: roundId })
+    .whereIn('status', ['failed', 'bounced'])
+    .update({ text_body: null, html_body: null });
 }
 
 /** Active organisations in the panel for the year, by name. */
@@ -139,9 +183,43 @@ export async function panelMembersForYear(db: Knex, panelId: number, year: numbe
     .join('organisations as o', 'o.id', 'm.organisation_id')
     .where({ 'm.panel_id': panelId, 'm.year': year })
     .where('o.active', true)
-    .select('o.id', 'o.name')
+    .select<Array<{ id: number; name: string }>>('o.id', 'o.name')
     .orderBy('o.name');
-  return rows.map((r: Record<string, unknown>) => ({ id: Number(r.id), name: String(r.name) }));
+  return rows.map((r) => ({ id: Number(r.id), name: r.name }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations
+// ---------------------------------------------------------------------------------------------
+
+/** The round's invitations that are not revoked (only of `organisationIds` when given). */
+export async function activeInvitations(
+  db: Knex,
+  roundId: number,
+  organisationIds?: number[],
+): Promise<Array<{ id: number; organisationId: number }>> {
+  const rows = await db('invitations')
+    .where({ round_id: roundId })
+    .whereNull('revoked_at')
+    .modify((q) => {
+      if (organisationIds) void q.whereIn('organisation_id', organisationIds.length ? organisationIds : [-1]);
+    })
+    .select<Array<{ id: number; organisation_id: number }>>('id', 'organisation_id');
+  return rows.map((r) => ({ id: Number(r.id), organisationId: Number(r.organisation_id) }));
+}
+
+export async function countActiveInvitations(db: Knex, roundId: number): Promise<number> {
+  const [row] = await db('invitations')
+    .where({ round_id: roundId })
+    .whereNull('revoked_at')
+    .count<Array<{ n: number | string }>>({ n: '*' });
+  return Number(row?.n ?? 0);
+}
+
+/** The organisation's invitation to the round (revoked or not), or null. */
+export async function findInvitation(db: Knex, roundId: number, organisationId: number): Promise<{ id: number; revoked: boolean } | null> {
+  const r = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id', 'revoked_at');
+  return r ? { id: Number(r.id), revoked: !!r.revoked_at } : null;
 }
 
 export interface InvitationCounts {
@@ -161,10 +239,11 @@ export async function invitationCounts(db: Knex, roundIds: number[]): Promise<Ma
     .whereNull('revoked_at')
     .select('round_id')
     .count({ n: '*' })
-    .count({ opened: 'first_opened_at' })
+    .count<Array<{ round_id: number; n: number | string; opened: number | string }>>({ opened: 'first_opened_at' })
     .groupBy('round_id');
-  for (const r of inv as Array<Record<string, unknown>>) {
-    const c = out.get(Number(r.round_id))!;
+  for (const r of inv) {
+    const c = out.get(Number(r.round_id));
+    if (!c) continue;
     c.invited = Number(r.n);
     c.opened = Number(r.opened);
   }
@@ -176,10 +255,11 @@ export async function invitationCounts(db: Knex, roundIds: number[]): Promise<Ma
     .whereIn('s.round_id', roundIds)
     .whereNull('i.revoked_at')
     .select('s.round_id', 's.status')
-    .count({ n: '*' })
+    .count<Array<{ round_id: number; status: string; n: number | string }>>({ n: '*' })
     .groupBy('s.round_id', 's.status');
-  for (const r of resp as Array<Record<string, unknown>>) {
-    const c = out.get(Number(r.round_id))!;
+  for (const r of resp) {
+    const c = out.get(Number(r.round_id));
+    if (!c) continue;
     c.started += Number(r.n);
     if (r.status === 'submitted') c.submitted += Number(r.n);
   }
@@ -204,15 +284,25 @@ export async function organisationStatusRows(db: Knex, roundId: number): Promise
     })
     .where('i.round_id', roundId)
     .whereNull('i.revoked_at')
-    .select('o.id', 'o.name', 'i.first_opened_at', 's.status', 's.started_at', 's.submitted_at', 's.revision')
+    .select<
+      Array<{
+        id: number;
+        name: string;
+        first_opened_at: string | null;
+        status: 'draft' | 'submitted' | null;
+        started_at: string | null;
+        submitted_at: string | null;
+        revision: number | null;
+      }>
+    >('o.id', 'o.name', 'i.first_opened_at', 's.status', 's.started_at', 's.submitted_at', 's.revision')
     .orderBy('o.name');
-  return rows.map((r: Record<string, unknown>) => ({
+  return rows.map((r) => ({
     organisationId: Number(r.id),
-    name: String(r.name),
-    firstOpenedAt: strOrNull(r.first_opened_at),
-    responseStatus: (r.status as 'draft' | 'submitted' | null) ?? null,
-    startedAt: strOrNull(r.started_at),
-    submittedAt: strOrNull(r.submitted_at),
+    name: r.name,
+    firstOpenedAt: r.first_opened_at ?? null,
+    responseStatus: r.status ?? null,
+    startedAt: r.started_at ?? null,
+    submittedAt: r.submitted_at ?? null,
     revision: Number(r.revision ?? 0),
   }));
 }
@@ -228,7 +318,7 @@ export async function linkableContacts(db: Knex, organisationIds: number[]): Pro
       .whereNull('erased_at')
       .select('id', 'organisation_id')
       .orderBy('id');
-    for (const r of rows as Array<Record<string, unknown>>) out.push({ id: Number(r.id), organisationId: Number(r.organisation_id) });
+    for (const r of rows) out.push({ id: Number(r.id), organisationId: Number(r.organisation_id) });
   }
   return out;
 }

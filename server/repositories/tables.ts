@@ -77,6 +77,7 @@ export type SetupTokenRow = {
   expires_at: DbTime;
   used_at: DbTime | null;
   created_at: DbTime;
+  revoked_at: DbTime | null;
 };
 
 export type SessionRow = {
@@ -109,7 +110,7 @@ export type AuditRow = {
   action: string;
   entity_type: string | null;
   entity_id: string | null;
-  details: DbJson | null;
+  details: DbJson;
 };
 
 export type SurveyVersionRow = {
@@ -137,7 +138,7 @@ export type RoundRow = {
   confidential: DbBool;
   allow_changes: DbBool;
   send_confirmation: DbBool;
-  reminder_days: DbJson | null;
+  reminder_days: DbJson;
   imported: DbBool;
   created_by: number | null;
   created_at: DbTime;
@@ -297,7 +298,7 @@ export type OutboxRow = {
   subject: string;
   text_body: string | null;
   html_body: string | null;
-  headers: DbJson | null;
+  headers: DbJson;
   message_id: string;
   status: string;
   attempts: number;
@@ -335,6 +336,38 @@ export type MailReminderRunRow = {
   outcome: string;
   messages: number;
   created_at: DbTime;
+};
+
+export type UserIdentityRow = {
+  id: number;
+  user_id: number;
+  provider: string;
+  subject: string;
+  created_at: DbTime;
+  last_login_at: DbTime | null;
+};
+
+export type UserTotpRow = {
+  user_id: number;
+  secret_encrypted: string;
+  /** bigint: a number (parsed in db.ts). */
+  last_time_step: number;
+  enabled_at: DbTime;
+};
+
+export type UserRecoveryCodeRow = {
+  id: number;
+  user_id: number;
+  code_hash: string;
+  created_at: DbTime;
+  used_at: DbTime | null;
+};
+
+export type RateLimitRow = {
+  key: string;
+  hits: number;
+  /** ms since 1970 (bigint: a number, parsed in db.ts). */
+  reset_at: number;
 };
 
 export type BackgroundLeaseRow = {
@@ -378,6 +411,10 @@ export type TableRows = {
   register_imports: RegisterImportRow;
   mail_optout_tokens: MailOptoutTokenRow;
   mail_reminder_runs: MailReminderRunRow;
+  user_identities: UserIdentityRow;
+  user_totp: UserTotpRow;
+  user_recovery_codes: UserRecoveryCodeRow;
+  rate_limits: RateLimitRow;
   background_leases: BackgroundLeaseRow;
 };
 

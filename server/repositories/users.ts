@@ -1,5 +1,7 @@
+// Staff accounts (admin, coordinator, analyst).
 import type { Knex } from 'knex';
 import { bool, nowIso } from '../db';
+import type { UserRow } from './tables';
 
 export type Role = 'admin' | 'coordinator' | 'analyst';
 export const ROLES: Role[] = ['admin', 'coordinator', 'analyst'];
@@ -21,20 +23,26 @@ export interface UserWithHash extends User {
   passwordHash: string | null;
 }
 
-function toUser(r: Record<string, unknown>): UserWithHash {
+function toUser(r: UserRow): UserWithHash {
   return {
-    id: Number(r.id),
-    email: String(r.email),
-    name: String(r.name),
+    id: r.id,
+    email: r.email,
+    name: r.name,
     role: r.role as Role,
     active: bool(r.active),
     sessionEpoch: Number(r.session_epoch),
-    locale: String(r.locale),
+    locale: r.locale,
     hasPassword: !!r.password_hash,
-    passwordHash: (r.password_hash as string) ?? null,
-    lastLoginAt: (r.last_login_at as string) ?? null,
-    createdAt: String(r.created_at),
+    passwordHash: r.password_hash ?? null,
+    lastLoginAt: r.last_login_at ?? null,
+    createdAt: r.created_at,
   };
+}
+
+/** The account without its password hash (for a request's user and the admin's list). */
+export function withoutHash(user: UserWithHash): User {
+  const { passwordHash: _omit, ...rest } = user;
+  return rest;
 }
 
 export function normaliseEmail(email: string): string {
@@ -55,12 +63,18 @@ export async function findUserById(db: Knex, id: number): Promise<UserWithHash |
 
 export async function listUsers(db: Knex): Promise<User[]> {
   const rows = await db('users').orderBy('name');
-  return rows.map(toUser);
+  return rows.map((r) => withoutHash(toUser(r)));
 }
 
 export async function countUsers(db: Knex): Promise<number> {
-  const r = await db('users').count<{ n: number }[]>({ n: '*' });
-  return Number(r[0].n);
+  const [r] = await db('users').count({ n: '*' });
+  return Number(r?.n ?? 0);
+}
+
+/** How many active admins there are besides this account. */
+export async function countOtherActiveAdmins(db: Knex, exceptId: number): Promise<number> {
+  const [r] = await db('users').where({ role: 'admin', active: true }).whereNot({ id: exceptId }).count({ n: '*' });
+  return Number(r?.n ?? 0);
 }
 
 export async function insertUser(db: Knex, u: { email: string; name: string; role: Role; passwordHash?: string | null }): Promise<number> {
@@ -76,7 +90,7 @@ export async function insertUser(db: Knex, u: { email: string; name: string; rol
       updated_at: now,
     })
     .returning('id');
-  return Number(typeof row === 'object' ? row.id : row);
+  return row.id;
 }
 
 export async function updateUser(
@@ -84,7 +98,7 @@ export async function updateUser(
   id: number,
   patch: Partial<{ name: string; role: Role; active: boolean; passwordHash: string; locale: string; lastLoginAt: string }>,
 ): Promise<void> {
-  const row: Record<string, unknown> = { updated_at: nowIso() };
+  const row: Partial<UserRow> = { updated_at: nowIso() };
   if (patch.name !== undefined) row.name = patch.name;
   if (patch.role !== undefined) row.role = patch.role;
   if (patch.active !== undefined) row.active = patch.active;

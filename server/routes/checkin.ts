@@ -1,54 +1,47 @@
 // The check-in link of an årshjul meeting (public by token): an attendee opens it at the meeting
 // and picks their organisation from the panel's list. Rate-limited; the token is checked by hash.
-import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { type Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { NotFoundError, ValidationError } from '../errors';
-import { str } from '../forms';
-import { checkIn, checkinMeeting, MEETING_TYPE_LABELS } from '../services/meetings';
+import { tokenPageLimits } from '../middleware/rate-limits';
+import { handleForm, str } from '../forms';
+import { checkIn, checkinPage } from '../services/meetings';
+
+function invalid(res: Response): void {
+  res.status(404).render('pages/checkin/invalid', { title: 'Länken gäller inte' });
+}
 
 export function checkinRouter(deps: Deps): Router {
   const r = Router();
-  const limiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
-
-  const invalid = (res: import('express').Response) => res.status(404).render('pages/checkin/invalid', { title: 'Länken gäller inte' });
+  const limiter = tokenPageLimits(deps.db, 'checkin');
 
   r.get('/incheckning/:token', limiter, async (req, res) => {
-    const found = await checkinMeeting(deps.db, String(req.params.token));
-    if (!found) return invalid(res);
-    res.render('pages/checkin/show', {
-      title: 'Incheckning',
-      meeting: { ...found.meeting, typeLabel: MEETING_TYPE_LABELS[found.meeting.type] ?? found.meeting.type },
-      organisations: found.organisations,
-      token: req.params.token,
-    });
+    const page = await checkinPage(deps.db, String(req.params.token));
+    if (!page) return invalid(res);
+    res.render('pages/checkin/show', page);
   });
 
   r.post('/incheckning/:token', limiter, async (req, res) => {
     const token = String(req.params.token);
-    try {
-      const result = await checkIn(deps.db, token, str(req.body, 'organisation'));
-      const found = await checkinMeeting(deps.db, token);
-      res.render('pages/checkin/done', {
-        title: 'Tack för att du checkade in',
-        name: result.name,
-        already: result.already,
-        meeting: found ? { ...found.meeting, typeLabel: MEETING_TYPE_LABELS[found.meeting.type] ?? found.meeting.type } : null,
-        token,
-      });
-    } catch (e) {
-      if (e instanceof NotFoundError) return invalid(res);
-      if (!(e instanceof ValidationError)) throw e;
-      const found = await checkinMeeting(deps.db, token);
-      if (!found) return invalid(res);
-      res.status(400).render('pages/checkin/show', {
-        title: 'Incheckning',
-        meeting: { ...found.meeting, typeLabel: MEETING_TYPE_LABELS[found.meeting.type] ?? found.meeting.type },
-        organisations: found.organisations,
-        token,
-        errors: e.problems,
-      });
-    }
+    await handleForm(
+      res,
+      async () => {
+        const result = await checkIn(deps.db, token, str(req.body, 'organisation'));
+        if (!result) return invalid(res);
+        const page = await checkinPage(deps.db, token);
+        res.render('pages/checkin/done', {
+          title: 'Tack för att du checkade in',
+          name: result.name,
+          already: result.already,
+          meeting: page?.meeting ?? null,
+          token,
+        });
+      },
+      async (errors) => {
+        const page = await checkinPage(deps.db, token);
+        if (!page) return invalid(res);
+        res.render('pages/checkin/show', { ...page, errors });
+      },
+    );
   });
 
   return r;

@@ -9,53 +9,40 @@
 //   /outbox                               recent outbox rows; in file mode the written .eml files
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
-import { rateLimit } from 'express-rate-limit';
-import { type Request, type Response, Router } from 'express';
-import type { Deps } from '../deps';
+import { type Request, Router } from 'express';
 import { NotFoundError, ValidationError } from '../errors';
-import { intParam, str, strList } from '../forms';
+import { handleForm, intParam, str, strList } from '../forms';
 import { isLocale, type Locale } from '../i18n';
-import { OUTBOX_STATUSES, type OutboxStatus, listOutbox, outboxCounts } from '../mail/outbox';
-import {
-  EMAIL_KINDS,
-  EMAIL_LOCALES,
-  type EmailKind,
-  KIND_LABELS,
-  LOCALE_LABELS,
-  PLACEHOLDERS,
-  type TemplateSource,
-  validateTemplate,
-} from '../mail/templates';
 import { actorOf, flash, requireRole } from '../middleware/auth';
+import { tokenPageLimits } from '../middleware/rate-limits';
+import { nonRespondersCsv } from '../services/mail-follow-up';
+import {
+  emailKindOf,
+  emlFilePage,
+  followUpPage,
+  type MailPageDeps,
+  outboxPage,
+  previewHtml,
+  remindPage,
+  sendPage,
+  templateEditPage,
+  templatesPage,
+} from '../services/mail-pages';
 import {
   findOptOut,
-  followUp,
-  nonRespondersCsv,
   optOut,
-  previewEmail,
-  recipientPlan,
-  reminderTargets,
-  requireRound,
   resetTemplate,
   retryFailedOfRound,
   retryMessage,
   saveTemplate,
   sendInvitations,
   sendReminders,
-  templateFor,
 } from '../services/mailings';
-
-const ROUND_STATE_LABELS: Record<string, string> = { utkast: 'Utkast', oppen: 'Öppen', stangd: 'Stängd', publicerad: 'Publicerad' };
 
 function roundIdOf(req: Request): number {
   const id = intParam(req.params.id);
   if (!id) throw new NotFoundError('Enkätomgången finns inte.');
   return id;
-}
-
-function kindOf(v: unknown): EmailKind {
-  if (typeof v === 'string' && (EMAIL_KINDS as readonly string[]).includes(v)) return v as EmailKind;
-  throw new NotFoundError('Det finns ingen sådan e-postmall.');
 }
 
 function localeOf(v: unknown, fallback?: Locale): Locale {
@@ -64,32 +51,39 @@ function localeOf(v: unknown, fallback?: Locale): Locale {
   throw new NotFoundError('Det finns ingen sådan e-postmall.');
 }
 
+/** The template of the URL (/…/templates/:kind/:locale). */
+function templateOf(req: Request) {
+  const kind = emailKindOf(req.params.kind);
+  if (!kind) throw new NotFoundError('Det finns ingen sådan e-postmall.');
+  return { kind, locale: localeOf(req.params.locale) };
+}
+
+/** The contact to preview a message for: ?contact= on a GET, the form's field on a POST. */
+function previewContactOf(req: Request): number | null {
+  return intParam(str(req.method === 'GET' ? req.query : req.body, 'contact'));
+}
+
 function idList(body: unknown, key: string): number[] {
   return strList(body, key)
     .map((s) => intParam(s))
     .filter((n): n is number => n !== null);
 }
 
-export function mailRouter(deps: Deps): Router {
+export function mailRouter(deps: MailPageDeps): Router {
   const r = Router();
-  const { db, config } = deps;
+  followUpRoutes(r, deps);
+  invitationRoutes(r, deps);
+  reminderRoutes(r, deps);
+  templateRoutes(r, deps);
+  outboxRoutes(r, deps);
+  optOutRoutes(r, deps);
+  return r;
+}
 
-  // ------------------------------------------------------------------------- follow-up
+function followUpRoutes(r: Router, deps: MailPageDeps): void {
+  const { db } = deps;
   r.get('/rounds/:id/mail', requireRole('coordinator'), async (req, res) => {
-    const f = await followUp(db, roundIdOf(req));
-    const counts = await outboxCounts(db, f.round.id);
-    const pending = counts.queued + counts.sending;
-    res.render('pages/mail/follow-up', {
-      title: 'Utskick och svarsfrekvens',
-      round: f.round,
-      stateLabel: ROUND_STATE_LABELS[f.round.state] ?? f.round.state,
-      isOpen: f.round.state === 'oppen',
-      f,
-      counts,
-      pending,
-      done: counts.sent + counts.bounced + counts.failed,
-      mailerDescription: deps.mailer.description,
-    });
+    res.render('pages/mail/follow-up', await followUpPage(deps, roundIdOf(req)));
   });
 
   r.get('/rounds/:id/mail/non-responders.csv', requireRole('coordinator'), async (req, res) => {
@@ -111,232 +105,120 @@ export function mailRouter(deps: Deps): Router {
     );
     res.redirect(303, `/rounds/${id}/mail`);
   });
+}
 
-  // ------------------------------------------------------------------------- invitations
-  const renderSend = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
-    const id = roundIdOf(req);
-    const round = await requireRound(db, id);
-    const plan = await recipientPlan(db, round);
-    const locale = localeOf(str(req.method === 'GET' ? req.query : req.body, 'locale'), config.defaultLocale);
-    const contactId = intParam(str(req.query, 'contact'));
-    const preview = await previewEmail(deps, id, 'invitation', locale, contactId);
-    const notInvited = plan.organisations.filter((o) => o.inPanel && !o.invitedAt);
-    const selected = new Set((extra.selected as number[] | undefined) ?? []);
-    res.render('pages/mail/send', {
-      title: 'Skicka inbjudningar',
-      round,
-      isOpen: round.state === 'oppen',
-      stateLabel: ROUND_STATE_LABELS[round.state] ?? round.state,
-      organisations: plan.organisations.map((o) => ({ ...o, reachableCount: o.reachable.length, checked: selected.has(o.id) })),
-      notInvitedCount: notInvited.length,
-      notInvitedMessages: notInvited.reduce((n, o) => n + o.reachable.length, 0),
-      notInvitedReachableOrgs: notInvited.filter((o) => o.reachable.length > 0).length,
-      allMessages: plan.organisations.reduce((n, o) => n + o.reachable.length, 0),
-      unreachable: plan.unreachable,
-      withoutRecipient: plan.organisationsWithoutRecipient,
-      contacts: plan.organisations.flatMap((o) =>
-        o.contacts
-          .filter((c) => !c.erasedAt)
-          .map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id })),
-      ),
-      locales: EMAIL_LOCALES.map((l) => ({ value: l, label: LOCALE_LABELS[l], selected: l === locale })),
-      // (not `locale`: that name is the interface language of the page, res.locals.locale)
-      mailLocale: locale,
-      preview,
-      previewHtmlUrl: `/rounds/${id}/mail/preview/invitation/${locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`,
-      scope: 'not_invited',
-      ...extra,
-    });
-  };
-
-  r.get('/rounds/:id/mail/send', requireRole('coordinator'), async (req, res) => renderSend(req, res));
+function invitationRoutes(r: Router, deps: MailPageDeps): void {
+  const { config } = deps;
+  r.get('/rounds/:id/mail/send', requireRole('coordinator'), async (req, res) => {
+    const locale = localeOf(str(req.query, 'locale'), config.defaultLocale);
+    res.render('pages/mail/send', await sendPage(deps, roundIdOf(req), { locale, contactId: intParam(str(req.query, 'contact')) }));
+  });
 
   r.post('/rounds/:id/mail/send', requireRole('coordinator'), async (req, res) => {
     const id = roundIdOf(req);
     const scope = str(req.body, 'scope') === 'chosen' ? 'chosen' : 'not_invited';
     const chosen = idList(req.body, 'organisationIds');
     const locale = localeOf(str(req.body, 'locale'), config.defaultLocale);
-    try {
-      if (scope === 'chosen' && chosen.length === 0)
-        throw new ValidationError([
-          { field: 'organisationIds', message: 'Välj minst en organisation, eller välj att skicka till alla som inte fått inbjudan.' },
-        ]);
-      const result = await sendInvitations(deps, actorOf(req), id, { organisationIds: scope === 'chosen' ? chosen : null, locale });
-      flash(
-        req,
-        'success',
-        `${result.messages} inbjudningar till ${result.organisations} organisationer ligger i kö och skickas nu. Sidan visar hur utskicket går.`,
-      );
-      res.redirect(303, `/rounds/${id}/mail`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      res.status(400);
-      await renderSend(req, res, { errors: e.problems, scope, selected: chosen });
-    }
+    await handleForm(
+      res,
+      async () => {
+        if (scope === 'chosen' && !chosen.length)
+          throw new ValidationError([
+            { field: 'organisationIds', message: 'Välj minst en organisation, eller välj att skicka till alla som inte fått inbjudan.' },
+          ]);
+        const result = await sendInvitations(deps, actorOf(req), id, { organisationIds: scope === 'chosen' ? chosen : null, locale });
+        flash(
+          req,
+          'success',
+          `${result.messages} inbjudningar till ${result.organisations} organisationer ligger i kö och skickas nu. Sidan visar hur utskicket går.`,
+        );
+        res.redirect(303, `/rounds/${id}/mail`);
+      },
+      async (errors) => {
+        const form = { locale, contactId: intParam(str(req.query, 'contact')), scope, selected: chosen, errors } as const;
+        res.render('pages/mail/send', await sendPage(deps, id, form));
+      },
+    );
   });
+}
 
-  // ------------------------------------------------------------------------- reminders
-  const renderRemind = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
-    const id = roundIdOf(req);
-    const round = await requireRound(db, id);
-    const plan = await recipientPlan(db, round);
-    const targets = reminderTargets(plan);
-    const contactId = intParam(str(req.query, 'contact'));
-    const firstTarget = targets.flatMap((o) => o.reachable)[0];
-    const preview = await previewEmail(deps, id, 'reminder', config.defaultLocale, contactId ?? firstTarget?.id ?? null);
-    res.render('pages/mail/remind', {
-      title: 'Påminn de som inte svarat',
-      round,
-      isOpen: round.state === 'oppen',
-      stateLabel: ROUND_STATE_LABELS[round.state] ?? round.state,
-      targets: targets.map((o) => ({ ...o, reachableCount: o.reachable.length })),
-      messages: targets.reduce((n, o) => n + o.reachable.length, 0),
-      targetsWithoutRecipient: targets.filter((o) => o.reachable.length === 0),
-      excluded: targets.flatMap((o) =>
-        o.contacts.filter((c) => !c.reachable && !c.erasedAt).map((c) => ({ ...c, organisationName: o.name })),
-      ),
-      contacts: targets.flatMap((o) =>
-        o.reachable.map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id })),
-      ),
-      preview,
-      previewHtmlUrl: `/rounds/${id}/mail/preview/reminder/${config.defaultLocale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`,
-      reminderDays: round.reminderDays.join(' och '),
-      ...extra,
-    });
-  };
-
-  r.get('/rounds/:id/mail/remind', requireRole('coordinator'), async (req, res) => renderRemind(req, res));
+function reminderRoutes(r: Router, deps: MailPageDeps): void {
+  r.get('/rounds/:id/mail/remind', requireRole('coordinator'), async (req, res) => {
+    res.render('pages/mail/remind', await remindPage(deps, roundIdOf(req), intParam(str(req.query, 'contact'))));
+  });
 
   r.post('/rounds/:id/mail/remind', requireRole('coordinator'), async (req, res) => {
     const id = roundIdOf(req);
-    try {
-      const result = await sendReminders(deps, actorOf(req), id);
-      flash(req, 'success', `${result.messages} påminnelser till ${result.organisations} organisationer ligger i kö och skickas nu.`);
-      res.redirect(303, `/rounds/${id}/mail`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      res.status(400);
-      await renderRemind(req, res, { errors: e.problems });
-    }
+    await handleForm(
+      res,
+      async () => {
+        const result = await sendReminders(deps, actorOf(req), id);
+        flash(req, 'success', `${result.messages} påminnelser till ${result.organisations} organisationer ligger i kö och skickas nu.`);
+        res.redirect(303, `/rounds/${id}/mail`);
+      },
+      async (errors) => res.render('pages/mail/remind', await remindPage(deps, id, intParam(str(req.query, 'contact')), errors)),
+    );
   });
+}
 
-  // ------------------------------------------------------------------------- templates
+function templateRoutes(r: Router, deps: MailPageDeps): void {
+  const { db } = deps;
   r.get('/rounds/:id/mail/templates', requireRole('coordinator'), async (req, res) => {
-    const id = roundIdOf(req);
-    const round = await requireRound(db, id);
-    const items = [];
-    for (const kind of EMAIL_KINDS) {
-      for (const locale of EMAIL_LOCALES) {
-        const t = await templateFor(db, id, kind, locale);
-        items.push({
-          kind,
-          locale,
-          kindLabel: KIND_LABELS[kind],
-          localeLabel: LOCALE_LABELS[locale],
-          subject: t.subject,
-          custom: t.custom,
-        });
-      }
-    }
-    res.render('pages/mail/templates', { title: 'E-postmallar', round, items });
+    res.render('pages/mail/templates', await templatesPage(deps, roundIdOf(req)));
   });
 
-  const renderTemplate = async (req: Request, res: Response, override?: TemplateSource, extra: Record<string, unknown> = {}) => {
-    const id = roundIdOf(req);
-    const kind = kindOf(req.params.kind);
-    const locale = localeOf(req.params.locale);
-    const round = await requireRound(db, id);
-    const stored = await templateFor(db, id, kind, locale);
-    const contactId = intParam(str(req.method === 'GET' ? req.query : req.body, 'contact'));
-    // A refused template is not rendered (it may not even parse); the form shows the errors.
-    const preview = extra.errors ? null : await previewEmail(deps, id, kind, locale, contactId, override);
-    const plan = await recipientPlan(db, round);
-    res.render('pages/mail/template-edit', {
-      title: `E-postmall: ${KIND_LABELS[kind]} (${LOCALE_LABELS[locale].toLowerCase()})`,
-      round,
-      kind,
-      // (not `locale`: that name is the interface language of the page, res.locals.locale)
-      templateLocale: locale,
-      kindLabel: KIND_LABELS[kind],
-      localeLabel: LOCALE_LABELS[locale],
-      values: override ?? stored,
-      custom: stored.custom,
-      placeholders: PLACEHOLDERS,
-      preview,
-      previewHtmlUrl: `/rounds/${id}/mail/preview/${kind}/${locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`,
-      contacts: plan.organisations.flatMap((o) =>
-        o.contacts
-          .filter((c) => !c.erasedAt)
-          .map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id })),
-      ),
-      ...extra,
-    });
-  };
-
-  r.get('/rounds/:id/mail/templates/:kind/:locale', requireRole('coordinator'), async (req, res) => renderTemplate(req, res));
+  r.get('/rounds/:id/mail/templates/:kind/:locale', requireRole('coordinator'), async (req, res) => {
+    res.render(
+      'pages/mail/template-edit',
+      await templateEditPage(deps, roundIdOf(req), { ...templateOf(req), contactId: previewContactOf(req) }),
+    );
+  });
 
   r.post('/rounds/:id/mail/templates/:kind/:locale', requireRole('coordinator'), async (req, res) => {
     const id = roundIdOf(req);
-    const kind = kindOf(req.params.kind);
-    const locale = localeOf(req.params.locale);
+    const { kind, locale } = templateOf(req);
     const action = str(req.body, 'action');
-    const input = { subject: str(req.body, 'subject'), body: str(req.body, 'body') };
+    const draft = { subject: str(req.body, 'subject'), body: str(req.body, 'body') };
+    const page = { kind, locale, contactId: previewContactOf(req), draft };
     if (action === 'reset') {
       await resetTemplate(db, actorOf(req), id, kind, locale);
       flash(req, 'success', 'Mallen är återställd till standardtexten.');
       return res.redirect(303, `/rounds/${id}/mail/templates/${kind}/${locale}`);
     }
-    try {
-      if (action === 'preview') {
-        validateTemplate(input);
-        return await renderTemplate(req, res, input, { previewed: true });
-      }
-      await saveTemplate(db, actorOf(req), id, kind, locale, input);
-      flash(req, 'success', 'Mallen är sparad.');
-      res.redirect(303, `/rounds/${id}/mail/templates/${kind}/${locale}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      res.status(400);
-      await renderTemplate(req, res, input, { errors: e.problems });
-    }
+    await handleForm(
+      res,
+      async () => {
+        if (action === 'preview')
+          return res.render('pages/mail/template-edit', await templateEditPage(deps, id, { ...page, previewed: true }));
+        await saveTemplate(db, actorOf(req), id, kind, locale, draft);
+        flash(req, 'success', 'Mallen är sparad.');
+        res.redirect(303, `/rounds/${id}/mail/templates/${kind}/${locale}`);
+      },
+      async (errors) => res.render('pages/mail/template-edit', await templateEditPage(deps, id, { ...page, errors })),
+    );
   });
 
   r.get('/rounds/:id/mail/preview/:kind/:locale', requireRole('coordinator'), async (req, res) => {
-    const id = roundIdOf(req);
-    const preview = await previewEmail(deps, id, kindOf(req.params.kind), localeOf(req.params.locale), intParam(str(req.query, 'contact')));
-    if (!preview) throw new NotFoundError();
+    const { kind, locale } = templateOf(req);
+    const html = await previewHtml(deps, roundIdOf(req), kind, locale, intParam(str(req.query, 'contact')));
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(preview.email.html);
+    res.type('html').send(html);
   });
+}
 
-  // ------------------------------------------------------------------------- outbox
+function outboxRoutes(r: Router, deps: MailPageDeps): void {
   r.get('/outbox', requireRole('coordinator'), async (req, res) => {
-    const status = str(req.query, 'status');
-    const chosen = (OUTBOX_STATUSES as string[]).includes(status) ? (status as OutboxStatus) : undefined;
-    const files = deps.mailer.listFiles ? await deps.mailer.listFiles(100) : null;
-    res.render('pages/mail/outbox', {
-      title: 'Utkorgen',
-      rows: await listOutbox(db, { status: chosen, limit: 200 }),
-      counts: await outboxCounts(db),
-      statuses: OUTBOX_STATUSES.map((s) => ({ value: s, selected: s === chosen })),
-      fileMode: deps.mailer.kind === 'file',
-      files,
-      mailerDescription: deps.mailer.description,
-      workerOn: config.outboxWorker,
-    });
+    res.render('pages/mail/outbox', await outboxPage(deps, str(req.query, 'status')));
   });
 
   r.get('/outbox/files/:name', requireRole('coordinator'), async (req, res) => {
-    const name = String(req.params.name);
-    const raw = deps.mailer.readFile ? await deps.mailer.readFile(name) : null;
-    if (raw === null) throw new NotFoundError('Filen finns inte.');
-    res.render('pages/mail/eml', { title: 'E-postmeddelande', name, raw });
+    res.render('pages/mail/eml', await emlFilePage(deps, String(req.params.name)));
   });
 
   r.post('/outbox/:id/retry', requireRole('coordinator'), async (req, res) => {
     const id = intParam(req.params.id);
     if (!id) throw new NotFoundError();
-    const ok = await retryMessage(db, actorOf(req), id);
+    const ok = await retryMessage(deps.db, actorOf(req), id);
     flash(
       req,
       ok ? 'success' : 'info',
@@ -346,15 +228,19 @@ export function mailRouter(deps: Deps): Router {
     );
     res.redirect(303, '/outbox');
   });
+}
 
-  // ------------------------------------------------------------------------- opt-out (public by token)
+/** The public opt-out pages, reached by the token in every e-mail. */
+function optOutRoutes(r: Router, deps: MailPageDeps): void {
+  const { db, config } = deps;
+  const invalid = { title: 'Länken fungerar inte', invalid: true };
   // opt-out links are guessed no faster than any other token link
-  const optOutLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+  const optOutLimiter = tokenPageLimits(db, 'optout');
   r.get('/avregistrera/:token', optOutLimiter, async (req, res) => {
     // Shows a page and changes nothing: mail scanners follow links.
     const state = await findOptOut(db, String(req.params.token));
     res.setHeader('Cache-Control', 'no-store');
-    if (!state) return res.status(404).render('pages/mail/optout', { title: 'Länken fungerar inte', invalid: true });
+    if (!state) return res.status(404).render('pages/mail/optout', invalid);
     res.render('pages/mail/optout', {
       title: 'Avregistrera dig från utskick',
       state,
@@ -367,7 +253,7 @@ export function mailRouter(deps: Deps): Router {
   r.post('/avregistrera/:token', optOutLimiter, async (req, res) => {
     const state = await optOut(db, String(req.params.token), 'page');
     res.setHeader('Cache-Control', 'no-store');
-    if (!state) return res.status(404).render('pages/mail/optout', { title: 'Länken fungerar inte', invalid: true });
+    if (!state) return res.status(404).render('pages/mail/optout', invalid);
     res.render('pages/mail/optout', {
       title: 'Du är avregistrerad',
       done: true,
@@ -389,6 +275,4 @@ export function mailRouter(deps: Deps): Router {
     if (!state) return res.status(404).json({ error: { status: 404, message: 'Länken fungerar inte.' } });
     res.json({ status: 'opted_out' });
   });
-
-  return r;
 }

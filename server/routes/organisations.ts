@@ -2,20 +2,16 @@
 // preview → confirm) and export, erasing a contact.
 import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { intParam, str } from '../forms';
+import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { handleForm, intParam, str } from '../forms';
 import type { Locale } from '../i18n';
 import { actorOf, flash, requireRole } from '../middleware/auth';
-import { findOrganisation, listContacts, membershipsOf } from '../repositories/organisations';
-import { deletePendingImport, findPendingImport, PENDING_IMPORT_MINUTES, savePendingImport } from '../repositories/register-imports';
-import { findPanel, listPanels } from '../repositories/panels';
 import { exportFileName, exportRegisterCsv } from '../services/csv-export';
-import { type ImportPlan, type ParsedCsv, parseRegisterCsv, planImport } from '../services/csv-import';
+import { type ImportPlan, type ParsedCsv, parseRegisterCsv } from '../services/csv-import';
 import { eraseContact } from '../services/gdpr';
 import { organisationTypeLabel, ORGANISATION_TYPES } from '../services/organisation-types';
-
-import { importRegister } from '../services/register-import';
-import { registerSnapshot } from '../repositories/organisations';
+import { findPanel, listPanels, type Panel } from '../services/panels';
+import { cancelImport, confirmImport, type ImportResult, PENDING_IMPORT_MINUTES, previewImport } from '../services/register-import';
 import {
   type ContactForm,
   createContact,
@@ -23,7 +19,9 @@ import {
   editContact,
   editOrganisation,
   findLiveContact,
+  findLiveOrganisation,
   type OrganisationForm,
+  organisationPage,
   parseSearch,
   searchOrganisations,
   setContactActive,
@@ -56,16 +54,26 @@ function contactForm(body: unknown): ContactForm {
   return { name: str(body, 'name'), email: str(body, 'email'), phone: str(body, 'phone'), role: str(body, 'role') };
 }
 
-export function organisationsRouter(deps: Deps): Router {
-  const r = Router();
-  const db = deps.db;
-  const idOf = (req: Request, key = 'id'): number => {
-    const id = intParam(req.params[key]);
-    if (!id) throw new NotFoundError();
-    return id;
-  };
+function idOf(req: Request): number {
+  const id = intParam(req.params.id);
+  if (!id) throw new NotFoundError();
+  return id;
+}
 
-  // ---- list and search ----------------------------------------------------------------------
+function renderOrgForm(
+  res: Response,
+  extra: { values: Partial<OrganisationForm>; organisation?: { id: number; name: string }; errors?: FieldProblem[] },
+): void {
+  res.render('pages/organisations/form', {
+    title: extra.organisation ? 'Ändra organisation' : 'Ny organisation',
+    types: typeOptions(res.locals.locale, extra.values.type),
+    action: extra.organisation ? `/organisations/${extra.organisation.id}` : '/organisations',
+    ...extra,
+  });
+}
+
+// ---- list, search, create, export ------------------------------------------------------------
+function listRoutes(r: Router, { db }: Deps): void {
   r.get('/organisations', requireRole('coordinator'), async (req, res) => {
     const search = parseSearch(req.query);
     const result = await searchOrganisations(db, search);
@@ -90,37 +98,23 @@ export function organisationsRouter(deps: Deps): Router {
     });
   });
 
-  // ---- create ---------------------------------------------------------------------------------
-  const renderOrgForm = (
-    res: Response,
-    extra: { values: Partial<OrganisationForm>; organisation?: { id: number; name: string }; errors?: unknown },
-  ) => {
-    res.render('pages/organisations/form', {
-      title: extra.organisation ? 'Ändra organisation' : 'Ny organisation',
-      types: typeOptions(res.locals.locale, extra.values.type),
-      action: extra.organisation ? `/organisations/${extra.organisation.id}` : '/organisations',
-      ...extra,
-    });
-  };
-
   r.get('/organisations/new', requireRole('coordinator'), (_req, res) => {
     renderOrgForm(res, { values: { type: '' } });
   });
 
   r.post('/organisations', requireRole('coordinator'), async (req, res) => {
     const form = organisationForm(req.body);
-    try {
-      const id = await createOrganisation(db, actorOf(req), form);
-      flash(req, 'success', 'Organisationen är tillagd.');
-      res.redirect(303, `/organisations/${id}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      res.status(400);
-      renderOrgForm(res, { values: form, errors: e.problems });
-    }
+    await handleForm(
+      res,
+      async () => {
+        const id = await createOrganisation(db, actorOf(req), form);
+        flash(req, 'success', 'Organisationen är tillagd.');
+        res.redirect(303, `/organisations/${id}`);
+      },
+      (errors) => renderOrgForm(res, { values: form, errors }),
+    );
   });
 
-  // ---- export ---------------------------------------------------------------------------------
   r.get('/organisations/export.csv', requireRole('coordinator'), async (req, res) => {
     const csv = await exportRegisterCsv(db, { includeInactive: req.query.alla === '1' });
     res.set('Content-Type', 'text/csv; charset=utf-8');
@@ -128,8 +122,66 @@ export function organisationsRouter(deps: Deps): Router {
     res.set('Cache-Control', 'no-store');
     res.send(csv);
   });
+}
 
-  // ---- import: upload → preview → confirm -----------------------------------------------------
+// ---- import: upload → preview → confirm --------------------------------------------------------
+interface PreviewView {
+  parsed: Pick<ParsedCsv, 'rows' | 'columns'> & Partial<ParsedCsv>;
+  plan: ImportPlan | null;
+  fileName: string | null;
+  importId: string | null;
+  panel: { name: string } | null;
+  year: number | null;
+}
+
+/** The preview page (with status 400 when the file has problems: nothing can be imported). */
+function renderPreview(res: Response, view: PreviewView): void {
+  const problems = view.parsed.problems?.length ? view.parsed.problems : (view.plan?.problems ?? []);
+  if (problems.length) res.status(400);
+  res.render('pages/organisations/import-preview', {
+    title: 'Förhandsgranskning av inläsningen',
+    errors: problems.length
+      ? [{ field: '', message: `Filen har ${problems.length} fel. Inget har lästs in. Rätta filen och ladda upp den igen.` }]
+      : undefined,
+    problems,
+    fileName: view.fileName,
+    // (not called `encoding`: express-handlebars reads that option as the template file's encoding)
+    encodingLabel: view.parsed.encoding ? ENCODING_LABELS[view.parsed.encoding] : null,
+    delimiter: view.parsed.delimiter ? DELIMITER_LABELS[view.parsed.delimiter] : null,
+    ignoredColumns: view.parsed.ignoredColumns ?? [],
+    columns: Object.entries(view.parsed.columns).map(([field, label]) => ({ field, label })),
+    counts: view.plan?.counts ?? null,
+    sample: view.parsed.rows.slice(0, PREVIEW_ROWS),
+    moreRows: Math.max(0, view.parsed.rows.length - PREVIEW_ROWS),
+    importId: problems.length ? null : view.importId,
+    panel: view.panel,
+    year: view.year,
+  });
+}
+
+/** The upload form's fields: a file, and optionally a panel (that exists) and a year for it. */
+async function checkUpload(deps: Deps, req: Request): Promise<{ file: Express.Multer.File; panel: Panel | null; year: number | null }> {
+  const panelId = intParam(str(req.body, 'panel'));
+  const errors: FieldProblem[] = [];
+  if (!req.file || req.file.size === 0) errors.push({ field: 'file', message: 'Välj en CSV-fil att läsa in.' });
+  const panel = panelId ? await findPanel(deps.db, panelId) : null;
+  if (panelId && !panel) errors.push({ field: 'panel', message: 'Panelen finns inte längre. Välj en annan.' });
+  const year = parseYear(str(req.body, 'year'));
+  if (panel && !year) errors.push({ field: 'year', message: 'Ange året som fyra siffror, t.ex. 2025.' });
+  if (errors.length || !req.file) throw new ValidationError(errors);
+  return { file: req.file, panel, year: panel ? year : null };
+}
+
+function importSummary(result: ImportResult): string {
+  const c = result.plan.counts;
+  return (
+    `Inläsningen är klar: ${c.newOrganisations} nya och ${c.updatedOrganisations} uppdaterade organisationer, ${c.newContacts} nya och ${c.updatedContacts} uppdaterade kontaktpersoner.` +
+    (result.panel ? ` ${result.panel.added} organisationer lades till i panelen ”${result.panel.name}” för ${result.panel.year}.` : '')
+  );
+}
+
+function importRoutes(r: Router, deps: Deps): void {
+  const { db } = deps;
   const renderUpload = async (res: Response, extra: Record<string, unknown> = {}) => {
     res.render('pages/organisations/import', {
       title: 'Läs in organisationer från CSV',
@@ -140,141 +192,60 @@ export function organisationsRouter(deps: Deps): Router {
     });
   };
 
-  const renderPreview = (
-    res: Response,
-    view: {
-      parsed: Pick<ParsedCsv, 'rows' | 'columns'> & Partial<ParsedCsv>;
-      plan: ImportPlan | null;
-      fileName: string | null;
-      importId: string | null;
-      panel: { name: string } | null;
-      year: number | null;
-    },
-  ) => {
-    const problems = view.parsed.problems?.length ? view.parsed.problems : (view.plan?.problems ?? []);
-    if (problems.length) res.status(400);
-    res.render('pages/organisations/import-preview', {
-      title: 'Förhandsgranskning av inläsningen',
-      errors: problems.length
-        ? [
-            {
-              field: '',
-              message: `Filen har ${problems.length} ${problems.length === 1 ? 'fel' : 'fel'}. Inget har lästs in. Rätta filen och ladda upp den igen.`,
-            },
-          ]
-        : undefined,
-      problems,
-      fileName: view.fileName,
-      // (not called `encoding`: express-handlebars reads that option as the template file's encoding)
-      encodingLabel: view.parsed.encoding ? ENCODING_LABELS[view.parsed.encoding] : null,
-      delimiter: view.parsed.delimiter ? DELIMITER_LABELS[view.parsed.delimiter] : null,
-      ignoredColumns: view.parsed.ignoredColumns ?? [],
-      columns: Object.entries(view.parsed.columns).map(([field, label]) => ({ field, label })),
-      counts: view.plan?.counts ?? null,
-      sample: view.parsed.rows.slice(0, PREVIEW_ROWS),
-      moreRows: Math.max(0, view.parsed.rows.length - PREVIEW_ROWS),
-      importId: problems.length ? null : view.importId,
-      panel: view.panel,
-      year: view.year,
-    });
-  };
-
   r.get('/organisations/import', requireRole('coordinator'), async (_req, res) => renderUpload(res));
 
   r.post('/organisations/import', requireRole('coordinator'), async (req, res) => {
-    const panelId = intParam(str(req.body, 'panel'));
-    const yearText = str(req.body, 'year');
-    const values = { panel: str(req.body, 'panel'), year: yearText };
-    const errors = [];
-    if (!req.file || req.file.size === 0) errors.push({ field: 'file', message: 'Välj en CSV-fil att läsa in.' });
-    const panel = panelId ? await findPanel(db, panelId) : null;
-    if (panelId && !panel) errors.push({ field: 'panel', message: 'Panelen finns inte längre. Välj en annan.' });
-    const year = parseYear(yearText);
-    if (panel && !year) errors.push({ field: 'year', message: 'Ange året som fyra siffror, t.ex. 2025.' });
-    if (errors.length) {
-      res.status(400);
-      return renderUpload(res, { errors, values });
-    }
-    const parsed = parseRegisterCsv(req.file!.buffer);
-    const fileName = req.file!.originalname || null;
-    if (parsed.problems.length) return renderPreview(res, { parsed, plan: null, fileName, importId: null, panel, year });
-    const plan = planImport(parsed, await registerSnapshot(db));
-    let importId: string | null = null;
-    if (!plan.problems.length) {
-      importId = await savePendingImport(db, {
-        userId: req.user!.id,
-        fileName,
-        rows: parsed.rows,
-        columns: parsed.columns,
-        options: panel && year ? { panelId: panel.id, year } : {},
-      });
-    }
-    renderPreview(res, { parsed, plan, fileName, importId, panel, year: panel ? year : null });
+    const values = { panel: str(req.body, 'panel'), year: str(req.body, 'year') };
+    await handleForm(
+      res,
+      async () => {
+        const { file, panel, year } = await checkUpload(deps, req);
+        const parsed = parseRegisterCsv(file.buffer);
+        const fileName = file.originalname || null;
+        if (parsed.problems.length) return renderPreview(res, { parsed, plan: null, fileName, importId: null, panel, year });
+        const options = panel && year ? { panelId: panel.id, year } : {};
+        const { plan, importId } = await previewImport(db, req.user!.id, { fileName, parsed, options });
+        renderPreview(res, { parsed, plan, fileName, importId, panel, year });
+      },
+      (errors) => renderUpload(res, { errors, values }),
+    );
   });
 
   r.post('/organisations/import/:importId', requireRole('coordinator'), async (req, res) => {
-    const pending = await findPendingImport(db, String(req.params.importId), req.user!.id);
-    if (!pending)
-      throw new ConflictError(
-        'Förhandsgranskningen finns inte längre (den gäller i en timme och kan användas en gång). Ladda upp filen igen.',
-        'import_expired',
-      );
-    const { panelId, year } = pending.options;
-    const result = await importRegister(db, actorOf(req), pending, panelId && year ? { panel: { id: panelId }, year } : {});
-    await deletePendingImport(db, pending.id);
+    const { result, pending } = await confirmImport(db, actorOf(req), String(req.params.importId), req.user!.id);
     if (!result.imported) {
       // The register changed since the preview: show what is wrong now; nothing was written.
+      const { panelId, year } = pending.options;
       const panel = panelId ? await findPanel(db, panelId) : null;
-      return renderPreview(res, {
-        parsed: pending,
-        plan: result.plan,
-        fileName: pending.fileName,
-        importId: null,
-        panel,
-        year: year ?? null,
-      });
+      const view = { parsed: pending, plan: result.plan, fileName: pending.fileName, importId: null, panel, year: year ?? null };
+      return renderPreview(res, view);
     }
-    const c = result.plan.counts;
-    flash(
-      req,
-      'success',
-      `Inläsningen är klar: ${c.newOrganisations} nya och ${c.updatedOrganisations} uppdaterade organisationer, ${c.newContacts} nya och ${c.updatedContacts} uppdaterade kontaktpersoner.` +
-        (result.panel ? ` ${result.panel.added} organisationer lades till i panelen ”${result.panel.name}” för ${result.panel.year}.` : ''),
-    );
+    flash(req, 'success', importSummary(result));
     res.redirect(303, '/organisations');
   });
 
   r.post('/organisations/import/:importId/cancel', requireRole('coordinator'), async (req, res) => {
-    const pending = await findPendingImport(db, String(req.params.importId), req.user!.id);
-    if (pending) await deletePendingImport(db, pending.id);
+    await cancelImport(db, String(req.params.importId), req.user!.id);
     flash(req, 'info', 'Inläsningen är avbruten. Inget har ändrats.');
     res.redirect(303, '/organisations/import');
   });
+}
 
-  // ---- one organisation -------------------------------------------------------------------
+// ---- one organisation -------------------------------------------------------------------------
+function organisationRoutes(r: Router, { db, config }: Deps): void {
   r.get('/organisations/:id', requireRole('coordinator'), async (req, res) => {
-    const id = idOf(req);
-    const organisation = await findOrganisation(db, id);
-    if (!organisation) throw new NotFoundError('Organisationen finns inte.');
-    const memberships = await membershipsOf(db, id);
-    const panels: Array<{ id: number; name: string; years: number[] }> = [];
-    for (const m of memberships) {
-      let p = panels.find((x) => x.id === m.panelId);
-      if (!p) panels.push((p = { id: m.panelId, name: m.panelName, years: [] }));
-      p.years.push(m.year);
-    }
+    const { organisation, contacts, panels } = await organisationPage(db, idOf(req));
     res.render('pages/organisations/show', {
       title: organisation.name,
       organisation: { ...organisation, typeLabel: organisationTypeLabel(organisation.type, res.locals.locale) },
-      contacts: await listContacts(db, id),
+      contacts,
       panels: panels.map((p) => ({ ...p, yearsText: p.years.join(', ') })),
-      retentionMonths: deps.config.retentionMonths,
+      retentionMonths: config.retentionMonths,
     });
   });
 
   r.get('/organisations/:id/edit', requireRole('coordinator'), async (req, res) => {
-    const organisation = await findOrganisation(db, idOf(req));
-    if (!organisation) throw new NotFoundError('Organisationen finns inte.');
+    const organisation = await findLiveOrganisation(db, idOf(req));
     renderOrgForm(res, {
       organisation,
       values: {
@@ -287,19 +258,17 @@ export function organisationsRouter(deps: Deps): Router {
   });
 
   r.post('/organisations/:id', requireRole('coordinator'), async (req, res) => {
-    const id = idOf(req);
-    const organisation = await findOrganisation(db, id);
-    if (!organisation) throw new NotFoundError('Organisationen finns inte.');
+    const organisation = await findLiveOrganisation(db, idOf(req));
     const form = organisationForm(req.body);
-    try {
-      await editOrganisation(db, actorOf(req), id, form);
-      flash(req, 'success', 'Ändringarna är sparade.');
-      res.redirect(303, `/organisations/${id}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      res.status(400);
-      renderOrgForm(res, { organisation, values: form, errors: e.problems });
-    }
+    await handleForm(
+      res,
+      async () => {
+        await editOrganisation(db, actorOf(req), organisation.id, form);
+        flash(req, 'success', 'Ändringarna är sparade.');
+        res.redirect(303, `/organisations/${organisation.id}`);
+      },
+      (errors) => renderOrgForm(res, { organisation, values: form, errors }),
+    );
   });
 
   r.post('/organisations/:id/active', requireRole('coordinator'), async (req, res) => {
@@ -315,15 +284,16 @@ export function organisationsRouter(deps: Deps): Router {
     );
     res.redirect(303, `/organisations/${id}`);
   });
+}
 
-  // ---- contacts -----------------------------------------------------------------------------
+// ---- contacts ---------------------------------------------------------------------------------
+function contactRoutes(r: Router, { db, config }: Deps): void {
   const renderContactForm = async (res: Response, organisationId: number, extra: Record<string, unknown>) => {
-    const organisation = await findOrganisation(db, organisationId);
-    if (!organisation) throw new NotFoundError('Organisationen finns inte.');
+    const organisation = await findLiveOrganisation(db, organisationId);
     res.render('pages/organisations/contact', {
       title: extra.contact ? 'Kontaktperson' : 'Ny kontaktperson',
       organisation,
-      retentionMonths: deps.config.retentionMonths,
+      retentionMonths: config.retentionMonths,
       ...extra,
     });
   };
@@ -335,15 +305,15 @@ export function organisationsRouter(deps: Deps): Router {
   r.post('/organisations/:id/contacts', requireRole('coordinator'), async (req, res) => {
     const id = idOf(req);
     const form = contactForm(req.body);
-    try {
-      await createContact(db, actorOf(req), id, form);
-      flash(req, 'success', 'Kontaktpersonen är tillagd.');
-      res.redirect(303, `/organisations/${id}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      res.status(400);
-      await renderContactForm(res, id, { values: form, errors: e.problems, action: `/organisations/${id}/contacts` });
-    }
+    await handleForm(
+      res,
+      async () => {
+        await createContact(db, actorOf(req), id, form);
+        flash(req, 'success', 'Kontaktpersonen är tillagd.');
+        res.redirect(303, `/organisations/${id}`);
+      },
+      (errors) => renderContactForm(res, id, { values: form, errors, action: `/organisations/${id}/contacts` }),
+    );
   });
 
   r.get('/contacts/:id', requireRole('coordinator'), async (req, res) => {
@@ -358,20 +328,15 @@ export function organisationsRouter(deps: Deps): Router {
   r.post('/contacts/:id', requireRole('coordinator'), async (req, res) => {
     const contact = await findLiveContact(db, idOf(req));
     const form = contactForm(req.body);
-    try {
-      await editContact(db, actorOf(req), contact.id, form);
-      flash(req, 'success', 'Ändringarna är sparade.');
-      res.redirect(303, `/organisations/${contact.organisationId}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      res.status(400);
-      await renderContactForm(res, contact.organisationId, {
-        contact,
-        values: form,
-        errors: e.problems,
-        action: `/contacts/${contact.id}`,
-      });
-    }
+    await handleForm(
+      res,
+      async () => {
+        await editContact(db, actorOf(req), contact.id, form);
+        flash(req, 'success', 'Ändringarna är sparade.');
+        res.redirect(303, `/organisations/${contact.organisationId}`);
+      },
+      (errors) => renderContactForm(res, contact.organisationId, { contact, values: form, errors, action: `/contacts/${contact.id}` }),
+    );
   });
 
   r.post('/contacts/:id/active', requireRole('coordinator'), async (req, res) => {
@@ -387,29 +352,39 @@ export function organisationsRouter(deps: Deps): Router {
     res.redirect(303, `/organisations/${contact.organisationId}`);
   });
 
-  r.get('/contacts/:id/erase', requireRole('coordinator'), async (req, res) => {
-    const contact = await findLiveContact(db, idOf(req));
-    const organisation = await findOrganisation(db, contact.organisationId);
-    res.render('pages/organisations/contact-erase', { title: 'Radera kontaktpersonens uppgifter', contact, organisation });
-  });
+  eraseRoutes(r, { db, config });
+}
+
+function eraseRoutes(r: Router, { db, config }: Pick<Deps, 'db' | 'config'>): void {
+  const renderErase = async (res: Response, contactId: number, errors?: FieldProblem[]) => {
+    const contact = await findLiveContact(db, contactId);
+    const organisation = await findLiveOrganisation(db, contact.organisationId);
+    res.render('pages/organisations/contact-erase', { title: 'Radera kontaktpersonens uppgifter', contact, organisation, errors });
+  };
+
+  r.get('/contacts/:id/erase', requireRole('coordinator'), async (req, res) => renderErase(res, idOf(req)));
 
   r.post('/contacts/:id/erase', requireRole('coordinator'), async (req, res) => {
     const id = idOf(req);
-    if (str(req.body, 'confirm') !== 'ja') {
-      const contact = await findLiveContact(db, id);
-      const organisation = await findOrganisation(db, contact.organisationId);
-      res.status(400);
-      return res.render('pages/organisations/contact-erase', {
-        title: 'Radera kontaktpersonens uppgifter',
-        contact,
-        organisation,
-        errors: [{ field: 'confirm', message: 'Kryssa i rutan för att bekräfta att uppgifterna ska raderas.' }],
-      });
-    }
-    const organisationId = await eraseContact(db, deps.config, actorOf(req), id);
-    flash(req, 'success', 'Kontaktpersonens personuppgifter är raderade. Organisationen och dess svar finns kvar.');
-    res.redirect(303, `/organisations/${organisationId}`);
+    await handleForm(
+      res,
+      async () => {
+        if (str(req.body, 'confirm') !== 'ja')
+          throw new ValidationError([{ field: 'confirm', message: 'Kryssa i rutan för att bekräfta att uppgifterna ska raderas.' }]);
+        const organisationId = await eraseContact(db, config, actorOf(req), id);
+        flash(req, 'success', 'Kontaktpersonens personuppgifter är raderade. Organisationen och dess svar finns kvar.');
+        res.redirect(303, `/organisations/${organisationId}`);
+      },
+      (errors) => renderErase(res, id, errors),
+    );
   });
+}
 
+export function organisationsRouter(deps: Deps): Router {
+  const r = Router();
+  listRoutes(r, deps);
+  importRoutes(r, deps);
+  organisationRoutes(r, deps);
+  contactRoutes(r, deps);
   return r;
 }

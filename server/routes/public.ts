@@ -1,6 +1,7 @@
 // Pages anyone may see: the start page, the accessibility statement, the language switch.
 import { Router } from 'express';
 import type { Deps } from '../deps';
+import { str } from '../forms';
 import { isLocale } from '../i18n';
 
 export function safeReturnPath(v: unknown, fallback = '/'): string {
@@ -21,7 +22,7 @@ export function publicRouter(deps: Deps): Router {
     });
   });
   r.post('/sprak', (req, res) => {
-    const lang = req.body?.lang;
+    const lang = str(req.body, 'lang');
     if (isLocale(lang)) {
       res.cookie('pp.lang', lang, {
         httpOnly: true,
@@ -30,7 +31,7 @@ export function publicRouter(deps: Deps): Router {
         maxAge: 365 * 86400_000,
       });
     }
-    res.redirect(303, safeReturnPath(req.body?.returnTo));
+    res.redirect(303, safeReturnPath(str(req.body, 'returnTo')));
   });
   return r;
 }

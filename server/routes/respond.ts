@@ -5,15 +5,16 @@
 //   POST /s/:token/svar    _action=save ("Spara och fortsätt senare") or submit ("Skicka in")
 //   GET  /s/:token/kvitto  the receipt: a summary of the submitted answers and the receipt code
 // A malformed, unknown or revoked token always gets the same calm page with status 404, after
-// the same single lookup. Rate limits per client address (req.ip, which honours TRUST_PROXY only
-// when it is set, so a forged X-Forwarded-For does not make a new client).
-import { type Request, type Response, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+// the same single lookup. Rate limits (services/rate-limits.ts): a valid link always works; links
+// that never existed count per client address and per target bucket.
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { ConflictError, type FieldProblem, ValidationError } from '../errors';
-import { str } from '../forms';
+import { clientAddress, requestLimit, secretLinkGuard } from '../middleware/rate-limits';
+import { RATE_LIMITS, secretDigest } from '../services/rate-limits';
+import { ConflictError, type FieldProblem } from '../errors';
+import { handleForm, str } from '../forms';
 import { checkAnswers, rawFromAnswers, rawFromBody, type RawAnswers, summariseAnswers } from '../services/answers';
-import { formView, introParagraphs, orderErrors } from '../services/respond-view';
+import { formView, introParagraphs, orderErrors, respondentPage } from '../services/respond-view';
 import {
   recordOpened,
   type RespondentContext,
@@ -23,137 +24,99 @@ import {
   saveDraft,
   submitResponse,
 } from '../services/responses';
-import { formatStockholmDeadline } from '../services/stockholm-time';
 import { placeholderValues } from '../services/surveys';
-import { localize } from '../surveys/schema';
+import type { Locale } from '../surveys/schema';
 
-/** All requests to /s/* per client address, and (stricter) requests that end in "link not valid". */
-export const RESPOND_RATE_LIMITS = {
-  windowMs: 15 * 60_000,
-  all: 600,
-  invalidLinks: 30,
-};
+type RespondDeps = Pick<Deps, 'db' | 'config'>;
 
-export function respondRouter(deps: Deps): Router {
-  const r = Router();
-  const { db, config } = deps;
-  const vars = placeholderValues(config);
-
+/** The rate limits (requests per link and address; links that never existed) and the headers every personal page gets. */
+function respondGuards(db: Deps['db']): RequestHandler[] {
   const tooMany = (_req: Request, res: Response) => {
-    res
-      .status(429)
-      .render('pages/respond/too-many', { title: 'För många försök', minutes: Math.round(RESPOND_RATE_LIMITS.windowMs / 60_000) });
+    res.status(429).render('pages/respond/too-many', {
+      title: 'För många försök',
+      minutes: Math.round(RATE_LIMITS.linkGuessesPerAddress.windowMs / 60_000),
+    });
   };
-  r.use(
-    '/s',
-    rateLimit({
-      windowMs: RESPOND_RATE_LIMITS.windowMs,
-      limit: RESPOND_RATE_LIMITS.all,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: tooMany,
-    }),
-    rateLimit({
-      windowMs: RESPOND_RATE_LIMITS.windowMs,
-      limit: RESPOND_RATE_LIMITS.invalidLinks,
-      standardHeaders: false,
-      legacyHeaders: false,
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 404,
-      handler: tooMany,
-    }),
+  return [
+    requestLimit(db, 'respondRequestsPerLink', (req) => clientAddress(req) + ':' + secretDigest(String(req.params.token)), tooMany),
+    secretLinkGuard(db, 'respond', tooMany),
     (_req, res, next) => {
       // Personal pages: never cached, never indexed.
       res.set('Cache-Control', 'no-store');
       res.set('X-Robots-Tag', 'noindex, nofollow');
       next();
     },
-  );
+  ];
+}
 
-  const localeOf = (res: Response) => res.locals.locale ?? 'sv';
+const localeOf = (res: Response): Locale => res.locals.locale ?? 'sv';
+const tokenOf = (res: Response): string => String(res.locals.respondentToken ?? '');
 
-  const tokenOf = (res: Response): string => String(res.locals.respondentToken ?? '');
-  const renderInvalid = (res: Response) => res.status(404).render('pages/respond/invalid', { title: 'Länken fungerar inte' });
-
-  const base = (ctx: RespondentContext, res: Response) => {
-    const locale = localeOf(res);
-    const def = ctx.survey.definition;
-    return {
-      surveyTitle: localize(def.title, locale, vars),
-      organisationName: ctx.organisation.name,
-      closesText: formatStockholmDeadline(ctx.round.closesAt, locale),
-      opensText: formatStockholmDeadline(ctx.round.opensAt, locale),
-      contactName: ctx.round.contactName,
-      contactEmail: ctx.round.contactEmail,
-      privacyContact: config.privacyContact,
-      privacyContactIsEmail: /^[^\s@]+@[^\s@]+$/.test(config.privacyContact),
-      retentionMonths: config.retentionMonths,
-      regionName: config.regionName,
-      confidential: ctx.round.confidential,
-      allowChanges: ctx.round.allowChanges,
-      estimatedMinutes: def.estimatedMinutes,
-      basePath: `/s/${tokenOf(res)}`,
-    };
-  };
-
-  /** Resolves the token; renders the right page and returns null when the form is not available. */
-  const open = async (req: Request, res: Response, opts: { postStatus?: boolean } = {}): Promise<RespondentContext | null> => {
-    const token = String(req.params.token ?? '');
-    const ctx = await respondentContext(db, token);
-    if (!ctx) {
-      renderInvalid(res);
-      return null;
-    }
-    res.locals.respondentToken = token;
-    if (ctx.phase === 'not_open') {
-      res
-        .status(opts.postStatus ? 409 : 200)
-        .render('pages/respond/not-open', { title: 'Enkäten har inte öppnat ännu', ...base(ctx, res) });
-      return null;
-    }
-    if (ctx.phase === 'closed') {
-      const state = await responseState(db, ctx.round.id, ctx.organisation.id);
-      res.status(opts.postStatus ? 409 : 200).render('pages/respond/closed', {
-        title: 'Enkäten är stängd',
-        ...base(ctx, res),
-        submittedAt: state.response?.status === 'submitted' ? state.response.submittedAt : null,
-      });
-      return null;
-    }
-    return ctx;
-  };
-
-  const responseStatus = (state: ResponseState) => ({
+function responseStatus(state: ResponseState) {
+  return {
     hasDraft: state.response?.status === 'draft',
     submitted: state.response?.status === 'submitted',
     savedAt: state.response?.savedAt ?? null,
     savedByName: state.savedByName,
     submittedAt: state.response?.submittedAt ?? null,
     submittedByName: state.submittedByName,
-  });
+  };
+}
 
-  interface FormOptions {
-    raw: RawAnswers;
-    version: number;
-    state: ResponseState;
-    errors?: FieldProblem[];
-    status?: number;
-    saved?: boolean;
-    conflict?: 'newer_draft' | 'submitted_by_other' | null;
-    unsaved?: RawAnswers | null;
-    locked?: boolean;
-  }
+interface FormOptions {
+  raw: RawAnswers;
+  version: number;
+  state: ResponseState;
+  errors?: FieldProblem[];
+  status?: number;
+  saved?: boolean;
+  conflict?: 'newer_draft' | 'submitted_by_other' | null;
+  unsaved?: RawAnswers | null;
+  locked?: boolean;
+}
 
-  const renderForm = (res: Response, ctx: RespondentContext, o: FormOptions) => {
+/** The respondent's pages: what each shows of the round, and the form. */
+function respondPages({ db, config }: RespondDeps) {
+  const vars = placeholderValues(config);
+
+  const base = (ctx: RespondentContext, res: Response) => respondentPage(ctx, config, localeOf(res), `/s/${tokenOf(res)}`);
+
+  const closed = (res: Response, ctx: RespondentContext, submittedAt: string | null) =>
+    res.render('pages/respond/closed', { title: 'Enkäten är stängd', ...base(ctx, res), submittedAt });
+
+  /** Resolves the token; renders the right page and returns null when the form is not available. */
+  const open = async (req: Request, res: Response, opts: { postStatus?: boolean } = {}): Promise<RespondentContext | null> => {
+    const token = String(req.params.token ?? '');
+    const ctx = await respondentContext(db, token);
+    if (!ctx) {
+      res.status(404).render('pages/respond/invalid', { title: 'Länken fungerar inte' });
+      return null;
+    }
+    res.locals.respondentToken = token;
+    if (ctx.phase === 'open') return ctx;
+    res.status(opts.postStatus ? 409 : 200);
+    if (ctx.phase === 'not_open') {
+      res.render('pages/respond/not-open', { title: 'Enkäten har inte öppnat ännu', ...base(ctx, res) });
+      return null;
+    }
+    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+    closed(res, ctx, state.response?.status === 'submitted' ? state.response.submittedAt : null);
+    return null;
+  };
+
+  /** The form, with the status the response already has unless `o.status` says otherwise. */
+  const form = (res: Response, ctx: RespondentContext, o: FormOptions) => {
     const locale = localeOf(res);
     const def = ctx.survey.definition;
     const errors = orderErrors(def, o.errors ?? []);
     const unsavedSummary = o.unsaved
       ? summariseAnswers(def, checkAnswers(def, o.unsaved, { enforceRequired: false }).answers, locale, vars).filter((s) => s.answered)
       : null;
-    res.status(o.status ?? 200).render('pages/respond/form', {
-      title: localize(def.title, locale, vars),
-      ...base(ctx, res),
+    if (o.status) res.status(o.status);
+    const page = base(ctx, res);
+    res.render('pages/respond/form', {
+      title: page.surveyTitle,
+      ...page,
       ...responseStatus(o.state),
       errors: errors.length ? errors : undefined,
       sections: formView(def, o.raw, errors, locale, vars),
@@ -168,46 +131,23 @@ export function respondRouter(deps: Deps): Router {
     });
   };
 
-  r.get('/s/:token', async (req, res) => {
-    const ctx = await open(req, res);
-    if (!ctx) return;
-    // Recording the first opening is bookkeeping for the follow-up page, not a change the visitor makes.
-    await recordOpened(db, ctx);
-    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
-    res.render('pages/respond/start', {
-      title: localize(ctx.survey.definition.title, localeOf(res), vars),
-      ...base(ctx, res),
-      ...responseStatus(state),
-      intro: introParagraphs(ctx.survey.definition, localeOf(res), vars),
-    });
-  });
+  return { vars, base, closed, open, form };
+}
 
-  r.get('/s/:token/svar', async (req, res) => {
-    const ctx = await open(req, res);
-    if (!ctx) return;
-    await recordOpened(db, ctx);
-    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
-    if (state.response?.status === 'submitted' && !ctx.round.allowChanges) return res.redirect(303, `/s/${tokenOf(res)}/kvitto`);
-    renderForm(res, ctx, {
-      raw: rawFromAnswers(state.answers),
-      version: state.response?.version ?? 0,
-      state,
-      saved: req.query.sparat === '1',
-    });
-  });
+type RespondPages = ReturnType<typeof respondPages>;
 
+/** POST /s/:token/svar: save a draft or submit; a stale form or a locked answer shows the newer state (409). */
+function answerRoute(r: Router, { db, config }: RespondDeps, pages: RespondPages): void {
   r.post('/s/:token/svar', async (req, res) => {
-    const ctx = await open(req, res, { postStatus: true });
+    const ctx = await pages.open(req, res, { postStatus: true });
     if (!ctx) return;
-    const def = ctx.survey.definition;
-    const raw = rawFromBody(def, req.body);
+    const raw = rawFromBody(ctx.survey.definition, req.body);
     const versionText = str(req.body, '_version');
     const formVersion = /^\d{1,9}$/.test(versionText) ? Number(versionText) : -1;
-    const action = str(req.body, '_action') === 'submit' ? 'submit' : 'save';
     const token = tokenOf(res);
     const showConflict = async (kind: 'stale' | 'locked') => {
       const state = await responseState(db, ctx.round.id, ctx.organisation.id);
-      renderForm(res, ctx, {
+      pages.form(res, ctx, {
         raw: rawFromAnswers(state.answers),
         version: state.response?.version ?? 0,
         state,
@@ -217,46 +157,80 @@ export function respondRouter(deps: Deps): Router {
         locked: kind === 'locked',
       });
     };
-    try {
-      if (action === 'save') {
+    const saveOrSubmit = async () => {
+      if (str(req.body, '_action') !== 'submit') {
         const result = await saveDraft(db, config, ctx, raw, formVersion, localeOf(res));
         if (result.kind === 'saved') return res.redirect(303, `/s/${token}/svar?sparat=1#sparat`);
-        return await showConflict(result.kind);
+        return showConflict(result.kind);
       }
       const result = await submitResponse(db, config, ctx, raw, formVersion, localeOf(res));
       if (result.kind === 'submitted' || result.kind === 'already') return res.redirect(303, `/s/${token}/kvitto`);
-      return await showConflict(result.kind);
+      return showConflict(result.kind);
+    };
+    const showErrors = async (errors: FieldProblem[]) => {
+      const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+      pages.form(res, ctx, { raw, version: formVersion < 0 ? (state.response?.version ?? 0) : formVersion, state, errors });
+    };
+    try {
+      await handleForm(res, saveOrSubmit, showErrors);
     } catch (e) {
-      if (e instanceof ValidationError) {
-        const state = await responseState(db, ctx.round.id, ctx.organisation.id);
-        return renderForm(res, ctx, {
-          raw,
-          version: formVersion < 0 ? (state.response?.version ?? 0) : formVersion,
-          state,
-          errors: e.problems,
-          status: 400,
-        });
-      }
-      if (e instanceof ConflictError && e.code === 'round_closed') {
-        return res.status(409).render('pages/respond/closed', { title: 'Enkäten är stängd', ...base(ctx, res), submittedAt: null });
-      }
-      throw e;
+      // The round closed while the respondent was answering.
+      if (!(e instanceof ConflictError && e.code === 'round_closed')) throw e;
+      pages.closed(res.status(409), ctx, null);
     }
   });
+}
+
+export function respondRouter(deps: Deps): Router {
+  const r = Router();
+  const { db } = deps;
+  const pages = respondPages(deps);
+  const { vars } = pages;
+  r.use('/s/:token', ...respondGuards(deps.db));
+
+  r.get('/s/:token', async (req, res) => {
+    const ctx = await pages.open(req, res);
+    if (!ctx) return;
+    // Recording the first opening is bookkeeping for the follow-up page, not a change the visitor makes.
+    await recordOpened(db, ctx);
+    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+    const page = pages.base(ctx, res);
+    res.render('pages/respond/start', {
+      title: page.surveyTitle,
+      ...page,
+      ...responseStatus(state),
+      intro: introParagraphs(ctx.survey.definition, localeOf(res), vars),
+    });
+  });
+
+  r.get('/s/:token/svar', async (req, res) => {
+    const ctx = await pages.open(req, res);
+    if (!ctx) return;
+    await recordOpened(db, ctx);
+    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+    if (state.response?.status === 'submitted' && !ctx.round.allowChanges) return res.redirect(303, `/s/${tokenOf(res)}/kvitto`);
+    pages.form(res, ctx, {
+      raw: rawFromAnswers(state.answers),
+      version: state.response?.version ?? 0,
+      state,
+      saved: req.query.sparat === '1',
+    });
+  });
+
+  answerRoute(r, deps, pages);
 
   r.get('/s/:token/kvitto', async (req, res) => {
-    const ctx = await open(req, res);
+    const ctx = await pages.open(req, res);
     if (!ctx) return;
     const state = await responseState(db, ctx.round.id, ctx.organisation.id);
     if (state.response?.status !== 'submitted') return res.redirect(303, `/s/${tokenOf(res)}`);
-    const locale = localeOf(res);
     res.render('pages/respond/receipt', {
       title: 'Tack för ert svar',
-      ...base(ctx, res),
+      ...pages.base(ctx, res),
       ...responseStatus(state),
       receiptCode: state.response.receiptCode,
       revision: state.response.revision,
-      summary: summariseAnswers(ctx.survey.definition, state.answers, locale, vars),
+      summary: summariseAnswers(ctx.survey.definition, state.answers, localeOf(res), vars),
     });
   });
 

@@ -9,11 +9,9 @@
 //   GET|POST /rounds/import              import earlier answers from CSV (preview, then import)
 import { type Request, type Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { intParam, str } from '../forms';
+import { ConflictError, type FieldProblem, NotFoundError } from '../errors';
+import { handleForm, intParam, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
-import { listPanels } from '../repositories/panels';
-import type { Role } from '../repositories/users';
 import { organisationAnswers } from '../services/responses';
 import {
   closeRound,
@@ -21,12 +19,12 @@ import {
   defaultRoundForm,
   getRound,
   listRounds,
-  manualLink,
+  manualLinkFor,
   openRound,
+  panelChoices,
   publishRound,
   readRoundForm,
   reopenRound,
-  respondentUrl,
   type RoundFormValues,
   roundDetail,
   roundToForm,
@@ -37,62 +35,40 @@ import { formatStockholmDeadline, utcToStockholm } from '../services/stockholm-t
 import { surveyChoices } from '../services/surveys';
 import { importRoutes } from './response-import';
 
-export function roundsRouter(deps: Deps): Router {
-  const r = Router();
-  const { db, config } = deps;
+type RoundsDeps = Pick<Deps, 'db' | 'config'>;
 
-  const idOf = (req: Request): number => {
-    const id = intParam(req.params.id);
-    if (!id) throw new NotFoundError('Omgången finns inte.');
-    return id;
-  };
+function idOf(req: Request): number {
+  const id = intParam(req.params.id);
+  if (!id) throw new NotFoundError('Omgången finns inte.');
+  return id;
+}
 
-  r.get('/rounds', requireRole('coordinator', 'analyst'), async (_req, res) => {
-    res.render('pages/rounds/list', { title: 'Enkätomgångar', rounds: await listRounds(db) });
-  });
-
-  const renderForm = async (
-    res: Response,
-    o: { values: RoundFormValues; roundId?: number; errors?: Array<{ field: string; message: string }>; status?: number },
-  ) => {
-    const panels = await listPanels(db);
-    res.status(o.status ?? 200).render('pages/rounds/form', {
+/** The pages of a round, rendered with whatever status the response already has (400 after a form error). */
+function roundPages({ db, config }: RoundsDeps) {
+  const form = async (res: Response, o: { values: RoundFormValues; roundId?: number; errors?: FieldProblem[] }) => {
+    res.render('pages/rounds/form', {
       title: o.roundId ? 'Ändra enkätomgång' : 'Skapa enkätomgång',
       values: o.values,
       roundId: o.roundId,
       action: o.roundId ? `/rounds/${o.roundId}/redigera` : '/rounds',
       surveys: await surveyChoices(db, config),
-      panels: panels.map((p) => ({ value: String(p.id), label: p.name })),
+      panels: await panelChoices(db),
       errors: o.errors,
     });
   };
 
-  r.get('/rounds/ny', requireRole('coordinator'), async (_req, res) => {
-    await renderForm(res, { values: defaultRoundForm() });
-  });
-
-  r.post('/rounds', requireRole('coordinator'), async (req, res) => {
-    const values = readRoundForm(req.body);
-    try {
-      const id = await createRound(db, config, actorOf(req), values);
-      flash(req, 'success', 'Omgången är skapad som utkast. Kontrollera uppgifterna och öppna den när den ska börja.');
-      res.redirect(303, `/rounds/${id}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      await renderForm(res, { values, errors: e.problems, status: 400 });
-    }
-  });
-
-  // Import of earlier answers: literal paths before /rounds/:id.
-  importRoutes(r, deps);
-
-  const renderDetail = async (req: Request, res: Response, id: number, extra: Record<string, unknown> = {}) => {
+  const detail = async (
+    req: Request,
+    res: Response,
+    id: number,
+    extra: { errors?: FieldProblem[]; manualLink?: { url: string; organisationName: string } } = {},
+  ) => {
     const role = req.user!.role;
-    const detail = await roundDetail(db, config, id, role);
-    const round = detail.round;
-    res.status((extra.status as number) ?? 200).render('pages/rounds/detail', {
+    const view = await roundDetail(db, config, id, role);
+    const round = view.round;
+    res.render('pages/rounds/detail', {
       title: round.title,
-      ...detail,
+      ...view,
       opensText: formatStockholmDeadline(round.opensAt),
       closesText: formatStockholmDeadline(round.closesAt),
       isDraft: round.state === 'utkast',
@@ -104,43 +80,79 @@ export function roundsRouter(deps: Deps): Router {
     });
   };
 
-  r.get('/rounds/:id', requireRole('coordinator', 'analyst'), async (req, res) => {
-    await renderDetail(req, res, idOf(req));
-  });
+  const reopen = async (res: Response, id: number, values: Record<string, string>, errors?: FieldProblem[]) => {
+    const round = await getRound(db, id);
+    res.render('pages/rounds/reopen', {
+      title: 'Öppna omgången igen',
+      round,
+      values,
+      errors,
+      closesText: formatStockholmDeadline(round.closesAt),
+    });
+  };
 
+  return { form, detail, reopen };
+}
+
+type RoundPages = ReturnType<typeof roundPages>;
+
+function createRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): void {
+  r.get('/rounds/ny', requireRole('coordinator'), async (_req, res) => {
+    await pages.form(res, { values: defaultRoundForm() });
+  });
+  r.post('/rounds', requireRole('coordinator'), async (req, res) => {
+    const values = readRoundForm(req.body);
+    await handleForm(
+      res,
+      async () => {
+        const id = await createRound(db, config, actorOf(req), values);
+        flash(req, 'success', 'Omgången är skapad som utkast. Kontrollera uppgifterna och öppna den när den ska börja.');
+        res.redirect(303, `/rounds/${id}`);
+      },
+      (errors) => pages.form(res, { values, errors }),
+    );
+  });
+}
+
+/** Only a draft (utkast) can be edited. */
+function editRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): void {
   r.get('/rounds/:id/redigera', requireRole('coordinator'), async (req, res) => {
     const round = await getRound(db, idOf(req));
     if (round.state !== 'utkast') {
       flash(req, 'error', 'Bara en omgång som är utkast kan ändras.');
       return res.redirect(303, `/rounds/${round.id}`);
     }
-    await renderForm(res, { values: roundToForm(round, await surveyChoiceOf(db, round)), roundId: round.id });
+    await pages.form(res, { values: roundToForm(round, await surveyChoiceOf(db, round)), roundId: round.id });
   });
-
   r.post('/rounds/:id/redigera', requireRole('coordinator'), async (req, res) => {
     const id = idOf(req);
     const values = readRoundForm(req.body);
-    try {
-      await updateRound(db, config, actorOf(req), id, values);
-      flash(req, 'success', 'Omgången är ändrad.');
-      res.redirect(303, `/rounds/${id}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      await renderForm(res, { values, roundId: id, errors: e.problems, status: 400 });
-    }
+    await handleForm(
+      res,
+      async () => {
+        await updateRound(db, config, actorOf(req), id, values);
+        flash(req, 'success', 'Omgången är ändrad.');
+        res.redirect(303, `/rounds/${id}`);
+      },
+      (errors) => pages.form(res, { values, roundId: id, errors }),
+    );
   });
+}
 
+/** The state actions: open, close, publish, reopen (with a reason). */
+function stateRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): void {
   /** A state action: on a ValidationError the detail page shows what is missing. */
   const transition = (path: string, run: (req: Request, id: number) => Promise<string>) => {
     r.post(`/rounds/:id/${path}`, requireRole('coordinator'), async (req, res) => {
       const id = idOf(req);
-      try {
-        flash(req, 'success', await run(req, id));
-        res.redirect(303, `/rounds/${id}`);
-      } catch (e) {
-        if (!(e instanceof ValidationError)) throw e;
-        await renderDetail(req, res, id, { errors: e.problems.map((p) => ({ field: '', message: p.message })), status: 400 });
-      }
+      await handleForm(
+        res,
+        async () => {
+          flash(req, 'success', await run(req, id));
+          res.redirect(303, `/rounds/${id}`);
+        },
+        (problems) => pages.detail(req, res, id, { errors: problems.map((p) => ({ field: '', message: p.message })) }),
+      );
     });
   };
   transition('oppna', async (req, id) => {
@@ -156,28 +168,11 @@ export function roundsRouter(deps: Deps): Router {
     return 'Omgången är publicerad.';
   });
 
-  const renderReopen = async (
-    res: Response,
-    id: number,
-    values: Record<string, string>,
-    errors?: Array<{ field: string; message: string }>,
-  ) => {
-    const round = await getRound(db, id);
-    res.status(errors ? 400 : 200).render('pages/rounds/reopen', {
-      title: 'Öppna omgången igen',
-      round,
-      values,
-      errors,
-      closesText: formatStockholmDeadline(round.closesAt),
-    });
-  };
-
   r.get('/rounds/:id/ateroppna', requireRole('coordinator'), async (req, res) => {
     const round = await getRound(db, idOf(req));
     const closes = utcToStockholm(round.closesAt);
-    await renderReopen(res, round.id, { reason: '', closes_date: closes?.date ?? '', closes_time: closes?.time ?? '17:00' });
+    await pages.reopen(res, round.id, { reason: '', closes_date: closes?.date ?? '', closes_time: closes?.time ?? '17:00' });
   });
-
   r.post('/rounds/:id/ateroppna', requireRole('coordinator'), async (req, res) => {
     const id = idOf(req);
     const values = {
@@ -185,32 +180,34 @@ export function roundsRouter(deps: Deps): Router {
       closes_date: str(req.body, 'closes_date').trim(),
       closes_time: str(req.body, 'closes_time').trim(),
     };
-    try {
-      await reopenRound(db, actorOf(req), id, { reason: values.reason, closesDate: values.closes_date, closesTime: values.closes_time });
-      flash(req, 'success', 'Omgången är öppen igen. Skälet är sparat i händelseloggen.');
-      res.redirect(303, `/rounds/${id}`);
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      await renderReopen(res, id, values, e.problems);
-    }
+    await handleForm(
+      res,
+      async () => {
+        await reopenRound(db, actorOf(req), id, { reason: values.reason, closesDate: values.closes_date, closesTime: values.closes_time });
+        flash(req, 'success', 'Omgången är öppen igen. Skälet är sparat i händelseloggen.');
+        res.redirect(303, `/rounds/${id}`);
+      },
+      (errors) => pages.reopen(res, id, values, errors),
+    );
   });
+}
 
+/** Following up one organisation: a personal link made by hand, its answers. */
+function organisationRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): void {
   r.post('/rounds/:id/lank', requireRole('coordinator'), async (req, res) => {
     const id = idOf(req);
     const organisationId = intParam(str(req.body, 'organisation_id'));
     if (!organisationId) throw new NotFoundError('Organisationen finns inte.');
-    let token: string;
+    let manualLink: { url: string; organisationName: string };
     try {
-      token = await manualLink(db, actorOf(req), id, organisationId);
+      manualLink = await manualLinkFor(db, config, actorOf(req), id, organisationId);
     } catch (e) {
       // Refused (round not open, invitation revoked, a confidential round with answers): say why on the round's page.
       if (!(e instanceof ConflictError)) throw e;
-      return renderDetail(req, res, id, { errors: [{ field: '', message: e.message }], status: 409 });
+      res.status(409);
+      return pages.detail(req, res, id, { errors: [{ field: '', message: e.message }] });
     }
-    const org = await db('organisations').where({ id: organisationId }).first('name');
-    await renderDetail(req, res, id, {
-      manualLink: { url: respondentUrl(config.baseUrl, token), organisationName: org ? String(org.name) : '' },
-    });
+    await pages.detail(req, res, id, { manualLink });
   });
 
   r.get('/rounds/:id/svar/:organisationId', requireRole('coordinator', 'analyst'), async (req, res) => {
@@ -220,6 +217,23 @@ export function roundsRouter(deps: Deps): Router {
     const view = await organisationAnswers(db, config, id, organisationId, res.locals.locale ?? 'sv');
     res.render('pages/rounds/answers', { title: `${view.organisationName} – ${view.round.title}`, ...view });
   });
+}
 
+export function roundsRouter(deps: Deps): Router {
+  const r = Router();
+  const pages = roundPages(deps);
+
+  r.get('/rounds', requireRole('coordinator', 'analyst'), async (_req, res) => {
+    res.render('pages/rounds/list', { title: 'Enkätomgångar', rounds: await listRounds(deps.db) });
+  });
+  createRoutes(r, deps, pages);
+  // Import of earlier answers: literal paths before /rounds/:id.
+  importRoutes(r, deps);
+  r.get('/rounds/:id', requireRole('coordinator', 'analyst'), async (req, res) => {
+    await pages.detail(req, res, idOf(req));
+  });
+  editRoutes(r, deps, pages);
+  stateRoutes(r, deps, pages);
+  organisationRoutes(r, deps, pages);
   return r;
 }

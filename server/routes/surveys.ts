@@ -4,34 +4,20 @@
 //                          kept as a survey version with source 'upload' (see services/surveys.ts)
 import { type Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { ValidationError } from '../errors';
+import type { FieldProblem } from '../errors';
+import { handleForm } from '../forms';
 import { actorOf, requireRole } from '../middleware/auth';
-import { SurveyDefinitionError } from '../surveys/load';
-import {
-  listCurrentSurveys,
-  listUploadedVersions,
-  placeholderValues,
-  surveyFileProblems,
-  uploadSurveyDefinition,
-} from '../services/surveys';
+import { currentSurveysOrProblems, listUploadedVersions, placeholderValues, uploadSurveyDefinition } from '../services/surveys';
 
 export function surveysRouter(deps: Deps): Router {
   const r = Router();
   const { db, config } = deps;
 
-  const render = async (res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    let surveys: Awaited<ReturnType<typeof listCurrentSurveys>> = [];
-    let fileProblems: string[] = [];
-    try {
-      surveys = await listCurrentSurveys(config);
-    } catch (e) {
-      if (!(e instanceof SurveyDefinitionError)) throw e;
-      fileProblems = await surveyFileProblems(config.surveysDir);
-    }
-    res.status(status).render('pages/surveys/list', {
+  /** The surveys page, with whatever status the response already has (400 after a refused upload). */
+  const render = async (res: Response, extra: { errors?: FieldProblem[]; uploaded?: Record<string, unknown> } = {}) => {
+    res.render('pages/surveys/list', {
       title: 'Enkäter',
-      surveys,
-      fileProblems,
+      ...(await currentSurveysOrProblems(config)),
       uploads: await listUploadedVersions(db, placeholderValues(config)),
       surveysDir: config.surveysDir,
       ...extra,
@@ -44,17 +30,18 @@ export function surveysRouter(deps: Deps): Router {
 
   r.post('/surveys/upload', requireRole('admin'), async (req, res) => {
     const file = req.file;
-    if (!file) return render(res, { errors: [{ field: 'file', message: 'Välj en enkätfil (.yaml) att ladda upp.' }] }, 400);
-    try {
-      const result = await uploadSurveyDefinition(db, actorOf(req), config.surveysDir, {
-        originalName: file.originalname,
-        bytes: file.buffer,
-      });
-      await render(res, { uploaded: { ...result, shortHash: result.hash.slice(0, 12) } });
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      await render(res, { errors: e.problems }, 400);
-    }
+    if (!file) return render(res.status(400), { errors: [{ field: 'file', message: 'Välj en enkätfil (.yaml) att ladda upp.' }] });
+    await handleForm(
+      res,
+      async () => {
+        const result = await uploadSurveyDefinition(db, actorOf(req), config.surveysDir, {
+          originalName: file.originalname,
+          bytes: file.buffer,
+        });
+        await render(res, { uploaded: { ...result, shortHash: result.hash.slice(0, 12) } });
+      },
+      (errors) => render(res, { errors }),
+    );
   });
 
   return r;

@@ -5,20 +5,32 @@ import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import {
+  claimSetupToken,
+  findUnusedSetupToken,
+  insertSetupToken,
+  revokeOpenSetupTokens,
+  type SetupPurpose,
+} from '../repositories/setup-tokens';
+import {
   bumpSessionEpoch,
+  countOtherActiveAdmins,
   countUsers,
   findUserByEmail,
   findUserById,
   insertUser,
-  normaliseEmail,
+  listUsers,
   type Role,
   ROLES,
   updateUser,
   type User,
+  withoutHash,
 } from '../repositories/users';
 import { type Actor, audit } from './audit';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import { inTransaction } from '../repositories/transaction';
+import { weakPasswordMessage } from './password-strength';
+
+export { ROLES };
 
 export const MIN_PASSWORD_LENGTH = 12;
 const SETUP_LINK_HOURS = 72;
@@ -43,50 +55,56 @@ export async function authenticate(db: Knex, email: string, password: string): P
   return user;
 }
 
-export function passwordProblems(password: string, confirm: string): FieldProblem[] {
+/** `userInputs`: the account's e-mail address and name, which a password must not be built on. */
+export function passwordProblems(password: string, confirm: string, userInputs: string[] = []): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (password.length < MIN_PASSWORD_LENGTH)
     problems.push({ field: 'password', message: `Lösenordet ska vara minst ${MIN_PASSWORD_LENGTH} tecken långt.` });
   if (password.length > 200) problems.push({ field: 'password', message: 'Lösenordet får vara högst 200 tecken långt.' });
+  const weak = password.length >= MIN_PASSWORD_LENGTH ? weakPasswordMessage(password, userInputs) : null;
+  if (weak) problems.push({ field: 'password', message: weak });
   if (password !== confirm) problems.push({ field: 'confirm', message: 'Lösenorden är inte lika.' });
   return problems;
 }
 
 /** A one-time link that lets its holder set a password (first admin or a new account). */
-export async function createSetupLink(db: Knex, purpose: 'first_admin' | 'account_setup', userId: number | null): Promise<string> {
+export async function createSetupLink(db: Knex, purpose: SetupPurpose, userId: number | null): Promise<string> {
   const token = newToken();
-  await db('setup_tokens').insert({
-    token_hash: hashToken(token),
+  await insertSetupToken(db, {
+    tokenHash: hashToken(token),
     purpose,
-    user_id: userId,
-    expires_at: new Date(Date.now() + SETUP_LINK_HOURS * 3600_000).toISOString(),
-    created_at: nowIso(),
+    userId,
+    expiresAt: new Date(Date.now() + SETUP_LINK_HOURS * 3600_000).toISOString(),
+    createdAt: nowIso(),
   });
   return token;
 }
 
 export interface SetupTokenInfo {
   id: number;
-  purpose: 'first_admin' | 'account_setup';
+  purpose: SetupPurpose;
   user: User | null;
 }
 
 export async function findSetupToken(db: Knex, token: string): Promise<SetupTokenInfo | null> {
   if (!looksLikeToken(token)) return null;
-  const row = await db('setup_tokens')
-    .where({ token_hash: hashToken(token) })
-    .whereNull('used_at')
-    .first();
-  if (!row || String(row.expires_at) < nowIso()) return null;
+  const row = await findUnusedSetupToken(db, hashToken(token));
+  if (!row || row.expiresAt < nowIso()) return null;
   if (row.purpose === 'first_admin' && (await countUsers(db)) > 0) return null;
-  const user = row.user_id ? await findUserById(db, Number(row.user_id)) : null;
-  return { id: Number(row.id), purpose: row.purpose, user };
+  const user = row.userId ? await findUserById(db, row.userId) : null;
+  if (user && !user.active) return null;
+  return { id: row.id, purpose: row.purpose, user };
 }
 
 /** If nobody can log in yet, a link to create the first admin (printed at start). */
 export async function firstAdminLinkIfNeeded(db: Knex): Promise<string | null> {
   if ((await countUsers(db)) > 0) return null;
   return createSetupLink(db, 'first_admin', null);
+}
+
+/** What a password must not be built on: the account's e-mail address and name, and the app's name. */
+function ownWords(user: User | null, input: { name?: string; email?: string }): string[] {
+  return [input.email, input.name, user?.email, user?.name, 'partnerpuls'].filter((w): w is string => !!w);
 }
 
 export async function completeSetup(
@@ -101,7 +119,7 @@ export async function completeSetup(
     if (!input.email || !isEmail(input.email))
       problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@region.se.' });
   }
-  problems.push(...passwordProblems(input.password, input.confirm));
+  problems.push(...passwordProblems(input.password, input.confirm, ownWords(pre?.user ?? null, input)));
   if (problems.length) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.password);
   return inTransaction(db, async (trx) => {
@@ -119,8 +137,9 @@ export async function completeSetup(
       await audit(trx, { userId, label: 'user' }, 'account.password_set', { type: 'user', id: userId });
     }
     // claimed once: a second, simultaneous use of the same link finds it used and rolls back
-    const claimed = await trx('setup_tokens').where({ id: info.id }).whereNull('used_at').update({ used_at: nowIso() });
-    if (claimed !== 1) throw new ConflictError('Länken är redan använd.', 'setup_link_invalid');
+    if (!(await claimSetupToken(trx, info.id, nowIso()))) throw new ConflictError('Länken är redan använd.', 'setup_link_invalid');
+    // once one link of the account is used, every other open link of it is void
+    await revokeOpenSetupTokens(trx, userId);
     return (await findUserById(trx, userId))!;
   });
 }
@@ -163,8 +182,7 @@ export async function changeRole(db: Knex, actor: Actor, userId: number, role: s
 }
 
 async function assertAnotherActiveAdmin(db: Knex, exceptId: number): Promise<void> {
-  const r = await db('users').where({ role: 'admin', active: true }).whereNot({ id: exceptId }).count<{ n: number }[]>({ n: '*' });
-  if (Number(r[0].n) === 0) throw new ConflictError('Det måste finnas minst en aktiv administratör.');
+  if ((await countOtherActiveAdmins(db, exceptId)) === 0) throw new ConflictError('Det måste finnas minst en aktiv administratör.');
 }
 
 /** Deactivates the account and ends all of its sessions. */
@@ -175,6 +193,8 @@ export async function setActive(db: Knex, actor: Actor, userId: number, active: 
   await inTransaction(db, async (trx) => {
     await updateUser(trx, userId, { active });
     await bumpSessionEpoch(trx, userId);
+    // a password link made before (or during) a deactivation never works after it
+    await revokeOpenSetupTokens(trx, userId);
     await audit(trx, actor, active ? 'account.activated' : 'account.deactivated', { type: 'user', id: userId });
   });
 }
@@ -182,9 +202,23 @@ export async function setActive(db: Knex, actor: Actor, userId: number, active: 
 export async function newSetupLinkFor(db: Knex, actor: Actor, userId: number): Promise<string> {
   const user = await findUserById(db, userId);
   if (!user) throw new NotFoundError('Kontot finns inte.');
+  if (!user.active) throw new ConflictError('Kontot är avstängt. Aktivera det först, skapa sedan en ny lösenordslänk.', 'account_inactive');
   const token = await createSetupLink(db, 'account_setup', userId);
   await audit(db, actor, 'account.setup_link_created', { type: 'user', id: userId });
   return token;
 }
 
-export { normaliseEmail };
+/** Every staff account, by name (without password hashes). */
+export async function listAccounts(db: Knex): Promise<User[]> {
+  return listUsers(db);
+}
+
+/**
+ * The user a login session belongs to: the account must still be active and the session made in
+ * its current epoch (deactivating, a role change or a new password ends older sessions).
+ */
+export async function sessionUser(db: Knex, userId: number, epoch: number | undefined): Promise<User | null> {
+  const user = await findUserById(db, userId);
+  if (!user || !user.active || user.sessionEpoch !== epoch) return null;
+  return withoutHash(user);
+}

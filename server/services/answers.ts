@@ -11,24 +11,24 @@
 //
 // A question is referred to by its id (`rus_planering`), a matrix statement by
 // `matrixId.statementId`; that reference is also the form field name and the CSV column.
+import type { TFunction } from 'i18next';
 import { translator } from '../i18n';
+import type { AnswerValue } from '../repositories/responses';
 import {
+  type ChoiceQuestion,
   isChoiceQuestion,
+  type LocalizedText,
   localize,
   type Locale,
+  type MultipleQuestion,
   type PlaceholderValues,
   type Question,
   type ScaleOption,
   type SurveyDefinition,
+  type TextQuestion,
 } from '../surveys/schema';
 
-export interface AnswerValue {
-  questionId: string;
-  /** The matrix statement id; '' for every other question. */
-  itemId: string;
-  optionCode: string | null;
-  textValue: string | null;
-}
+export type { AnswerValue };
 
 /** What was given per reference: option codes, or one text. */
 export type RawAnswers = Record<string, string[]>;
@@ -109,77 +109,65 @@ export interface CheckedAnswers {
   skipped: string[];
 }
 
+/** What the checks of one set of answers share: the input, the options, and what they collect. */
+interface AnswerCheck {
+  raw: RawAnswers;
+  enforceRequired: boolean;
+  tr: TFunction;
+  /** A definition text in the respondent's language (placeholders filled in when `vars` is given). */
+  text: (t: LocalizedText) => string;
+  /** The answers accepted so far, by reference (later conditions are evaluated on these). */
+  accepted: RawAnswers;
+  answers: AnswerValue[];
+  problems: AnswerProblem[];
+}
+
 export function checkAnswers(
   def: SurveyDefinition,
   raw: RawAnswers,
   opts: { enforceRequired: boolean; vars?: PlaceholderValues; locale?: Locale },
 ): CheckedAnswers {
   const locale = opts.locale ?? 'sv';
-  const tr = translator(locale);
-  const text = (t: { sv: string; en: string }) => (opts.vars ? localize(t, locale, opts.vars) : t[locale]);
-  const accepted: RawAnswers = {};
-  const answers: AnswerValue[] = [];
-  const problems: AnswerProblem[] = [];
+  const vars = opts.vars;
+  const check: AnswerCheck = {
+    raw,
+    enforceRequired: opts.enforceRequired,
+    tr: translator(locale),
+    text: (t) => (vars ? localize(t, locale, vars) : t[locale]),
+    accepted: {},
+    answers: [],
+    problems: [],
+  };
   const skipped: string[] = [];
   def.questions.forEach((q, index) => {
-    const n = index + 1;
-    if (!conditionMet(q, accepted)) {
-      skipped.push(q.id);
-      return;
-    }
-    if (q.type === 'text') {
-      const text = normaliseAnswerText((raw[q.id] ?? []).join('\n'));
-      if (!text) {
-        if (opts.enforceRequired && q.required)
-          problems.push({ ref: q.id, kind: 'required', message: tr('Skriv ett svar på fråga %{n}.', { n }) });
-        return;
-      }
-      if (text.length > q.maxLength) {
-        problems.push({
-          ref: q.id,
-          kind: 'too_long',
-          message: tr('Svaret på fråga %{n} är för långt: %{length} tecken, högst %{max}.', { n, length: text.length, max: q.maxLength }),
-        });
-        return;
-      }
-      accepted[q.id] = [text];
-      answers.push({ questionId: q.id, itemId: '', optionCode: null, textValue: text });
-      return;
-    }
-    const options = optionsOf(q);
-    const codes = new Set(options.map((o) => o.code));
-    /** `what` names the question or statement as the subject of a sentence and after "på" ("Fråga 2" / "fråga 2"). */
-    const one = (ref: string, itemId: string, what: { subject: string; object: string }, requiredMessage: string): void => {
-      const given = [...new Set((raw[ref] ?? []).map((v) => v.trim()).filter(Boolean))];
-      if (given.length === 0) {
-        if (opts.enforceRequired && q.required) problems.push({ ref, kind: 'required', message: requiredMessage });
-        return;
-      }
-      if (given.some((c) => !codes.has(c))) {
-        problems.push({
-          ref,
-          kind: 'invalid_option',
-          message: tr('%{what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.', { what: what.subject }),
-        });
-        return;
-      }
-      if (given.length > 1) {
-        problems.push({ ref, kind: 'too_many', message: tr('Välj bara ett svar på %{what}.', { what: what.object }) });
-        return;
-      }
-      accepted[ref] = given;
-      answers.push({ questionId: q.id, itemId, optionCode: given[0], textValue: null });
-    };
-    if (q.type === 'single' || q.type === 'yesno') {
-      one(q.id, '', { subject: tr('Fråga %{n}', { n }), object: tr('fråga %{n}', { n }) }, tr('Välj ett svar på fråga %{n}.', { n }));
-      return;
-    }
-    if (q.type === 'matrix') {
+    if (!conditionMet(q, check.accepted)) skipped.push(q.id);
+    else checkQuestion(check, q, index + 1);
+  });
+  return { answers: check.answers, problems: check.problems, skipped };
+}
+
+/** Checks the answer to question number `n` (it is asked). */
+function checkQuestion(check: AnswerCheck, q: Question, n: number): void {
+  const { tr } = check;
+  switch (q.type) {
+    case 'text':
+      return checkText(check, q, n);
+    case 'single':
+    case 'yesno':
+      return checkOne(
+        check,
+        q,
+        { ref: q.id, itemId: '' },
+        { subject: tr('Fråga %{n}', { n }), object: tr('fråga %{n}', { n }) },
+        tr('Välj ett svar på fråga %{n}.', { n }),
+      );
+    case 'matrix':
       for (const s of q.statements) {
-        const statement = text(s.text);
-        one(
-          `${q.id}.${s.id}`,
-          s.id,
+        const statement = check.text(s.text);
+        checkOne(
+          check,
+          q,
+          { ref: `${q.id}.${s.id}`, itemId: s.id },
           {
             subject: tr('Påståendet ”%{statement}” i fråga %{n}', { statement, n }),
             object: tr('påståendet ”%{statement}” i fråga %{n}', { statement, n }),
@@ -188,40 +176,106 @@ export function checkAnswers(
         );
       }
       return;
-    }
-    // multiple
-    const given = [...new Set((raw[q.id] ?? []).map((v) => v.trim()).filter(Boolean))];
-    if (given.length === 0) {
-      if (opts.enforceRequired && q.required)
-        problems.push({ ref: q.id, kind: 'required', message: tr('Välj minst ett alternativ i fråga %{n}.', { n }) });
-      return;
-    }
-    if (given.some((c) => !codes.has(c))) {
-      problems.push({
-        ref: q.id,
-        kind: 'invalid_option',
-        message: tr('Fråga %{n} har ett svar som inte finns bland svarsalternativen. Välj bland alternativen.', { n }),
-      });
-      return;
-    }
-    const alone = options.filter((o) => (o.exclusive || o.dontKnow) && given.includes(o.code));
-    if (alone.length > 0 && given.length > 1) {
-      problems.push({
-        ref: q.id,
-        kind: 'exclusive',
-        message: tr('”%{option}” kan inte kombineras med andra alternativ i fråga %{n}.', { option: text(alone[0].label), n }),
-      });
-      return;
-    }
-    if (q.maxSelected !== undefined && given.length > q.maxSelected) {
-      problems.push({ ref: q.id, kind: 'too_many', message: tr('Välj högst %{max} alternativ i fråga %{n}.', { max: q.maxSelected, n }) });
-      return;
-    }
-    const ordered = options.map((o) => o.code).filter((c) => given.includes(c));
-    accepted[q.id] = ordered;
-    for (const code of ordered) answers.push({ questionId: q.id, itemId: '', optionCode: code, textValue: null });
-  });
-  return { answers, problems, skipped };
+    case 'multiple':
+      return checkMultiple(check, q, n);
+  }
+}
+
+function checkText(check: AnswerCheck, q: TextQuestion, n: number): void {
+  const { tr } = check;
+  const text = normaliseAnswerText((check.raw[q.id] ?? []).join('\n'));
+  if (!text) {
+    if (check.enforceRequired && q.required)
+      check.problems.push({ ref: q.id, kind: 'required', message: tr('Skriv ett svar på fråga %{n}.', { n }) });
+    return;
+  }
+  if (text.length > q.maxLength) {
+    check.problems.push({
+      ref: q.id,
+      kind: 'too_long',
+      message: tr('Svaret på fråga %{n} är för långt: %{length} tecken, högst %{max}.', { n, length: text.length, max: q.maxLength }),
+    });
+    return;
+  }
+  check.accepted[q.id] = [text];
+  check.answers.push({ questionId: q.id, itemId: '', optionCode: null, textValue: text });
+}
+
+/** The distinct non-empty codes given for a reference. */
+function givenCodes(check: AnswerCheck, ref: string): string[] {
+  return [...new Set((check.raw[ref] ?? []).map((v) => v.trim()).filter(Boolean))];
+}
+
+/**
+ * One option for a single/yes-no question or a matrix statement. `what` names the question or
+ * statement as the subject of a sentence and after "på" ("Fråga 2" / "fråga 2").
+ */
+function checkOne(
+  check: AnswerCheck,
+  q: ChoiceQuestion,
+  at: { ref: string; itemId: string },
+  what: { subject: string; object: string },
+  requiredMessage: string,
+): void {
+  const { tr, problems } = check;
+  const { ref } = at;
+  const given = givenCodes(check, ref);
+  if (given.length === 0) {
+    if (check.enforceRequired && q.required) problems.push({ ref, kind: 'required', message: requiredMessage });
+    return;
+  }
+  if (given.some((c) => !q.options.some((o) => o.code === c))) {
+    problems.push({
+      ref,
+      kind: 'invalid_option',
+      message: tr('%{what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.', { what: what.subject }),
+    });
+    return;
+  }
+  if (given.length > 1) {
+    problems.push({ ref, kind: 'too_many', message: tr('Välj bara ett svar på %{what}.', { what: what.object }) });
+    return;
+  }
+  check.accepted[ref] = given;
+  check.answers.push({ questionId: q.id, itemId: at.itemId, optionCode: given[0], textValue: null });
+}
+
+/** The first problem with a multiple-choice answer that has at least one code, or null. */
+function multipleProblem(check: AnswerCheck, q: MultipleQuestion, n: number, given: string[]): AnswerProblem | null {
+  const { tr } = check;
+  if (given.some((c) => !q.options.some((o) => o.code === c)))
+    return {
+      ref: q.id,
+      kind: 'invalid_option',
+      message: tr('Fråga %{n} har ett svar som inte finns bland svarsalternativen. Välj bland alternativen.', { n }),
+    };
+  const alone = q.options.filter((o) => (o.exclusive || o.dontKnow) && given.includes(o.code));
+  if (alone.length > 0 && given.length > 1)
+    return {
+      ref: q.id,
+      kind: 'exclusive',
+      message: tr('”%{option}” kan inte kombineras med andra alternativ i fråga %{n}.', { option: check.text(alone[0].label), n }),
+    };
+  if (q.maxSelected !== undefined && given.length > q.maxSelected)
+    return { ref: q.id, kind: 'too_many', message: tr('Välj högst %{max} alternativ i fråga %{n}.', { max: q.maxSelected, n }) };
+  return null;
+}
+
+function checkMultiple(check: AnswerCheck, q: MultipleQuestion, n: number): void {
+  const given = givenCodes(check, q.id);
+  if (given.length === 0) {
+    if (check.enforceRequired && q.required)
+      check.problems.push({ ref: q.id, kind: 'required', message: check.tr('Välj minst ett alternativ i fråga %{n}.', { n }) });
+    return;
+  }
+  const problem = multipleProblem(check, q, n, given);
+  if (problem) {
+    check.problems.push(problem);
+    return;
+  }
+  const ordered = q.options.map((o) => o.code).filter((c) => given.includes(c));
+  check.accepted[q.id] = ordered;
+  for (const code of ordered) check.answers.push({ questionId: q.id, itemId: '', optionCode: code, textValue: null });
 }
 
 /** "Besvara om du svarade ”Ja” eller ”Delvis” på fråga 3." – the condition in words. */

@@ -121,7 +121,8 @@ function isValidUtf8(buf: Buffer): boolean {
 }
 
 /** Control characters that never appear in a text file (tab, CR and LF do). */
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
+export const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
 export function decodeCsvBytes(buf: Buffer): Decoded {
   if (buf.length === 0) return { problem: fileProblem('Filen är tom.') };
@@ -156,7 +157,7 @@ export function decodeCsvBytes(buf: Buffer): Decoded {
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const controls = (text.match(CONTROL) ?? []).length;
+  const controls = (text.match(CONTROL_CHARS) ?? []).length;
   if (controls > Math.max(2, text.length / 200) || text.includes('\u0000')) return { problem: fileProblem(NOT_CSV) };
   return { text, encoding };
 }
@@ -194,11 +195,45 @@ for (const f of IMPORT_FIELDS) for (const a of HEADER_ALIASES[f]) ALIAS_TO_FIELD
 export function cleanCell(v: string | undefined): string {
   if (v === undefined || v === null) return '';
   const s = String(v)
-    .replace(CONTROL, '')
+    .replace(CONTROL_CHARS, '')
     .replace(/[\t\r\n]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
   return /^'[=+\-@]/.test(s) ? s.slice(1) : s;
+}
+
+export type CsvRecords =
+  | { ok: true; records: string[][]; delimiter: ParsedCsv['delimiter']; lineOffset: number }
+  | { ok: false; error: { code?: string; lines?: number }; delimiter: ParsedCsv['delimiter']; lineOffset: number };
+
+/**
+ * Text → records (arrays of cells): the separator from Excel's "sep=;" hint line or detected from
+ * the header line, quoted fields, rows of different lengths, leading empty lines skipped.
+ * `lineOffset` is how many lines of the file come before the first record. Shared with services/csv.ts.
+ */
+export function splitCsvRecords(input: string): CsvRecords {
+  let text = input;
+  let lineOffset = 0;
+  let delimiter: ParsedCsv['delimiter'];
+  const sep = /^sep=(.)\r?\n/i.exec(text);
+  if (sep && [';', ',', '\t'].includes(sep[1])) {
+    delimiter = sep[1] as ParsedCsv['delimiter'];
+    text = text.slice(sep[0].length);
+    lineOffset = 1;
+  } else {
+    delimiter = detectDelimiter(text.split(/\r\n|\n|\r/, 1)[0] ?? '');
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, max_record_size: 100_000 });
+  } catch (e) {
+    return { ok: false, error: e as { code?: string; lines?: number }, delimiter, lineOffset };
+  }
+  while (records.length && records[0].every((c) => !c || !c.trim())) {
+    records.shift();
+    lineOffset++;
+  }
+  return { ok: true, records, delimiter, lineOffset };
 }
 
 const CSV_ERRORS: Record<string, string> = {
@@ -207,105 +242,86 @@ const CSV_ERRORS: Record<string, string> = {
   CSV_MAX_RECORD_SIZE: 'ett fält är för långt',
 };
 
-export function parseRegisterCsv(buf: Buffer): ParsedCsv {
-  const empty = (problems: ImportProblem[], extra: Partial<ParsedCsv> = {}): ParsedCsv => ({
-    rows: [],
-    columns: {},
-    ignoredColumns: [],
-    delimiter: ';',
-    encoding: 'utf-8',
-    problems,
-    ...extra,
-  });
-  const decoded = decodeCsvBytes(buf);
-  if ('problem' in decoded) return empty([decoded.problem]);
-  let text = decoded.text;
-  let lineOffset = 0;
-  // Excel's hint line "sep=;" names the separator.
-  const sep = /^sep=(.)\r?\n/i.exec(text);
-  let delimiter: ParsedCsv['delimiter'];
-  if (sep && [';', ',', '\t'].includes(sep[1])) {
-    delimiter = sep[1] as ParsedCsv['delimiter'];
-    text = text.slice(sep[0].length);
-    lineOffset = 1;
-  } else {
-    delimiter = detectDelimiter(text.split(/\r\n|\n|\r/, 1)[0] ?? '');
-  }
-  const base = { delimiter, encoding: decoded.encoding };
+function emptyParse(problems: ImportProblem[], extra: Partial<ParsedCsv> = {}): ParsedCsv {
+  return { rows: [], columns: {}, ignoredColumns: [], delimiter: ';', encoding: 'utf-8', problems, ...extra };
+}
 
-  let records: string[][];
-  try {
-    records = parse(text, {
-      delimiter,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: false,
-      max_record_size: 100_000,
-    }) as string[][];
-  } catch (e) {
-    const err = e as { code?: string; lines?: number };
-    const why = (err.code && CSV_ERRORS[err.code]) || 'filen följer inte CSV-formatet';
-    const where = typeof err.lines === 'number' ? ` (nära rad ${err.lines + lineOffset})` : '';
-    return empty([fileProblem(`Filen kunde inte läsas som CSV: ${why}${where}. Kontrollera filen och försök igen.`)], base);
-  }
-  while (records.length && records[0].every((c) => !c || !c.trim())) {
-    records.shift();
-    lineOffset++;
-  }
-  if (records.length === 0) return empty([fileProblem('Filen innehåller inga rader.')], base);
+interface Header {
+  /** The header each field was read from, as written in the file. */
+  columns: Partial<Record<ImportField, string>>;
+  /** The file's column of each field. */
+  index: Partial<Record<ImportField, number>>;
+  ignoredColumns: string[];
+  problems: ImportProblem[];
+}
 
-  const header = records[0];
-  const columns: Partial<Record<ImportField, string>> = {};
-  const index: Partial<Record<ImportField, number>> = {};
-  const ignoredColumns: string[] = [];
-  const problems: ImportProblem[] = [];
-  header.forEach((h, i) => {
-    const label = cleanCell(h);
+/** Which column holds which field: by the header names (HEADER_ALIASES); unknown columns are ignored. */
+function readHeader(header: string[]): Header {
+  const h: Header = { columns: {}, index: {}, ignoredColumns: [], problems: [] };
+  header.forEach((cell, i) => {
+    const label = cleanCell(cell);
     if (!label) return;
     const field = ALIAS_TO_FIELD.get(normaliseHeader(label));
     if (!field) {
-      ignoredColumns.push(label);
+      h.ignoredColumns.push(label);
       return;
     }
-    if (index[field] !== undefined) {
-      problems.push(fileProblem(`Kolumnen ”${label}” finns två gånger (samma som ”${columns[field]}”). Ta bort den ena.`));
+    if (h.index[field] !== undefined) {
+      h.problems.push(fileProblem(`Kolumnen ”${label}” finns två gånger (samma som ”${h.columns[field]}”). Ta bort den ena.`));
       return;
     }
-    index[field] = i;
-    columns[field] = label;
+    h.index[field] = i;
+    h.columns[field] = label;
   });
-  if (index.name === undefined) {
-    problems.push(
+  if (h.index.name === undefined) {
+    h.problems.push(
       fileProblem(
         'Filen saknar en kolumn för organisationens namn. Första raden ska innehålla kolumnnamnen, t.ex. ' +
           'name;organisation_number;type;municipality;contact_name;contact_email (eller namn;organisationsnummer;typ;kommun;kontaktperson;e-post).',
       ),
     );
   }
-  if (problems.length) return empty(problems, { ...base, columns, ignoredColumns });
+  return h;
+}
 
+/** The records after the header as rows of fields; rows with only empty cells are left out (Excel writes ";;;;" at the end). */
+function readRows(records: string[][], index: Header['index'], lineOffset: number): CsvRow[] {
   const rows: CsvRow[] = [];
   for (let i = 1; i < records.length; i++) {
     const rec = records[i];
     const cells = {} as Record<ImportField, string>;
-    let any = false;
     for (const f of IMPORT_FIELDS) {
       const idx = index[f];
       cells[f] = idx === undefined ? '' : cleanCell(rec[idx]);
-      if (cells[f]) any = true;
     }
-    if (!any) continue; // Excel writes empty lines (";;;;") at the end
-    rows.push({ row: i + 1 + lineOffset, cells });
+    if (IMPORT_FIELDS.some((f) => cells[f])) rows.push({ row: i + 1 + lineOffset, cells });
   }
-  if (rows.length === 0)
-    return empty([fileProblem('Filen innehåller bara rubrikraden och inga organisationer.')], { ...base, columns, ignoredColumns });
+  return rows;
+}
+
+export function parseRegisterCsv(buf: Buffer): ParsedCsv {
+  const decoded = decodeCsvBytes(buf);
+  if ('problem' in decoded) return emptyParse([decoded.problem]);
+  const split = splitCsvRecords(decoded.text);
+  const base = { delimiter: split.delimiter, encoding: decoded.encoding };
+  if (!split.ok) {
+    const why = (split.error.code && CSV_ERRORS[split.error.code]) || 'filen följer inte CSV-formatet';
+    const where = typeof split.error.lines === 'number' ? ` (nära rad ${split.error.lines + split.lineOffset})` : '';
+    return emptyParse([fileProblem(`Filen kunde inte läsas som CSV: ${why}${where}. Kontrollera filen och försök igen.`)], base);
+  }
+  if (split.records.length === 0) return emptyParse([fileProblem('Filen innehåller inga rader.')], base);
+
+  const header = readHeader(split.records[0]);
+  const found = { ...base, columns: header.columns, ignoredColumns: header.ignoredColumns };
+  if (header.problems.length) return emptyParse(header.problems, found);
+  const rows = readRows(split.records, header.index, split.lineOffset);
+  if (rows.length === 0) return emptyParse([fileProblem('Filen innehåller bara rubrikraden och inga organisationer.')], found);
   if (rows.length > MAX_IMPORT_ROWS)
-    return empty([fileProblem(`Filen har ${rows.length} rader. Högst ${MAX_IMPORT_ROWS} rader kan läsas in åt gången; dela upp filen.`)], {
-      ...base,
-      columns,
-      ignoredColumns,
-    });
-  return { rows, columns, ignoredColumns, problems: [], ...base };
+    return emptyParse(
+      [fileProblem(`Filen har ${rows.length} rader. Högst ${MAX_IMPORT_ROWS} rader kan läsas in åt gången; dela upp filen.`)],
+      found,
+    );
+  return { rows, problems: [], ...found };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,250 +361,39 @@ export function nameKey(name: string): string {
 
 const TYPE_LIST = ORGANISATION_TYPES.map((t) => t.code).join(', ');
 
+/** The plan's problems, each with the column as the file names it. */
+interface Report {
+  readonly list: ImportProblem[];
+  add(row: number, field: ImportField | null, message: string): void;
+}
+
+function reportFor(columns: Partial<Record<ImportField, string>>): Report {
+  const list: ImportProblem[] = [];
+  return { list, add: (row, field, message) => list.push({ row, column: field ? (columns[field] ?? field) : null, message }) };
+}
+
+/** A row whose cells are valid on their own. */
+interface CheckedRow {
+  row: number;
+  name: string;
+  number: string | null;
+  type: OrganisationType | null;
+  municipality: string | null;
+  contact: Omit<PlannedContact, 'existingId'> | null;
+}
+
 export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register: RegisterSnapshot): ImportPlan {
-  const col = (f: ImportField) => parsed.columns[f] ?? f;
-  const problems: ImportProblem[] = [];
-  const problem = (row: number, field: ImportField | null, message: string) =>
-    problems.push({ row, column: field ? col(field) : null, message });
+  const report = reportFor(parsed.columns);
+  const checked = parsed.rows.map((r) => checkRow(r, report)).filter((r): r is CheckedRow => r !== null);
+  const { groups, rowGroup } = groupRows(checked, report);
+  const known = indexRegister(register);
+  const badGroups = matchRegister(groups, known, report);
+  matchContacts(checked, rowGroup, badGroups, known, report);
 
-  // 1. Each row on its own.
-  interface CheckedRow {
-    row: number;
-    name: string;
-    number: string | null;
-    type: OrganisationType | null;
-    municipality: string | null;
-    contact: Omit<PlannedContact, 'existingId'> | null;
-  }
-  const checked: CheckedRow[] = [];
-  for (const { row, cells } of parsed.rows) {
-    let ok = true;
-    for (const f of IMPORT_FIELDS) {
-      if (cells[f].length > MAX_LENGTH[f]) {
-        problem(row, f, `Värdet är för långt (${cells[f].length} tecken, högst ${MAX_LENGTH[f]}).`);
-        ok = false;
-      }
-    }
-    if (!cells.name) {
-      problem(row, 'name', 'Organisationens namn saknas.');
-      ok = false;
-    }
-    let number: string | null = null;
-    if (cells.organisation_number) {
-      number = normaliseOrganisationNumber(cells.organisation_number);
-      if (!number) {
-        problem(
-          row,
-          'organisation_number',
-          `”${cells.organisation_number}” är inte ett giltigt organisationsnummer. Skriv det som NNNNNN-NNNN (tio siffror med rätt kontrollsiffra), eller lämna cellen tom.`,
-        );
-        ok = false;
-      }
-    }
-    let type: OrganisationType | null = null;
-    if (cells.type) {
-      type = parseOrganisationType(cells.type);
-      if (!type) {
-        problem(row, 'type', `Okänd typ ”${cells.type}”. Använd en av: ${TYPE_LIST} (eller den svenska benämningen, t.ex. ”Kommun”).`);
-        ok = false;
-      }
-    }
-    let contact: CheckedRow['contact'] = null;
-    if (cells.contact_name || cells.contact_email || cells.contact_phone || cells.contact_role) {
-      if (!cells.contact_email) {
-        problem(row, 'contact_email', 'Kontaktpersonens e-postadress saknas.');
-        ok = false;
-      } else if (!isEmail(cells.contact_email)) {
-        problem(row, 'contact_email', `”${cells.contact_email}” är inte en giltig e-postadress.`);
-        ok = false;
-      }
-      if (!cells.contact_name) {
-        problem(row, 'contact_name', 'Kontaktpersonens namn saknas.');
-        ok = false;
-      }
-      contact = {
-        row,
-        name: cells.contact_name,
-        email: cells.contact_email.trim().toLowerCase(),
-        phone: cells.contact_phone || null,
-        role: cells.contact_role || null,
-      };
-    }
-    if (ok) checked.push({ row, name: cells.name, number, type, municipality: cells.municipality || null, contact });
-  }
-
-  // 2. Rows of the same organisation (same number, else same name) become one organisation.
-  const groups: PlannedOrganisation[] = [];
-  const byNumber = new Map<string, PlannedOrganisation>();
-  const byName = new Map<string, PlannedOrganisation[]>();
-  const rowGroup = new Map<number, PlannedOrganisation>();
-  const newGroup = (r: CheckedRow): PlannedOrganisation => {
-    const g: PlannedOrganisation = {
-      rows: [],
-      existingId: null,
-      name: r.name,
-      organisationNumber: r.number,
-      type: null,
-      municipality: null,
-      contacts: [],
-    };
-    groups.push(g);
-    if (r.number) byNumber.set(r.number, g);
-    byName.set(nameKey(r.name), [...(byName.get(nameKey(r.name)) ?? []), g]);
-    return g;
-  };
-  for (const r of checked) {
-    let g: PlannedOrganisation | undefined;
-    const sameName = byName.get(nameKey(r.name)) ?? [];
-    if (r.number) {
-      g = byNumber.get(r.number);
-      if (g && nameKey(g.name) !== nameKey(r.name)) {
-        problem(
-          r.row,
-          'organisation_number',
-          `Organisationsnumret ${r.number} står redan på rad ${g.rows[0]} för en annan organisation (”${g.name}”).`,
-        );
-        continue;
-      }
-      if (!g) {
-        const withoutNumber = sameName.filter((x) => !x.organisationNumber);
-        if (withoutNumber.length === 1 && sameName.length === 1) {
-          g = withoutNumber[0];
-          g.organisationNumber = r.number;
-          byNumber.set(r.number, g);
-        }
-      }
-    } else if (sameName.length > 1) {
-      problem(
-        r.row,
-        'organisation_number',
-        `Flera organisationer i filen heter ”${r.name}” (rad ${sameName.map((x) => x.rows[0]).join(', ')}). Ange organisationsnummer så att det framgår vilken som avses.`,
-      );
-      continue;
-    } else {
-      g = sameName[0];
-    }
-    g ??= newGroup(r);
-    // The organisation's fields: the first row that gives a value decides; a different value later is a problem.
-    if (r.type) {
-      if (g.type && g.type !== r.type) {
-        problem(r.row, 'type', `Typen ”${r.type}” skiljer sig från rad ${g.rows[0]} (”${g.type}”) för samma organisation.`);
-        continue;
-      }
-      g.type = r.type;
-    }
-    if (r.municipality) {
-      if (g.municipality && nameKey(g.municipality) !== nameKey(r.municipality)) {
-        problem(
-          r.row,
-          'municipality',
-          `Kommunen ”${r.municipality}” skiljer sig från rad ${g.rows[0]} (”${g.municipality}”) för samma organisation.`,
-        );
-        continue;
-      }
-      g.municipality ??= r.municipality;
-    }
-    g.rows.push(r.row);
-    rowGroup.set(r.row, g);
-  }
-
-  // 3. Each organisation of the file against the register.
-  const regByNumber = new Map<string, RegisterSnapshot['organisations'][number]>();
-  const regByName = new Map<string, RegisterSnapshot['organisations']>();
-  const regName = new Map<number, string>();
-  for (const o of register.organisations) {
-    if (o.organisationNumber) regByNumber.set(o.organisationNumber, o);
-    regByName.set(nameKey(o.name), [...(regByName.get(nameKey(o.name)) ?? []), o]);
-    regName.set(o.id, o.name);
-  }
-  const claimed = new Map<number, PlannedOrganisation>();
-  const badGroups = new Set<PlannedOrganisation>();
-  for (const g of groups) {
-    const first = g.rows[0];
-    const candidates = regByName.get(nameKey(g.name)) ?? [];
-    if (g.organisationNumber) {
-      const reg = regByNumber.get(g.organisationNumber);
-      if (reg && nameKey(reg.name) !== nameKey(g.name)) {
-        problem(
-          first,
-          'organisation_number',
-          `Organisationsnumret ${g.organisationNumber} finns redan i registret för ”${reg.name}”. Rätta numret, eller byt namn på organisationen i registret först om den har bytt namn.`,
-        );
-        badGroups.add(g);
-        continue;
-      }
-      if (reg) g.existingId = reg.id;
-      else {
-        const withoutNumber = candidates.filter((o) => !o.organisationNumber);
-        if (withoutNumber.length === 1) g.existingId = withoutNumber[0].id;
-        else if (withoutNumber.length > 1) {
-          problem(
-            first,
-            'name',
-            `Flera organisationer i registret heter ”${g.name}” och saknar organisationsnummer. Ge dem organisationsnummer i registret först.`,
-          );
-          badGroups.add(g);
-          continue;
-        }
-      }
-    } else if (candidates.length > 1) {
-      problem(
-        first,
-        'organisation_number',
-        `Flera organisationer i registret heter ”${g.name}”. Ange organisationsnummer så att det framgår vilken som avses.`,
-      );
-      badGroups.add(g);
-      continue;
-    } else if (candidates.length === 1) {
-      g.existingId = candidates[0].id;
-    }
-    if (g.existingId !== null) {
-      const other = claimed.get(g.existingId);
-      if (other) {
-        problem(
-          first,
-          'name',
-          `Raden avser samma organisation i registret som rad ${other.rows[0]}, men med andra uppgifter. Samla organisationens rader under samma namn och organisationsnummer.`,
-        );
-        badGroups.add(g);
-        continue;
-      }
-      claimed.set(g.existingId, g);
-    }
-  }
-
-  // 4. Contacts: an e-mail address once in the file, and not at another organisation in the register.
-  const regByEmail = new Map<string, RegisterSnapshot['contacts'][number]>();
-  for (const c of register.contacts) regByEmail.set(c.email.toLowerCase(), c);
-  const emailRow = new Map<string, number>();
-  for (const r of checked) {
-    if (!r.contact) continue;
-    const g = rowGroup.get(r.row);
-    const seen = emailRow.get(r.contact.email);
-    if (seen !== undefined) {
-      problem(r.row, 'contact_email', `E-postadressen ${r.contact.email} finns redan på rad ${seen}.`);
-      continue;
-    }
-    emailRow.set(r.contact.email, r.row);
-    if (!g || badGroups.has(g)) continue;
-    const reg = regByEmail.get(r.contact.email);
-    let existingId: number | null = null;
-    if (reg) {
-      if (g.existingId !== reg.organisationId) {
-        problem(
-          r.row,
-          'contact_email',
-          `E-postadressen ${r.contact.email} finns redan i registret hos en annan organisation (”${regName.get(reg.organisationId) ?? reg.organisationId}”).`,
-        );
-        continue;
-      }
-      existingId = reg.id;
-    }
-    g.contacts.push({ ...r.contact, existingId });
-  }
-
-  const order = new Map(IMPORT_FIELDS.map((f, i) => [col(f), i]));
-  problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || (order.get(a.column ?? '') ?? 99) - (order.get(b.column ?? '') ?? 99));
+  const order = new Map(IMPORT_FIELDS.map((f, i) => [parsed.columns[f] ?? f, i]));
+  const problems = report.list.sort(
+    (a, b) => (a.row ?? 0) - (b.row ?? 0) || (order.get(a.column ?? '') ?? 99) - (order.get(b.column ?? '') ?? 99),
+  );
   const organisations = groups.filter((g) => !badGroups.has(g));
   const contacts = organisations.flatMap((g) => g.contacts);
   return {
@@ -602,4 +407,257 @@ export function planImport(parsed: Pick<ParsedCsv, 'rows' | 'columns'>, register
       updatedContacts: contacts.filter((c) => c.existingId !== null).length,
     },
   };
+}
+
+// 1. Each row on its own.
+
+/** The row's cells checked (lengths, the organisation's, the contact's); null when one is wrong (reported). */
+function checkRow({ row, cells }: CsvRow, report: Report): CheckedRow | null {
+  const before = report.list.length;
+  for (const f of IMPORT_FIELDS) {
+    if (cells[f].length > MAX_LENGTH[f]) report.add(row, f, `Värdet är för långt (${cells[f].length} tecken, högst ${MAX_LENGTH[f]}).`);
+  }
+  if (!cells.name) report.add(row, 'name', 'Organisationens namn saknas.');
+  const number = cells.organisation_number ? normaliseOrganisationNumber(cells.organisation_number) : null;
+  if (cells.organisation_number && !number)
+    report.add(
+      row,
+      'organisation_number',
+      `”${cells.organisation_number}” är inte ett giltigt organisationsnummer. Skriv det som NNNNNN-NNNN (tio siffror med rätt kontrollsiffra), eller lämna cellen tom.`,
+    );
+  const type = cells.type ? parseOrganisationType(cells.type) : null;
+  if (cells.type && !type)
+    report.add(row, 'type', `Okänd typ ”${cells.type}”. Använd en av: ${TYPE_LIST} (eller den svenska benämningen, t.ex. ”Kommun”).`);
+  const contact = checkContact(row, cells, report);
+  if (report.list.length > before) return null;
+  return { row, name: cells.name, number, type, municipality: cells.municipality || null, contact };
+}
+
+/** The row's contact person, when it names one: an e-mail address is required, and a name. */
+function checkContact(row: number, cells: Record<ImportField, string>, report: Report): CheckedRow['contact'] {
+  if (!cells.contact_name && !cells.contact_email && !cells.contact_phone && !cells.contact_role) return null;
+  if (!cells.contact_email) report.add(row, 'contact_email', 'Kontaktpersonens e-postadress saknas.');
+  else if (!isEmail(cells.contact_email)) report.add(row, 'contact_email', `”${cells.contact_email}” är inte en giltig e-postadress.`);
+  if (!cells.contact_name) report.add(row, 'contact_name', 'Kontaktpersonens namn saknas.');
+  return {
+    row,
+    name: cells.contact_name,
+    email: cells.contact_email.trim().toLowerCase(),
+    phone: cells.contact_phone || null,
+    role: cells.contact_role || null,
+  };
+}
+
+// 2. Rows of the same organisation (same number, else same name) become one organisation.
+
+interface Grouping {
+  groups: PlannedOrganisation[];
+  byNumber: Map<string, PlannedOrganisation>;
+  byName: Map<string, PlannedOrganisation[]>;
+  /** The organisation each row went to (rows with a problem went nowhere). */
+  rowGroup: Map<number, PlannedOrganisation>;
+}
+
+function groupRows(checked: CheckedRow[], report: Report): Grouping {
+  const grouping: Grouping = { groups: [], byNumber: new Map(), byName: new Map(), rowGroup: new Map() };
+  for (const r of checked) {
+    const found = groupOf(r, grouping, report);
+    if (found === null) continue;
+    const g = found ?? addGroup(grouping, r);
+    if (!takeFields(g, r, report)) continue;
+    g.rows.push(r.row);
+    grouping.rowGroup.set(r.row, g);
+  }
+  return grouping;
+}
+
+/**
+ * The organisation of the file the row belongs to: the one with its number, else the one with its
+ * name (which then gets the number, when it had none). Undefined: a new one; null: the row clashes
+ * with another (reported).
+ */
+function groupOf(r: CheckedRow, grouping: Grouping, report: Report): PlannedOrganisation | undefined | null {
+  const sameName = grouping.byName.get(nameKey(r.name)) ?? [];
+  if (!r.number) {
+    if (sameName.length <= 1) return sameName[0];
+    report.add(
+      r.row,
+      'organisation_number',
+      `Flera organisationer i filen heter ”${r.name}” (rad ${sameName.map((x) => x.rows[0]).join(', ')}). Ange organisationsnummer så att det framgår vilken som avses.`,
+    );
+    return null;
+  }
+  const g = grouping.byNumber.get(r.number);
+  if (g && nameKey(g.name) !== nameKey(r.name)) {
+    report.add(
+      r.row,
+      'organisation_number',
+      `Organisationsnumret ${r.number} står redan på rad ${g.rows[0]} för en annan organisation (”${g.name}”).`,
+    );
+    return null;
+  }
+  if (g) return g;
+  if (sameName.length !== 1 || sameName[0].organisationNumber) return undefined;
+  sameName[0].organisationNumber = r.number;
+  grouping.byNumber.set(r.number, sameName[0]);
+  return sameName[0];
+}
+
+function addGroup(grouping: Grouping, r: CheckedRow): PlannedOrganisation {
+  const g: PlannedOrganisation = {
+    rows: [],
+    existingId: null,
+    name: r.name,
+    organisationNumber: r.number,
+    type: null,
+    municipality: null,
+    contacts: [],
+  };
+  grouping.groups.push(g);
+  if (r.number) grouping.byNumber.set(r.number, g);
+  const key = nameKey(r.name);
+  grouping.byName.set(key, [...(grouping.byName.get(key) ?? []), g]);
+  return g;
+}
+
+/** The organisation's fields: the first row that gives a value decides; a different value later is a problem (false). */
+function takeFields(g: PlannedOrganisation, r: CheckedRow, report: Report): boolean {
+  if (r.type) {
+    if (g.type && g.type !== r.type) {
+      report.add(r.row, 'type', `Typen ”${r.type}” skiljer sig från rad ${g.rows[0]} (”${g.type}”) för samma organisation.`);
+      return false;
+    }
+    g.type = r.type;
+  }
+  if (r.municipality) {
+    if (g.municipality && nameKey(g.municipality) !== nameKey(r.municipality)) {
+      report.add(
+        r.row,
+        'municipality',
+        `Kommunen ”${r.municipality}” skiljer sig från rad ${g.rows[0]} (”${g.municipality}”) för samma organisation.`,
+      );
+      return false;
+    }
+    g.municipality ??= r.municipality;
+  }
+  return true;
+}
+
+// 3. Each organisation of the file against the register.
+
+type KnownOrganisation = RegisterSnapshot['organisations'][number];
+
+interface RegisterIndex {
+  byNumber: Map<string, KnownOrganisation>;
+  byName: Map<string, KnownOrganisation[]>;
+  nameOf: Map<number, string>;
+  byEmail: Map<string, RegisterSnapshot['contacts'][number]>;
+}
+
+function indexRegister(register: RegisterSnapshot): RegisterIndex {
+  const known: RegisterIndex = { byNumber: new Map(), byName: new Map(), nameOf: new Map(), byEmail: new Map() };
+  for (const o of register.organisations) {
+    if (o.organisationNumber) known.byNumber.set(o.organisationNumber, o);
+    known.byName.set(nameKey(o.name), [...(known.byName.get(nameKey(o.name)) ?? []), o]);
+    known.nameOf.set(o.id, o.name);
+  }
+  for (const c of register.contacts) known.byEmail.set(c.email.toLowerCase(), c);
+  return known;
+}
+
+/** Sets each organisation's existingId; returns those that cannot be matched safely (reported). */
+function matchRegister(groups: PlannedOrganisation[], known: RegisterIndex, report: Report): Set<PlannedOrganisation> {
+  const claimed = new Map<number, PlannedOrganisation>();
+  const badGroups = new Set<PlannedOrganisation>();
+  for (const g of groups) {
+    const existingId = existingIdOf(g, known, report);
+    if (existingId === false) {
+      badGroups.add(g);
+      continue;
+    }
+    g.existingId = existingId;
+    if (existingId === null) continue;
+    const other = claimed.get(existingId);
+    if (other) {
+      report.add(
+        g.rows[0],
+        'name',
+        `Raden avser samma organisation i registret som rad ${other.rows[0]}, men med andra uppgifter. Samla organisationens rader under samma namn och organisationsnummer.`,
+      );
+      badGroups.add(g);
+      continue;
+    }
+    claimed.set(existingId, g);
+  }
+  return badGroups;
+}
+
+/**
+ * The register's organisation this one is: the one with its number (which must have the same
+ * name), else the only one with its name (and no number, when the file gives one). Null: a new
+ * organisation; false: it is not clear which (reported).
+ */
+function existingIdOf(g: PlannedOrganisation, known: RegisterIndex, report: Report): number | null | false {
+  const first = g.rows[0];
+  const candidates = known.byName.get(nameKey(g.name)) ?? [];
+  if (!g.organisationNumber) {
+    if (candidates.length <= 1) return candidates[0]?.id ?? null;
+    report.add(
+      first,
+      'organisation_number',
+      `Flera organisationer i registret heter ”${g.name}”. Ange organisationsnummer så att det framgår vilken som avses.`,
+    );
+    return false;
+  }
+  const reg = known.byNumber.get(g.organisationNumber);
+  if (reg && nameKey(reg.name) !== nameKey(g.name)) {
+    report.add(
+      first,
+      'organisation_number',
+      `Organisationsnumret ${g.organisationNumber} finns redan i registret för ”${reg.name}”. Rätta numret, eller byt namn på organisationen i registret först om den har bytt namn.`,
+    );
+    return false;
+  }
+  if (reg) return reg.id;
+  const withoutNumber = candidates.filter((o) => !o.organisationNumber);
+  if (withoutNumber.length <= 1) return withoutNumber[0]?.id ?? null;
+  report.add(
+    first,
+    'name',
+    `Flera organisationer i registret heter ”${g.name}” och saknar organisationsnummer. Ge dem organisationsnummer i registret först.`,
+  );
+  return false;
+}
+
+// 4. Contacts: an e-mail address once in the file, and not at another organisation in the register.
+
+function matchContacts(
+  checked: CheckedRow[],
+  rowGroup: Map<number, PlannedOrganisation>,
+  badGroups: Set<PlannedOrganisation>,
+  known: RegisterIndex,
+  report: Report,
+): void {
+  const emailRow = new Map<string, number>();
+  for (const r of checked) {
+    if (!r.contact) continue;
+    const seen = emailRow.get(r.contact.email);
+    if (seen !== undefined) {
+      report.add(r.row, 'contact_email', `E-postadressen ${r.contact.email} finns redan på rad ${seen}.`);
+      continue;
+    }
+    emailRow.set(r.contact.email, r.row);
+    const g = rowGroup.get(r.row);
+    if (!g || badGroups.has(g)) continue;
+    const reg = known.byEmail.get(r.contact.email);
+    if (reg && g.existingId !== reg.organisationId) {
+      report.add(
+        r.row,
+        'contact_email',
+        `E-postadressen ${r.contact.email} finns redan i registret hos en annan organisation (”${known.nameOf.get(reg.organisationId) ?? reg.organisationId}”).`,
+      );
+      continue;
+    }
+    g.contacts.push({ ...r.contact, existingId: reg ? reg.id : null });
+  }
 }

@@ -1,7 +1,10 @@
 // The demo partnership loaded the first time the app starts (DEMO=false turns it off):
 // 17 fictional organisations of the kinds a real partnership has, with contacts at example.se.
+import type { Knex } from 'knex';
 import type { Deps } from '../deps';
-import { nowIso } from '../db';
+import { insertMeeting, replaceAttendance } from '../repositories/meetings';
+import { countOrganisations, insertContact, insertOrganisation } from '../repositories/organisations';
+import { addMembers, findPanelBySlug, insertPanel, memberIds } from '../repositories/panels';
 import { audit, SYSTEM } from './audit';
 import { importValues } from './indicator-admin';
 import { withCheckDigit } from './organisation-types';
@@ -67,56 +70,44 @@ function slugEmailPart(s: string): string {
     .replace(/[^a-z0-9]+/g, '');
 }
 
+/** The demo panels each organisation of this type is in. */
+function demoPanelsOf(type: string): string[] {
+  const panels = ['partnerskapet', 'arshjulet'];
+  if (type === 'foretagsframjande' || type === 'naringsliv' || type === 'bransch' || type === 'larosate') panels.push('foretagsframjande');
+  return panels;
+}
+
+/** One demo organisation with its contact person; returns its id. */
+async function insertDemoOrganisation(trx: Knex, i: number): Promise<number> {
+  const [name, type, municipality, nine, first] = ORGS[i];
+  const orgId = await insertOrganisation(trx, { name, type, municipality, organisationNumber: nine ? withCheckDigit(nine) : null });
+  const last = SURNAMES[i];
+  const domain = slugEmailPart(name.split(/[ ,]/)[0]) + '.example.se';
+  await insertContact(trx, orgId, {
+    name: `${first} ${last}`,
+    email: `${slugEmailPart(first)}.${slugEmailPart(last)}@${domain}`,
+    phone: `010-${String(100000 + i * 1111).slice(0, 6)}`,
+    role: 'Kontaktperson för partnerskapet',
+  });
+  return orgId;
+}
+
 /** Loads the demo partnership when the register is empty; returns what was loaded, or null. */
 export async function seedDemoIfEmpty(
   deps: Deps,
   year = new Date().getFullYear(),
 ): Promise<{ organisations: number; panelName: string } | null> {
   const { db } = deps;
-  const existing = await db('organisations').count<{ n: number }[]>({ n: '*' });
-  if (Number(existing[0].n) > 0) return null;
+  if ((await countOrganisations(db)) > 0) return null;
   await inTransaction(db, async (trx) => {
-    const now = nowIso();
-    const panelIds: Record<string, number> = {};
-    for (const p of DEMO_PANELS) {
-      const [row] = await trx('panels')
-        .insert({ ...p, created_at: now })
-        .returning('id');
-      panelIds[p.slug] = Number(typeof row === 'object' ? row.id : row);
-    }
+    const members = new Map<string, number[]>();
     for (let i = 0; i < ORGS.length; i++) {
-      const [name, type, municipality, nine, first] = ORGS[i];
-      const [row] = await trx('organisations')
-        .insert({
-          name,
-          type,
-          municipality,
-          organisation_number: nine ? withCheckDigit(nine) : null,
-          active: true,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning('id');
-      const orgId = Number(typeof row === 'object' ? row.id : row);
-      const last = SURNAMES[i];
-      const domain = slugEmailPart(name.split(/[ ,]/)[0]) + '.example.se';
-      await trx('contacts').insert({
-        organisation_id: orgId,
-        name: `${first} ${last}`,
-        email: `${slugEmailPart(first)}.${slugEmailPart(last)}@${domain}`,
-        phone: `010-${String(100000 + i * 1111).slice(0, 6)}`,
-        role: 'Kontaktperson för partnerskapet',
-        active: true,
-        created_at: now,
-        updated_at: now,
-      });
-      const panels = ['partnerskapet', 'arshjulet'];
-      if (type === 'foretagsframjande' || type === 'naringsliv' || type === 'bransch' || type === 'larosate')
-        panels.push('foretagsframjande');
-      for (const slug of panels) {
-        for (let y = year - 3; y <= year; y++)
-          await trx('panel_memberships').insert({ panel_id: panelIds[slug], organisation_id: orgId, year: y });
-      }
+      const orgId = await insertDemoOrganisation(trx, i);
+      for (const slug of demoPanelsOf(ORGS[i][1])) members.set(slug, [...(members.get(slug) ?? []), orgId]);
+    }
+    for (const p of DEMO_PANELS) {
+      const panelId = await insertPanel(trx, p);
+      for (let y = year - 3; y <= year; y++) await addMembers(trx, panelId, y, members.get(p.slug) ?? []);
     }
     await audit(trx, SYSTEM, 'demo.seeded', null, { organisations: ORGS.length });
   });
@@ -188,14 +179,9 @@ export async function seedDemoHistory(deps: Deps, year = new Date().getFullYear(
   ];
   await importValues(deps.db, SYSTEM, Buffer.from(history.join('\n'), 'utf8'));
 
-  const panel = await deps.db('panels').where({ slug: 'arshjulet' }).first('id');
-  const members = (
-    await deps
-      .db('panel_memberships')
-      .where({ panel_id: panel.id, year: year - 1 })
-      .orderBy('organisation_id')
-      .select('organisation_id')
-  ).map((r) => Number(r.organisation_id));
+  const panel = await findPanelBySlug(deps.db, 'arshjulet');
+  if (!panel) throw new Error('demo: the panel "arshjulet" is missing (seedDemoIfEmpty first)');
+  const members = (await memberIds(deps.db, panel.id, year - 1)).sort((a, b) => a - b);
   const meetings: Array<[string, string, number]> = [
     ['arbetsmote', `${year - 1}-03-14`, 14],
     ['riktningsmote', `${year - 1}-06-05`, 12],
@@ -203,12 +189,8 @@ export async function seedDemoHistory(deps: Deps, year = new Date().getFullYear(
   ];
   await inTransaction(deps.db, async (trx) => {
     for (const [type, heldOn, attended] of meetings) {
-      const [row] = await trx('meetings')
-        .insert({ panel_id: panel.id, year: year - 1, type, held_on: heldOn, place: 'Regionens hus, Exempelstad', created_at: nowIso() })
-        .returning('id');
-      const meetingId = Number(typeof row === 'object' ? row.id : row);
-      for (const orgId of members.slice(0, attended))
-        await trx('attendance').insert({ meeting_id: meetingId, organisation_id: orgId, source: 'checklist', created_at: nowIso() });
+      const meetingId = await insertMeeting(trx, { panelId: panel.id, year: year - 1, type, heldOn, place: 'Regionens hus, Exempelstad' });
+      await replaceAttendance(trx, meetingId, members.slice(0, attended));
     }
   });
 }

@@ -22,8 +22,23 @@ import type { Config } from '../config';
 import { nowIso } from '../db';
 import { NotFoundError } from '../errors';
 import { deleteEmlFileNames, deleteEmlFiles, listEmlFiles } from '../mail/eml-files';
+import { countAuditEntriesBefore, deleteAuditEntriesBefore } from '../repositories/audit';
+import {
+  clearOldOutbox,
+  clearOutboxOfContacts,
+  countOutboxToClear,
+  emailsOfContacts,
+  eraseContactRows,
+  outboxFileStates,
+  outboxIdsOfContact,
+  purgeableContactIds,
+} from '../repositories/gdpr';
 import { findContact } from '../repositories/organisations';
-import { deletePendingImportsMentioning } from '../repositories/register-imports';
+import {
+  countExpiredRegisterImports,
+  deleteExpiredRegisterImports,
+  deletePendingImportsMentioning,
+} from '../repositories/register-imports';
 import { type Actor, audit } from './audit';
 import { revokeContactTokens } from './invitations';
 import { inTransaction } from '../repositories/transaction';
@@ -31,18 +46,12 @@ import { inTransaction } from '../repositories/transaction';
 /** What an erased or purged e-mail's subject becomes (a template may put the name in it). */
 export const ERASED_SUBJECT = '(raderad)';
 
-const CLEARED_OUTBOX = { to_address: null, subject: ERASED_SUBJECT, text_body: null, html_body: null, headers: null };
-
 async function eraseRows(trx: Knex, contactIds: number[], now: string): Promise<void> {
   for (let i = 0; i < contactIds.length; i += 500) {
     const ids = contactIds.slice(i, i + 500);
-    const emails = (await trx('contacts').whereIn('id', ids).whereNotNull('email').select('email')).map((r: { email: string }) =>
-      String(r.email),
-    );
-    await trx('contacts')
-      .whereIn('id', ids)
-      .update({ name: null, email: null, phone: null, role: null, bounce_reason: null, active: false, erased_at: now, updated_at: now });
-    await trx('email_outbox').whereIn('contact_id', ids).update(CLEARED_OUTBOX);
+    const emails = await emailsOfContacts(trx, ids);
+    await eraseContactRows(trx, ids, now);
+    await clearOutboxOfContacts(trx, ids, ERASED_SUBJECT);
     await revokeContactTokens(trx, ids, now);
     await deletePendingImportsMentioning(trx, emails);
   }
@@ -58,8 +67,7 @@ export async function eraseContact(db: Knex, config: Pick<Config, 'outboxDir'>, 
     await audit(trx, actor, 'contact.erased', { type: 'contact', id: contactId });
   });
   // After the commit (see the top of this file): the contact's .eml files.
-  const outboxIds = (await db('email_outbox').where({ contact_id: contactId }).select('id')).map((r: { id: number }) => Number(r.id));
-  await deleteEmlFiles(config.outboxDir, outboxIds);
+  await deleteEmlFiles(config.outboxDir, await outboxIdsOfContact(db, contactId));
   return c.organisationId;
 }
 
@@ -92,17 +100,30 @@ async function staleEmlFiles(trx: Knex, outboxDir: string, cutoff: string, erasi
   const cutoffMs = new Date(cutoff).getTime();
   const erasing = new Set(erasingContactIds);
   const stale = new Set<number>();
-  const ids = [...new Set(files.map((f) => f.outboxId))];
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = (await trx('email_outbox')
-      .whereIn('id', ids.slice(i, i + 500))
-      .select('id', 'contact_id', 'to_address', 'created_at')) as Array<Record<string, unknown>>;
-    for (const r of rows) {
-      const old = new Date(String(r.created_at)).getTime() < cutoffMs;
-      if (old || r.to_address === null || (r.contact_id !== null && erasing.has(Number(r.contact_id)))) stale.add(Number(r.id));
-    }
+  for (const r of await outboxFileStates(trx, [...new Set(files.map((f) => f.outboxId))])) {
+    const old = new Date(r.createdAt).getTime() < cutoffMs;
+    if (old || r.toAddress === null || (r.contactId !== null && erasing.has(r.contactId))) stale.add(r.id);
   }
   return files.filter((f) => stale.has(f.outboxId) || f.modifiedAt.getTime() < cutoffMs).map((f) => f.name);
+}
+
+/** What a purge with this cutoff would do, and the .eml files it would delete (nothing is changed). */
+async function planPurge(
+  trx: Knex,
+  outboxDir: string,
+  cutoff: string,
+  now: Date,
+): Promise<{ contactIds: number[]; emlFiles: string[]; counts: Omit<PurgeReport, 'cutoff' | 'dryRun'> }> {
+  const contactIds = await purgeableContactIds(trx, cutoff);
+  const emlFiles = await staleEmlFiles(trx, outboxDir, cutoff, contactIds);
+  const counts = {
+    contactsErased: contactIds.length,
+    outboxCleared: await countOutboxToClear(trx, cutoff),
+    auditDeleted: await countAuditEntriesBefore(trx, cutoff),
+    importsDeleted: await countExpiredRegisterImports(trx, now.toISOString()),
+    emlFilesDeleted: emlFiles.length,
+  };
+  return { contactIds, emlFiles, counts };
 }
 
 export async function purge(
@@ -116,47 +137,16 @@ export async function purge(
   const cutoff = retentionCutoff(retentionMonths, now);
   const dryRun = !!opts.dryRun;
   const { report, emlFiles } = await inTransaction(db, async (trx) => {
-    const contactIds = (
-      await trx('contacts as c')
-        .join('organisations as o', 'o.id', 'c.organisation_id')
-        .whereNull('c.erased_at')
-        .where('c.updated_at', '<', cutoff)
-        .where((w) => w.where('c.active', false).orWhere((w2) => w2.where('o.active', false).where('o.updated_at', '<', cutoff)))
-        .select('c.id')
-    ).map((r: { id: number }) => Number(r.id));
-    const outbox = trx('email_outbox')
-      .where('created_at', '<', cutoff)
-      .whereNotIn('status', ['queued', 'sending'])
-      .where((w) => w.whereNotNull('text_body').orWhereNotNull('html_body').orWhereNotNull('to_address'));
-    const audits = trx('audit_log').where('at', '<', cutoff);
-    const imports = trx('register_imports').where('expires_at', '<', now.toISOString());
-    const count = async (q: Knex.QueryBuilder) => Number((await q.clone().count({ n: '*' }))[0].n);
-    const emlFiles = await staleEmlFiles(trx, outboxDir, cutoff, contactIds);
-    const report: PurgeReport = {
-      cutoff,
-      dryRun,
-      contactsErased: contactIds.length,
-      outboxCleared: await count(outbox),
-      auditDeleted: await count(audits),
-      importsDeleted: await count(imports),
-      emlFilesDeleted: emlFiles.length,
-    };
-    if (dryRun) return { report, emlFiles };
-    const stamp = nowIso();
-    await eraseRows(trx, contactIds, stamp);
-    await outbox.clone().update(CLEARED_OUTBOX);
-    await audits.clone().delete();
-    await imports.clone().delete();
+    const plan = await planPurge(trx, outboxDir, cutoff, now);
+    const report: PurgeReport = { cutoff, dryRun, ...plan.counts };
+    if (dryRun) return { report, emlFiles: plan.emlFiles };
+    await eraseRows(trx, plan.contactIds, nowIso());
+    await clearOldOutbox(trx, cutoff, ERASED_SUBJECT);
+    await deleteAuditEntriesBefore(trx, cutoff);
+    await deleteExpiredRegisterImports(trx, now.toISOString());
     // Entries for the erased contacts hold only their ids; one summary entry for the run.
-    await audit(trx, actor, 'gdpr.purged', null, {
-      retentionMonths,
-      contactsErased: report.contactsErased,
-      outboxCleared: report.outboxCleared,
-      auditDeleted: report.auditDeleted,
-      importsDeleted: report.importsDeleted,
-      emlFilesDeleted: report.emlFilesDeleted,
-    });
-    return { report, emlFiles };
+    await audit(trx, actor, 'gdpr.purged', null, { retentionMonths, ...plan.counts });
+    return { report, emlFiles: plan.emlFiles };
   });
   // Files after the commit (see the top of this file).
   if (!dryRun) report.emlFilesDeleted = await deleteEmlFileNames(outboxDir, emlFiles);

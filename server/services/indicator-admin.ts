@@ -14,7 +14,6 @@ import {
   upsertTarget,
   upsertValue,
   deleteValue,
-  findComment,
   type ValueRecord,
 } from '../repositories/indicators';
 import type { PlaceholderValues } from '../surveys/schema';
@@ -138,8 +137,6 @@ export async function setStatusOverride(
   });
 }
 
-export { findComment };
-
 // ---------------------------------------------------------------------------------------------
 // Values: one by hand, or many from a CSV file
 // ---------------------------------------------------------------------------------------------
@@ -157,61 +154,81 @@ export interface RawValueRow {
 /** A checked row of an import or a hand-entered value: a stored value without its timestamp. */
 export type CheckedValue = Omit<ValueRecord, 'createdAt'>;
 
-/** Checks one value; returns it or the problems, each as "<what>: <why>" (the caller adds the row). */
-export function checkValueRow(
-  raw: RawValueRow,
-  known: Set<string>,
-): { value: CheckedValue | null; problems: Array<{ field: keyof RawValueRow; message: string }> } {
-  const problems: Array<{ field: keyof RawValueRow; message: string }> = [];
+type RowProblem = { field: keyof RawValueRow; message: string };
+
+function checkIndicatorId(raw: RawValueRow, known: Set<string>, problems: RowProblem[]): string {
   const indicatorId = raw.indicator.trim();
   if (!indicatorId) problems.push({ field: 'indicator', message: 'indikator saknas' });
   else if (!known.has(indicatorId)) problems.push({ field: 'indicator', message: `indikatorn ”${indicatorId}” finns inte` });
+  return indicatorId;
+}
+
+function checkRowYear(raw: RawValueRow, problems: RowProblem[]): number | null {
   const year = parseYear(raw.year);
   if (year === null) problems.push({ field: 'year', message: `året ”${raw.year}” är inte ett årtal mellan ${MIN_YEAR} och ${MAX_YEAR}` });
+  return year;
+}
 
+/** Täljare and nämnare: both or neither, whole numbers, nämnare > 0, täljare ≤ nämnare. */
+function checkCounts(raw: RawValueRow, problems: RowProblem[]): { numerator: number | null; denominator: number | null } {
   const hasValue = raw.value.trim() !== '';
   const hasNum = raw.numerator.trim() !== '';
   const hasDen = raw.denominator.trim() !== '';
-  let value: number | null = null;
-  let numerator: number | null = null;
-  let denominator: number | null = null;
   if (!hasValue && !hasNum && !hasDen) problems.push({ field: 'value', message: 'ange ett värde (procent) eller täljare och nämnare' });
   if (hasNum !== hasDen)
     problems.push({ field: hasNum ? 'denominator' : 'numerator', message: 'täljare och nämnare ska anges tillsammans' });
-  if (hasNum && hasDen) {
-    numerator = parseCount(raw.numerator);
-    denominator = parseCount(raw.denominator);
-    if (numerator === null)
-      problems.push({ field: 'numerator', message: `täljaren ”${raw.numerator}” är inte ett heltal (0 eller större)` });
-    if (denominator === null)
-      problems.push({ field: 'denominator', message: `nämnaren ”${raw.denominator}” är inte ett heltal (0 eller större)` });
-    if (denominator === 0) problems.push({ field: 'denominator', message: 'nämnaren är 0 – en andel av inga svar kan inte räknas' });
-    if (numerator !== null && denominator !== null && numerator > denominator)
-      problems.push({ field: 'numerator', message: `täljaren (${numerator}) är större än nämnaren (${denominator})` });
+  if (!hasNum || !hasDen) return { numerator: null, denominator: null };
+  const numerator = parseCount(raw.numerator);
+  const denominator = parseCount(raw.denominator);
+  if (numerator === null) problems.push({ field: 'numerator', message: `täljaren ”${raw.numerator}” är inte ett heltal (0 eller större)` });
+  if (denominator === null)
+    problems.push({ field: 'denominator', message: `nämnaren ”${raw.denominator}” är inte ett heltal (0 eller större)` });
+  if (denominator === 0) problems.push({ field: 'denominator', message: 'nämnaren är 0 – en andel av inga svar kan inte räknas' });
+  if (numerator !== null && denominator !== null && numerator > denominator)
+    problems.push({ field: 'numerator', message: `täljaren (${numerator}) är större än nämnaren (${denominator})` });
+  return { numerator, denominator };
+}
+
+/** The percentage, 0–100; when counts are given too, it must agree with them to within half a percent. */
+function checkPercent(raw: RawValueRow, numerator: number | null, denominator: number | null, problems: RowProblem[]): number | null {
+  if (raw.value.trim() === '') return null;
+  const value = parseDecimal(raw.value);
+  if (value === null || value < 0 || value > 100) {
+    problems.push({ field: 'value', message: `värdet ”${raw.value}” ska vara en procentsats mellan 0 och 100` });
+    return null;
   }
-  if (hasValue) {
-    value = parseDecimal(raw.value);
-    if (value === null || value < 0 || value > 100) {
-      problems.push({ field: 'value', message: `värdet ”${raw.value}” ska vara en procentsats mellan 0 och 100` });
-      value = null;
-    } else if (numerator !== null && denominator) {
-      const exact = (100 * numerator) / denominator;
-      if (Math.abs(exact - value) >= 0.5)
-        problems.push({
-          field: 'value',
-          message: `värdet ${raw.value} stämmer inte med täljare/nämnare (${numerator}/${denominator} = ${exact.toFixed(1).replace('.', ',')} %)`,
-        });
-    }
+  if (numerator !== null && denominator) {
+    const exact = (100 * numerator) / denominator;
+    if (Math.abs(exact - value) >= 0.5)
+      problems.push({
+        field: 'value',
+        message: `värdet ${raw.value} stämmer inte med täljare/nämnare (${numerator}/${denominator} = ${exact.toFixed(1).replace('.', ',')} %)`,
+      });
   }
+  return value;
+}
+
+function checkSourceAndComment(raw: RawValueRow, problems: RowProblem[]): { source: string; comment: string } {
   const source = raw.source.trim();
   if (!source) problems.push({ field: 'source', message: 'källa saknas (t.ex. ”Verksamhetsberättelse 2021” eller ”SCB”)' });
   else if (source.length > MAX_SOURCE) problems.push({ field: 'source', message: `källan får vara högst ${MAX_SOURCE} tecken` });
   const comment = raw.comment.trim();
   if (comment.length > MAX_COMMENT) problems.push({ field: 'comment', message: `kommentaren får vara högst ${MAX_COMMENT} tecken` });
-  if (problems.length > 0) return { value: null, problems };
+  return { source, comment };
+}
+
+/** Checks one value; returns it or the problems, each as "<what>: <why>" (the caller adds the row). */
+export function checkValueRow(raw: RawValueRow, known: Set<string>): { value: CheckedValue | null; problems: RowProblem[] } {
+  const problems: RowProblem[] = [];
+  const indicatorId = checkIndicatorId(raw, known, problems);
+  const year = checkRowYear(raw, problems);
+  const { numerator, denominator } = checkCounts(raw, problems);
+  const value = checkPercent(raw, numerator, denominator, problems);
+  const { source, comment } = checkSourceAndComment(raw, problems);
+  if (problems.length > 0 || year === null) return { value: null, problems };
   // counts win: the value is then computed from them (the typed percentage only cross-checks)
   return {
-    value: { indicatorId, year: year!, numerator, denominator, value: numerator !== null ? null : value, source, comment: comment || null },
+    value: { indicatorId, year, numerator, denominator, value: numerator !== null ? null : value, source, comment: comment || null },
     problems,
   };
 }
@@ -347,17 +364,14 @@ export async function importValues(db: Knex, actor: Actor, buf: Buffer): Promise
     good.push(value);
   }
   if (problems.length > 0) throw new ValidationError(problems, 'Inget lästes in: filen innehåller fel.');
-  let replaced = 0;
-  await inTransaction(db, async (trx) => {
-    for (const v of good) {
-      const existing = await trx('indicator_values').where({ indicator_id: v.indicatorId, year: v.year }).first('id');
-      if (existing) replaced++;
-      await upsertValue(trx, v);
-    }
-    const indicators = [...new Set(good.map((v) => v.indicatorId))].sort();
-    await audit(trx, actor, 'indicator.values_imported', { type: 'indicator', id: null }, { rows: good.length, replaced, indicators });
+  const indicators = [...new Set(good.map((v) => v.indicatorId))].sort();
+  const replaced = await inTransaction(db, async (trx) => {
+    let n = 0;
+    for (const v of good) if (await upsertValue(trx, v)) n++;
+    await audit(trx, actor, 'indicator.values_imported', { type: 'indicator', id: null }, { rows: good.length, replaced: n, indicators });
+    return n;
   });
-  return { rows: good.length, replaced, indicators: [...new Set(good.map((v) => v.indicatorId))].sort() };
+  return { rows: good.length, replaced, indicators };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -47,8 +47,6 @@ export const OUTPUT_FIELDS = [
   'published',
 ] as const;
 
-export type OutputRow = Pick<IndicatorRow, (typeof OUTPUT_FIELDS)[number]> & Partial<IndicatorRow>;
-
 /** The JSON array for the API and the CLI: every field of the row (the contract fields first). */
 export function toJsonRows(rows: IndicatorRow[]): Array<Record<string, unknown>> {
   return rows.map((r) => {
@@ -89,7 +87,7 @@ export function csvNumber(n: number | null | undefined): string {
     .replace('.', ',');
 }
 
-function csvCell(v: unknown): string {
+function csvCell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return csvNumber(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';

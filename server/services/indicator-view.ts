@@ -1,7 +1,30 @@
 // How an indicator row reads on a page: every number through services/numbers.ts, every colour
 // with a symbol (shape) and a text label (never colour alone, WCAG 1.4.1), every arrow with text.
+// And the view models of the analyst's two indicator pages: the year's table and one indicator.
+import type { Knex } from 'knex';
+import { NotFoundError } from '../errors';
+import { currentYear } from '../lib/year';
+import {
+  type CommentRecord,
+  findComment,
+  findIndicator,
+  type IndicatorRecord,
+  listPublications,
+  targetsOf,
+  valuesOf,
+} from '../repositories/indicators';
+import type { IndicatorDefinition, PlaceholderValues } from '../surveys/schema';
+import { STATUSES } from './indicator-admin';
+import {
+  breakdowns,
+  FIRST_SERIES_YEAR,
+  groupByLevel,
+  type IndicatorRow,
+  indicatorSeries,
+  indicatorTable,
+  LEVEL_LABELS,
+} from './indicators';
 import { colourLabel, formatNumber, formatPercent, formatPp, statusLabel, trendLabel, type Colour } from './numbers';
-import type { IndicatorRow } from './indicators';
 
 /** Shapes, so the colours also differ in form: filled circle, triangle, square, hollow circle. */
 export const COLOUR_SYMBOLS: Record<Colour, string> = { green: '●', yellow: '▲', red: '■', missing: '○' };
@@ -109,4 +132,149 @@ export function seriesChart(rows: IndicatorRow[]): {
       ? Math.round((plotTop + plotHeight - (Math.max(0, Math.min(100, last.target)) / 100) * plotHeight) * 10) / 10
       : null;
   return { width: left + rows.length * (barWidth + gap), height: plotTop + plotHeight + 24, bars, targetY, baseline: plotTop + plotHeight };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pages
+// ---------------------------------------------------------------------------------------------
+
+/** How many years back from the newest the year menu offers (at least back to FIRST_SERIES_YEAR). */
+const YEAR_CHOICES_BACK = 8;
+
+const KIND_LABELS: Record<IndicatorDefinition['kind'], string> = {
+  survey: 'Enkätindikator',
+  attendance: 'Närvaroindikator',
+  manual: 'Manuell indikator',
+};
+
+/** The year menu: from this year (or a later chosen one) back to 2019 or eight years, newest first. */
+function yearChoices(year: number): Array<{ value: number; selected: boolean }> {
+  const newest = Math.max(year, currentYear());
+  const out: Array<{ value: number; selected: boolean }> = [];
+  for (let y = newest; y >= Math.min(FIRST_SERIES_YEAR, newest - YEAR_CHOICES_BACK); y--) out.push({ value: y, selected: y === year });
+  return out;
+}
+
+/** The year's indicator table: per goal level and goal, with the summary and the published versions. */
+export async function indicatorTablePage(db: Knex, year: number, vars: PlaceholderValues) {
+  const table = await indicatorTable(db, year, vars);
+  const publication = table.publication;
+  return {
+    title: 'Indikatorer',
+    year,
+    years: yearChoices(year),
+    groups: groupByLevel(table.rows.map((row) => presentRow(row))),
+    hasRows: table.rows.length > 0,
+    publication: publication
+      ? { version: publication.version, publishedAt: publication.publishedAt, by: publication.publishedByName }
+      : null,
+    anyDiffers: table.rows.some((row) => row.differsFrom.length > 0),
+    publications: await listPublications(db, year),
+  };
+}
+
+/** "5 procentenheter", "1 procentenhet", "2,5 procentenheter". */
+function formatPpAmount(pp: number): string {
+  return `${formatNumber(pp, Number.isInteger(pp) ? 0 : 1)} ${pp === 1 ? 'procentenhet' : 'procentenheter'}`;
+}
+
+function policyText(def: IndicatorDefinition): string | null {
+  if (def.kind !== 'survey') return null;
+  return def.dontKnowPolicy === 'include' ? 'include – Vet ej räknas med i nämnaren' : 'exclude – Vet ej räknas inte med i nämnaren';
+}
+
+/** "Så räknas indikatorn": the definition in words. */
+function definitionText(def: IndicatorDefinition) {
+  return {
+    policy: policyText(def),
+    question: def.kind === 'survey' ? def.question : null,
+    numerator: def.kind === 'survey' ? def.numerator.join(', ') : null,
+    meetingType: def.kind === 'attendance' ? def.meetingType : null,
+    kind: KIND_LABELS[def.kind],
+    tolerance: formatPpAmount(def.tolerance),
+    deadBand: formatPpAmount(def.deadBand),
+    minN: def.minN,
+    direction: def.direction === 'higher' ? 'Högre är bättre' : 'Lägre är bättre',
+    defaultTarget: formatTarget(def.target ?? null),
+  };
+}
+
+/** The fields of the forms on an indicator's page (kept as typed when the page is shown again with a problem). */
+export const INDICATOR_FORM_FIELDS = [
+  'target',
+  'comment',
+  'status',
+  'reason',
+  'value',
+  'numerator',
+  'denominator',
+  'source',
+  'valueComment',
+] as const;
+export type IndicatorFormValues = Record<(typeof INDICATOR_FORM_FIELDS)[number], string>;
+
+/** What the forms of the indicator's page hold: what was typed (after a problem), else what is stored. */
+function formState(row: IndicatorRow, comment: CommentRecord | null, typed: IndicatorFormValues | undefined) {
+  if (typed) {
+    return {
+      comment: typed.comment,
+      statusOverride: typed.status,
+      statusReason: typed.reason,
+      targetValue: typed.target,
+      formValues: typed,
+    };
+  }
+  return {
+    comment: comment?.comment ?? '',
+    statusOverride: comment?.statusOverride ?? '',
+    statusReason: comment?.statusReason ?? '',
+    targetValue: row.targetSource === 'set' && row.target !== null ? String(row.target).replace('.', ',') : '',
+    formValues: {},
+  };
+}
+
+/** The set targets and the stored (imported or hand-entered) values of an indicator, every year. */
+async function storedFigures(db: Knex, id: string) {
+  return {
+    targets: (await targetsOf(db, id)).map((t) => ({ year: t.year, display: formatTarget(t.target), setAt: t.setAt })),
+    storedValues: (await valuesOf(db, id)).map((v) => ({
+      ...v,
+      display: v.value !== null ? formatPercent(v.value, 1) : `${v.numerator} av ${v.denominator}`,
+    })),
+  };
+}
+
+async function requireIndicator(db: Knex, id: string): Promise<IndicatorRecord> {
+  const indicator = await findIndicator(db, id);
+  if (!indicator) throw new NotFoundError('Indikatorn finns inte.');
+  return indicator;
+}
+
+/**
+ * One indicator's page for a year: the figure (published, with the live one beside it when they
+ * differ), the definition in words, the distribution, the series with its chart, the breakdowns,
+ * and the forms for comment, status, target and values (holding `typed` after a problem).
+ */
+export async function indicatorPage(db: Knex, id: string, year: number, vars: PlaceholderValues, typed?: IndicatorFormValues) {
+  const indicator = await requireIndicator(db, id);
+  const tableRow = (await indicatorTable(db, year, vars)).rows.find((x) => x.id === id);
+  if (!tableRow) throw new NotFoundError('Indikatorn finns inte längre i enkätfilerna.');
+  const row = presentRow(tableRow);
+  const series = (await indicatorSeries(db, id, year, vars)).map((x) => presentRow(x));
+  return {
+    title: indicator.name,
+    indicator,
+    levelLabel: LEVEL_LABELS[indicator.level ?? ''] ?? '',
+    definitionText: definitionText(indicator.definition),
+    year,
+    years: yearChoices(year),
+    row,
+    live: tableRow.live ? presentRow(tableRow.live) : null,
+    series,
+    chart: series.length > 1 ? seriesChart(series) : null,
+    breakdowns: await breakdowns(db, indicator, year),
+    ...formState(row, await findComment(db, id, year), typed),
+    statuses: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
+    ...(await storedFigures(db, id)),
+  };
 }

@@ -41,6 +41,7 @@ import {
   trendFor,
   wilsonInterval,
   type Colour,
+  type Share,
   type Status,
   type Trend,
   DEFAULT_DEAD_BAND_PP,
@@ -54,6 +55,7 @@ import {
   commentsForYear,
   type IndicatorRecord,
   invitedCount,
+  latestDataYear,
   latestPublication,
   listIndicators,
   meetingPanels,
@@ -68,9 +70,18 @@ import {
   type ValueRecord,
   valuesForYears,
 } from '../repositories/indicators';
+import { currentYear } from '../lib/year';
 import { getSurveyVersion } from './survey-versions';
 import { organisationTypeLabel } from './organisation-types';
-import { localize, type PlaceholderValues, resolveQuestionRef, splitQuestionRef } from '../surveys/schema';
+import {
+  type AttendanceIndicator,
+  localize,
+  type PlaceholderValues,
+  type ResolvedQuestionRef,
+  resolveQuestionRef,
+  splitQuestionRef,
+  type SurveyIndicator,
+} from '../surveys/schema';
 
 /** The series on an indicator's page starts here (historical values are imported from 2019). */
 export const FIRST_SERIES_YEAR = 2019;
@@ -259,16 +270,65 @@ async function valueOf(ctx: MeasureContext, indicatorId: string, year: number): 
   return ctx.values.get(`${indicatorId}:${year}`) ?? null;
 }
 
-/** The measurement of a survey-fed indicator from a round. Null when the round has no submitted response. */
-async function measureSurveyRound(ctx: MeasureContext, ind: IndicatorRecord, round: RoundRef): Promise<Measurement | null> {
-  const def = ind.definition;
-  if (def.kind !== 'survey') throw new TypeError('not a survey indicator');
-  const { db } = ctx;
-  const responded = await respondedCount(db, round.id);
-  if (responded === 0) return null;
-  const invited = await invitedCount(db, round);
-  const base: Measurement = {
-    ...emptyMeasurement(),
+/** The question of a survey indicator in the round's pinned survey version, or why it cannot be counted. */
+async function pinnedQuestion(db: Knex, round: RoundRef, def: SurveyIndicator): Promise<ResolvedQuestionRef | string> {
+  const pinned = (await getSurveyVersion(db, round.surveyVersionId)).definition;
+  const ref = resolveQuestionRef(pinned, def.question);
+  if (!ref) return `Frågan ${def.question} finns inte i den enkätversion som årets omgång använder; ingen andel kan räknas.`;
+  const optionCodes = ref.options.map((o) => o.code);
+  const missing = def.numerator.filter((c) => !optionCodes.includes(c));
+  if (missing.length > 0)
+    return `Svarskoderna ${missing.join(', ')} finns inte i frågan ${def.question} i årets enkätversion; ingen andel kan räknas.`;
+  return ref;
+}
+
+/** Every option of the question with its count and share (one decimal), then any code the question does not have. */
+function distributionOf(
+  ref: ResolvedQuestionRef,
+  def: SurveyIndicator,
+  counts: Map<string, number>,
+  answered: number,
+  vars: PlaceholderValues,
+): DistributionEntry[] {
+  const entry = (code: string, label: string, dontKnow: boolean, inNumerator: boolean): DistributionEntry => {
+    const count = counts.get(code) ?? 0;
+    return {
+      code,
+      label,
+      dontKnow,
+      inNumerator,
+      count,
+      share: percentExact(count, answered),
+      shareDisplay: formatPercent(roundedPercent(count, answered, 1), 1),
+    };
+  };
+  const known = ref.options.map((o) => entry(o.code, localize(o.label, 'sv', vars), o.dontKnow, def.numerator.includes(o.code)));
+  const optionCodes = new Set(ref.options.map((o) => o.code));
+  const unknown = [...counts.keys()]
+    .filter((code) => !optionCodes.has(code))
+    .map((code) => entry(code, `Okänd svarskod ${code}`, false, false));
+  return [...known, ...unknown];
+}
+
+function fromShare(share: Share): Partial<Measurement> {
+  return {
+    numerator: share.numerator,
+    denominator: share.denominator,
+    dontKnow: share.dontKnow,
+    unanswered: share.unanswered,
+    value: share.value,
+    displayNumber: share.display,
+    displayOneDecimalNumber: share.displayOneDecimal,
+    ciLow: share.ciLow,
+    ciHigh: share.ciHigh,
+    dontKnowShare: share.dontKnowShare,
+  };
+}
+
+/** What is known of a round before its answers are counted: who was invited, who responded. */
+function roundMeasurement(round: RoundRef, invited: number, responded: number, notes: string[] = []): Measurement {
+  return {
+    ...emptyMeasurement(notes),
     origin: 'survey',
     invited,
     responded,
@@ -276,19 +336,17 @@ async function measureSurveyRound(ctx: MeasureContext, ind: IndicatorRecord, rou
     panelId: round.panelId,
     confidential: round.confidential,
   };
+}
 
-  const pinned = (await getSurveyVersion(db, round.surveyVersionId)).definition;
-  const ref = resolveQuestionRef(pinned, def.question);
-  if (!ref)
-    return { ...base, notes: [`Frågan ${def.question} finns inte i den enkätversion som årets omgång använder; ingen andel kan räknas.`] };
-  const optionCodes = ref.options.map((o) => o.code);
-  const missing = def.numerator.filter((c) => !optionCodes.includes(c));
-  if (missing.length > 0)
-    return {
-      ...base,
-      notes: [`Svarskoderna ${missing.join(', ')} finns inte i frågan ${def.question} i årets enkätversion; ingen andel kan räknas.`],
-    };
-  const dontKnowCodes = ref.options.filter((o) => o.dontKnow).map((o) => o.code);
+/** The measurement of a survey-fed indicator from a round. Null when the round has no submitted response. */
+async function measureSurveyRound(ctx: MeasureContext, def: SurveyIndicator, round: RoundRef): Promise<Measurement | null> {
+  const { db } = ctx;
+  const responded = await respondedCount(db, round.id);
+  if (responded === 0) return null;
+  const invited = await invitedCount(db, round);
+  const base = roundMeasurement(round, invited, responded);
+  const ref = await pinnedQuestion(db, round, def);
+  if (typeof ref === 'string') return { ...base, notes: [ref] };
 
   const { questionId, statementId } = splitQuestionRef(def.question);
   const itemId = statementId ?? '';
@@ -306,56 +364,21 @@ async function measureSurveyRound(ctx: MeasureContext, ind: IndicatorRecord, rou
   const share = computeShare({
     counts,
     numeratorCodes: def.numerator,
-    dontKnowCodes,
+    dontKnowCodes: ref.options.filter((o) => o.dontKnow).map((o) => o.code),
     policy: def.dontKnowPolicy,
     invited,
     responded,
     unanswered: responded - answeredResponses,
   });
-
-  const distribution: DistributionEntry[] = ref.options.map((o) => {
-    const count = counts.get(o.code) ?? 0;
-    return {
-      code: o.code,
-      label: localize(o.label, 'sv', ctx.vars),
-      dontKnow: o.dontKnow,
-      inNumerator: def.numerator.includes(o.code),
-      count,
-      share: percentExact(count, share.answered),
-      shareDisplay: formatPercent(roundedPercent(count, share.answered, 1), 1),
-    };
-  });
-  for (const [code, count] of counts) {
-    if (optionCodes.includes(code)) continue;
-    distribution.push({
-      code,
-      label: `Okänd svarskod ${code}`,
-      dontKnow: false,
-      inNumerator: false,
-      count,
-      share: percentExact(count, share.answered),
-      shareDisplay: formatPercent(roundedPercent(count, share.answered, 1), 1),
-    });
-  }
-  return {
-    ...base,
-    numerator: share.numerator,
-    denominator: share.denominator,
-    dontKnow: share.dontKnow,
-    unanswered: share.unanswered,
-    value: share.value,
-    displayNumber: share.display,
-    displayOneDecimalNumber: share.displayOneDecimal,
-    ciLow: share.ciLow,
-    ciHigh: share.ciHigh,
-    dontKnowShare: share.dontKnowShare,
-    distribution,
-  };
+  return { ...base, ...fromShare(share), distribution: distributionOf(ref, def, counts, share.answered, ctx.vars) };
 }
 
-async function measureAttendance(ctx: MeasureContext, ind: IndicatorRecord, year: number): Promise<Measurement | null> {
-  const def = ind.definition;
-  if (def.kind !== 'attendance') throw new TypeError('not an attendance indicator');
+async function measureAttendance(
+  ctx: MeasureContext,
+  ind: IndicatorRecord,
+  def: AttendanceIndicator,
+  year: number,
+): Promise<Measurement | null> {
   const panels = await meetingPanels(ctx.db, def.meetingType, year);
   if (panels.length === 0) return null;
   const notes: string[] = [];
@@ -378,25 +401,15 @@ export async function measure(ctx: MeasureContext, ind: IndicatorRecord, year: n
   let round: RoundRef | null = null;
   if (def.kind === 'survey' && ind.surveyId) {
     round = await roundFor(ctx.db, ind.surveyId, year);
-    if (round) computed = await measureSurveyRound(ctx, ind, round);
+    if (round) computed = await measureSurveyRound(ctx, def, round);
   } else if (def.kind === 'attendance') {
-    computed = await measureAttendance(ctx, ind, year);
+    computed = await measureAttendance(ctx, ind, def, year);
   }
   if (computed) return computed;
   const v = await valueOf(ctx, ind.id, year);
   if (v) return measurementFromValue(ind, v);
-  if (round) {
-    // a round without submitted responses: show what is known (invited), no value yet
-    return {
-      ...emptyMeasurement(['Inga inskickade svar ännu i årets omgång.']),
-      origin: 'survey',
-      invited: await invitedCount(ctx.db, round),
-      responded: 0,
-      roundId: round.id,
-      panelId: round.panelId,
-      confidential: round.confidential,
-    };
-  }
+  // a round without submitted responses: show what is known (invited), no value yet
+  if (round) return roundMeasurement(round, await invitedCount(ctx.db, round), 0, ['Inga inskickade svar ännu i årets omgång.']);
   return emptyMeasurement();
 }
 
@@ -420,41 +433,33 @@ function settingsOf(ind: IndicatorRecord) {
   };
 }
 
-/** Puts one row together from its measurement and last year's figure (pure). */
-export function assembleRow(
-  ind: IndicatorRecord,
-  year: number,
+/** Is the change since last year statistically clear (Newcombe)? Null when a year lacks a value or counts. */
+function changeClarity(m: Measurement, previous: PreviousFigure | null): boolean | null {
+  if (previous === null || m.value === null || previous.value === null) return null;
+  if (m.numerator === null || m.denominator === null || previous.numerator === null || previous.denominator === null) return null;
+  return isChangeClear(m.numerator, m.denominator, previous.numerator, previous.denominator);
+}
+
+/** The counts and the displayed figures of a measurement. */
+function figuresOf(
   m: Measurement,
-  previous: PreviousFigure | null,
-  setTarget: number | null,
-  comment: CommentRecord | null,
-): IndicatorRow {
-  const s = settingsOf(ind);
-  const target = setTarget ?? s.defaultTarget;
-  const colour = colourFor({ displayed: m.displayNumber, target, tolerance: s.tolerance, direction: ind.direction });
-  const { trend, changePp } = trendFor({
-    current: m.value,
-    previous: previous?.value ?? null,
-    deadBand: s.deadBand,
-    direction: ind.direction,
-  });
-  const countsKnown =
-    m.numerator !== null && m.denominator !== null && previous !== null && previous.numerator !== null && previous.denominator !== null;
-  const changeIsClear =
-    countsKnown && m.value !== null && previous.value !== null
-      ? isChangeClear(m.numerator!, m.denominator!, previous.numerator!, previous.denominator!)
-      : null;
-  const override = comment?.statusOverride ?? null;
+): Pick<
+  IndicatorRow,
+  | 'numerator'
+  | 'denominator'
+  | 'dontKnow'
+  | 'unanswered'
+  | 'invited'
+  | 'responded'
+  | 'value'
+  | 'display'
+  | 'displayOneDecimal'
+  | 'responseRate'
+  | 'dontKnowShare'
+  | 'ciLow'
+  | 'ciHigh'
+> {
   return {
-    id: ind.id,
-    name: ind.name,
-    goal: ind.goal,
-    level: ind.level,
-    year,
-    kind: ind.kind,
-    unit: ind.unit,
-    direction: ind.direction,
-    dontKnowPolicy: ind.definition.kind === 'survey' ? ind.definition.dontKnowPolicy : null,
     numerator: m.numerator,
     denominator: m.denominator,
     dontKnow: m.dontKnow,
@@ -468,18 +473,73 @@ export function assembleRow(
     dontKnowShare: m.dontKnowShare,
     ciLow: m.ciLow,
     ciHigh: m.ciHigh,
+  };
+}
+
+/** The målvärde, the colour judged on the displayed value, and the arrow and change since last year (rules 4–6). */
+function judgementOf(
+  ind: IndicatorRecord,
+  m: Measurement,
+  previous: PreviousFigure | null,
+  setTarget: number | null,
+): Pick<IndicatorRow, 'target' | 'targetSource' | 'colour' | 'trend' | 'changePp' | 'changeIsClear'> {
+  const s = settingsOf(ind);
+  const target = setTarget ?? s.defaultTarget;
+  const { trend, changePp } = trendFor({
+    current: m.value,
+    previous: previous?.value ?? null,
+    deadBand: s.deadBand,
+    direction: ind.direction,
+  });
+  return {
     target,
     targetSource: setTarget !== null ? 'set' : s.defaultTarget !== null ? 'default' : null,
-    colour,
+    colour: colourFor({ displayed: m.displayNumber, target, tolerance: s.tolerance, direction: ind.direction }),
     trend,
     changePp,
-    changeIsClear,
-    previousYear: year - 1,
-    previousValue: previous?.value ?? null,
+    changeIsClear: changeClarity(m, previous),
+  };
+}
+
+/** The status from the colour, unless the analyst overrode it (with a reason), and the comment. */
+function statusOf(
+  colour: Colour,
+  comment: CommentRecord | null,
+): Pick<IndicatorRow, 'status' | 'statusOverridden' | 'statusReason' | 'comment'> {
+  const override = comment?.statusOverride ?? null;
+  return {
     status: override ?? statusFromColour(colour),
     statusOverridden: override !== null,
     statusReason: override !== null ? (comment?.statusReason ?? null) : null,
     comment: comment?.comment ?? null,
+  };
+}
+
+/** Puts one row together from its measurement and last year's figure (pure). */
+export function assembleRow(
+  ind: IndicatorRecord,
+  year: number,
+  m: Measurement,
+  previous: PreviousFigure | null,
+  setTarget: number | null,
+  comment: CommentRecord | null,
+): IndicatorRow {
+  const judgement = judgementOf(ind, m, previous, setTarget);
+  return {
+    id: ind.id,
+    name: ind.name,
+    goal: ind.goal,
+    level: ind.level,
+    year,
+    kind: ind.kind,
+    unit: ind.unit,
+    direction: ind.direction,
+    dontKnowPolicy: ind.definition.kind === 'survey' ? ind.definition.dontKnowPolicy : null,
+    ...figuresOf(m),
+    ...judgement,
+    previousYear: year - 1,
+    previousValue: previous?.value ?? null,
+    ...statusOf(judgement.colour, comment),
     distribution: m.distribution,
     origin: m.origin,
     source: m.source,
@@ -487,6 +547,11 @@ export function assembleRow(
     notes: m.notes,
     published: false,
   };
+}
+
+/** The year the indicator pages open on: the newest year with any data behind indicators, else this year. */
+export async function defaultIndicatorYear(db: Knex): Promise<number> {
+  return (await latestDataYear(db)) ?? currentYear();
 }
 
 /** The live rows of a year (computed now, whatever has been published), in id order. */
@@ -663,8 +728,9 @@ export interface Breakdown {
 /**
  * Breakdowns of a survey-fed indicator per organisation type and per municipality (DOMAIN rule 8).
  * A cell's n is its denominator (the answers behind its share). Primary suppression hides cells
- * where fewer than minN organisations answered, or whose share rests on fewer than minN (see size); secondary suppression (numbers.suppressCells with the indicator's
- * denominator as total, since the total figure is always shown) hides further cells so a hidden
+ * where fewer than minN organisations answered, or whose share rests on fewer than minN (see
+ * size); secondary suppression (numbers.suppressCells with the sum of the cells as total, since
+ * the total figure is always shown) hides further cells so a hidden
  * one cannot be worked out by subtraction. Confidential rounds get the same breakdowns: they are
  * aggregates, and the suppression is what protects single organisations.
  */

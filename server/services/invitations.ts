@@ -7,39 +7,37 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
+import {
+  findInvitationId,
+  findLiveToken,
+  insertInvitation,
+  insertInvitationToken,
+  type LiveToken,
+  markFirstOpened,
+  revokeTokensOfContacts,
+  touchToken,
+} from '../repositories/invitations';
 
+/** The invitation of the organisation for the round, made when there is none yet; returns its id. */
 export async function ensureInvitation(db: Knex, roundId: number, organisationId: number): Promise<number> {
-  const existing = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id');
-  if (existing) return Number(existing.id);
-  const [row] = await db('invitations')
-    .insert({ round_id: roundId, organisation_id: organisationId, created_at: nowIso() })
-    .onConflict(['round_id', 'organisation_id'])
-    .ignore()
-    .returning('id');
-  if (row) return Number(typeof row === 'object' ? row.id : row);
-  const again = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id');
-  return Number(again.id);
+  const existing = await findInvitationId(db, roundId, organisationId);
+  if (existing !== null) return existing;
+  const inserted = await insertInvitation(db, roundId, organisationId);
+  if (inserted !== null) return inserted;
+  // made at the same moment by another request
+  const again = await findInvitationId(db, roundId, organisationId);
+  if (again === null) throw new Error(`the invitation of organisation ${organisationId} for round ${roundId} was not saved`);
+  return again;
 }
 
 /** Makes a new personal link token for the invitation; returns the token (never stored). */
 export async function issueToken(db: Knex, invitationId: number, contactId: number | null): Promise<string> {
   const token = newToken();
-  await db('invitation_tokens').insert({
-    invitation_id: invitationId,
-    contact_id: contactId,
-    token_hash: hashToken(token),
-    created_at: nowIso(),
-  });
+  await insertInvitationToken(db, invitationId, contactId, hashToken(token));
   return token;
 }
 
-export interface ResolvedToken {
-  tokenId: number;
-  invitationId: number;
-  roundId: number;
-  organisationId: number;
-  contactId: number | null;
-}
+export type ResolvedToken = LiveToken;
 
 /**
  * Looks a token up by its hash. Returns null for a malformed, unknown or revoked token.
@@ -47,21 +45,9 @@ export interface ResolvedToken {
  * same single indexed lookup as a known one, so timing does not tell them apart.
  */
 export async function resolveToken(db: Knex, token: string): Promise<ResolvedToken | null> {
-  const hash = hashToken(looksLikeToken(token) ? token : 'malformed:' + String(token).slice(0, 100));
-  const row = await db('invitation_tokens as t')
-    .join('invitations as i', 'i.id', 't.invitation_id')
-    .where('t.token_hash', hash)
-    .whereNull('t.revoked_at')
-    .whereNull('i.revoked_at')
-    .first('t.id as token_id', 'i.id as invitation_id', 'i.round_id', 'i.organisation_id', 't.contact_id');
-  if (!row || !looksLikeToken(token)) return null;
-  return {
-    tokenId: Number(row.token_id),
-    invitationId: Number(row.invitation_id),
-    roundId: Number(row.round_id),
-    organisationId: Number(row.organisation_id),
-    contactId: row.contact_id === null ? null : Number(row.contact_id),
-  };
+  const wellFormed = looksLikeToken(token);
+  const found = await findLiveToken(db, hashToken(wellFormed ? token : 'malformed:' + String(token).slice(0, 100)));
+  return found && wellFormed ? found : null;
 }
 
 /** Records the first time the organisation's link was opened (for the follow-up page). */
@@ -69,11 +55,8 @@ export async function markOpened(db: Knex, resolved: ResolvedToken): Promise<voi
   const now = nowIso();
   // last_used_at to the nearest 10 minutes is enough, and a page view then rarely writes at all
   const stale = new Date(Date.now() - 10 * 60_000).toISOString();
-  await db('invitation_tokens')
-    .where({ id: resolved.tokenId })
-    .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', stale))
-    .update({ last_used_at: now });
-  await db('invitations').where({ id: resolved.invitationId }).whereNull('first_opened_at').update({ first_opened_at: now });
+  await touchToken(db, resolved.tokenId, now, stale);
+  await markFirstOpened(db, resolved.invitationId, now);
 }
 
 /**
@@ -82,13 +65,5 @@ export async function markOpened(db: Knex, resolved: ResolvedToken): Promise<voi
  * the same organisation keep working. Returns how many links were revoked.
  */
 export async function revokeContactTokens(db: Knex, contactIds: number[], now: string = nowIso()): Promise<number> {
-  let revoked = 0;
-  for (let i = 0; i < contactIds.length; i += 500) {
-    const n = await db('invitation_tokens')
-      .whereIn('contact_id', contactIds.slice(i, i + 500))
-      .whereNull('revoked_at')
-      .update({ revoked_at: now });
-    revoked += Number(n);
-  }
-  return revoked;
+  return revokeTokensOfContacts(db, contactIds, now);
 }

@@ -1,5 +1,6 @@
 // E-mail to the partnership: invitations, reminders (by hand and scheduled), confirmations,
-// templates per round, opt-out and the follow-up of a round.
+// templates per round, opt-out, retries and the outbox worker's wiring. The follow-up of a round
+// is in mail-follow-up.ts, the pages' view models in mail-pages.ts.
 //
 // Transactional outbox: sending writes the invitations, their link tokens, the opt-out tokens
 // and the rendered messages (email_outbox) in ONE transaction and returns; the worker
@@ -9,12 +10,13 @@
 // Who is reachable: a contact with a valid e-mail address that is active, not erased, not opted
 // out and not bounced. A reminder goes only to invited organisations that have not submitted.
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { nowIso } from '../db';
-import { oneClickUnsubscribeUrl, optOutUrl, respondentUrl } from '../lib/links';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isLocale, type Locale } from '../i18n';
-import { enqueue, newMessageId, newOptOutToken, requeue } from '../mail/outbox';
+import { oneClickUnsubscribeUrl, optOutUrl, respondentUrl } from '../lib/links';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import {
   defaultTemplate,
   type EmailKind,
@@ -24,32 +26,47 @@ import {
   type TemplateSource,
   validateTemplate,
 } from '../mail/templates';
+import { type Mailer, newMessageId } from '../mail/transport';
+import { type BatchResult, OutboxWorker, type WorkerDeps, type WorkerOptions } from '../mail/worker';
+import { firstInvitedAt, invitationsOfRound, markInvited } from '../repositories/invitations';
 import {
   contactsOfOrganisation,
   contactsOfRound,
-  deleteRoundTemplate,
   findMailRound,
-  findRoundTemplate,
-  invitationsOfRound,
-  lastLocaleByOrganisation,
+  findSubmittedResponse,
+  markContactOptedOut,
   type MailContactRow,
   type MailOrganisation,
   type MailRound,
   openRoundsWithReminders,
   organisationsOfRound,
-  outboxCountsByOrganisation,
-  type OrgMailCounts,
   responsesOfRound,
-  saveRoundTemplate,
 } from '../repositories/mailings';
+import { findOptOutToken, insertOptOutToken, linkOptOutToken, markOptOutTokenUsed } from '../repositories/optout';
+import {
+  failedMessageIds,
+  failQueuedOfContact,
+  findRetryTarget,
+  insertOutboxMessage,
+  lastLocaleByOrganisation,
+  listOutbox,
+  OUTBOX_STATUSES,
+  type OutboxCounts,
+  outboxCounts,
+  type OutboxListItem,
+  type OutboxStatus,
+  requeueFailed,
+} from '../repositories/outbox';
+import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../repositories/reminder-runs';
+import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
+import { inTransaction } from '../repositories/transaction';
 import { audit, type Actor, SYSTEM } from './audit';
 import { ensureInvitation, issueToken } from './invitations';
-import { formatResponseRateWithPercent } from './numbers';
 import { organisationTypeLabel } from './organisation-types';
-import { hashToken, looksLikeToken } from '../lib/tokens';
-import { inTransaction } from '../repositories/transaction';
 
-type MailDeps = { db: Knex; config: Config };
+export type MailDeps = { db: Knex; config: Config };
+
+const DAY_MS = 86400_000;
 
 const EMAIL_RE = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\.]{2,}$/;
 export function isValidEmail(v: string | null | undefined): v is string {
@@ -159,6 +176,12 @@ function render(config: Config, template: TemplateSource, locale: Locale, f: Ren
 
 export const PREVIEW_TOKEN = 'exempellank-skapas-vid-utskicket';
 
+export interface EmailPreview {
+  email: RenderedEmail;
+  contact: MailContact | null;
+  organisationName: string;
+}
+
 /** A rendered e-mail for one contact without writing anything (the links are examples). */
 export async function previewEmail(
   deps: MailDeps,
@@ -167,7 +190,7 @@ export async function previewEmail(
   locale: Locale,
   contactId: number | null,
   override?: TemplateSource,
-): Promise<{ email: RenderedEmail; contact: MailContact | null; organisationName: string } | null> {
+): Promise<EmailPreview> {
   const round = await requireRound(deps.db, roundId);
   const orgs = await organisationsOfRound(deps.db, round);
   const contacts = (await contactsOfRound(deps.db, round)).map(reachability);
@@ -242,56 +265,68 @@ export function reminderTargets(plan: RecipientPlan): PlannedOrganisation[] {
   return plan.organisations.filter((o) => o.invitedAt && !o.submitted);
 }
 
-function pickOrganisations(plan: RecipientPlan, organisationIds: number[] | null): PlannedOrganisation[] {
-  if (!organisationIds) return plan.organisations;
+function pickOrganisations(plan: RecipientPlan, organisationIds: number[]): PlannedOrganisation[] {
   const known = new Map(plan.organisations.map((o) => [o.id, o]));
-  const unknown = organisationIds.filter((id) => !known.has(id));
-  if (unknown.length)
+  const chosen = organisationIds.map((id) => known.get(id));
+  if (chosen.some((o) => o === undefined))
     throw new ValidationError([
       { field: 'organisationIds', message: 'En vald organisation hör inte till enkätomgången. Ladda om sidan och välj igen.' },
     ]);
-  return organisationIds.map((id) => known.get(id)!);
+  return chosen.filter((o): o is PlannedOrganisation => o !== undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Queueing: invitations, reminders, confirmations
 // ---------------------------------------------------------------------------------------------
 
-async function queueFor(
-  trx: Knex,
-  config: Config,
-  round: MailRound,
-  kind: 'invitation' | 'reminder' | 'confirmation',
-  template: TemplateSource,
-  locale: Locale,
-  org: { id: number; name: string },
-  contact: MailContact,
-  invitationId: number | null,
-  receiptCode?: string | null,
-): Promise<number> {
-  const link = invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, invitationId, contact.id)) : null;
-  const optOut = await newOptOutToken(trx, contact.id);
-  const email = render(config, template, locale, {
-    round,
-    organisationName: org.name,
-    contact,
+/** One e-mail to queue: what it is, in which words, to whom, and whose personal link it carries. */
+interface QueuedEmail {
+  round: MailRound;
+  kind: 'invitation' | 'reminder' | 'confirmation';
+  template: TemplateSource;
+  locale: Locale;
+  organisation: { id: number; name: string };
+  contact: MailContact;
+  /** A new personal link of this invitation goes into the e-mail; null for none. */
+  invitationId: number | null;
+  receiptCode?: string | null;
+}
+
+/**
+ * An opt-out link token for a contact: 256 random bits, only the SHA-256 stored (table
+ * mail_optout_tokens). Made when a message is queued, so every e-mail has its own link.
+ */
+async function newOptOutToken(db: Knex, contactId: number): Promise<{ token: string; id: number }> {
+  const token = newToken();
+  return { token, id: await insertOptOutToken(db, hashToken(token), contactId) };
+}
+
+/** Renders the e-mail with new link tokens and writes it to the outbox (inside the caller's transaction). */
+async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<number> {
+  const link = m.invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, m.invitationId, m.contact.id)) : null;
+  const optOut = await newOptOutToken(trx, m.contact.id);
+  const email = render(config, m.template, m.locale, {
+    round: m.round,
+    organisationName: m.organisation.name,
+    contact: m.contact,
     link,
     optOut: optOutUrl(config.baseUrl, optOut.token),
-    receiptCode,
+    receiptCode: m.receiptCode,
   });
-  return enqueue(trx, {
-    kind,
-    roundId: round.id,
-    organisationId: org.id,
-    contactId: contact.id,
-    to: contact.email!.trim(),
+  const outboxId = await insertOutboxMessage(trx, {
+    kind: m.kind,
+    roundId: m.round.id,
+    organisationId: m.organisation.id,
+    contactId: m.contact.id,
+    to: m.contact.email!.trim(),
     subject: email.subject,
     text: email.text,
     html: email.html,
-    headers: unsubscribeHeaders(config, optOut.token, locale),
+    headers: unsubscribeHeaders(config, optOut.token, m.locale),
     messageId: newMessageId(config.baseUrl),
-    optOutTokenId: optOut.id,
   });
+  await linkOptOutToken(trx, optOut.id, outboxId);
+  return outboxId;
 }
 
 export interface SendInput {
@@ -305,39 +340,55 @@ export interface SendResult {
   messages: number;
 }
 
+/** The organisations that get an invitation: the chosen ones, or those of the panel not yet invited — with a reachable contact. */
+function invitationTargets(plan: RecipientPlan, organisationIds: number[] | null): PlannedOrganisation[] {
+  const chosen = organisationIds ? pickOrganisations(plan, organisationIds) : plan.organisations.filter((o) => o.inPanel && !o.invitedAt);
+  const targets = chosen.filter((o) => o.reachable.length > 0);
+  if (!targets.length) {
+    throw new ValidationError([
+      {
+        field: 'organisationIds',
+        message: organisationIds
+          ? 'Ingen av de valda organisationerna har en kontaktperson som kan nås med e-post.'
+          : 'Det finns ingen organisation kvar att bjuda in: alla har redan fått en inbjudan eller saknar kontaktperson med e-postadress.',
+      },
+    ]);
+  }
+  return targets;
+}
+
+/** One invitation e-mail per reachable contact of each target; returns how many were queued. */
+async function queueInvitations(
+  trx: Knex,
+  config: Config,
+  round: MailRound,
+  targets: PlannedOrganisation[],
+  template: TemplateSource,
+  locale: Locale,
+): Promise<number> {
+  const now = nowIso();
+  let messages = 0;
+  for (const organisation of targets) {
+    const invitationId = await ensureInvitation(trx, round.id, organisation.id);
+    for (const contact of organisation.reachable) {
+      await queueEmail(trx, config, { round, kind: 'invitation', template, locale, organisation, contact, invitationId });
+      messages++;
+    }
+    await markInvited(trx, invitationId, now);
+  }
+  return messages;
+}
+
 /** "Skicka inbjudningar": invitations, tokens and outbox rows in one transaction. */
 export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: number, input: SendInput): Promise<SendResult> {
   const { db, config } = deps;
   const template = await templateFor(db, roundId, 'invitation', input.locale);
   validateTemplate(template);
-  const result = await inTransaction(db, async (trx) => {
+  return inTransaction(db, async (trx) => {
     const round = await requireRound(trx, roundId);
     requireOpen(round);
-    const plan = await recipientPlan(trx, round);
-    const chosen = input.organisationIds
-      ? pickOrganisations(plan, input.organisationIds)
-      : plan.organisations.filter((o) => o.inPanel && !o.invitedAt);
-    const targets = chosen.filter((o) => o.reachable.length > 0);
-    if (!targets.length) {
-      throw new ValidationError([
-        {
-          field: 'organisationIds',
-          message: input.organisationIds
-            ? 'Ingen av de valda organisationerna har en kontaktperson som kan nås med e-post.'
-            : 'Det finns ingen organisation kvar att bjuda in: alla har redan fått en inbjudan eller saknar kontaktperson med e-postadress.',
-        },
-      ]);
-    }
-    const now = nowIso();
-    let messages = 0;
-    for (const org of targets) {
-      const invitationId = await ensureInvitation(trx, round.id, org.id);
-      for (const c of org.reachable) {
-        await queueFor(trx, config, round, 'invitation', template, input.locale, org, c, invitationId);
-        messages++;
-      }
-      await trx('invitations').where({ id: invitationId }).whereNull('invited_at').update({ invited_at: now });
-    }
+    const targets = invitationTargets(await recipientPlan(trx, round), input.organisationIds);
+    const messages = await queueInvitations(trx, config, round, targets, template, input.locale);
     await audit(
       trx,
       actor,
@@ -347,7 +398,6 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
     );
     return { organisations: targets.length, messages };
   });
-  return result;
 }
 
 /** Locale per organisation for reminders and confirmations: that of its last invitation, else the default. */
@@ -359,31 +409,38 @@ async function localesFor(db: Knex, config: Config, roundId: number): Promise<(o
   };
 }
 
+/** The round's (validated) template of a kind per locale, each read once. */
+function templatesByLocale(db: Knex, roundId: number, kind: EmailKind): (locale: Locale) => Promise<TemplateSource> {
+  const loaded = new Map<Locale, TemplateSource>();
+  return async (locale) => {
+    let t = loaded.get(locale);
+    if (!t) {
+      t = await templateFor(db, roundId, kind, locale);
+      validateTemplate(t);
+      loaded.set(locale, t);
+    }
+    return t;
+  };
+}
+
 /** Queues a reminder to every reachable contact of every invited organisation that has not submitted. */
 async function queueReminders(trx: Knex, config: Config, round: MailRound, organisationIds: number[] | null): Promise<SendResult> {
   const plan = await recipientPlan(trx, round);
-  let targets = reminderTargets(plan);
-  if (organisationIds) targets = targets.filter((o) => organisationIds.includes(o.id));
+  const targets = reminderTargets(plan).filter((o) => o.reachable.length > 0 && (!organisationIds || organisationIds.includes(o.id)));
   const localeOf = await localesFor(trx, config, round.id);
-  const templates = new Map<Locale, TemplateSource>();
+  const templateOf = templatesByLocale(trx, round.id, 'reminder');
   const invitations = await invitationsOfRound(trx, round.id);
   let messages = 0;
-  let organisations = 0;
-  for (const org of targets) {
-    if (!org.reachable.length) continue;
-    const locale = localeOf(org.id);
-    if (!templates.has(locale)) {
-      const t = await templateFor(trx, round.id, 'reminder', locale);
-      validateTemplate(t);
-      templates.set(locale, t);
-    }
-    organisations++;
-    for (const c of org.reachable) {
-      await queueFor(trx, config, round, 'reminder', templates.get(locale)!, locale, org, c, invitations.get(org.id)!.invitationId);
+  for (const organisation of targets) {
+    const locale = localeOf(organisation.id);
+    const template = await templateOf(locale);
+    const invitationId = invitations.get(organisation.id)!.invitationId;
+    for (const contact of organisation.reachable) {
+      await queueEmail(trx, config, { round, kind: 'reminder', template, locale, organisation, contact, invitationId });
       messages++;
     }
   }
-  return { organisations, messages };
+  return { organisations: targets.length, messages };
 }
 
 /** "Påminn de som inte svarat", by hand. */
@@ -419,42 +476,46 @@ export async function sendReminders(
  */
 export async function queueScheduledReminders(deps: MailDeps, now: Date): Promise<number> {
   let total = 0;
-  for (const round of await openRoundsWithReminders(deps.db)) {
-    const closes = new Date(round.closesAt!).getTime();
-    if (now.getTime() >= closes) continue;
-    const done = new Set(
-      (await deps.db('mail_reminder_runs').where({ round_id: round.id }).select('days_before')).map((r: { days_before: number }) =>
-        Number(r.days_before),
-      ),
-    );
-    const due = round.reminderDays.filter((d) => !done.has(d) && now.getTime() >= closes - d * 86400_000).sort((a, b) => a - b);
-    if (!due.length) continue;
-    const firstInvited = await deps
-      .db('invitations')
-      .where({ round_id: round.id })
-      .whereNotNull('invited_at')
-      .min({ first: 'invited_at' })
-      .first();
-    total += await inTransaction(deps.db, async (trx) => {
-      let queued = 0;
-      for (const d of due) {
-        const dueAt = closes - d * 86400_000;
-        const send = d === due[0] && !!firstInvited?.first && new Date(firstInvited.first).getTime() < dueAt;
-        const [claimed] = await trx('mail_reminder_runs')
-          .insert({ round_id: round.id, days_before: d, outcome: send ? 'queued' : 'skipped', messages: 0, created_at: nowIso() })
-          .onConflict(['round_id', 'days_before'])
-          .ignore()
-          .returning('id');
-        if (!claimed || !send) continue; // another instance got there first, or skipped
-        const r = await queueReminders(trx, deps.config, round, null);
-        await trx('mail_reminder_runs').where({ round_id: round.id, days_before: d }).update({ messages: r.messages });
-        await audit(trx, SYSTEM, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: true, daysBefore: d });
-        queued += r.messages;
-      }
-      return queued;
-    });
-  }
+  for (const round of await openRoundsWithReminders(deps.db)) total += await queueDueRemindersOfRound(deps, round, now);
   return total;
+}
+
+/** The scheduled reminders of one round that are due at `now` and not yet handled; returns how many messages were queued. */
+async function queueDueRemindersOfRound(deps: MailDeps, round: MailRound, now: Date): Promise<number> {
+  const closes = new Date(round.closesAt!).getTime();
+  if (now.getTime() >= closes) return 0;
+  const done = await reminderDaysDone(deps.db, round.id);
+  const due = round.reminderDays.filter((d) => !done.has(d) && now.getTime() >= closes - d * DAY_MS).sort((a, b) => a - b);
+  if (!due.length) return 0;
+  const firstInvited = await firstInvitedAt(deps.db, round.id);
+  return inTransaction(deps.db, async (trx) => {
+    let queued = 0;
+    for (const d of due) {
+      // only the latest (fewest days before closing), and only when the invitations went out before it was due
+      const send = d === due[0] && !!firstInvited && new Date(firstInvited).getTime() < closes - d * DAY_MS;
+      const claimed = await claimReminderRun(trx, round.id, d, send ? 'queued' : 'skipped');
+      if (!claimed || !send) continue; // another instance got there first, or skipped
+      const r = await queueReminders(trx, deps.config, round, null);
+      await setReminderRunMessages(trx, round.id, d, r.messages);
+      await audit(trx, SYSTEM, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: true, daysBefore: d });
+      queued += r.messages;
+    }
+    return queued;
+  });
+}
+
+/** The contact who submitted when the link had one (if reachable), otherwise every reachable contact. */
+function confirmationRecipients(contacts: MailContact[], submittedBy: number | null): MailContact[] {
+  const submitter = submittedBy ? contacts.find((c) => c.id === submittedBy) : undefined;
+  if (submitter) return submitter.reachable ? [submitter] : [];
+  return contacts.filter((c) => c.reachable);
+}
+
+/** When the round allows changes and is open, the confirmation carries a new link of the organisation's invitation. */
+async function changeLinkInvitation(db: Knex, round: MailRound, organisationId: number): Promise<number | null> {
+  if (!round.allowChanges || round.state !== 'oppen') return null;
+  const invitation = (await invitationsOfRound(db, round.id)).get(organisationId);
+  return invitation && !invitation.revokedAt ? invitation.invitationId : null;
 }
 
 /**
@@ -464,68 +525,107 @@ export async function queueScheduledReminders(deps: MailDeps, now: Date): Promis
  * the organisation. When the round allows changes, the e-mail carries a new personal link.
  */
 export async function queueConfirmationEmail(trx: Knex, config: Config, responseId: number): Promise<number> {
-  const response = await trx('responses')
-    .where({ id: responseId })
-    .first('id', 'round_id', 'organisation_id', 'status', 'submitted_by_contact_id', 'receipt_code');
-  if (!response || response.status !== 'submitted') return 0;
-  const round = await findMailRound(trx, Number(response.round_id));
+  const response = await findSubmittedResponse(trx, responseId);
+  if (!response) return 0;
+  const round = await findMailRound(trx, response.roundId);
   if (!round || !round.sendConfirmation) return 0;
-  const org = await trx('organisations').where({ id: response.organisation_id }).first('id', 'name');
-  if (!org) return 0;
-  const all = (await contactsOfOrganisation(trx, Number(org.id))).map(reachability);
-  const submitter = response.submitted_by_contact_id ? all.find((c) => c.id === Number(response.submitted_by_contact_id)) : undefined;
-  const recipients = submitter ? (submitter.reachable ? [submitter] : []) : all.filter((c) => c.reachable);
+  const contacts = (await contactsOfOrganisation(trx, response.organisationId)).map(reachability);
+  const recipients = confirmationRecipients(contacts, response.submittedByContactId);
   if (!recipients.length) return 0;
-  const locale = (await localesFor(trx, config, round.id))(Number(org.id));
+  const locale = (await localesFor(trx, config, round.id))(response.organisationId);
   const template = await templateFor(trx, round.id, 'confirmation', locale);
   validateTemplate(template);
-  const invitation =
-    round.allowChanges && round.state === 'oppen' ? (await invitationsOfRound(trx, round.id)).get(Number(org.id)) : undefined;
-  for (const c of recipients) {
-    await queueFor(
-      trx,
-      config,
+  const invitationId = await changeLinkInvitation(trx, round, response.organisationId);
+  const organisation = { id: response.organisationId, name: response.organisationName };
+  for (const contact of recipients) {
+    await queueEmail(trx, config, {
       round,
-      'confirmation',
+      kind: 'confirmation',
       template,
       locale,
-      { id: Number(org.id), name: String(org.name) },
-      c,
-      invitation && !invitation.revokedAt ? invitation.invitationId : null,
-      response.receipt_code ?? null,
-    );
+      organisation,
+      contact,
+      invitationId,
+      receiptCode: response.receiptCode,
+    });
   }
   return recipients.length;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Retry by hand
+// The outbox: the worker's wiring, listing, retry by hand
 // ---------------------------------------------------------------------------------------------
 
+/** What the outbox worker runs on: the database, config, a logger and the mailer. */
+export type OutboxDeps = MailDeps & { logger: Logger; mailer: Mailer };
+
+/**
+ * The worker's dependencies, with what it needs from the services handed over as functions (the
+ * worker sits below the services): the audit log, as the system, and the reminder scheduler.
+ */
+export function outboxWorkerDeps(deps: OutboxDeps): WorkerDeps {
+  const { db, config, logger, mailer } = deps;
+  return {
+    db,
+    config,
+    logger,
+    mailer,
+    audit: (action, entity, details) => audit(db, SYSTEM, action, entity, details),
+    queueScheduledReminders: (now) => queueScheduledReminders({ db, config }, now),
+  };
+}
+
+/** A worker for the CLI, tests and benchmarks (the app's own is started by background.ts). */
+export function outboxWorker(deps: OutboxDeps, options: WorkerOptions = {}): OutboxWorker {
+  return new OutboxWorker(outboxWorkerDeps(deps), options);
+}
+
+/** Sends everything due now and returns (the CLI, for a deployment without a worker in the app). */
+export function sendDueMail(deps: OutboxDeps): Promise<BatchResult> {
+  return outboxWorker(deps, { schedulerEveryMs: 0 }).drain();
+}
+
+export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
+  queued: 'I kö',
+  sending: 'Skickas',
+  sent: 'Skickat',
+  failed: 'Misslyckades',
+  bounced: 'Studsade',
+};
+
+/** A status from a form or query string, or undefined for none or an unknown one. */
+export function outboxStatusOf(v: string): OutboxStatus | undefined {
+  return OUTBOX_STATUSES.find((s) => s === v);
+}
+
+export type OutboxEntry = OutboxListItem & { statusLabel: string };
+
+/** The latest outbox messages (newest first), with a label for each status. */
+export async function outboxMessages(
+  db: Knex,
+  opts: { status?: OutboxStatus; roundId?: number; limit?: number } = {},
+): Promise<OutboxEntry[]> {
+  return (await listOutbox(db, opts)).map((m) => ({ ...m, statusLabel: OUTBOX_STATUS_LABELS[m.status] ?? m.status }));
+}
+
+/** Messages per status, for one round or all. */
+export function outboxStatusCounts(db: Knex, roundId?: number): Promise<OutboxCounts> {
+  return outboxCounts(db, roundId);
+}
+
 export async function retryMessage(db: Knex, actor: Actor, outboxId: number): Promise<boolean> {
-  const row = await db('email_outbox as o')
-    .leftJoin('contacts as c', 'c.id', 'o.contact_id')
-    .where('o.id', outboxId)
-    .first('o.id', 'o.round_id', 'c.opted_out_at', 'c.erased_at');
-  if (!row) throw new NotFoundError('Meddelandet finns inte.');
-  if (row.opted_out_at || row.erased_at)
-    throw new ConflictError('Mottagaren har avregistrerat sig eller raderats; meddelandet skickas inte igen.');
-  const ok = await requeue(db, outboxId);
-  if (ok) await audit(db, actor, 'mail.retried', { type: 'email_outbox', id: outboxId }, { roundId: row.round_id });
+  const target = await findRetryTarget(db, outboxId);
+  if (!target) throw new NotFoundError('Meddelandet finns inte.');
+  if (target.recipientGone) throw new ConflictError('Mottagaren har avregistrerat sig eller raderats; meddelandet skickas inte igen.');
+  const ok = await requeueFailed(db, outboxId);
+  if (ok) await audit(db, actor, 'mail.retried', { type: 'email_outbox', id: outboxId }, { roundId: target.roundId });
   return ok;
 }
 
 /** Every failed message of a round back to the queue (except to opted-out or erased contacts). */
 export async function retryFailedOfRound(db: Knex, actor: Actor, roundId: number | null): Promise<number> {
-  const q = db('email_outbox as o')
-    .leftJoin('contacts as c', 'c.id', 'o.contact_id')
-    .where('o.status', 'failed')
-    .whereNull('c.opted_out_at')
-    .whereNull('c.erased_at')
-    .select('o.id');
-  if (roundId) q.where('o.round_id', roundId);
   let n = 0;
-  for (const r of await q) if (await requeue(db, Number(r.id))) n++;
+  for (const id of await failedMessageIds(db, roundId)) if (await requeueFailed(db, id)) n++;
   if (n) await audit(db, actor, 'mail.retried', roundId ? { type: 'round', id: roundId } : null, { messages: n });
   return n;
 }
@@ -544,12 +644,9 @@ export interface OptOutState {
 /** Looks an opt-out token up (GET changes nothing). */
 export async function findOptOut(db: Knex, token: string): Promise<OptOutState | null> {
   if (!looksLikeToken(token)) return null;
-  const row = await db('mail_optout_tokens as t')
-    .join('contacts as c', 'c.id', 't.contact_id')
-    .where('t.token_hash', hashToken(token))
-    .first('t.id', 't.contact_id', 'c.opted_out_at', 'c.erased_at');
-  if (!row) return null;
-  return { tokenId: Number(row.id), contactId: Number(row.contact_id), alreadyOptedOut: !!row.opted_out_at, erased: !!row.erased_at };
+  const found = await findOptOutToken(db, hashToken(token));
+  if (!found) return null;
+  return { tokenId: found.tokenId, contactId: found.contactId, alreadyOptedOut: !!found.optedOutAt, erased: !!found.erasedAt };
 }
 
 /** Opts the contact out (POST from the confirmation page or a one-click List-Unsubscribe-Post). */
@@ -559,161 +656,11 @@ export async function optOut(db: Knex, token: string, via: 'page' | 'one-click')
   if (state.alreadyOptedOut) return state;
   await inTransaction(db, async (trx) => {
     const now = nowIso();
-    await trx('contacts').where({ id: state.contactId }).whereNull('opted_out_at').update({ opted_out_at: now, updated_at: now });
-    await trx('mail_optout_tokens').where({ id: state.tokenId }).update({ used_at: now });
+    await markContactOptedOut(trx, state.contactId, now);
+    await markOptOutTokenUsed(trx, state.tokenId, now);
     // Messages still waiting for this contact are not sent.
-    await trx('email_outbox')
-      .where({ contact_id: state.contactId, status: 'queued' })
-      .update({ status: 'failed', last_error: 'Mottagaren har avregistrerat sig; skickades inte.', text_body: null, html_body: null });
+    await failQueuedOfContact(trx, state.contactId, 'Mottagaren har avregistrerat sig; skickades inte.');
     await audit(trx, { userId: null, label: 'respondent' }, 'mail.opted_out', { type: 'contact', id: state.contactId }, { via });
   });
   return { ...state, alreadyOptedOut: true };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Follow-up
-// ---------------------------------------------------------------------------------------------
-
-export interface FollowUpRow {
-  organisationId: number;
-  name: string;
-  type: string;
-  typeLabel: string;
-  contacts: number;
-  reachableContacts: number;
-  invitedAt: string | null;
-  mail: OrgMailCounts;
-  openedAt: string | null;
-  startedAt: string | null;
-  submittedAt: string | null;
-  submitted: boolean;
-}
-
-export interface FollowUpTotals {
-  organisations: number;
-  invited: number;
-  delivered: number;
-  bounced: number;
-  opened: number;
-  started: number;
-  submitted: number;
-  responseRate: string;
-}
-
-export interface FollowUp {
-  round: MailRound;
-  rows: FollowUpRow[];
-  totals: FollowUpTotals;
-  byType: Array<{ type: string; typeLabel: string } & FollowUpTotals>;
-  optedOut: Array<{ contactId: number; name: string | null; organisationName: string; optedOutAt: string }>;
-  bounced: Array<{
-    contactId: number;
-    name: string | null;
-    email: string | null;
-    organisationName: string;
-    bouncedAt: string;
-    reason: string | null;
-  }>;
-}
-
-function totalsOf(rows: FollowUpRow[]): FollowUpTotals {
-  const submitted = rows.filter((r) => r.submitted).length;
-  return {
-    organisations: rows.length,
-    invited: rows.filter((r) => r.invitedAt).length,
-    delivered: rows.filter((r) => r.mail.sent > 0).length,
-    bounced: rows.filter((r) => r.mail.bounced > 0).length,
-    opened: rows.filter((r) => r.openedAt).length,
-    started: rows.filter((r) => r.startedAt).length,
-    submitted,
-    responseRate: formatResponseRateWithPercent(submitted, rows.length),
-  };
-}
-
-/**
- * Per organisation: invited, e-mails delivered/bounced, opened the link, started, submitted —
- * and the totals. The response rate's denominator is every organisation of the round (the panel
- * that year, plus any invited from outside it).
- */
-export async function followUp(db: Knex, roundId: number): Promise<FollowUp> {
-  const round = await requireRound(db, roundId);
-  const plan = await recipientPlan(db, round);
-  const invitations = await invitationsOfRound(db, roundId);
-  const responses = await responsesOfRound(db, roundId);
-  const mail = await outboxCountsByOrganisation(db, roundId);
-  const rows: FollowUpRow[] = plan.organisations.map((o) => {
-    const inv = invitations.get(o.id);
-    const resp = responses.get(o.id);
-    return {
-      organisationId: o.id,
-      name: o.name,
-      type: o.type,
-      typeLabel: o.typeLabel,
-      contacts: o.contacts.filter((c) => !c.erasedAt).length,
-      reachableContacts: o.reachable.length,
-      invitedAt: o.invitedAt,
-      mail: mail.get(o.id) ?? { queued: 0, sent: 0, bounced: 0, failed: 0, lastReminderAt: null },
-      openedAt: inv?.firstOpenedAt ?? null,
-      startedAt: resp ? resp.startedAt : null,
-      submittedAt: resp?.status === 'submitted' ? resp.submittedAt : null,
-      submitted: resp?.status === 'submitted',
-    };
-  });
-  const types = [...new Set(rows.map((r) => r.type))].sort((a, b) =>
-    organisationTypeLabel(a).localeCompare(organisationTypeLabel(b), 'sv'),
-  );
-  const orgName = new Map(plan.organisations.map((o) => [o.id, o.name]));
-  const contacts = plan.organisations.flatMap((o) => o.contacts).filter((c) => !c.erasedAt);
-  return {
-    round,
-    rows,
-    totals: totalsOf(rows),
-    byType: types.map((t) => ({ type: t, typeLabel: organisationTypeLabel(t), ...totalsOf(rows.filter((r) => r.type === t)) })),
-    optedOut: contacts
-      .filter((c) => c.optedOutAt)
-      .map((c) => ({ contactId: c.id, name: c.name, organisationName: orgName.get(c.organisationId) ?? '', optedOutAt: c.optedOutAt! })),
-    bounced: contacts
-      .filter((c) => c.bouncedAt)
-      .map((c) => ({
-        contactId: c.id,
-        name: c.name,
-        email: c.email,
-        organisationName: orgName.get(c.organisationId) ?? '',
-        bouncedAt: c.bouncedAt!,
-        reason: c.bounceReason,
-      })),
-  };
-}
-
-/** A cell that a spreadsheet would read as a formula gets a leading apostrophe. */
-export function csvSafe(v: string | null | undefined): string {
-  const s = (v ?? '').replace(/\r\n?|\n/g, ' ');
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
-
-function csvCell(v: string): string {
-  return /[";\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-/** The organisations that have not submitted, one line per contact, for phone follow-up (UTF-8 with BOM, semicolons). */
-export async function nonRespondersCsv(db: Knex, actor: Actor, roundId: number): Promise<{ csv: string; organisations: number }> {
-  const f = await followUp(db, roundId);
-  const plan = await recipientPlan(db, f.round);
-  const contactsOf = new Map(plan.organisations.map((o) => [o.id, o.contacts.filter((c) => !c.erasedAt)]));
-  const header = ['Organisation', 'Typ', 'Kontaktperson', 'E-post', 'Telefon', 'E-poststatus', 'Inbjuden', 'Öppnat länken', 'Påbörjat'];
-  const lines = [header];
-  const yesNo = (v: unknown) => (v ? 'ja' : 'nej');
-  const missing = f.rows.filter((r) => !r.submitted);
-  for (const r of missing) {
-    const cs = contactsOf.get(r.organisationId) ?? [];
-    const base = [r.name, r.typeLabel];
-    const tail = [yesNo(r.invitedAt), yesNo(r.openedAt), yesNo(r.startedAt)];
-    if (!cs.length) lines.push([...base, '', '', '', 'Saknar kontaktperson', ...tail]);
-    for (const c of cs) lines.push([...base, c.name ?? '', c.email ?? '', c.phone ?? '', c.reason ?? 'Kan nås', ...tail]);
-  }
-  await audit(db, actor, 'mail.nonresponders_exported', { type: 'round', id: roundId }, { organisations: missing.length });
-  return {
-    csv: '\uFEFF' + lines.map((l) => l.map((v) => csvCell(csvSafe(v))).join(';')).join('\r\n') + '\r\n',
-    organisations: missing.length,
-  };
 }

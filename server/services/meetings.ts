@@ -7,10 +7,12 @@ import type { Knex } from 'knex';
 import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import {
   addAttendance,
+  attendanceOf,
   deleteMeeting,
   findMeeting,
   findMeetingByCheckinHash,
   insertMeeting,
+  listMeetings,
   type MeetingFields,
   type MeetingRecord,
   panelMembers,
@@ -19,12 +21,16 @@ import {
   setCheckinHash,
   updateMeeting,
 } from '../repositories/meetings';
-import { MEETING_TYPES } from '../surveys/schema';
-import { type Actor, audit } from './audit';
-import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
+import { findPanel, listPanels } from '../repositories/panels';
 import { inTransaction } from '../repositories/transaction';
+import { MEETING_TYPES } from '../surveys/schema';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
+import { currentYear } from '../lib/year';
+import { type Actor, audit } from './audit';
+import { organisationTypeLabel } from './organisation-types';
+import { qrSvgPath } from './qr';
 
-export const MEETING_TYPE_LABELS: Record<string, string> = {
+const MEETING_TYPE_LABELS: Record<string, string> = {
   arbetsmote: 'Arbetsmöte',
   riktningsmote: 'Riktningsmöte',
   arskonferens: 'Årskonferens',
@@ -55,13 +61,13 @@ async function checkForm(db: Knex, form: MeetingForm): Promise<MeetingFields> {
   const place = form.place.trim();
   if (place.length > 200) problems.push({ field: 'place', message: 'Platsen får vara högst 200 tecken.' });
   const panelId = /^\d{1,9}$/.test(form.panelId) ? Number(form.panelId) : null;
-  const panel = panelId ? await db('panels').where({ id: panelId }).first('id') : null;
+  const panel = panelId ? await findPanel(db, panelId) : null;
   if (!panel) problems.push({ field: 'panelId', message: 'Välj vilken panel mötet gäller.' });
   if (problems.length > 0) throw new ValidationError(problems);
   return { type, heldOn, year: Number(heldOn.slice(0, 4)), place: place || null, panelId: panelId! };
 }
 
-export async function requireMeeting(db: Knex, id: number): Promise<MeetingRecord> {
+async function requireMeeting(db: Knex, id: number): Promise<MeetingRecord> {
   const m = await findMeeting(db, id);
   if (!m) throw new NotFoundError('Mötet finns inte.');
   return m;
@@ -140,17 +146,20 @@ export async function closeCheckin(db: Knex, actor: Actor, id: number): Promise<
 }
 
 /** The meeting behind a check-in token and the panel's organisations to pick from; null if not valid. */
-export async function checkinMeeting(db: Knex, token: string): Promise<{ meeting: MeetingRecord; organisations: PanelMember[] } | null> {
+async function checkinMeeting(db: Knex, token: string): Promise<{ meeting: MeetingRecord; organisations: PanelMember[] } | null> {
   if (!looksLikeToken(token)) return null;
   const meeting = await findMeetingByCheckinHash(db, hashToken(token));
   if (!meeting) return null;
   return { meeting, organisations: await panelMembers(db, meeting.panelId, meeting.year) };
 }
 
-/** An attendee checks in for their organisation. Returns the organisation's name. */
-export async function checkIn(db: Knex, token: string, organisationId: string): Promise<{ name: string; already: boolean }> {
+/**
+ * An attendee checks in for their organisation. Returns the organisation's name, and whether it
+ * was already checked in; null when the link is not (or no longer) valid.
+ */
+export async function checkIn(db: Knex, token: string, organisationId: string): Promise<{ name: string; already: boolean } | null> {
   const found = await checkinMeeting(db, token);
-  if (!found) throw new NotFoundError('Incheckningslänken gäller inte längre. Fråga mötets samordnare efter den nya länken.');
+  if (!found) return null;
   const org = /^\d{1,9}$/.test(organisationId) ? found.organisations.find((o) => o.id === Number(organisationId)) : undefined;
   if (!org) throw new ValidationError([{ field: 'organisation', message: 'Välj din organisation i listan.' }]);
   const added = await inTransaction(db, async (trx) => {
@@ -166,4 +175,85 @@ export async function checkIn(db: Knex, token: string, organisationId: string): 
     return isNew;
   });
   return { name: org.name, already: !added };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pages' view models
+// ---------------------------------------------------------------------------------------------
+
+function meetingTypeLabel(type: string): string {
+  return MEETING_TYPE_LABELS[type] ?? type;
+}
+
+interface Choice<V> {
+  value: V;
+  label: string;
+  selected: boolean;
+}
+
+/** The panels to choose from: the given one selected, else the årshjul panel (or the first). */
+async function panelChoices(db: Knex, selected: string | undefined): Promise<Array<Choice<number>>> {
+  const panels = await listPanels(db);
+  const fallback = panels.find((p) => p.slug === 'arshjulet')?.id ?? panels[0]?.id;
+  const chosen = selected === undefined || selected === '' ? fallback : Number(selected);
+  return panels.map((p) => ({ value: p.id, label: p.name, selected: p.id === chosen }));
+}
+
+function meetingTypeChoices(selected: string | undefined): Array<Choice<string>> {
+  return MEETING_TYPES.map((t) => ({ value: t, label: MEETING_TYPE_LABELS[t], selected: t === selected }));
+}
+
+/** The year's meetings and the form to register one (with what was typed, after a problem). */
+export async function meetingsPage(db: Knex, year: number, typed?: MeetingForm) {
+  const thisYear = currentYear();
+  const years: Array<{ value: number; selected: boolean }> = [];
+  for (let y = thisYear + 1; y >= thisYear - 6; y--) years.push({ value: y, selected: y === year });
+  return {
+    title: 'Årshjulets möten',
+    year,
+    years,
+    meetings: (await listMeetings(db, year)).map((m) => ({ ...m, typeLabel: meetingTypeLabel(m.type) })),
+    panels: await panelChoices(db, typed?.panelId),
+    types: meetingTypeChoices(typed?.type),
+    values: typed ?? { heldOn: '', place: '' },
+  };
+}
+
+/**
+ * One meeting: the attendance checklist of its panel's organisations, the edit form (with what
+ * was typed, after a problem) and, right after it was made, the check-in link and its QR code.
+ */
+export async function meetingPage(db: Knex, id: number, opts: { typed?: MeetingForm; checkinLink?: string } = {}) {
+  const meeting = await requireMeeting(db, id);
+  const attended = new Map((await attendanceOf(db, id)).map((a) => [a.organisationId, a.source]));
+  const organisations = (await panelMembers(db, meeting.panelId, meeting.year)).map((o) => ({
+    ...o,
+    typeLabel: organisationTypeLabel(o.type),
+    checked: attended.has(o.id),
+    viaCheckin: attended.get(o.id) === 'checkin',
+  }));
+  const values = opts.typed ?? { type: meeting.type, heldOn: meeting.heldOn, place: meeting.place ?? '', panelId: String(meeting.panelId) };
+  return {
+    title: `${meetingTypeLabel(meeting.type)} ${meeting.heldOn}`,
+    meeting: { ...meeting, typeLabel: meetingTypeLabel(meeting.type) },
+    organisations,
+    represented: organisations.filter((o) => o.checked).length,
+    panels: await panelChoices(db, values.panelId),
+    types: meetingTypeChoices(values.type),
+    values,
+    checkinLink: opts.checkinLink,
+    qr: opts.checkinLink ? qrSvgPath(opts.checkinLink) : null,
+  };
+}
+
+/** The check-in page of a token: the meeting and the panel's organisations; null if the link is not valid. */
+export async function checkinPage(db: Knex, token: string) {
+  const found = await checkinMeeting(db, token);
+  if (!found) return null;
+  return {
+    title: 'Incheckning',
+    meeting: { ...found.meeting, typeLabel: meetingTypeLabel(found.meeting.type) },
+    organisations: found.organisations,
+    token,
+  };
 }

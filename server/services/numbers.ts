@@ -24,10 +24,15 @@
  * z for a two-sided 95 % interval: the 0,975 quantile of the standard normal distribution,
  * Φ⁻¹(0,975) = 1,959963984540054… (to double precision).
  *
- * simple-statistics (a dependency) has `probit`, but it uses Winitzki's closed-form
- * approximation of the inverse error function and returns 1,95716 for 0,975 — off in the third
- * decimal, enough to move an interval end by 0,1 pp. It has no Wilson or Newcombe interval. So
- * the constant is written out here and the formulas below are implemented directly.
+ * Not taken from simple-statistics (a dependency): its `probit(0.975)` uses Winitzki's
+ * closed-form approximation of the inverse error function and returns 1,9571619…, 0,0028 too
+ * small — enough to change shown figures: the worked example's `include` interval (11/15) would
+ * read 48,1–89,1 % instead of 48,0–89,1 %, and about one in five Wilson intervals with
+ * n ≤ 200 would show an end 0,1 off. simple-statistics has no exact normal quantile (its errorFunction is
+ * good to about 1e-7), and no Wilson or Newcombe interval; so the exact constant is written out
+ * here and the formulas below are implemented directly. (test/unit/numbers.test.ts checks both.
+ * Note for a later switch: the package's types are ESM-only, so this CommonJS build can load it
+ * only with a dynamic import().)
  */
 export const Z_95 = 1.959963984540054;
 
@@ -581,13 +586,17 @@ export interface Share {
   dontKnowShare: number | null;
 }
 
+function isCountMap(counts: ShareInput['counts']): counts is ReadonlyMap<string, number> {
+  return counts instanceof Map;
+}
+
 function countOf(counts: ShareInput['counts'], code: string): number {
-  const count = counts instanceof Map ? counts.get(code) : (counts as Readonly<Record<string, number>>)[code];
+  const count = isCountMap(counts) ? counts.get(code) : counts[code];
   return count === undefined ? 0 : count;
 }
 
 function entriesOf(counts: ShareInput['counts']): [string, number][] {
-  return counts instanceof Map ? [...counts.entries()] : Object.entries(counts as Readonly<Record<string, number>>);
+  return isCountMap(counts) ? [...counts.entries()] : Object.entries(counts);
 }
 
 /**

@@ -1,9 +1,10 @@
 // Panels and who is in them per year: create, rename, set the members of a year, copy a year's
 // members to another year.
 import type { Knex } from 'knex';
-import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
-import { listOrganisations, type Organisation } from '../repositories/organisations';
+import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
+import { existingOrganisationIds, listOrganisations, type Organisation } from '../repositories/organisations';
 import {
+  activeMemberIds,
   addMembers,
   findPanel,
   findPanelBySlug,
@@ -33,6 +34,9 @@ export function panelInputProblems(input: { slug?: string; name: string; descrip
     problems.push({ field: 'description', message: 'Beskrivningen får vara högst 2 000 tecken lång.' });
   return problems;
 }
+
+// For the pages that choose a panel: every panel by name, and one panel (null when missing).
+export { findPanel, listPanels, type Panel };
 
 export interface PanelSummary extends Panel {
   years: Array<{ year: number; count: number }>;
@@ -103,13 +107,7 @@ export async function setPanelMembers(
   if (!(await findPanel(db, id))) throw new NotFoundError('Panelen finns inte.');
   const wanted = [...new Set(organisationIds)];
   if (wanted.length) {
-    const found = new Set<number>();
-    for (let i = 0; i < wanted.length; i += 500) {
-      const rows = await db('organisations')
-        .whereIn('id', wanted.slice(i, i + 500))
-        .select('id');
-      for (const r of rows) found.add(Number(r.id));
-    }
+    const found = await existingOrganisationIds(db, wanted);
     if (found.size !== wanted.length)
       throw new ValidationError([
         {
@@ -139,13 +137,9 @@ export async function copyPanelMembers(db: Knex, actor: Actor, id: number, fromY
   if (fromYear === toYear)
     throw new ValidationError([{ field: 'to', message: 'Välj ett annat år att kopiera till än det du kopierar från.' }]);
   // Organisations that have been deactivated since are not copied.
-  const from = (
-    await db('panel_memberships as m')
-      .join('organisations as o', 'o.id', 'm.organisation_id')
-      .where({ 'm.panel_id': id, 'm.year': fromYear, 'o.active': true })
-      .select('o.id')
-  ).map((r: { id: number }) => Number(r.id));
-  if (from.length === 0) throw new ConflictError(`Panelen har inga aktiva medlemmar ${fromYear} att kopiera.`);
+  const from = await activeMemberIds(db, id, fromYear);
+  if (from.length === 0)
+    throw new ValidationError([{ field: 'from', message: `Panelen har inga aktiva medlemmar ${fromYear} att kopiera.` }]);
   return inTransaction(db, async (trx) => {
     const added = await addMembers(trx, id, toYear, from);
     await audit(trx, actor, 'panel.members_copied', { type: 'panel', id }, { fromYear, toYear, added });

@@ -11,7 +11,9 @@ import {
   findOrganisationByNumber,
   insertContact,
   insertOrganisation,
+  listContacts,
   listOrganisations,
+  membershipsOf,
   type Organisation,
   type OrganisationInput,
   updateContact,
@@ -74,8 +76,7 @@ export async function createOrganisation(db: Knex, actor: Actor, form: Organisat
 }
 
 export async function editOrganisation(db: Knex, actor: Actor, id: number, form: OrganisationForm): Promise<void> {
-  const before = await findOrganisation(db, id);
-  if (!before) throw new NotFoundError('Organisationen finns inte.');
+  const before = await findLiveOrganisation(db, id);
   const { input, problems } = checkOrganisation(form);
   if (problems.length) throw new ValidationError(problems);
   await assertNumberFree(db, input.organisationNumber, id);
@@ -86,8 +87,34 @@ export async function editOrganisation(db: Knex, actor: Actor, id: number, form:
   });
 }
 
+/** The organisation, or a 404. */
+export async function findLiveOrganisation(db: Knex, id: number): Promise<Organisation> {
+  const o = await findOrganisation(db, id);
+  if (!o) throw new NotFoundError('Organisationen finns inte.');
+  return o;
+}
+
+export interface OrganisationPage {
+  organisation: Organisation;
+  /** Active first, erased last. */
+  contacts: Contact[];
+  /** The panels it is (or was) in, each with its years, latest first. */
+  panels: Array<{ id: number; name: string; years: number[] }>;
+}
+
+export async function organisationPage(db: Knex, id: number): Promise<OrganisationPage> {
+  const organisation = await findLiveOrganisation(db, id);
+  const panels: OrganisationPage['panels'] = [];
+  for (const m of await membershipsOf(db, id)) {
+    let p = panels.find((x) => x.id === m.panelId);
+    if (!p) panels.push((p = { id: m.panelId, name: m.panelName, years: [] }));
+    p.years.push(m.year);
+  }
+  return { organisation, contacts: await listContacts(db, id), panels };
+}
+
 export async function setOrganisationActive(db: Knex, actor: Actor, id: number, active: boolean): Promise<void> {
-  if (!(await findOrganisation(db, id))) throw new NotFoundError('Organisationen finns inte.');
+  await findLiveOrganisation(db, id);
   await inTransaction(db, async (trx) => {
     await updateOrganisation(trx, id, { active });
     await audit(trx, actor, active ? 'organisation.reactivated' : 'organisation.deactivated', { type: 'organisation', id });
@@ -172,7 +199,7 @@ async function assertEmailFree(db: Knex, email: string, exceptId?: number): Prom
 }
 
 export async function createContact(db: Knex, actor: Actor, organisationId: number, form: ContactForm): Promise<number> {
-  if (!(await findOrganisation(db, organisationId))) throw new NotFoundError('Organisationen finns inte.');
+  await findLiveOrganisation(db, organisationId);
   const { input, problems } = checkContact(form);
   if (problems.length) throw new ValidationError(problems);
   await assertEmailFree(db, input.email);

@@ -4,6 +4,7 @@
 // Field names are the question references (`rus_planering`, `matris.pastaende`); control fields
 // start with "_" so they can never clash with a question id. Every input has an id; the first
 // option of a question has id `field-<ref>`, so the error summary's links (#field-<ref>) land on it.
+import type { Config } from '../config';
 import type { FieldProblem } from '../errors';
 import {
   type Locale,
@@ -15,6 +16,38 @@ import {
   type SurveyDefinition,
 } from '../surveys/schema';
 import { conditionText, type RawAnswers } from './answers';
+import type { RespondentContext } from './responses';
+import { formatStockholmDeadline } from './stockholm-time';
+import { placeholderValues } from './surveys';
+
+/**
+ * What every respondent page shows of the round (who asks, until when, whom to contact, how
+ * long data is kept), in the respondent's language. `basePath` is the personal link's path.
+ */
+export function respondentPage(
+  ctx: RespondentContext,
+  config: Pick<Config, 'privacyContact' | 'retentionMonths' | 'regionName' | 'strategyName'>,
+  locale: Locale,
+  basePath: string,
+) {
+  const def = ctx.survey.definition;
+  return {
+    surveyTitle: localize(def.title, locale, placeholderValues(config)),
+    organisationName: ctx.organisation.name,
+    closesText: formatStockholmDeadline(ctx.round.closesAt, locale),
+    opensText: formatStockholmDeadline(ctx.round.opensAt, locale),
+    contactName: ctx.round.contactName,
+    contactEmail: ctx.round.contactEmail,
+    privacyContact: config.privacyContact,
+    privacyContactIsEmail: /^[^\s@]+@[^\s@]+$/.test(config.privacyContact),
+    retentionMonths: config.retentionMonths,
+    regionName: config.regionName,
+    confidential: ctx.round.confidential,
+    allowChanges: ctx.round.allowChanges,
+    estimatedMinutes: def.estimatedMinutes,
+    basePath,
+  };
+}
 
 export interface OptionView {
   id: string;

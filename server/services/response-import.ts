@@ -18,26 +18,35 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ValidationError } from '../errors';
-import { findPanel, findPanelBySlug, type Panel } from '../repositories/panels';
-import { insertResponse, insertRevision, replaceAnswers } from '../repositories/responses';
-import { insertRound, panelMembersForYear, type Round, toRound } from '../repositories/rounds';
-import { isChoiceQuestion, localize, type ScaleOption, type SurveyDefinition } from '../surveys/schema';
+import { findPanel, findPanelBySlug, listPanels, type Panel } from '../repositories/panels';
+import {
+  insertResponse,
+  insertRevision,
+  organisationsForMatching,
+  organisationsWithResponse,
+  replaceAnswers,
+} from '../repositories/responses';
+import { findRoundOf, insertRound, panelMembersForYear, type Round } from '../repositories/rounds';
+import { latestSurveyVersionId, uploadedSurveyTitles } from '../repositories/survey-versions';
+import { inTransaction } from '../repositories/transaction';
+import { type LoadedSurvey, SurveyDefinitionError } from '../surveys/load';
+import { isChoiceQuestion, localize, type PlaceholderValues, renderText, type ScaleOption, type SurveyDefinition } from '../surveys/schema';
 import { type AnswerValue, answerRefs, checkAnswers, conditionText, type RawAnswers } from './answers';
 import { type Actor, audit } from './audit';
 import { type ImportProblem, problemText } from './csv-import';
-import { readCsv } from './csv';
+import { type CsvFile, readCsv } from './csv';
 import { ensureInvitation } from './invitations';
 import { normaliseOrganisationNumber } from './organisation-types';
-import { getSurveyVersion, pinSurveyVersion } from './survey-versions';
+import { currentSurveys, getSurveyVersion, pinSurveyVersion } from './survey-versions';
 import { currentSurveysOrRefuse, placeholderValues } from './surveys';
-import type { LoadedSurvey } from '../surveys/load';
-import { inTransaction } from '../repositories/transaction';
 
 export { problemText };
 
 export const ORGANISATION_COLUMN = 'organisation';
 export const MULTIPLE_SEPARATORS = /[;|]/;
 export const MAX_RESPONSE_IMPORT_ROWS = 5000;
+
+type ImportConfig = Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>;
 
 export interface ResponseImportInput {
   surveyId: string;
@@ -70,7 +79,32 @@ export interface ResponseImportPlan {
   surveySource: { loaded: LoadedSurvey | null; versionId: number | null } | null;
 }
 
+/** The surveys an import can be for: each current file, and each survey that has uploaded versions. */
+export async function importSurveyChoices(db: Knex, config: ImportConfig): Promise<Array<{ value: string; label: string }>> {
+  const vars = placeholderValues(config);
+  const files = await currentSurveys(config.surveysDir).catch((e: unknown) => {
+    if (e instanceof SurveyDefinitionError) return []; // a broken file: the import explains it when chosen
+    throw e;
+  });
+  const options = files.map((s) => ({
+    value: s.definition.id,
+    label: `${renderText(s.definition.title.sv, vars)} (${s.definition.id})`,
+  }));
+  for (const u of await uploadedSurveyTitles(db))
+    if (!options.some((o) => o.value === u.surveyId))
+      options.push({ value: u.surveyId, label: `${renderText(u.title, vars)} (${u.surveyId}, uppladdad)` });
+  return options;
+}
+
 const key = (s: string) => s.toLocaleLowerCase('sv').replace(/\s+/g, ' ').trim();
+
+function fileProblem(problems: ImportProblem[], message: string): void {
+  problems.push({ row: null, column: null, message });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: the panel, the round and the survey the answers are for
+// ---------------------------------------------------------------------------------------------
 
 interface SurveySource {
   definition: SurveyDefinition;
@@ -87,26 +121,268 @@ async function surveyFor(db: Knex, surveysDir: string, surveyId: string, existin
   }
   const file = (await currentSurveysOrRefuse(surveysDir)).find((s) => s.definition.id === surveyId);
   if (file) return { definition: file.definition, hash: file.hash, loaded: file, versionId: null };
-  const uploaded = await db('survey_versions').where({ survey_id: surveyId }).orderBy('id', 'desc').first('id');
-  if (!uploaded) return null;
-  const v = await getSurveyVersion(db, Number(uploaded.id));
+  const uploadedId = await latestSurveyVersionId(db, surveyId);
+  if (uploadedId === null) return null;
+  const v = await getSurveyVersion(db, uploadedId);
   return { definition: v.definition, hash: v.hash, loaded: null, versionId: v.id };
+}
+
+async function panelFor(db: Knex, input: ResponseImportInput, problems: ImportProblem[]): Promise<Panel | null> {
+  const panel =
+    input.panelId !== undefined ? await findPanel(db, input.panelId) : input.panelSlug ? await findPanelBySlug(db, input.panelSlug) : null;
+  if (!panel) {
+    const slugs = (await listPanels(db)).map((p) => p.slug).sort();
+    fileProblem(
+      problems,
+      `Panelen ${input.panelSlug ? `”${input.panelSlug}” ` : ''}finns inte${slugs.length ? ` (finns: ${slugs.join(', ')})` : ''}.`,
+    );
+  }
+  return panel;
+}
+
+/** Checks the year, the panel, the round and the survey; fills them into the plan. The definition, or null when something is wrong. */
+async function checkTarget(
+  db: Knex,
+  config: ImportConfig,
+  input: ResponseImportInput,
+  plan: ResponseImportPlan,
+): Promise<SurveyDefinition | null> {
+  const { problems } = plan;
+  if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100)
+    fileProblem(problems, 'Ange år med fyra siffror, t.ex. 2023.');
+  const panel = await panelFor(db, input, problems);
+  plan.panel = panel;
+  if (panel && problems.length === 0) {
+    plan.existingRound = await findRoundOf(db, input.surveyId, input.year, panel.id);
+    if (plan.existingRound?.state === 'publicerad')
+      fileProblem(problems, `Omgången ”${plan.existingRound.title}” är publicerad och kan inte ta emot fler svar.`);
+  }
+  const survey = await surveyFor(db, config.surveysDir, input.surveyId, plan.existingRound);
+  if (!survey) {
+    const ids = (await currentSurveysOrRefuse(config.surveysDir)).map((s) => s.definition.id);
+    fileProblem(problems, `Enkäten ”${input.surveyId}” finns inte (finns: ${ids.join(', ')}).`);
+  }
+  if (problems.length || !survey || !panel) return null;
+  plan.survey = { id: survey.definition.id, title: localize(survey.definition.title, 'sv', placeholderValues(config)), hash: survey.hash };
+  plan.surveySource = { loaded: survey.loaded, versionId: survey.versionId };
+  return survey.definition;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: the file and its columns
+// ---------------------------------------------------------------------------------------------
+
+function readImportFile(bytes: Buffer, problems: ImportProblem[]): CsvFile | null {
+  const read = readCsv(bytes);
+  if (!read.ok) {
+    problems.push(read.problem);
+    return null;
+  }
+  const { rows } = read.csv;
+  if (rows.length === 0) fileProblem(problems, 'Filen innehåller bara rubrikraden och inga organisationer.');
+  else if (rows.length > MAX_RESPONSE_IMPORT_ROWS)
+    fileProblem(problems, `Filen har ${rows.length} rader; högst ${MAX_RESPONSE_IMPORT_ROWS} kan läsas in åt gången.`);
+  return problems.length ? null : read.csv;
+}
+
+type AnswerRef = ReturnType<typeof answerRefs>[number];
+
+interface ImportColumns {
+  /** Index of the `organisation` column. */
+  organisation: number;
+  /** Column index → question reference. */
+  refs: Map<number, string>;
+}
+
+function unknownColumnMessage(header: string, k: string, def: SurveyDefinition, refs: AnswerRef[]): string {
+  const q = def.questions.find((x) => x.id === k);
+  if (q?.type === 'matrix')
+    return `Kolumnen ”${header}” är en matris: ange en kolumn per påstående (${q.statements.map((s) => `${q.id}.${s.id}`).join(', ')}).`;
+  return `Okänd kolumn ”${header}”. Tillåtna kolumner: ${ORGANISATION_COLUMN}, ${refs.map((r) => r.ref).join(', ')}.`;
+}
+
+/** Columns: `organisation` and question references, each once. */
+function readColumns(header: string[], def: SurveyDefinition, problems: ImportProblem[]): ImportColumns | null {
+  const refs = answerRefs(def);
+  const refByKey = new Map(refs.map((r) => [r.ref.toLowerCase(), r.ref]));
+  const columns: ImportColumns = { organisation: -1, refs: new Map() };
+  const seen = new Map<string, number>();
+  header.forEach((h, i) => {
+    const k = h.trim().toLowerCase();
+    if (!k) return;
+    const first = seen.get(k);
+    if (first !== undefined) return fileProblem(problems, `Kolumnen ”${h}” finns två gånger (kolumn ${first + 1} och ${i + 1}).`);
+    seen.set(k, i);
+    const ref = refByKey.get(k);
+    if (k === ORGANISATION_COLUMN) columns.organisation = i;
+    else if (ref) columns.refs.set(i, ref);
+    else fileProblem(problems, unknownColumnMessage(h, k, def, refs));
+  });
+  if (columns.organisation < 0)
+    fileProblem(
+      problems,
+      `Filen saknar kolumnen ”${ORGANISATION_COLUMN}” (organisationens namn eller organisationsnummer). Första raden ska innehålla kolumnnamnen, t.ex. organisation;${refs
+        .slice(0, 2)
+        .map((r) => r.ref)
+        .join(';')}`,
+    );
+  return problems.length ? null : columns;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: each row
+// ---------------------------------------------------------------------------------------------
+
+interface RegisterEntry {
+  id: number;
+  name: string;
+}
+
+/** The register, for matching a row's organisation by organisation number or name. */
+interface Register {
+  byNumber: Map<string, RegisterEntry>;
+  byName: Map<string, RegisterEntry[]>;
+}
+
+async function loadRegister(db: Knex): Promise<Register> {
+  const register: Register = { byNumber: new Map(), byName: new Map() };
+  for (const o of await organisationsForMatching(db)) {
+    const entry = { id: o.id, name: o.name };
+    if (o.organisationNumber) register.byNumber.set(o.organisationNumber, entry);
+    register.byName.set(key(entry.name), [...(register.byName.get(key(entry.name)) ?? []), entry]);
+  }
+  return register;
+}
+
+/** What checking the rows needs, and what it collects. */
+interface RowCheck {
+  def: SurveyDefinition;
+  vars: PlaceholderValues;
+  refs: AnswerRef[];
+  columns: ImportColumns;
+  register: Register;
+  existingRound: Round | null;
+  /** Organisations that already have a response in the existing round. */
+  alreadyAnswered: Set<number>;
+  /** Organisation id → the row it is on. */
+  rowOfOrg: Map<number, number>;
+  problems: ImportProblem[];
+}
+
+function registerCandidates(register: Register, cell: string): RegisterEntry[] {
+  const number = /\d{6}/.test(cell) ? normaliseOrganisationNumber(cell) : null;
+  const byNumber = number ? register.byNumber.get(number) : undefined;
+  return byNumber ? [byNumber] : (register.byName.get(key(cell)) ?? []);
+}
+
+/** The row's organisation in the register, once in the file and without an answer in the round; null (with a problem) otherwise. */
+function matchOrganisation(c: RowCheck, row: number, cells: string[]): RegisterEntry | null {
+  const problemAt = (message: string) => c.problems.push({ row, column: ORGANISATION_COLUMN, message });
+  const cell = (cells[c.columns.organisation] ?? '').trim();
+  if (!cell) {
+    problemAt('Organisationen saknas. Skriv organisationens namn eller organisationsnummer.');
+    return null;
+  }
+  const candidates = registerCandidates(c.register, cell);
+  if (candidates.length !== 1) {
+    problemAt(
+      candidates.length > 1
+        ? `Flera organisationer i registret heter ”${cell}”. Använd organisationsnumret i stället.`
+        : `”${cell}” finns inte i registret. Skriv namnet exakt som i registret eller organisationsnumret (NNNNNN-NNNN), eller lägg till organisationen i registret först.`,
+    );
+    return null;
+  }
+  const org = candidates[0];
+  const other = c.rowOfOrg.get(org.id);
+  if (other !== undefined) {
+    problemAt(`”${org.name}” finns redan på rad ${other}. Varje organisation ska stå på en rad.`);
+    return null;
+  }
+  if (c.alreadyAnswered.has(org.id)) {
+    problemAt(`”${org.name}” har redan ett svar i omgången ”${c.existingRound?.title}”.`);
+    return null;
+  }
+  c.rowOfOrg.set(org.id, row);
+  return org;
 }
 
 function allowedText(options: ScaleOption[]): string {
   return options.map((o) => `${o.code} (${o.label.sv})`).join(', ');
 }
 
+/** A cell of a choice question → option codes (by code or Swedish label); null (with a problem per unknown part) otherwise. */
+function cellCodes(c: RowCheck, row: number, ref: string, options: ScaleOption[], cell: string): string[] | null {
+  const codes: string[] = [];
+  let ok = true;
+  for (const part of cell
+    .split(MULTIPLE_SEPARATORS)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const option = options.find((o) => o.code.toLowerCase() === part.toLowerCase()) ?? options.find((o) => key(o.label.sv) === key(part));
+    if (option) codes.push(option.code);
+    else {
+      c.problems.push({
+        row,
+        column: ref,
+        message: `”${part}” är inget svarsalternativ. Tillåtet (kod eller etikett): ${allowedText(options)}.`,
+      });
+      ok = false;
+    }
+  }
+  return ok ? codes : null;
+}
+
+/** The row's cells as raw answers and the question ids given; null when a cell names an option that does not exist. */
+function rowAnswers(c: RowCheck, row: number, cells: string[]): { raw: RawAnswers; given: Set<string> } | null {
+  const raw: RawAnswers = {};
+  const given = new Set<string>();
+  let ok = true;
+  for (const [index, ref] of c.columns.refs) {
+    const cell = (cells[index] ?? '').trim();
+    if (!cell) continue;
+    given.add(ref.split('.')[0]);
+    const q = c.refs.find((r) => r.ref === ref)!.question;
+    if (!isChoiceQuestion(q)) {
+      raw[ref] = [cell];
+      continue;
+    }
+    const codes = cellCodes(c, row, ref, q.options, cell);
+    if (codes) raw[ref] = codes;
+    else ok = false;
+  }
+  return ok ? { raw, given } : null;
+}
+
+/** The survey's rules on the row's answers (the respondent's form's), and a given answer to a question that is not asked. */
+function checkRowAnswers(c: RowCheck, row: number, raw: RawAnswers, given: Set<string>): AnswerValue[] | null {
+  const { def, vars } = c;
+  const checked = checkAnswers(def, raw, { enforceRequired: false, vars });
+  for (const p of checked.problems) c.problems.push({ row, column: p.ref, message: p.message });
+  for (const skippedId of checked.skipped) {
+    if (!given.has(skippedId)) continue;
+    const q = def.questions.find((x) => x.id === skippedId)!;
+    const column = [...c.columns.refs.values()].find((ref) => ref === skippedId || ref.startsWith(`${skippedId}.`)) ?? skippedId;
+    c.problems.push({
+      row,
+      column,
+      message: `Frågan ställs bara under ett villkor som inte är uppfyllt på raden (${conditionText(def, q, 'sv', vars)}). Lämna cellen tom.`,
+    });
+  }
+  return checked.problems.length === 0 ? checked.answers : null;
+}
+
+function checkRow(c: RowCheck, row: number, cells: string[]): PlannedResponse | null {
+  const org = matchOrganisation(c, row, cells);
+  const given = rowAnswers(c, row, cells);
+  if (!given) return null;
+  const answers = checkRowAnswers(c, row, given.raw, given.given);
+  return org && answers ? { row, organisationId: org.id, organisationName: org.name, answers } : null;
+}
+
 /** Reads and checks the file; never writes. */
-export async function planResponseImport(
-  db: Knex,
-  config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>,
-  input: ResponseImportInput,
-): Promise<ResponseImportPlan> {
-  const problems: ImportProblem[] = [];
-  const fileProblem = (message: string) => problems.push({ row: null, column: null, message });
+export async function planResponseImport(db: Knex, config: ImportConfig, input: ResponseImportInput): Promise<ResponseImportPlan> {
   const plan: ResponseImportPlan = {
-    problems,
+    problems: [],
     responses: [],
     survey: null,
     panel: null,
@@ -114,187 +390,36 @@ export async function planResponseImport(
     columns: [],
     surveySource: null,
   };
+  const def = await checkTarget(db, config, input, plan);
+  if (!def) return plan;
+  const csv = readImportFile(input.bytes, plan.problems);
+  if (!csv) return plan;
+  const columns = readColumns(csv.header, def, plan.problems);
+  if (!columns) return plan;
+  plan.columns = [...columns.refs.values()];
 
-  if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100) fileProblem('Ange år med fyra siffror, t.ex. 2023.');
-  const panel =
-    input.panelId !== undefined ? await findPanel(db, input.panelId) : input.panelSlug ? await findPanelBySlug(db, input.panelSlug) : null;
-  if (!panel) {
-    const slugs = ((await db('panels').orderBy('slug').select('slug')) as Array<{ slug: string }>).map((p) => p.slug);
-    fileProblem(
-      `Panelen ${input.panelSlug ? `”${input.panelSlug}” ` : ''}finns inte${slugs.length ? ` (finns: ${slugs.join(', ')})` : ''}.`,
-    );
+  const c: RowCheck = {
+    def,
+    vars: placeholderValues(config),
+    refs: answerRefs(def),
+    columns,
+    register: await loadRegister(db),
+    existingRound: plan.existingRound,
+    alreadyAnswered: new Set(plan.existingRound ? await organisationsWithResponse(db, plan.existingRound.id) : []),
+    rowOfOrg: new Map(),
+    problems: plan.problems,
+  };
+  for (const { row, cells } of csv.rows) {
+    const planned = checkRow(c, row, cells);
+    if (planned) plan.responses.push(planned);
   }
-  plan.panel = panel;
-  let existingRound: Round | null = null;
-  if (panel && problems.length === 0) {
-    const rows = await db('rounds').where({ survey_id: input.surveyId, year: input.year, panel_id: panel.id }).orderBy('id');
-    existingRound = rows.length ? toRound(rows[0]) : null;
-    if (existingRound?.state === 'publicerad')
-      fileProblem(`Omgången ”${existingRound.title}” är publicerad och kan inte ta emot fler svar.`);
-  }
-  plan.existingRound = existingRound;
-  const survey = await surveyFor(db, config.surveysDir, input.surveyId, existingRound);
-  if (!survey) {
-    const ids = (await currentSurveysOrRefuse(config.surveysDir)).map((s) => s.definition.id);
-    fileProblem(`Enkäten ”${input.surveyId}” finns inte (finns: ${ids.join(', ')}).`);
-  }
-  if (problems.length || !survey || !panel) return plan;
-  const def = survey.definition;
-  const vars = placeholderValues(config);
-  plan.survey = { id: def.id, title: localize(def.title, 'sv', vars), hash: survey.hash };
-  plan.surveySource = { loaded: survey.loaded, versionId: survey.versionId };
-
-  const read = readCsv(input.bytes);
-  if (!read.ok) {
-    problems.push(read.problem);
-    return plan;
-  }
-  const { header, rows } = read.csv;
-  if (rows.length === 0) {
-    fileProblem('Filen innehåller bara rubrikraden och inga organisationer.');
-    return plan;
-  }
-  if (rows.length > MAX_RESPONSE_IMPORT_ROWS) {
-    fileProblem(`Filen har ${rows.length} rader; högst ${MAX_RESPONSE_IMPORT_ROWS} kan läsas in åt gången.`);
-    return plan;
-  }
-
-  // Columns: `organisation` and question references.
-  const refs = answerRefs(def);
-  const refByKey = new Map(refs.map((r) => [r.ref.toLowerCase(), r]));
-  const matrixIds = new Set(def.questions.filter((q) => q.type === 'matrix').map((q) => q.id));
-  let orgIndex = -1;
-  const columnRef = new Map<number, string>();
-  const seen = new Map<string, number>();
-  header.forEach((h, i) => {
-    const k = h.trim().toLowerCase();
-    if (!k) return;
-    if (seen.has(k)) {
-      fileProblem(`Kolumnen ”${h}” finns två gånger (kolumn ${seen.get(k)! + 1} och ${i + 1}).`);
-      return;
-    }
-    seen.set(k, i);
-    if (k === ORGANISATION_COLUMN) {
-      orgIndex = i;
-      return;
-    }
-    const ref = refByKey.get(k);
-    if (ref) {
-      columnRef.set(i, ref.ref);
-      return;
-    }
-    if (matrixIds.has(k)) {
-      const q = def.questions.find((x) => x.id === k);
-      const statementColumns = q && q.type === 'matrix' ? q.statements.map((s) => `${q.id}.${s.id}`).join(', ') : '';
-      fileProblem(`Kolumnen ”${h}” är en matris: ange en kolumn per påstående (${statementColumns}).`);
-      return;
-    }
-    fileProblem(`Okänd kolumn ”${h}”. Tillåtna kolumner: ${ORGANISATION_COLUMN}, ${refs.map((r) => r.ref).join(', ')}.`);
-  });
-  if (orgIndex < 0)
-    fileProblem(
-      `Filen saknar kolumnen ”${ORGANISATION_COLUMN}” (organisationens namn eller organisationsnummer). Första raden ska innehålla kolumnnamnen, t.ex. organisation;${refs
-        .slice(0, 2)
-        .map((r) => r.ref)
-        .join(';')}`,
-    );
-  if (problems.length) return plan;
-  plan.columns = [...columnRef.values()];
-
-  // The register, for matching organisations.
-  const orgRows = (await db('organisations').select('id', 'name', 'organisation_number')) as Array<Record<string, unknown>>;
-  const byNumber = new Map<string, { id: number; name: string }>();
-  const byName = new Map<string, Array<{ id: number; name: string }>>();
-  for (const o of orgRows) {
-    const entry = { id: Number(o.id), name: String(o.name) };
-    if (o.organisation_number) byNumber.set(String(o.organisation_number), entry);
-    byName.set(key(entry.name), [...(byName.get(key(entry.name)) ?? []), entry]);
-  }
-  const alreadyAnswered = new Set<number>();
-  if (existingRound) {
-    for (const r of (await db('responses').where({ round_id: existingRound.id }).select('organisation_id')) as Array<
-      Record<string, unknown>
-    >)
-      alreadyAnswered.add(Number(r.organisation_id));
-  }
-
-  const rowOfOrg = new Map<number, number>();
-  for (const { row, cells } of rows) {
-    const problemAt = (column: string | null, message: string) => problems.push({ row, column, message });
-    // Organisation
-    const orgCell = (cells[orgIndex] ?? '').trim();
-    let org: { id: number; name: string } | null = null;
-    if (!orgCell) problemAt(ORGANISATION_COLUMN, 'Organisationen saknas. Skriv organisationens namn eller organisationsnummer.');
-    else {
-      const number = /\d{6}/.test(orgCell) ? normaliseOrganisationNumber(orgCell) : null;
-      const candidates = number && byNumber.has(number) ? [byNumber.get(number)!] : (byName.get(key(orgCell)) ?? []);
-      if (candidates.length === 1) org = candidates[0];
-      else if (candidates.length > 1)
-        problemAt(ORGANISATION_COLUMN, `Flera organisationer i registret heter ”${orgCell}”. Använd organisationsnumret i stället.`);
-      else
-        problemAt(
-          ORGANISATION_COLUMN,
-          `”${orgCell}” finns inte i registret. Skriv namnet exakt som i registret eller organisationsnumret (NNNNNN-NNNN), eller lägg till organisationen i registret först.`,
-        );
-    }
-    if (org) {
-      const other = rowOfOrg.get(org.id);
-      if (other !== undefined) {
-        problemAt(ORGANISATION_COLUMN, `”${org.name}” finns redan på rad ${other}. Varje organisation ska stå på en rad.`);
-        org = null;
-      } else if (alreadyAnswered.has(org.id)) {
-        problemAt(ORGANISATION_COLUMN, `”${org.name}” har redan ett svar i omgången ”${existingRound!.title}”.`);
-        org = null;
-      } else rowOfOrg.set(org.id, row);
-    }
-
-    // Answers: cell → codes.
-    const raw: RawAnswers = {};
-    const given = new Set<string>();
-    let rowOk = true;
-    for (const [index, ref] of columnRef) {
-      const cell = (cells[index] ?? '').trim();
-      if (!cell) continue;
-      given.add(ref.split('.')[0]);
-      const target = refs.find((r) => r.ref === ref)!;
-      const q = target.question;
-      if (!isChoiceQuestion(q)) {
-        raw[ref] = [cell];
-        continue;
-      }
-      const parts = cell
-        .split(MULTIPLE_SEPARATORS)
-        .map((p) => p.trim())
-        .filter(Boolean);
-      const codes: string[] = [];
-      for (const part of parts) {
-        const option =
-          q.options.find((o) => o.code.toLowerCase() === part.toLowerCase()) ?? q.options.find((o) => key(o.label.sv) === key(part));
-        if (!option) {
-          problemAt(ref, `”${part}” är inget svarsalternativ. Tillåtet (kod eller etikett): ${allowedText(q.options)}.`);
-          rowOk = false;
-        } else codes.push(option.code);
-      }
-      raw[ref] = codes;
-    }
-    if (!rowOk) continue;
-    const checked = checkAnswers(def, raw, { enforceRequired: false, vars });
-    for (const p of checked.problems) problemAt(p.ref, p.message);
-    for (const skippedId of checked.skipped) {
-      if (!given.has(skippedId)) continue;
-      const q = def.questions.find((x) => x.id === skippedId)!;
-      const column = [...columnRef.values()].find((ref) => ref === skippedId || ref.startsWith(`${skippedId}.`)) ?? skippedId;
-      problemAt(
-        column,
-        `Frågan ställs bara under ett villkor som inte är uppfyllt på raden (${conditionText(def, q, 'sv', vars)}). Lämna cellen tom.`,
-      );
-    }
-    if (org && checked.problems.length === 0)
-      plan.responses.push({ row, organisationId: org.id, organisationName: org.name, answers: checked.answers });
-  }
-  problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  plan.problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
   return plan;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The import
+// ---------------------------------------------------------------------------------------------
 
 export interface ResponseImportResult {
   roundId: number;
@@ -302,47 +427,53 @@ export interface ResponseImportResult {
   imported: number;
 }
 
+/** The closed, imported round an import creates when the survey has none for the year and panel. */
+async function createImportedRound(
+  trx: Knex,
+  actor: Actor,
+  input: ResponseImportInput,
+  plan: ResponseImportPlan & { panel: Panel; survey: NonNullable<ResponseImportPlan['survey']> },
+): Promise<number> {
+  const source = plan.surveySource!;
+  const versionId = source.loaded ? await pinSurveyVersion(trx, source.loaded, 'file') : source.versionId!;
+  return insertRound(trx, {
+    surveyVersionId: versionId,
+    surveyId: input.surveyId,
+    year: input.year,
+    panelId: plan.panel.id,
+    title: `${plan.survey.title} ${input.year}`,
+    opensAt: null,
+    closesAt: null,
+    contactName: null,
+    contactEmail: null,
+    confidential: input.confidential ?? false,
+    allowChanges: false,
+    sendConfirmation: false,
+    reminderDays: [],
+    state: 'stangd',
+    imported: true,
+    createdBy: actor.userId,
+  });
+}
+
 /** Imports a clean file in one transaction; throws ValidationError listing every problem otherwise. */
 export async function runResponseImport(
   db: Knex,
-  config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>,
+  config: ImportConfig,
   actor: Actor,
   input: ResponseImportInput,
 ): Promise<ResponseImportResult> {
   const plan = await planResponseImport(db, config, input);
-  if (plan.problems.length || !plan.panel || !plan.survey) {
+  const { panel, survey } = plan;
+  if (plan.problems.length || !panel || !survey) {
     throw new ValidationError(
       plan.problems.map((p) => ({ field: p.column ?? '', message: problemText(p) })),
       'Filen har fel och inget har importerats.',
     );
   }
-  const panel = plan.panel;
   const existing = plan.existingRound;
-  const source = plan.surveySource!;
   return inTransaction(db, async (trx) => {
-    let roundId: number;
-    if (existing) roundId = existing.id;
-    else {
-      const versionId = source.loaded ? await pinSurveyVersion(trx, source.loaded, 'file') : source.versionId!;
-      roundId = await insertRound(trx, {
-        surveyVersionId: versionId,
-        surveyId: input.surveyId,
-        year: input.year,
-        panelId: panel.id,
-        title: `${plan.survey!.title} ${input.year}`,
-        opensAt: null,
-        closesAt: null,
-        contactName: null,
-        contactEmail: null,
-        confidential: input.confidential ?? false,
-        allowChanges: false,
-        sendConfirmation: false,
-        reminderDays: [],
-        state: 'stangd',
-        imported: true,
-        createdBy: actor.userId,
-      });
-    }
+    const roundId = existing ? existing.id : await createImportedRound(trx, actor, input, { ...plan, panel, survey });
     for (const m of await panelMembersForYear(trx, panel.id, input.year)) await ensureInvitation(trx, roundId, m.id);
     for (const r of plan.responses) {
       await ensureInvitation(trx, roundId, r.organisationId);

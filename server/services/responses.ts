@@ -26,6 +26,7 @@ import {
   organisationName,
   replaceAnswers,
   type ResponseRow,
+  submittedRevisions,
   updateResponseIfVersion,
 } from '../repositories/responses';
 import { findRound, type Round } from '../repositories/rounds';
@@ -175,7 +176,7 @@ export async function saveDraft(
         const same = answersKey(await loadAnswers(trx, resp.id)) === answersKey(checked.answers);
         return same ? { kind: 'saved', version: resp.version } : { kind: 'stale' };
       }
-      if (!(await updateResponseIfVersion(trx, resp.id, formVersion, { saved_by_contact_id: ctx.contactId, saved_at: now })))
+      if (!(await updateResponseIfVersion(trx, resp.id, formVersion, { savedByContactId: ctx.contactId, savedAt: now })))
         return { kind: 'stale' };
       await replaceAnswers(trx, resp.id, checked.answers);
       await audit(
@@ -199,6 +200,89 @@ export type SubmitResult =
   /** Submitted before, and the round does not allow changes. */
   | { kind: 'locked' };
 
+/** Where a submit goes: stored as `revision` of `responseId`, or an outcome that stores nothing. */
+type SubmitWrite = { kind: 'write'; responseId: number; revision: number } | Exclude<SubmitResult, { kind: 'submitted' }>;
+
+/** One submit, as the transaction sees it. */
+interface Submission {
+  ctx: RespondentContext;
+  round: Round;
+  formVersion: number;
+  /** Whether the stored answers are exactly the submitted ones. */
+  same: boolean;
+  receiptCode: string;
+  now: string;
+}
+
+/** The organisation's first submit (no draft saved before). */
+async function submitFirst(trx: Knex, s: Submission): Promise<SubmitWrite> {
+  if (s.formVersion !== 0) return { kind: 'stale' };
+  const responseId = await insertResponse(trx, {
+    roundId: s.round.id,
+    organisationId: s.ctx.organisation.id,
+    status: 'submitted',
+    contactId: s.ctx.contactId,
+    receiptCode: s.receiptCode,
+    at: s.now,
+  });
+  return { kind: 'write', responseId, revision: 1 };
+}
+
+/** A submit over a submitted response: the same answers again, or a change (when the round allows changes). */
+async function submitChange(trx: Knex, resp: ResponseRow, s: Submission): Promise<SubmitWrite> {
+  if (s.same) return { kind: 'already', responseId: resp.id, receiptCode: resp.receiptCode ?? '', revision: resp.revision };
+  if (!s.round.allowChanges) return { kind: 'locked' };
+  if (resp.version !== s.formVersion) return { kind: 'stale' };
+  const revision = resp.revision + 1;
+  const ok = await updateResponseIfVersion(trx, resp.id, s.formVersion, {
+    revision,
+    savedByContactId: s.ctx.contactId,
+    savedAt: s.now,
+    submittedAt: s.now,
+    submittedByContactId: s.ctx.contactId,
+    receiptCode: s.receiptCode,
+  });
+  return ok ? { kind: 'write', responseId: resp.id, revision } : { kind: 'stale' };
+}
+
+/** A draft: submitted when the form is current, or when it carries exactly the stored answers. */
+async function submitDraft(trx: Knex, resp: ResponseRow, s: Submission): Promise<SubmitWrite> {
+  if (resp.version !== s.formVersion && !s.same) return { kind: 'stale' };
+  const revision = resp.revision + 1;
+  const ok = await updateResponseIfVersion(trx, resp.id, resp.version, {
+    status: 'submitted',
+    revision,
+    savedByContactId: s.ctx.contactId,
+    savedAt: s.now,
+    startedAt: resp.startedAt ?? s.now,
+    submittedAt: s.now,
+    submittedByContactId: s.ctx.contactId,
+    receiptCode: s.receiptCode,
+  });
+  return ok ? { kind: 'write', responseId: resp.id, revision } : { kind: 'stale' };
+}
+
+/** The answers as the new revision, its audit entry and (on the first submit) the confirmation e-mail. */
+async function storeSubmission(
+  trx: Knex,
+  config: Config,
+  s: Submission,
+  write: { responseId: number; revision: number },
+  answers: AnswerValue[],
+): Promise<void> {
+  const { responseId, revision } = write;
+  await replaceAnswers(trx, responseId, answers);
+  await insertRevision(trx, { responseId, revision, kind: 'submitted', answers, contactId: s.ctx.contactId });
+  await audit(
+    trx,
+    RESPONDENT,
+    revision === 1 ? 'responses.submit' : 'responses.change',
+    { type: 'response', id: responseId },
+    { roundId: s.round.id, revision },
+  );
+  if (revision === 1 && s.round.sendConfirmation) await queueConfirmation(trx, responseId, config);
+}
+
 /**
  * "Skicka in": every rule checked on the server (required answers, option codes of the pinned
  * definition, one option where one is allowed, exclusive options, text length), stored in one
@@ -221,64 +305,15 @@ export async function submitResponse(
       const round = await assertStillOpen(trx, ctx.round.id);
       const resp = await findResponse(trx, ctx.round.id, ctx.organisation.id);
       const same = resp ? answersKey(await loadAnswers(trx, resp.id)) === key : false;
-      const now = nowIso();
-      const receiptCode = newReceiptCode();
-      let responseId: number;
-      let revision: number;
-      if (resp?.status === 'submitted') {
-        if (same) return { kind: 'already', responseId: resp.id, receiptCode: resp.receiptCode ?? '', revision: resp.revision };
-        if (!round.allowChanges) return { kind: 'locked' };
-        if (resp.version !== formVersion) return { kind: 'stale' };
-        revision = resp.revision + 1;
-        const ok = await updateResponseIfVersion(trx, resp.id, formVersion, {
-          revision,
-          saved_by_contact_id: ctx.contactId,
-          saved_at: now,
-          submitted_at: now,
-          submitted_by_contact_id: ctx.contactId,
-          receipt_code: receiptCode,
-        });
-        if (!ok) return { kind: 'stale' };
-        responseId = resp.id;
-      } else if (!resp) {
-        if (formVersion !== 0) return { kind: 'stale' };
-        revision = 1;
-        responseId = await insertResponse(trx, {
-          roundId: round.id,
-          organisationId: ctx.organisation.id,
-          status: 'submitted',
-          contactId: ctx.contactId,
-          receiptCode,
-          at: now,
-        });
-      } else {
-        // A draft: submit it when the form is current, or when it carries exactly the stored answers.
-        if (resp.version !== formVersion && !same) return { kind: 'stale' };
-        revision = resp.revision + 1;
-        const ok = await updateResponseIfVersion(trx, resp.id, resp.version, {
-          status: 'submitted',
-          revision,
-          saved_by_contact_id: ctx.contactId,
-          saved_at: now,
-          started_at: resp.startedAt ?? now,
-          submitted_at: now,
-          submitted_by_contact_id: ctx.contactId,
-          receipt_code: receiptCode,
-        });
-        if (!ok) return { kind: 'stale' };
-        responseId = resp.id;
-      }
-      await replaceAnswers(trx, responseId, checked.answers);
-      await insertRevision(trx, { responseId, revision, kind: 'submitted', answers: checked.answers, contactId: ctx.contactId });
-      await audit(
-        trx,
-        RESPONDENT,
-        revision === 1 ? 'responses.submit' : 'responses.change',
-        { type: 'response', id: responseId },
-        { roundId: round.id, revision },
-      );
-      if (revision === 1 && round.sendConfirmation) await queueConfirmation(trx, responseId, config);
-      return { kind: 'submitted', responseId, receiptCode, revision };
+      const s: Submission = { ctx, round, formVersion, same, receiptCode: newReceiptCode(), now: nowIso() };
+      const write = !resp
+        ? await submitFirst(trx, s)
+        : resp.status === 'submitted'
+          ? await submitChange(trx, resp, s)
+          : await submitDraft(trx, resp, s);
+      if (write.kind !== 'write') return write;
+      await storeSubmission(trx, config, s, write, checked.answers);
+      return { kind: 'submitted', responseId: write.responseId, receiptCode: s.receiptCode, revision: write.revision };
     }),
   );
 }
@@ -311,17 +346,7 @@ export async function organisationAnswers(
   const version = await getSurveyVersion(db, round.surveyVersionId);
   const response = await findResponse(db, roundId, organisationId);
   const answers = response?.status === 'submitted' ? await loadAnswers(db, response.id) : [];
-  const revisions = response
-    ? (
-        (await db('response_revisions')
-          .where({ response_id: response.id, kind: 'submitted' })
-          .orderBy('revision')
-          .select('revision', 'created_at')) as Array<Record<string, unknown>>
-      ).map((r) => ({
-        revision: Number(r.revision),
-        createdAt: String(r.created_at),
-      }))
-    : [];
+  const revisions = response ? await submittedRevisions(db, response.id) : [];
   return {
     round,
     organisationName: name,

@@ -15,7 +15,13 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import { str } from '../forms';
+import { findPanel, listPanels } from '../repositories/panels';
+import { findResponse, organisationName } from '../repositories/responses';
 import {
+  activeInvitations,
+  clearUndeliveredMailBodies,
+  countActiveInvitations,
+  findInvitation,
   findRound,
   insertRound,
   invitationCounts,
@@ -23,6 +29,7 @@ import {
   linkableContacts,
   listRoundRows,
   organisationStatusRows,
+  otherRoundExists,
   panelMembersForYear,
   type Round,
   type RoundRowInput,
@@ -30,8 +37,9 @@ import {
   setRoundState,
   updateDraftRound,
 } from '../repositories/rounds';
-import { findPanel } from '../repositories/panels';
+import { inTransaction } from '../repositories/transaction';
 import type { Role } from '../repositories/users';
+import { respondentUrl } from '../lib/links';
 import { isEmail } from './accounts';
 import { type Actor, audit } from './audit';
 import { ensureInvitation, issueToken } from './invitations';
@@ -40,10 +48,8 @@ import { stockholmToUtc, utcToStockholm } from './stockholm-time';
 import { getSurveyVersion, pinSurveyVersion } from './survey-versions';
 import { currentSurveysOrRefuse, placeholderValues, resolveSurveyChoice } from './surveys';
 import { renderText } from '../surveys/schema';
-import { inTransaction } from '../repositories/transaction';
 
 export type { Round, RoundState } from '../repositories/rounds';
-export { respondentUrl } from '../lib/links';
 
 type RoundsConfig = Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>;
 
@@ -211,6 +217,59 @@ interface CheckedRoundForm {
   reminderDays: number[];
 }
 
+/** A Stockholm date + time as UTC, or '' with a problem (`fallbackTime` when no time is given). */
+function checkTime(field: 'opens' | 'closes', date: string, time: string, fallbackTime: string, problems: FieldProblem[]): string {
+  const r = stockholmToUtc(date, time || fallbackTime);
+  if (r.ok) return r.iso;
+  problems.push(timeProblem(field, r.reason, date, time));
+  return '';
+}
+
+/** When the round opens and closes (both required, closing after opening). */
+function checkPeriod(v: RoundFormValues, problems: FieldProblem[]): { opensAt: string; closesAt: string } {
+  let opensAt = '';
+  let closesAt = '';
+  if (!v.opens_date) problems.push({ field: 'opens_date', message: 'Ange när omgången öppnar (datum).' });
+  else opensAt = checkTime('opens', v.opens_date, v.opens_time, '00:00', problems);
+  if (!v.closes_date) problems.push({ field: 'closes_date', message: 'Ange när omgången stänger (datum).' });
+  else closesAt = checkTime('closes', v.closes_date, v.closes_time, '23:59', problems);
+  if (opensAt && closesAt && closesAt <= opensAt)
+    problems.push({ field: 'closes_date', message: 'Stänger: sista svarsdag måste vara efter att omgången öppnar.' });
+  return { opensAt, closesAt };
+}
+
+function checkContact(v: RoundFormValues, problems: FieldProblem[]): void {
+  if (!v.contact_name)
+    problems.push({ field: 'contact_name', message: 'Ange namnet på kontaktpersonen som de svarande kan vända sig till.' });
+  else if (v.contact_name.length > 200)
+    problems.push({ field: 'contact_name', message: 'Kontaktpersonens namn får vara högst 200 tecken.' });
+  if (!v.contact_email || !isEmail(v.contact_email) || v.contact_email.length > 254)
+    problems.push({ field: 'contact_email', message: 'Ange kontaktpersonens e-postadress, t.ex. namn@region.se.' });
+}
+
+function checkYesNo(v: RoundFormValues, field: keyof RoundFormValues, label: string, problems: FieldProblem[]): boolean {
+  if (v[field] === 'ja') return true;
+  if (v[field] !== 'nej') problems.push({ field, message: `Välj ja eller nej: ${label}.` });
+  return false;
+}
+
+/** "7, 2" → [7, 2]: distinct days 1–90, largest first. */
+function checkReminderDays(text: string, problems: FieldProblem[]): number[] {
+  const days: number[] = [];
+  for (const part of text.split(/[,;\s]+/).filter(Boolean)) {
+    const n = /^\d{1,3}$/.test(part) ? Number(part) : NaN;
+    if (!(n >= 1 && n <= 90)) {
+      problems.push({
+        field: 'reminder_days',
+        message: 'Påminnelser: skriv antal dagar före sista svarsdag, 1–90, åtskilda med komma, t.ex. 7, 2.',
+      });
+      break;
+    }
+    if (!days.includes(n)) days.push(n);
+  }
+  return days.sort((a, b) => b - a);
+}
+
 /** Checks every field; throws ValidationError listing every problem (field names as in the form). */
 export function checkRoundForm(v: RoundFormValues): CheckedRoundForm {
   const problems: FieldProblem[] = [];
@@ -219,52 +278,12 @@ export function checkRoundForm(v: RoundFormValues): CheckedRoundForm {
   if (!(year >= 2000 && year <= 2100)) problems.push({ field: 'year', message: 'Ange år med fyra siffror, t.ex. 2025.' });
   const panelId = /^\d{1,9}$/.test(v.panel) ? Number(v.panel) : NaN;
   if (!panelId) problems.push({ field: 'panel', message: 'Välj vilken panel som ska svara.' });
-  let opensAt = '';
-  let closesAt = '';
-  if (!v.opens_date) problems.push({ field: 'opens_date', message: 'Ange när omgången öppnar (datum).' });
-  else {
-    const r = stockholmToUtc(v.opens_date, v.opens_time || '00:00');
-    if (r.ok) opensAt = r.iso;
-    else problems.push(timeProblem('opens', r.reason, v.opens_date, v.opens_time));
-  }
-  if (!v.closes_date) problems.push({ field: 'closes_date', message: 'Ange när omgången stänger (datum).' });
-  else {
-    const r = stockholmToUtc(v.closes_date, v.closes_time || '23:59');
-    if (r.ok) closesAt = r.iso;
-    else problems.push(timeProblem('closes', r.reason, v.closes_date, v.closes_time));
-  }
-  if (opensAt && closesAt && closesAt <= opensAt)
-    problems.push({ field: 'closes_date', message: 'Stänger: sista svarsdag måste vara efter att omgången öppnar.' });
-  if (!v.contact_name)
-    problems.push({ field: 'contact_name', message: 'Ange namnet på kontaktpersonen som de svarande kan vända sig till.' });
-  else if (v.contact_name.length > 200)
-    problems.push({ field: 'contact_name', message: 'Kontaktpersonens namn får vara högst 200 tecken.' });
-  if (!v.contact_email || !isEmail(v.contact_email) || v.contact_email.length > 254)
-    problems.push({ field: 'contact_email', message: 'Ange kontaktpersonens e-postadress, t.ex. namn@region.se.' });
-  const yesNo = (field: keyof RoundFormValues, label: string): boolean => {
-    if (v[field] === 'ja') return true;
-    if (v[field] === 'nej') return false;
-    problems.push({ field, message: `Välj ja eller nej: ${label}.` });
-    return false;
-  };
-  const confidential = yesNo('confidential', 'konfidentiell enkät');
-  const allowChanges = yesNo('allow_changes', 'får svaret ändras efter inskickning');
-  const sendConfirmation = yesNo('send_confirmation', 'bekräftelse via e-post');
-  const reminderDays: number[] = [];
-  if (v.reminder_days) {
-    for (const part of v.reminder_days.split(/[,;\s]+/).filter(Boolean)) {
-      const n = /^\d{1,3}$/.test(part) ? Number(part) : NaN;
-      if (!(n >= 1 && n <= 90)) {
-        problems.push({
-          field: 'reminder_days',
-          message: 'Påminnelser: skriv antal dagar före sista svarsdag, 1–90, åtskilda med komma, t.ex. 7, 2.',
-        });
-        break;
-      }
-      if (!reminderDays.includes(n)) reminderDays.push(n);
-    }
-  }
-  reminderDays.sort((a, b) => b - a);
+  const { opensAt, closesAt } = checkPeriod(v, problems);
+  checkContact(v, problems);
+  const confidential = checkYesNo(v, 'confidential', 'konfidentiell enkät', problems);
+  const allowChanges = checkYesNo(v, 'allow_changes', 'får svaret ändras efter inskickning', problems);
+  const sendConfirmation = checkYesNo(v, 'send_confirmation', 'bekräftelse via e-post', problems);
+  const reminderDays = checkReminderDays(v.reminder_days, problems);
   if (problems.length) throw new ValidationError(problems);
   return {
     survey: v.survey,
@@ -293,12 +312,7 @@ async function roundRowFrom(db: Knex, config: RoundsConfig, form: CheckedRoundFo
     problems.push(...e.problems);
   }
   if (survey && panel) {
-    const clash = await db('rounds')
-      .where({ survey_id: survey.definition.id, year: form.year, panel_id: panel.id })
-      .modify((q) => {
-        if (exceptRoundId !== null) q.whereNot('id', exceptRoundId);
-      })
-      .first('id');
+    const clash = await otherRoundExists(db, { surveyId: survey.definition.id, year: form.year, panelId: panel.id, exceptRoundId });
     if (clash)
       problems.push({
         field: 'year',
@@ -357,8 +371,7 @@ export async function updateRound(db: Knex, config: RoundsConfig, actor: Actor, 
 export async function syncInvitations(db: Knex, roundId: number): Promise<number> {
   const round = await getRound(db, roundId);
   for (const m of await panelMembersForYear(db, round.panelId, round.year)) await ensureInvitation(db, roundId, m.id);
-  const r = await db('invitations').where({ round_id: roundId }).whereNull('revoked_at').count<{ n: number }[]>({ n: '*' });
-  return Number(r[0].n);
+  return countActiveInvitations(db, roundId);
 }
 
 /**
@@ -395,7 +408,7 @@ export async function openRound(
     if (loaded) versionId = await pinSurveyVersion(db, loaded, 'file');
   }
   const invited = await inTransaction(db, async (trx) => {
-    const moved = await setRoundState(trx, id, 'utkast', 'oppen', { survey_version_id: versionId });
+    const moved = await setRoundState(trx, id, 'utkast', 'oppen', { surveyVersionId: versionId });
     if (!moved) throw refuse(await getRound(trx, id), 'oppen');
     const n = await syncInvitations(trx, id);
     await audit(trx, actor, 'rounds.open', { type: 'round', id }, { surveyVersionId: versionId, invited: n });
@@ -415,7 +428,7 @@ export async function closeRound(db: Knex, actor: Actor, id: number): Promise<vo
   if (!canTransition(round.state, 'stangd')) throw refuse(round, 'stangd');
   await inTransaction(db, async (trx) => {
     if (!(await setRoundState(trx, id, round.state, 'stangd'))) throw refuse(await getRound(trx, id), 'stangd');
-    await trx('email_outbox').where({ round_id: id }).whereIn('status', ['failed', 'bounced']).update({ text_body: null, html_body: null });
+    await clearUndeliveredMailBodies(trx, id);
     await audit(trx, actor, 'rounds.close', { type: 'round', id });
   });
 }
@@ -455,7 +468,7 @@ export async function reopenRound(
     problems.push({ field: 'closes_date', message: 'Ange en ny sista svarsdag som ligger framåt i tiden.' });
   if (problems.length) throw new ValidationError(problems);
   await inTransaction(db, async (trx) => {
-    if (!(await setRoundState(trx, id, 'stangd', 'oppen', { closes_at: closesAt }))) throw refuse(await getRound(trx, id), 'oppen');
+    if (!(await setRoundState(trx, id, 'stangd', 'oppen', { closesAt }))) throw refuse(await getRound(trx, id), 'oppen');
     await syncInvitations(trx, id);
     await audit(trx, actor, 'rounds.reopen', { type: 'round', id }, { reason, closesAt, previousClosesAt: round.closesAt });
   });
@@ -606,13 +619,12 @@ export async function linksForRound(db: Knex, roundId: number, opts: { organisat
   const round = await getRound(db, roundId);
   if (round.state !== 'oppen') throw new ConflictError('Länkar kan bara skapas för en öppen omgång.', 'round_not_open');
   await syncInvitations(db, roundId);
-  const q = db('invitations').where({ round_id: roundId }).whereNull('revoked_at').select('id', 'organisation_id');
-  if (opts.organisationIds) q.whereIn('organisation_id', opts.organisationIds.length ? opts.organisationIds : [-1]);
-  const invitations = (await q) as Array<Record<string, unknown>>;
-  const invitationOf = new Map(invitations.map((r) => [Number(r.organisation_id), Number(r.id)]));
+  const invitations = await activeInvitations(db, roundId, opts.organisationIds);
+  const invitationOf = new Map(invitations.map((i) => [i.organisationId, i.id]));
   const links: PersonalLink[] = [];
   for (const c of await linkableContacts(db, [...invitationOf.keys()])) {
-    const invitationId = invitationOf.get(c.organisationId)!;
+    const invitationId = invitationOf.get(c.organisationId);
+    if (invitationId === undefined) continue;
     links.push({ organisationId: c.organisationId, contactId: c.id, invitationId, token: await issueToken(db, invitationId, c.id) });
   }
   return links;
@@ -625,21 +637,38 @@ export async function linksForRound(db: Knex, roundId: number, opts: { organisat
 export async function manualLink(db: Knex, actor: Actor, roundId: number, organisationId: number): Promise<string> {
   const round = await getRound(db, roundId);
   if (round.state !== 'oppen') throw new ConflictError('En personlig länk kan bara skapas när omgången är öppen.', 'round_not_open');
-  let invitation = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id', 'revoked_at');
+  let invitation = await findInvitation(db, roundId, organisationId);
   if (!invitation) {
     const members = await panelMembersForYear(db, round.panelId, round.year);
     if (!members.some((m) => m.id === organisationId)) throw new NotFoundError('Organisationen är inte inbjuden till omgången.');
-    invitation = { id: await ensureInvitation(db, roundId, organisationId), revoked_at: null };
+    invitation = { id: await ensureInvitation(db, roundId, organisationId), revoked: false };
   }
-  if (invitation.revoked_at) throw new ConflictError('Organisationens inbjudan är återkallad.', 'invitation_revoked');
+  if (invitation.revoked) throw new ConflictError('Organisationens inbjudan är återkallad.', 'invitation_revoked');
   // A link opens the organisation's draft and its receipt: in a confidential round the staff
   // must not be able to read what an organisation has answered, so no link once it has begun.
-  if (round.confidential && (await db('responses').where({ round_id: roundId, organisation_id: organisationId }).first('id')))
+  if (round.confidential && (await findResponse(db, roundId, organisationId)))
     throw new ConflictError(
       'Omgången är konfidentiell och organisationen har redan börjat svara eller skickat in sina svar. En personlig länk skulle visa svaren, så den kan inte skapas här. Be organisationen använda länken i sin inbjudan eller skicka en påminnelse.',
       'confidential_response_exists',
     );
-  const token = await issueToken(db, Number(invitation.id), null);
-  await audit(db, actor, 'rounds.manual_link', { type: 'round', id: roundId }, { organisationId, invitationId: Number(invitation.id) });
+  const token = await issueToken(db, invitation.id, null);
+  await audit(db, actor, 'rounds.manual_link', { type: 'round', id: roundId }, { organisationId, invitationId: invitation.id });
   return token;
+}
+
+/** manualLink as the round's page shows it: the link (shown once) and whose it is. */
+export async function manualLinkFor(
+  db: Knex,
+  config: Pick<Config, 'baseUrl'>,
+  actor: Actor,
+  roundId: number,
+  organisationId: number,
+): Promise<{ url: string; organisationName: string }> {
+  const token = await manualLink(db, actor, roundId, organisationId);
+  return { url: respondentUrl(config.baseUrl, token), organisationName: (await organisationName(db, organisationId)) ?? '' };
+}
+
+/** The panels a round can be for, as the round and import forms list them. */
+export async function panelChoices(db: Knex): Promise<Array<{ value: string; label: string }>> {
+  return (await listPanels(db)).map((p) => ({ value: String(p.id), label: p.name }));
 }

@@ -18,6 +18,8 @@ import {
   type SurveyProblem,
 } from '../surveys/load';
 import { type PlaceholderValues, type SurveyDefinition, renderText } from '../surveys/schema';
+import { roundCountsBySurveyVersion } from '../repositories/rounds';
+import { findSurveyVersionByHash, isUploadedVersion, listUploadedVersionIds } from '../repositories/survey-versions';
 import { type Actor, audit } from './audit';
 import { currentSurveys, getSurveyVersion, pinSurveyVersion } from './survey-versions';
 
@@ -37,13 +39,13 @@ export async function surveyFileProblems(surveysDir: string): Promise<string[]> 
  */
 export async function refuseToStartOnInvalidSurveys(
   config: Pick<Config, 'surveysDir'>,
-  exit: (code: number) => never = process.exit,
+  exit: (code: number) => never = (code) => process.exit(code),
 ): Promise<void> {
   const problems = await checkSurveyDir(config.surveysDir);
   if (problems.length === 0) return;
-  console.error(new SurveyDefinitionError(problems).message);
+  // eslint-disable-next-line no-console -- printed before a logger exists, to whoever starts the app
   console.error(
-    `\nPartnerpuls startar inte förrän enkätfilerna i ${config.surveysDir} är rättade. Kontrollera dem med: npm run cli -- surveys check`,
+    `${new SurveyDefinitionError(problems).message}\n\nPartnerpuls startar inte förrän enkätfilerna i ${config.surveysDir} är rättade. Kontrollera dem med: npm run cli -- surveys check`,
   );
   exit(1);
 }
@@ -102,6 +104,18 @@ export async function listCurrentSurveys(config: Pick<Config, 'surveysDir' | 're
   return (await currentSurveys(config.surveysDir)).map((s) => listItem(s.definition, s.hash, s.fileName, vars));
 }
 
+/** The surveys page's list of files: the surveys, or — when a file is broken — every problem instead. */
+export async function currentSurveysOrProblems(
+  config: Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>,
+): Promise<{ surveys: SurveyListItem[]; fileProblems: string[] }> {
+  try {
+    return { surveys: await listCurrentSurveys(config), fileProblems: [] };
+  } catch (e) {
+    if (!(e instanceof SurveyDefinitionError)) throw e;
+    return { surveys: [], fileProblems: await surveyFileProblems(config.surveysDir) };
+  }
+}
+
 export interface UploadedVersion extends SurveyListItem {
   versionId: number;
   createdAt: string;
@@ -109,16 +123,15 @@ export interface UploadedVersion extends SurveyListItem {
 }
 
 export async function listUploadedVersions(db: Knex, vars: PlaceholderValues): Promise<UploadedVersion[]> {
-  const rows = await db('survey_versions').where({ source: 'upload' }).orderBy('id', 'desc').select('id', 'created_at');
-  const counts = await db('rounds').select('survey_version_id').count({ n: '*' }).groupBy('survey_version_id');
-  const countOf = new Map((counts as Array<Record<string, unknown>>).map((r) => [Number(r.survey_version_id), Number(r.n)]));
+  const uploads = await listUploadedVersionIds(db);
+  const countOf = await roundCountsBySurveyVersion(db);
   const out: UploadedVersion[] = [];
-  for (const r of rows as Array<Record<string, unknown>>) {
-    const v = await getSurveyVersion(db, Number(r.id));
+  for (const u of uploads) {
+    const v = await getSurveyVersion(db, u.id);
     out.push({
       ...listItem(v.definition, v.hash, null, vars),
       versionId: v.id,
-      createdAt: String(r.created_at),
+      createdAt: u.createdAt,
       roundCount: countOf.get(v.id) ?? 0,
     });
   }
@@ -167,11 +180,9 @@ export async function resolveSurveyChoice(
     return { versionId: await pinSurveyVersion(db, loaded, 'file'), definition: loaded.definition };
   }
   if (choice.startsWith('version:') && /^\d{1,9}$/.test(choice.slice('version:'.length))) {
-    const row = await db('survey_versions')
-      .where({ id: Number(choice.slice('version:'.length)), source: 'upload' })
-      .first('id');
-    if (!row) throw bad('Välj en enkät i listan. Den valda uppladdade versionen finns inte.');
-    const v = await getSurveyVersion(db, Number(row.id));
+    const id = Number(choice.slice('version:'.length));
+    if (!(await isUploadedVersion(db, id))) throw bad('Välj en enkät i listan. Den valda uppladdade versionen finns inte.');
+    const v = await getSurveyVersion(db, id);
     return { versionId: v.id, definition: v.definition };
   }
   throw bad('Välj vilken enkät omgången ska använda.');
@@ -228,8 +239,8 @@ export async function uploadSurveyDefinition(
       'Enkätfilen är inte giltig.',
     );
 
-  const existing = await db('survey_versions').where({ survey_id: loaded.definition.id, content_hash: loaded.hash }).first('id', 'source');
-  const versionId = existing ? Number(existing.id) : await pinSurveyVersion(db, loaded, 'upload');
+  const existing = await findSurveyVersionByHash(db, loaded.definition.id, loaded.hash);
+  const versionId = existing ? existing.id : await pinSurveyVersion(db, loaded, 'upload');
   await audit(
     db,
     actor,

@@ -18,7 +18,7 @@
 // A round stores `canonicalJson` (what was hashed) next to `hash`, so an existing round never
 // depends on the file or on this code again.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document } from 'yaml';
 import {
@@ -36,8 +36,6 @@ import {
   type SurveyFileOption,
   type SurveyFileQuestion,
 } from './schema';
-
-export { renderText, renderDefinition, localize } from './schema';
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -97,10 +95,6 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-export function hashDefinition(definition: SurveyDefinition): string {
-  return sha256(canonicalJson(definition));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -218,7 +212,7 @@ export async function checkSurveyDir(dir: string): Promise<SurveyProblem[]> {
 }
 
 async function readSurveyDir(dir: string): Promise<{ surveys: LoadedSurvey[]; problems: SurveyProblem[] }> {
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {
@@ -308,127 +302,132 @@ function pathKey(segments: readonly PropertyKey[]): string {
   return JSON.stringify(segments.map((s) => (typeof s === 'number' ? s : String(s))));
 }
 
+/** One zod issue where it happened: the path, its last key, the value found there. */
+interface IssueAt {
+  issue: ZodIssueLike;
+  raw: unknown;
+  allowedKeys: Map<string, string[]>;
+  at: Segment[];
+  key: string;
+  input: unknown;
+}
+
 function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<string, string[]>): RawProblem[] {
   const at = issue.path.map((s) => (typeof s === 'number' ? s : String(s)));
-  const key = lastKey(at);
-  const input = valueAt(raw, at);
-  const problem = (message: string, p: Segment[] = at): RawProblem[] => [{ path: p, message }];
-  const inOptionList = at.length >= 2 && typeof at[at.length - 1] === 'number' && at[at.length - 2] === 'options';
+  const c: IssueAt = { issue, raw, allowedKeys, at, key: lastKey(at), input: valueAt(raw, at) };
+  if (issue.code === 'unrecognized_keys') return unrecognizedKeyProblems(c);
+  return [{ path: at, message: issueMessage(c) }];
+}
 
+function issueMessage(c: IssueAt): string {
+  const { issue, key } = c;
   switch (issue.code) {
-    case 'unrecognized_keys': {
-      const allowed = allowedKeys.get(pathKey(at)) ?? [];
-      return (issue.keys ?? []).map((k) => {
-        const guess = closest(k, allowed);
-        const hint = guess ? ` – menade du '${guess}'?` : '';
-        const list = allowed.length ? ` (tillåtna: ${allowed.join(', ')})` : '';
-        return { path: [...at, k], message: `okänd nyckel '${k}'${hint}${list}` };
-      });
-    }
-    case 'invalid_type': {
-      if (input === undefined) return problem(missingMessage(at, raw));
-      if (at.length === 0) {
-        return problem(
-          `filen ska beskriva en enkät med nycklarna id, title, intro, estimatedMinutes och questions (fick ${describe(input)})`,
-        );
-      }
-      if (inOptionList && typeof input !== 'object') {
-        return problem(
-          `skalan saknar etiketter: alternativet ${describe(input)} ska skrivas med kod och etikett, t.ex. { code: ${typeof input === 'string' ? input : 'kod'}, label: { sv: …, en: … } }`,
-        );
-      }
-      const shape = allowedKeys.get(pathKey(at));
-      if (issue.expected === 'object' && shape && shape.includes('sv')) {
-        return problem(`'${key}' ska ha en svensk och en engelsk text: ${key}: { sv: …, en: … } (fick ${describe(input)})`);
-      }
-      const expected: Record<string, string> = {
-        string: 'ska vara text',
-        number: 'ska vara ett tal',
-        int: 'ska vara ett heltal',
-        boolean: 'ska vara true eller false',
-        array: 'ska vara en lista',
-        object: 'ska vara en samling nycklar',
-      };
-      const what = expected[issue.expected ?? ''] ?? `ska vara av typen ${issue.expected}`;
-      const quoteHint =
-        issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')
-          ? ' – sätt citattecken runt värdet'
-          : (issue.expected === 'number' || issue.expected === 'int') &&
-              typeof input === 'string' &&
-              input.trim() !== '' &&
-              !Number.isNaN(Number(input))
-            ? ' – skriv talet utan citattecken'
-            : '';
-      return problem(`${key ? `'${key}' ` : ''}${what} (fick ${describe(input)})${quoteHint}`);
-    }
-    case 'invalid_union': {
-      if (issue.discriminator) {
-        const value = valueAt(raw, at);
-        const what =
-          issue.discriminator === 'type'
-            ? 'frågetyp'
-            : issue.discriminator === 'kind'
-              ? 'indikatortyp'
-              : `värde för '${issue.discriminator}'`;
-        const allowed = (issue.options ?? []).map(String).join(', ');
-        return problem(
-          value === undefined
-            ? `'${issue.discriminator}' saknas (tillåtna: ${allowed})`
-            : `okänd ${what} ${describe(value)} (tillåtna: ${allowed})`,
-        );
-      }
-      return problem(`ogiltigt värde (fick ${describe(input)})`);
-    }
-    case 'invalid_value': {
-      if (input === undefined) {
-        const missing = missingMessage(at, raw);
-        return problem(
-          `${missing}${issue.values && key !== 'dontKnowPolicy' ? ` (tillåtna: ${issue.values.map(String).join(', ')})` : ''}`,
-        );
-      }
-      const allowed = (issue.values ?? []).map(String).join(', ');
-      return problem(`ogiltigt värde ${describe(input)} för '${key}' (tillåtna: ${allowed})`);
-    }
-    case 'invalid_format': {
-      if (key === 'question') {
-        return problem(
-          `${describe(input)} är ingen giltig hänvisning till en fråga: skriv frågans id (rus_planering) eller matrisens id och påståendets id (matris.pastaende)`,
-        );
-      }
-      return problem(
-        `${describe(input)} är inget giltigt id: använd små bokstäver a–z, siffror och _, och börja med en bokstav (inga å, ä, ö, bindestreck eller mellanslag)`,
-      );
-    }
+    case 'invalid_type':
+      return invalidTypeMessage(c);
+    case 'invalid_union':
+      return invalidUnionMessage(c);
+    case 'invalid_value':
+      return invalidValueMessage(c);
+    case 'invalid_format':
+      return key === 'question'
+        ? `${describe(c.input)} är ingen giltig hänvisning till en fråga: skriv frågans id (rus_planering) eller matrisens id och påståendets id (matris.pastaende)`
+        : `${describe(c.input)} är inget giltigt id: använd små bokstäver a–z, siffror och _, och börja med en bokstav (inga å, ä, ö, bindestreck eller mellanslag)`;
     case 'invalid_key':
-      return problem(`'${key}' är inget giltigt namn: använd små bokstäver a–z, siffror och _, och börja med en bokstav`);
-    case 'too_small': {
-      if (issue.origin === 'string') return problem(`'${key}' får inte vara tom`);
-      if (issue.origin === 'array') {
-        const count = Array.isArray(input) ? input.length : 0;
-        if (key === 'options')
-          return problem(
-            count === 0 ? 'skalan saknar svarsalternativ (minst två behövs)' : 'skalan har bara ett svarsalternativ (minst två behövs)',
-          );
-        const empty: Record<string, string> = {
-          questions: 'enkäten saknar frågor',
-          statements: 'matrisen saknar påståenden',
-          numerator: 'täljaren är tom: ange minst en svarskod som räknas',
-          anyOf: 'villkoret saknar svarskoder',
-        };
-        return problem(empty[key] ?? `'${key}' ska ha minst ${issue.minimum} element`);
-      }
-      if (key === 'target') return problem(targetMessage(input));
-      return problem(`'${key}' ska vara minst ${issue.minimum} (fick ${describe(input)})`);
-    }
-    case 'too_big': {
-      if (issue.origin === 'string') return problem(`'${key}' får vara högst ${issue.maximum} tecken lång`);
-      if (key === 'target') return problem(targetMessage(input));
-      if (issue.origin === 'array') return problem(`'${key}' får ha högst ${issue.maximum} element`);
-      return problem(`'${key}' ska vara högst ${issue.maximum} (fick ${describe(input)})`);
-    }
+      return `'${key}' är inget giltigt namn: använd små bokstäver a–z, siffror och _, och börja med en bokstav`;
+    case 'too_small':
+      return tooSmallMessage(c);
+    case 'too_big':
+      return tooBigMessage(c);
     default:
-      return problem(issue.message);
+      return issue.message;
   }
+}
+
+function unrecognizedKeyProblems({ issue, allowedKeys, at }: IssueAt): RawProblem[] {
+  const allowed = allowedKeys.get(pathKey(at)) ?? [];
+  return (issue.keys ?? []).map((k) => {
+    const guess = closest(k, allowed);
+    const hint = guess ? ` – menade du '${guess}'?` : '';
+    const list = allowed.length ? ` (tillåtna: ${allowed.join(', ')})` : '';
+    return { path: [...at, k], message: `okänd nyckel '${k}'${hint}${list}` };
+  });
+}
+
+const EXPECTED_TYPES: Record<string, string> = {
+  string: 'ska vara text',
+  number: 'ska vara ett tal',
+  int: 'ska vara ett heltal',
+  boolean: 'ska vara true eller false',
+  array: 'ska vara en lista',
+  object: 'ska vara en samling nycklar',
+};
+
+function invalidTypeMessage(c: IssueAt): string {
+  const { issue, at, key, input, raw } = c;
+  if (input === undefined) return missingMessage(at, raw);
+  if (at.length === 0)
+    return `filen ska beskriva en enkät med nycklarna id, title, intro, estimatedMinutes och questions (fick ${describe(input)})`;
+  const inOptionList = at.length >= 2 && typeof at[at.length - 1] === 'number' && at[at.length - 2] === 'options';
+  if (inOptionList && typeof input !== 'object')
+    return `skalan saknar etiketter: alternativet ${describe(input)} ska skrivas med kod och etikett, t.ex. { code: ${typeof input === 'string' ? input : 'kod'}, label: { sv: …, en: … } }`;
+  const shape = c.allowedKeys.get(pathKey(at));
+  if (issue.expected === 'object' && shape && shape.includes('sv'))
+    return `'${key}' ska ha en svensk och en engelsk text: ${key}: { sv: …, en: … } (fick ${describe(input)})`;
+  const what = EXPECTED_TYPES[issue.expected ?? ''] ?? `ska vara av typen ${issue.expected}`;
+  return `${key ? `'${key}' ` : ''}${what} (fick ${describe(input)})${quoteHint(issue.expected, input)}`;
+}
+
+/** A number or boolean where text is expected, or a number written as text. */
+function quoteHint(expected: string | undefined, input: unknown): string {
+  if (expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) return ' – sätt citattecken runt värdet';
+  const numberAsText = typeof input === 'string' && input.trim() !== '' && !Number.isNaN(Number(input));
+  return (expected === 'number' || expected === 'int') && numberAsText ? ' – skriv talet utan citattecken' : '';
+}
+
+function invalidUnionMessage({ issue, raw, at, input }: IssueAt): string {
+  if (!issue.discriminator) return `ogiltigt värde (fick ${describe(input)})`;
+  const value = valueAt(raw, at);
+  const what =
+    issue.discriminator === 'type' ? 'frågetyp' : issue.discriminator === 'kind' ? 'indikatortyp' : `värde för '${issue.discriminator}'`;
+  const allowed = (issue.options ?? []).map(String).join(', ');
+  return value === undefined
+    ? `'${issue.discriminator}' saknas (tillåtna: ${allowed})`
+    : `okänd ${what} ${describe(value)} (tillåtna: ${allowed})`;
+}
+
+function invalidValueMessage({ issue, raw, at, key, input }: IssueAt): string {
+  if (input === undefined) {
+    const missing = missingMessage(at, raw);
+    return `${missing}${issue.values && key !== 'dontKnowPolicy' ? ` (tillåtna: ${issue.values.map(String).join(', ')})` : ''}`;
+  }
+  const allowed = (issue.values ?? []).map(String).join(', ');
+  return `ogiltigt värde ${describe(input)} för '${key}' (tillåtna: ${allowed})`;
+}
+
+const EMPTY_LISTS: Record<string, string> = {
+  questions: 'enkäten saknar frågor',
+  statements: 'matrisen saknar påståenden',
+  numerator: 'täljaren är tom: ange minst en svarskod som räknas',
+  anyOf: 'villkoret saknar svarskoder',
+};
+
+function tooSmallMessage({ issue, key, input }: IssueAt): string {
+  if (issue.origin === 'string') return `'${key}' får inte vara tom`;
+  if (issue.origin === 'array') {
+    const count = Array.isArray(input) ? input.length : 0;
+    if (key === 'options')
+      return count === 0 ? 'skalan saknar svarsalternativ (minst två behövs)' : 'skalan har bara ett svarsalternativ (minst två behövs)';
+    return EMPTY_LISTS[key] ?? `'${key}' ska ha minst ${issue.minimum} element`;
+  }
+  if (key === 'target') return targetMessage(input);
+  return `'${key}' ska vara minst ${issue.minimum} (fick ${describe(input)})`;
+}
+
+function tooBigMessage({ issue, key, input }: IssueAt): string {
+  if (issue.origin === 'string') return `'${key}' får vara högst ${issue.maximum} tecken lång`;
+  if (key === 'target') return targetMessage(input);
+  if (issue.origin === 'array') return `'${key}' får ha högst ${issue.maximum} element`;
+  return `'${key}' ska vara högst ${issue.maximum} (fick ${describe(input)})`;
 }
 
 function targetMessage(input: unknown): string {
@@ -486,22 +485,46 @@ function yesNoOptions(withDontKnow: boolean): ScaleOption[] {
   return list.map((o) => ({ ...o, label: { ...o.label } }));
 }
 
+type AddProblem = (p: Segment[], message: string) => void;
+
+/** What the meaning checks share: the file, how to report, and the questions' ids and options. */
+interface SemanticCheck {
+  file: SurveyFile;
+  scales: NonNullable<SurveyFile['scales']>;
+  add: AddProblem;
+  /** Question id → its index (the first, when an id is repeated). */
+  questionIndex: Map<string, number>;
+  /** Each question's options (null for free text, or when they could not be resolved). */
+  optionsByIndex: Array<SurveyFileOption[] | null>;
+}
+
 function checkSemantics(file: SurveyFile): RawProblem[] {
   const problems: RawProblem[] = [];
-  const add = (p: Segment[], message: string) => problems.push({ path: p, message });
-  const scales = file.scales ?? {};
-
-  for (const [name, scale] of Object.entries(scales)) {
-    checkOptionList(scale.options, ['scales', name, 'options'], `skalan '${name}'`, add);
+  const c: SemanticCheck = {
+    file,
+    scales: file.scales ?? {},
+    add: (p, message) => problems.push({ path: p, message }),
+    questionIndex: new Map(),
+    optionsByIndex: [],
+  };
+  for (const [name, scale] of Object.entries(c.scales)) {
+    checkOptionList(scale.options, ['scales', name, 'options'], `skalan '${name}'`, c.add);
   }
+  checkQuestions(c);
+  checkSections(c);
+  checkConditions(c);
+  checkIndicators(c);
+  return problems;
+}
 
-  // Questions: ids, options, statements.
-  const questionIndex = new Map<string, number>();
-  const optionsByIndex: Array<SurveyFileOption[] | null> = [];
-  file.questions.forEach((q, i) => {
-    if (questionIndex.has(q.id)) add(['questions', i, 'id'], `frågans id '${q.id}' förekommer två gånger`);
-    else questionIndex.set(q.id, i);
-    optionsByIndex.push(questionOptions(q, i));
+/** Questions: ids, options, statements. */
+function checkQuestions(c: SemanticCheck): void {
+  const { add } = c;
+  c.file.questions.forEach((q, i) => {
+    if (c.questionIndex.has(q.id)) add(['questions', i, 'id'], `frågans id '${q.id}' förekommer två gånger`);
+    else c.questionIndex.set(q.id, i);
+    const options = questionOptions(c, q, i);
+    c.optionsByIndex.push(options);
     if (q.type === 'matrix') {
       const seen = new Set<string>();
       q.statements.forEach((s, j) => {
@@ -510,42 +533,41 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
         seen.add(s.id);
       });
     }
-    if (q.type === 'multiple' && q.maxSelected !== undefined) {
-      const options = optionsByIndex[i];
-      if (options && q.maxSelected > options.length) {
-        add(['questions', i, 'maxSelected'], `maxSelected är ${q.maxSelected} men frågan har bara ${options.length} svarsalternativ`);
-      }
+    if (q.type === 'multiple' && q.maxSelected !== undefined && options && q.maxSelected > options.length) {
+      add(['questions', i, 'maxSelected'], `maxSelected är ${q.maxSelected} men frågan har bara ${options.length} svarsalternativ`);
     }
   });
+}
 
-  function questionOptions(q: SurveyFileQuestion, i: number): SurveyFileOption[] | null {
-    if (q.type === 'text') return null;
-    if (q.type === 'yesno') return yesNoOptions(q.dontKnow);
-    if (q.scale !== undefined && q.options !== undefined) {
-      add(['questions', i, 'scale'], `frågan '${q.id}' har både scale och options – ange bara det ena`);
-      return null;
-    }
-    if (q.scale !== undefined) {
-      const scale = scales[q.scale];
-      if (!scale) {
-        const names = Object.keys(scales);
-        add(
-          ['questions', i, 'scale'],
-          `okänd skala '${q.scale}' (${names.length ? `finns: ${names.join(', ')}` : 'inga skalor finns under scales'})`,
-        );
-        return null;
-      }
-      return scale.options;
-    }
-    if (q.options !== undefined) {
-      checkOptionList(q.options, ['questions', i, 'options'], `frågan '${q.id}'`, add);
-      return q.options;
-    }
-    add(['questions', i], `frågan '${q.id}' saknar svarsalternativ: ange scale (namnet på en skala under scales) eller options`);
+function questionOptions({ scales, add }: SemanticCheck, q: SurveyFileQuestion, i: number): SurveyFileOption[] | null {
+  if (q.type === 'text') return null;
+  if (q.type === 'yesno') return yesNoOptions(q.dontKnow);
+  if (q.scale !== undefined && q.options !== undefined) {
+    add(['questions', i, 'scale'], `frågan '${q.id}' har både scale och options – ange bara det ena`);
     return null;
   }
+  if (q.scale !== undefined) {
+    const scale = scales[q.scale];
+    if (!scale) {
+      const names = Object.keys(scales);
+      add(
+        ['questions', i, 'scale'],
+        `okänd skala '${q.scale}' (${names.length ? `finns: ${names.join(', ')}` : 'inga skalor finns under scales'})`,
+      );
+      return null;
+    }
+    return scale.options;
+  }
+  if (q.options !== undefined) {
+    checkOptionList(q.options, ['questions', i, 'options'], `frågan '${q.id}'`, add);
+    return q.options;
+  }
+  add(['questions', i], `frågan '${q.id}' saknar svarsalternativ: ange scale (namnet på en skala under scales) eller options`);
+  return null;
+}
 
-  // Sections: known, used, and each section's questions consecutive.
+/** Sections: known, used, and each section's questions consecutive. */
+function checkSections({ file, add }: SemanticCheck): void {
   const sections = file.sections ?? [];
   const sectionIds = new Set<string>();
   sections.forEach((s, k) => {
@@ -578,80 +600,82 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
   sections.forEach((s, k) => {
     if (!usedSections.has(s.id)) add(['sections', k], `avsnittet '${s.id}' har inga frågor`);
   });
+}
 
-  // A reference to a question or matrix statement; reports what is wrong, returns the target.
-  const resolveRef = (
-    ref: string,
-    refPath: Segment[],
-    who: string,
-  ): { index: number; question: SurveyFileQuestion; options: SurveyFileOption[] | null } | null => {
-    const { questionId, statementId } = splitQuestionRef(ref);
-    const index = questionIndex.get(questionId);
-    if (index === undefined) {
-      add(refPath, `${who} hänvisar till frågan '${questionId}' som inte finns (finns: ${[...questionIndex.keys()].join(', ')})`);
+interface RefTarget {
+  index: number;
+  question: SurveyFileQuestion;
+  options: SurveyFileOption[] | null;
+}
+
+/** A reference to a question or matrix statement; reports what is wrong, returns the target. */
+function resolveRef(c: SemanticCheck, ref: string, refPath: Segment[], who: string): RefTarget | null {
+  const { add } = c;
+  const { questionId, statementId } = splitQuestionRef(ref);
+  const index = c.questionIndex.get(questionId);
+  if (index === undefined) {
+    add(refPath, `${who} hänvisar till frågan '${questionId}' som inte finns (finns: ${[...c.questionIndex.keys()].join(', ')})`);
+    return null;
+  }
+  const question = c.file.questions[index];
+  if (question.type === 'matrix') {
+    const statementRefs = question.statements.map((s) => `${questionId}.${s.id}`).join(', ');
+    if (statementId === undefined) {
+      add(refPath, `'${questionId}' är en matris – ${who} ska hänvisa till ett av dess påståenden: ${statementRefs}`);
       return null;
     }
-    const question = file.questions[index];
-    if (question.type === 'matrix') {
-      const statementRefs = question.statements.map((s) => `${questionId}.${s.id}`).join(', ');
-      if (statementId === undefined) {
-        add(refPath, `'${questionId}' är en matris – ${who} ska hänvisa till ett av dess påståenden: ${statementRefs}`);
-        return null;
-      }
-      if (!question.statements.some((s) => s.id === statementId)) {
-        add(refPath, `okänt påstående '${statementId}' i matrisen '${questionId}' (finns: ${statementRefs})`);
-        return null;
-      }
-    } else if (statementId !== undefined) {
-      add(refPath, `'${questionId}' är ingen matris och har inga påståenden – skriv bara '${questionId}'`);
+    if (!question.statements.some((s) => s.id === statementId)) {
+      add(refPath, `okänt påstående '${statementId}' i matrisen '${questionId}' (finns: ${statementRefs})`);
       return null;
     }
-    return { index, question, options: optionsByIndex[index] };
-  };
+  } else if (statementId !== undefined) {
+    add(refPath, `'${questionId}' är ingen matris och har inga påståenden – skriv bara '${questionId}'`);
+    return null;
+  }
+  return { index, question, options: c.optionsByIndex[index] };
+}
 
-  // Conditions: point backwards, at a question with options, with codes that exist.
-  file.questions.forEach((q, i) => {
+/** Conditions: point backwards, at a question with options, with codes that exist. */
+function checkConditions(c: SemanticCheck): void {
+  c.file.questions.forEach((q, i) => {
     if (!q.showIf) return;
     const refPath: Segment[] = ['questions', i, 'showIf', 'question'];
-    const target = resolveRef(q.showIf.question, refPath, 'villkoret');
+    const target = resolveRef(c, q.showIf.question, refPath, 'villkoret');
     if (!target) return;
-    if (target.index === i) {
-      add(refPath, `frågan '${q.id}' kan inte visas på villkor av sitt eget svar`);
-      return;
-    }
-    if (target.index > i) {
-      add(
-        refPath,
-        `villkoret hänvisar till frågan '${target.question.id}' som kommer senare i enkäten; ett villkor kan bara bygga på en fråga som står före`,
-      );
-      return;
-    }
-    if (target.question.type === 'text') {
-      add(
-        refPath,
-        `villkoret hänvisar till fritextfrågan '${target.question.id}'; ett villkor kan bara bygga på en fråga med svarsalternativ`,
-      );
-      return;
-    }
+    const problem = conditionTargetProblem(q, i, target);
+    if (problem) return c.add(refPath, problem);
     const options = target.options;
     if (!options) return;
     q.showIf.anyOf.forEach((code, k) => {
       if (!options.some((o) => o.code === code)) {
-        add(
+        c.add(
           ['questions', i, 'showIf', 'anyOf', k],
           `okänd svarskod '${code}' i villkoret för frågan '${q.id}' (finns: ${options.map((o) => o.code).join(', ')})`,
         );
       }
     });
   });
+}
 
-  // Indicators.
+/** What is wrong with the question a condition points at (itself, a later one, a free-text one), or null. */
+function conditionTargetProblem(q: SurveyFileQuestion, i: number, target: RefTarget): string | null {
+  if (target.index === i) return `frågan '${q.id}' kan inte visas på villkor av sitt eget svar`;
+  if (target.index > i)
+    return `villkoret hänvisar till frågan '${target.question.id}' som kommer senare i enkäten; ett villkor kan bara bygga på en fråga som står före`;
+  if (target.question.type === 'text')
+    return `villkoret hänvisar till fritextfrågan '${target.question.id}'; ett villkor kan bara bygga på en fråga med svarsalternativ`;
+  return null;
+}
+
+/** Indicators: unique ids; a survey indicator counts codes of a question with one answer per organisation. */
+function checkIndicators(c: SemanticCheck): void {
+  const { add } = c;
   const indicatorIds = new Set<string>();
-  (file.indicators ?? []).forEach((indicator, k) => {
+  (c.file.indicators ?? []).forEach((indicator, k) => {
     if (indicatorIds.has(indicator.id)) add(['indicators', k, 'id'], `indikatorns id '${indicator.id}' förekommer två gånger`);
     indicatorIds.add(indicator.id);
     if (indicator.kind !== 'survey') return;
-    const target = resolveRef(indicator.question, ['indicators', k, 'question'], `indikatorn '${indicator.id}'`);
+    const target = resolveRef(c, indicator.question, ['indicators', k, 'question'], `indikatorn '${indicator.id}'`);
     if (!target) return;
     if (target.question.type === 'text' || target.question.type === 'multiple') {
       const what = target.question.type === 'text' ? 'fritextfrågan' : 'flervalsfrågan';
@@ -661,30 +685,31 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
       );
       return;
     }
-    const options = target.options;
-    if (!options) return;
-    const seen = new Set<string>();
-    indicator.numerator.forEach((code, m) => {
-      const at: Segment[] = ['indicators', k, 'numerator', m];
-      const option = options.find((o) => o.code === code);
-      if (!option) {
-        add(at, `okänd svarskod '${code}' i indikatorn '${indicator.id}' (finns: ${options.map((o) => o.code).join(', ')})`);
-      } else if (option.dontKnow) {
-        add(
-          at,
-          `svarskoden '${code}' är Vet ej-alternativet och kan inte räknas i täljaren för indikatorn '${indicator.id}'; hur Vet ej räknas styrs av dontKnowPolicy`,
-        );
-      } else if (seen.has(code)) {
-        add(at, `svarskoden '${code}' står två gånger i täljaren för indikatorn '${indicator.id}'`);
-      }
-      seen.add(code);
-    });
+    if (target.options) checkNumerator(indicator.id, indicator.numerator, target.options, ['indicators', k, 'numerator'], add);
   });
-
-  return problems;
 }
 
-function checkOptionList(options: SurveyFileOption[], at: Segment[], where: string, add: (p: Segment[], message: string) => void): void {
+/** The numerator's codes: each an option of the question, not Vet ej, listed once. */
+function checkNumerator(indicatorId: string, numerator: string[], options: SurveyFileOption[], at: Segment[], add: AddProblem): void {
+  const seen = new Set<string>();
+  numerator.forEach((code, m) => {
+    const where: Segment[] = [...at, m];
+    const option = options.find((o) => o.code === code);
+    if (!option) {
+      add(where, `okänd svarskod '${code}' i indikatorn '${indicatorId}' (finns: ${options.map((o) => o.code).join(', ')})`);
+    } else if (option.dontKnow) {
+      add(
+        where,
+        `svarskoden '${code}' är Vet ej-alternativet och kan inte räknas i täljaren för indikatorn '${indicatorId}'; hur Vet ej räknas styrs av dontKnowPolicy`,
+      );
+    } else if (seen.has(code)) {
+      add(where, `svarskoden '${code}' står två gånger i täljaren för indikatorn '${indicatorId}'`);
+    }
+    seen.add(code);
+  });
+}
+
+function checkOptionList(options: SurveyFileOption[], at: Segment[], where: string, add: AddProblem): void {
   const codes = new Set<string>();
   let dontKnowCode: string | null = null;
   options.forEach((option, j) => {

@@ -35,9 +35,7 @@ export const DONT_KNOW_POLICIES = ['include', 'exclude'] as const;
 export const DIRECTIONS = ['higher', 'lower'] as const;
 export const UNITS = ['percent'] as const;
 
-export type QuestionType = (typeof QUESTION_TYPES)[number];
 export type GoalLevel = (typeof GOAL_LEVELS)[number];
-export type IndicatorKind = (typeof INDICATOR_KINDS)[number];
 export type MeetingType = (typeof MEETING_TYPES)[number];
 /** `include`: denominator = every organisation that answered the question (Vet ej included);
  *  `exclude`: denominator leaves the Vet ej answers out. Always stated, never defaulted. */

@@ -4,6 +4,7 @@ import * as accounts from '../../server/services/accounts';
 import { firstAdminLinkIfNeeded, setActive } from '../../server/services/accounts';
 import { SYSTEM } from '../../server/services/audit';
 import { createUser, csrfFrom, loggedInAgent, startTestApp, type TestApp, TEST_PASSWORD } from '../helpers/app';
+import { errorSummary, textOf } from '../helpers/html';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -15,8 +16,8 @@ describe('login', () => {
   it('logs in with the right password and shows the overview', async () => {
     const { agent } = await loggedInAgent(t, 'coordinator');
     const res = await agent.get('/').expect(200);
-    expect(res.text).toContain('Översikt');
-    expect(res.text).toContain('Logga ut');
+    expect(textOf(res.text, 'h1')).toBe('Översikt');
+    expect(textOf(res.text, 'form.logout button')).toBe('Logga ut');
   });
 
   it('refuses a wrong password with a Swedish message and no session', async () => {
@@ -28,7 +29,7 @@ describe('login', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text), email: user.email, password: 'fel lösenord helt' });
     expect(res.status).toBe(401);
-    expect(res.text).toContain('Fel e-postadress eller lösenord');
+    expect(errorSummary(res.text)).toEqual(['Fel e-postadress eller lösenord, eller så är kontot avstängt.']);
     await agent.get('/').expect(303).expect('location', '/login');
   });
 
@@ -112,8 +113,9 @@ describe('first admin setup link', () => {
         .type('form')
         .send({ _csrf: csrfFrom(page.text), name: '', email: 'x', password: 'kort', confirm: 'annat' });
       expect(bad.status).toBe(400);
-      expect(bad.text).toContain('Ange ditt namn.');
-      expect(bad.text).toContain('minst 12 tecken');
+      const errors = errorSummary(bad.text);
+      expect(errors).toContain('Ange ditt namn.');
+      expect(errors).toContainEqual(expect.stringContaining('minst 12 tecken'));
       const ok = await agent
         .post(`/setup/${token}`)
         .type('form')

@@ -9,6 +9,7 @@ import { runCli } from '../../server/cli';
 import { withCheckDigit } from '../../server/services/organisation-types';
 import { type Agent, csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 import { createOrganisation, createPanel } from '../helpers/fixtures';
+import { page as parse, textOf, textsOf } from '../helpers/html';
 
 let t: TestApp;
 let coordinator: Agent;
@@ -55,7 +56,14 @@ async function answersOf(roundId: number, organisationId: number): Promise<strin
   const r = await db()('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
   if (!r) return [];
   const rows = await db()('answers').where({ response_id: r.id }).orderBy('id');
-  return rows.map((a: Record<string, unknown>) => `${a.question_id}${a.item_id ? '.' + a.item_id : ''}=${a.option_code ?? a.text_value}`);
+  return rows.map((a) => `${a.question_id}${a.item_id ? `.${a.item_id}` : ''}=${a.option_code ?? a.text_value ?? ''}`);
+}
+
+/** The round the import made for the survey and year; fails the test when there is none. */
+async function importedRound(surveyId: string, year: number) {
+  const round = await db()('rounds').where({ survey_id: surveyId, year }).first();
+  if (!round) throw new Error(`expected a round of ${surveyId} ${year}`);
+  return round;
 }
 
 describe('import responses (CLI)', () => {
@@ -123,11 +131,11 @@ describe('import responses (CLI)', () => {
     const r = await cli(['import', 'responses', file, '--survey', 'partnerskapsenkat', '--year', '2023', '--panel', 'partnerskapet']);
     expect([r.code, r.err]).toEqual([0, '']);
     expect(r.out).toContain('3 svar importerade');
-    const round = await db()('rounds').where({ survey_id: 'partnerskapsenkat', year: 2023 }).first();
+    const round = await importedRound('partnerskapsenkat', 2023);
     expect(round.state).toBe('stangd');
     expect(Boolean(round.imported)).toBe(true);
     const version = await db()('survey_versions').where({ id: round.survey_version_id }).first();
-    expect(version.survey_id).toBe('partnerskapsenkat');
+    expect(version?.survey_id).toBe('partnerskapsenkat');
     expect(await answersOf(round.id, orgIds[0])).toEqual([
       'rus_planering=hog',
       'rus_statistik=hog',
@@ -137,16 +145,17 @@ describe('import responses (CLI)', () => {
     expect(await answersOf(round.id, orgIds[1])).toEqual(['rus_planering=mycket_hog', 'rus_statistik=vet_ej', 'fortroende_rua=inget']);
     expect(await answersOf(round.id, orgIds[2])).toEqual(['rus_statistik=viss_del', 'fortroende_rua=hogt', 'kommentar_rua=Bra']);
     const responses = await db()('responses').where({ round_id: round.id });
-    expect(responses.every((x: Record<string, unknown>) => x.status === 'submitted' && x.source === 'import')).toBe(true);
+    expect(responses.every((x) => x.status === 'submitted' && x.source === 'import')).toBe(true);
     expect(
       await db()('response_revisions').whereIn(
         'response_id',
-        responses.map((x: { id: number }) => x.id),
+        responses.map((x) => x.id),
       ),
     ).toHaveLength(3);
     // the panel's four organisations are invited: the response rate reads "3 av 4"
     expect(await db()('invitations').where({ round_id: round.id })).toHaveLength(4);
-    expect((await coordinator.get('/rounds').expect(200)).text).toContain('3 av 4');
+    const list = await coordinator.get('/rounds').expect(200);
+    expect(textOf(list.text, `tr[data-round-id="${round.id}"] .response-rate`)).toBe('3 av 4');
 
     // the same file again: those organisations already have answers in the round
     const again = await cli(['import', 'responses', file, '--survey', 'partnerskapsenkat', '--year', '2023', '--panel', 'partnerskapet']);
@@ -176,7 +185,7 @@ describe('import responses (CLI)', () => {
     const file = writeFile('arshjul.csv', iconv.encode(csv, 'win1252'));
     const r = await cli(['import', 'responses', file, '--survey', 'arshjulet', '--year', '2022', '--panel', 'arshjulspanelen']);
     expect([r.code, r.err]).toEqual([0, '']);
-    const round = await db()('rounds').where({ survey_id: 'arshjulet', year: 2022 }).first();
+    const round = await importedRound('arshjulet', 2022);
     expect(await answersOf(round.id, orgIds[0])).toEqual([
       'arshjul_moten=arbetsmote',
       'arshjul_moten=arskonferens',
@@ -205,31 +214,33 @@ describe('import responses (interface)', () => {
     const fields = { survey: 'foretagsframjande', year: '2021', panel: String(panelId), confidential: 'ja' };
     const bad = await upload(Buffer.from('organisation;tydlig_roll_rua\nNorrby kommun;kanske\nOkänd;hog\n'), fields);
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('har 2 fel – inget har importerats');
-    expect(bad.text).toContain('Rad 2, kolumn ”tydlig_roll_rua”: ”kanske” är inget svarsalternativ.');
-    expect(bad.text).toContain('Rad 3, kolumn ”organisation”: ”Okänd” finns inte i registret.');
+    expect(textOf(bad.text, '#import-problems h2')).toContain('har 2 fel – inget har importerats');
+    const problems = textsOf(bad.text, '#import-problems li');
+    expect(problems).toContainEqual(expect.stringContaining('Rad 2, kolumn ”tydlig_roll_rua”: ”kanske” är inget svarsalternativ.'));
+    expect(problems).toContainEqual(expect.stringContaining('Rad 3, kolumn ”organisation”: ”Okänd” finns inte i registret.'));
 
     const good = await upload(
       Buffer.from('organisation;tydlig_roll_rua;kommentar_roll_rua\nNorrby kommun;hog;<b>fet</b>\nExempelstads kommun;Inte alls;\n'),
       fields,
     );
     expect(good.status).toBe(200);
-    expect(good.text).toContain('Filen är felfri');
-    expect(good.text).toContain('En ny, stängd omgång skapas för svaren.');
+    expect(textOf(good.text, '#import-preview h2')).toBe('Filen är felfri');
+    expect(textOf(good.text, '#import-preview')).toContain('En ny, stängd omgång skapas för svaren.');
     expect(await db()('rounds').where({ survey_id: 'foretagsframjande', year: 2021 })).toHaveLength(0); // nothing yet
-    const content = /name="content" value="([^"]+)"/.exec(good.text)![1];
+    const content = String(parse(good.text)('input[name="content"]').val());
+    expect(content).not.toBe('');
     const done = await coordinator
       .post('/rounds/import/bekrafta')
       .type('form')
       .send({ _csrf: csrfFrom(good.text), content, ...fields });
     expect(done.status).toBe(303);
-    const round = await db()('rounds').where({ survey_id: 'foretagsframjande', year: 2021 }).first();
+    const round = await importedRound('foretagsframjande', 2021);
     expect(done.headers.location).toBe(`/rounds/${round.id}`);
     expect(Boolean(round.confidential)).toBe(true);
     expect(await answersOf(round.id, orgIds[1])).toEqual(['tydlig_roll_rua=hog', 'kommentar_roll_rua=<b>fet</b>']);
     const page = await coordinator.get(done.headers.location).expect(200);
-    expect(page.text).toContain('2 svar är importerade');
-    expect(page.text).toContain('2 av 4');
+    expect(textsOf(page.text, 'main > .notice')).toContainEqual(expect.stringContaining('2 svar är importerade'));
+    expect(textOf(page.text, '#round-response-rate')).toBe('2 av 4 organisationer har svarat');
     // confirming twice does not import twice
     const twice = await coordinator
       .post('/rounds/import/bekrafta')

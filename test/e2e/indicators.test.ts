@@ -1,8 +1,12 @@
-import crypto from 'node:crypto';
 // Indicators end to end: answers and registered attendance → the analyst's table, the JSON/CSV
 // output (CLI and page), the API, publishing and republishing, targets, historical values.
+// Figures are read from the element that carries them (the indicator's row, the cell), never by
+// searching the whole page.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import iconv from 'iconv-lite';
 import request from 'supertest';
 import { runCli } from '../../server/cli';
 import { nowIso } from '../../server/db';
@@ -11,6 +15,7 @@ import { SYSTEM } from '../../server/services/audit';
 import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
 import { type Agent, csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 import { createPanel, createPartnership, createRound, insertSubmittedResponse, SURVEYS_DIR } from '../helpers/fixtures';
+import { errorSummary, page as parseHtml, rowCells, textOf, textsOf } from '../helpers/html';
 
 const CONTRACT_FIELDS = [
   'id',
@@ -51,9 +56,15 @@ function capture() {
 
 const rep = (code: string, n: number) => Array.from({ length: n }, () => code);
 
+/** The API's error body. */
+const apiError = (res: request.Response) => (res.body as { error: { status: number; message: string } }).error;
+
+/** The text of a cell (by class) in an indicator's row of the year's table. */
+const cellOf = (html: string, indicator: string, cell: string) => textOf(html, `tr[data-indicator="${indicator}"] .${cell}`);
+
 beforeAll(async () => {
   // the shipped survey files plus a file of manual indicators (with goal-management codes)
-  const surveysDir = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pp-surveys-')), 'surveys');
+  const surveysDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pp-surveys-')), 'surveys');
   fs.mkdirSync(path.join(surveysDir, 'indikatorer'), { recursive: true });
   for (const f of fs.readdirSync(SURVEYS_DIR))
     if (f.endsWith('.yaml')) fs.copyFileSync(path.join(SURVEYS_DIR, f), path.join(surveysDir, f));
@@ -119,11 +130,13 @@ describe('historical values', () => {
       .field('_csrf', csrfFrom(page.text))
       .attach('file', Buffer.from(bad, 'utf8'), 'varden.csv');
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Rad 3: indikatorn ”finns_inte” finns inte.');
-    expect(res.text).toContain('Rad 4: nämnaren är 0');
-    expect(res.text).toContain('Rad 5: täljaren (9) är större än nämnaren (7).');
-    expect(res.text).toContain('Rad 6: värdet ”150” ska vara en procentsats mellan 0 och 100.');
-    expect(res.text).toContain('Rad 7: källa saknas');
+    const problems = errorSummary(res.text);
+    expect(problems).toContain('Rad 3: indikatorn ”finns_inte” finns inte.');
+    expect(problems.some((p) => p.startsWith('Rad 4: nämnaren är 0'))).toBe(true);
+    expect(problems).toContain('Rad 5: täljaren (9) är större än nämnaren (7).');
+    expect(problems).toContain('Rad 6: värdet ”150” ska vara en procentsats mellan 0 och 100.');
+    expect(problems.some((p) => p.startsWith('Rad 7: källa saknas'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('Rad 2:'))).toBe(false);
     expect(res.text).not.toContain('Rad 2:');
     expect(Number((await t.deps.db('indicator_values').count({ n: '*' }))[0].n)).toBe(0);
   });
@@ -135,7 +148,7 @@ describe('historical values', () => {
       'fortroende_rua;2024;73,3;;;Verksamhetsberättelse 2024;',
       'fortroende_rua;2019;61;;;Årsredovisning 2019;',
     ].join('\r\n');
-    const bytes = require('iconv-lite').encode(good, 'win1252') as Buffer;
+    const bytes = iconv.encode(good, 'win1252');
     const page = await analyst.get('/indicators/import');
     const res = await analyst.post('/indicators/import').field('_csrf', csrfFrom(page.text)).attach('file', bytes, 'varden.csv');
     expect(res.status).toBe(303);
@@ -186,8 +199,9 @@ describe('attendance registered by the coordinator', () => {
       panelId: String(arshjulPanel),
     });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('Välj mötestyp');
-    expect(bad.text).toContain('Ange datumet som ÅÅÅÅ-MM-DD');
+    const problems = errorSummary(bad.text);
+    expect(problems.some((p) => p.startsWith('Välj mötestyp'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('Ange datumet som ÅÅÅÅ-MM-DD'))).toBe(true);
 
     const saved = await postWith(coordinator, meetingUrl, `/meetings/${id}/attendance`, {
       organisations: organisationIds.slice(0, 5).map(String),
@@ -228,43 +242,63 @@ describe('attendance registered by the coordinator', () => {
       'meeting.checkin_opened',
     ]);
   });
+  it('a meeting form with a problem is shown again with the problem and what was typed, and changes nothing', async () => {
+    const meeting = (await t.deps.db('meetings').orderBy('id').first())!;
+    const url = `/meetings/${meeting.id}`;
+    const edit = await postWith(coordinator, url, url, {
+      type: 'arbetsmote',
+      heldOn: '2025-02-30',
+      place: 'Nyby',
+      panelId: String(meeting.panel_id),
+    });
+    expect(edit.status).toBe(400);
+    expect(errorSummary(edit.text)).toEqual(['Ange datumet som ÅÅÅÅ-MM-DD, t.ex. 2025-03-14.']);
+    expect(parseHtml(edit.text)('#field-place').attr('value')).toBe('Nyby');
+    const outsider = await postWith(coordinator, url, `${url}/attendance`, { organisations: [String(organisationIds[16])] });
+    expect(outsider.status).toBe(400);
+    expect(errorSummary(outsider.text)[0]).toMatch(/^Listan innehåller en organisation som inte är med i mötets panel/);
+    expect(await t.deps.db('meetings').where({ id: meeting.id }).first()).toEqual(meeting);
+  });
 });
 
 describe("the analyst's table and the output", () => {
   it('shows utfall, målvärde, colour with text, arrow with text, change, clarity, response rate, Vet ej and Wilson', async () => {
     const res = await analyst.get('/indicators?year=2025').expect(200);
-    const html = res.text;
+    const html = parseHtml(res.text);
     // rus_i_verksamhetsplan (include): 11/15 → 73 %, target 74 → yellow; 2024 imported 6/15 → +33 pp
-    expect(html).toContain('73 %');
-    expect(html).toContain('74 %');
-    expect(html).toContain('Gul – mindre, godtagbar avvikelse');
-    expect(html).toContain('förbättrats');
-    expect(html).toContain('+33 procentenheter');
+    const rus = (cell: string) => cellOf(res.text, 'rus_i_verksamhetsplan', cell);
+    expect(textOf(html, 'tr[data-indicator="rus_i_verksamhetsplan"] .utfall .varde')).toBe('73 %');
+    expect(rus('malvarde')).toBe('74 %');
+    expect(rus('farg')).toBe('▲ Gul – mindre, godtagbar avvikelse');
+    expect(textOf(html, 'tr[data-indicator="rus_i_verksamhetsplan"] .pil')).toBe('förbättrats');
+    expect(textOf(html, 'tr[data-indicator="rus_i_verksamhetsplan"] .pp')).toBe('+33 procentenheter');
     // 11/15 vs 6/15: Newcombe −1,8 to +59,6 pp includes 0 — not statistically clear
-    expect(html).toContain('Förändringen är inte statistiskt säkerställd');
-    expect(html).toContain('Svar: 15 av 17');
-    expect(html).toContain('48,0–89,1 %');
+    expect(textOf(html, 'tr[data-indicator="rus_i_verksamhetsplan"] .sakerhet')).toBe('Förändringen är inte statistiskt säkerställd');
+    expect(textOf(html, 'tr[data-indicator="rus_i_verksamhetsplan"] .svar')).toBe('Svar: 15 av 17');
+    expect(textOf(html, 'tr[data-indicator="rus_i_verksamhetsplan"] .ki-varde')).toBe('48,0–89,1 %');
     // fortroende_rua: 8/15 = 53 % vs 2024's imported 73,3 % (no counts: clarity cannot be judged)
-    expect(html).toContain('53 %');
-    expect(html).toContain('försämrats');
-    expect(html).toContain('Statistisk säkerhet kan inte bedömas');
+    expect(textOf(html, 'tr[data-indicator="fortroende_rua"] .utfall .varde')).toBe('53 %');
+    expect(textOf(html, 'tr[data-indicator="fortroende_rua"] .pil')).toBe('försämrats');
+    expect(textOf(html, 'tr[data-indicator="fortroende_rua"] .sakerhet')).toBe(
+      'Statistisk säkerhet kan inte bedömas (antal saknas för ett av åren)',
+    );
     // attendance: 6 of the 10 organisations of the årshjul panel
-    expect(html).toContain('60 %');
-    expect(html).toContain('6 av 10 organisationer');
+    expect(textOf(html, 'tr[data-indicator="narvaro_arbetsmote"] .utfall .varde')).toBe('60 %');
+    expect(cellOf(res.text, 'narvaro_arbetsmote', 'underlag')).toBe('6 av 10 organisationer');
     // manual indicator with its source
-    expect(html).toContain('Andel sysselsatta 20–64 år i Region Exempel ska öka');
-    expect(html).toContain('Manuellt värde: SCB');
-    expect(html).toContain('Sammanfattning per målnivå');
-    expect(html).toContain('Grön – målet uppnått'); // rus_statistik 100 % vs 88
+    expect(cellOf(res.text, 'andel_sysselsatta', 'indikator')).toBe('Andel sysselsatta 20–64 år i Region Exempel ska öka');
+    expect(cellOf(res.text, 'andel_sysselsatta', 'underlag')).toBe('Manuellt värde: SCB');
+    expect(textsOf(html, 'h2')).toContain('Sammanfattning per målnivå');
+    expect(cellOf(res.text, 'rus_statistik_anvandning', 'farg')).toBe('● Grön – målet uppnått'); // 100 % vs 88
   });
 
   it('the indicator page shows the distribution over every option, the series and the breakdowns', async () => {
     const res = await analyst.get('/indicators/rus_i_verksamhetsplan?year=2025').expect(200);
-    expect(res.text).toContain('I mycket hög utsträckning');
-    expect(res.text).toContain('13,3 %');
-    expect(res.text).toContain('Utfall per år sedan 2019');
-    expect(res.text).toContain('Per organisationstyp');
-    expect(res.text).toContain('Enkätverktyget');
+    // 2 of the 15 that answered chose "I mycket hög utsträckning"
+    expect(rowCells(res.text, 'table.distribution', 'I mycket hög utsträckning')).toEqual(['2', '13,3 %', 'Ja']);
+    expect(textOf(res.text, 'table.series caption')).toBe('Utfall per år sedan 2019');
+    expect(textOf(res.text, '[data-breakdown="type"] caption')).toBe('Per organisationstyp');
+    expect(rowCells(res.text, 'table.stored-values', '2024')[1]).toBe('Verksamhetsberättelse 2024 (Enkätverktyget)');
     await analyst.get('/indicators/finns_inte?year=2025').expect(404);
     await coordinator.get('/indicators?year=2025').expect(403);
   });
@@ -275,7 +309,7 @@ describe("the analyst's table and the output", () => {
       target: '150',
     });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('Målvärdet ska vara ett tal mellan 0 och 100');
+    expect(errorSummary(bad.text)).toEqual(['Målvärdet ska vara ett tal mellan 0 och 100 (procent), t.ex. 74 eller 74,5.']);
     const ok = await postWith(analyst, '/indicators/fortroende_rua?year=2025', '/indicators/fortroende_rua/target', {
       year: '2025',
       target: '52,5',
@@ -288,6 +322,25 @@ describe("the analyst's table and the output", () => {
     expect(e.errors.join('\n')).toContain('Målvärdet ska vara ett tal mellan 0 och 100');
     const audits = await t.deps.db('audit_log').where({ action: 'indicator.target_set' });
     expect(audits).toHaveLength(2);
+  });
+
+  it('a value form with a problem is shown again with the problem and what was typed; a bad year gives the error page', async () => {
+    const url = '/indicators/rus_statistik_anvandning?year=2025';
+    const bad = await postWith(analyst, url, '/indicators/rus_statistik_anvandning/value', {
+      year: '2025',
+      value: '150',
+      numerator: '',
+      denominator: '',
+      source: 'SCB',
+      valueComment: '',
+    });
+    expect(bad.status).toBe(400);
+    expect(errorSummary(bad.text)).toEqual(['Värde: Värdet ”150” ska vara en procentsats mellan 0 och 100.']);
+    expect(parseHtml(bad.text)('#field-source').attr('value')).toBe('SCB');
+    expect(await t.deps.db('indicator_values').where({ indicator_id: 'rus_statistik_anvandning' })).toEqual([]);
+    const noYear = await postWith(analyst, '/indicators?year=2025', '/indicators/publish', { year: 'tjugo', reason: '' });
+    expect(noYear.status).toBe(400);
+    expect(await t.deps.db('publications')).toEqual([]);
   });
 
   it('JSON from the CLI has every field of the contract', async () => {
@@ -364,7 +417,7 @@ describe("the analyst's table and the output", () => {
   it('the API needs a token (401 JSON), answers the JSON array, and is read-only', async () => {
     const none = await request(t.app).get('/api/v1/indicators?year=2025');
     expect(none.status).toBe(401);
-    expect(none.body.error.status).toBe(401);
+    expect(apiError(none).status).toBe(401);
     await request(t.app)
       .get('/api/v1/indicators?year=2025')
       .set('Authorization', 'Bearer pp_' + 'x'.repeat(43))
@@ -390,10 +443,11 @@ describe('publishing', () => {
 
     // an organisation changes its answer after publication: 11/15 → 12/15 live
     const resp = await t.deps.db('responses').where({ round_id: roundId, organisation_id: organisationIds[11] }).first();
-    await t.deps.db('answers').where({ response_id: resp.id, question_id: 'rus_planering' }).update({ option_code: 'hog' });
+    await t.deps.db('answers').where({ response_id: resp!.id, question_id: 'rus_planering' }).update({ option_code: 'hog' });
     const table = await analyst.get('/indicators?year=2025').expect(200);
-    expect(table.text).toContain('Skiljer sig från publicerat');
-    expect(table.text).toContain('täljare');
+    const differs = textOf(table.text, 'tr[data-indicator="rus_i_verksamhetsplan"] .differs');
+    expect(differs).toMatch(/^Skiljer sig från publicerat: /);
+    expect(differs.split(': ')[1].split(', ')).toContain('täljare');
     const api2 = await request(t.app).get('/api/v1/indicators?year=2025').set('Authorization', `Bearer ${token}`).expect(200);
     expect((api2.body as Array<Record<string, unknown>>).find((r) => r.id === 'rus_i_verksamhetsplan')).toMatchObject({
       numerator: 11,
@@ -404,7 +458,7 @@ describe('publishing', () => {
 
     const noReason = await postWith(analyst, '/indicators?year=2025', '/indicators/publish', { year: '2025', reason: '  ' });
     expect(noReason.status).toBe(400);
-    expect(noReason.text).toContain('Skriv varför året publiceras igen');
+    expect(errorSummary(noReason.text)).toEqual(['2025 är redan publicerat. Skriv varför året publiceras igen (vad som har rättats).']);
     const again = await postWith(analyst, '/indicators?year=2025', '/indicators/publish', {
       year: '2025',
       reason: 'Rättat svar från en kommun.',
@@ -417,9 +471,10 @@ describe('publishing', () => {
       colour: 'green',
       publishedVersion: 2,
     });
-    const page = await analyst.get('/indicators?year=2025').expect(200);
-    expect(page.text).toContain('Rättat svar från en kommun.');
-    expect(page.text).not.toContain('Skiljer sig från publicerat');
+    const republished = await analyst.get('/indicators?year=2025').expect(200);
+    expect(rowCells(republished.text, 'table.publications', '2')[2]).toBe('Rättat svar från en kommun.');
+    expect(textsOf(republished.text, '.differs')).toEqual([]);
+    expect(republished.text).not.toContain('Skiljer sig från publicerat');
     const versions = await t.deps.db('publications').where({ year: 2025 }).orderBy('version');
     expect(versions.map((v: { version: number; reason: string | null }) => [v.version, v.reason])).toEqual([
       [1, null],
@@ -436,7 +491,7 @@ describe('rate limit', () => {
       if (res.status === 429) limited = res;
     }
     expect(limited).not.toBeNull();
-    expect(limited!.body.error.message).toContain('För många förfrågningar');
+    expect(apiError(limited!).message).toContain('För många förfrågningar');
   });
 
   it('made-up keys do not each get a bucket of their own: guessing is limited per address', async () => {

@@ -9,6 +9,7 @@ import { CLI } from '../../server/services/audit';
 import { sendInvitations } from '../../server/services/mailings';
 import { loggedInAgent, postForm, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createOrganisation, createPanel, createRound } from '../helpers/fixtures';
+import { textOf, textsOf } from '../helpers/html';
 import { outboxRows, partnershipWithOpenRound } from '../helpers/mail';
 import { parseMessage } from '../helpers/smtp';
 
@@ -50,9 +51,11 @@ describe('the .eml outbox and the CLI', () => {
 
     const { agent } = await loggedInAgent(t, 'coordinator');
     const list = await agent.get('/outbox').expect(200);
-    expect(list.text).toContain('Skrivna .eml-filer');
-    expect(list.text).toContain(files[0]);
+    expect(textOf(list.text, '#eml-files-title')).toBe('Skrivna .eml-filer');
+    expect(textsOf(list.text, '#eml-files a')).toContain(files[0]);
     const one = await agent.get(`/outbox/files/${files[0]}`).expect(200);
+    expect(textOf(one.text, '#eml-source')).toContain('Message-ID: ' + rows[0].message_id);
+    // the source is shown as text: escaped in the HTML
     expect(one.text).toContain('Message-ID: ' + rows[0].message_id.replace('<', '&lt;').replace('>', '&gt;'));
     await agent.get('/outbox/files/..%2F..%2Fetc%2Fpasswd').expect(404);
     await agent.get('/outbox/files/test.sqlite').expect(404);
@@ -65,7 +68,7 @@ describe('the .eml outbox and the CLI', () => {
     expect(await runCli(['outbox', 'retry'], t.deps, bad.out)).toBe(2);
     const one = capture();
     expect(await runCli(['outbox', 'retry', '--id', String(row.id)], t.deps, one.out)).toBe(0);
-    expect((await t.deps.db('email_outbox').where({ id: row.id }).first()).status).toBe('queued');
+    expect((await t.deps.db('email_outbox').where({ id: row.id }).first())!.status).toBe('queued');
     await t.deps.db('email_outbox').where({ id: row.id }).update({ status: 'failed' });
     const all = capture();
     expect(await runCli(['outbox', 'retry', '--failed'], t.deps, all.out)).toBe(0);
@@ -110,7 +113,7 @@ describe('the .eml files hold personal data', () => {
     expect((await agent.get('/outbox').expect(200)).text).not.toContain(erasedFile);
     for (const f of fs.readdirSync(dir)) expect(fs.readFileSync(path.join(dir, f), 'utf8')).not.toContain('rut@raderingsby');
     // the erased contact's link no longer works; the other contact's link does
-    expect((await request(t.app).get(erasedLink).expect(404)).text).toContain('Länken fungerar inte');
+    expect(textOf((await request(t.app).get(erasedLink).expect(404)).text, 'h1')).toBe('Länken fungerar inte');
     await request(t.app).get(keptLink).expect(200);
 
     // A file written for the erased contact after the erase (the worker was sending at that very

@@ -5,6 +5,7 @@ import { nowIso } from '../../server/db';
 import { resolveToken } from '../../server/services/invitations';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
 import { createContact, createOrganisation } from '../helpers/fixtures';
+import { errorSummary, page as parse, rowCells, textOf } from '../helpers/html';
 import {
   deliveriesByMessageId,
   drainAll,
@@ -52,21 +53,20 @@ describe('Skicka inbjudningar', () => {
   it('shows the count of recipients, the contacts that cannot be reached and a preview', async () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${p.roundId}/mail/send`).expect(200);
-    expect(page.text).toContain('Organisationer som inte fått inbjudan ännu: 4 (4 meddelanden)');
-    expect(page.text).toContain('Avregistrerad Person');
-    expect(page.text).toContain('Har avregistrerat sig från utskick');
-    expect(page.text).toContain('Utan Adress');
-    expect(page.text).toContain('Ogiltig e-postadress');
-    expect(page.text).toContain('Studsad Person');
-    expect(page.text).toContain('E-post har studsat');
+    expect(textOf(page.text, '#not-invited-count')).toBe('Organisationer som inte fått inbjudan ännu: 4 (4 meddelanden)');
+    // the contacts that get no invitation, each with the reason
+    expect(rowCells(page.text, '#unreachable', 'Avregistrerad Person')).toEqual(['Organisation 01', 'Har avregistrerat sig från utskick']);
+    expect(rowCells(page.text, '#unreachable', 'Utan Adress')).toEqual(['Organisation 01', 'Ogiltig e-postadress']);
+    expect(rowCells(page.text, '#unreachable', 'Studsad Person')[1]).toContain('E-post har studsat');
     // the preview: rendered for a contact, with example links from BASE_URL
-    expect(page.text).toContain('Hej Kontakt 1-1');
-    expect(page.text).toContain(`${BASE}/s/exempellank-skapas-vid-utskicket`);
-    expect(page.text).toContain('personuppgiftsansvarig');
+    const preview = textOf(page.text, '#preview-text');
+    expect(preview).toContain('Hej Kontakt 1-1');
+    expect(preview).toContain(`${BASE}/s/exempellank-skapas-vid-utskicket`);
+    expect(preview).toContain('personuppgiftsansvarig');
     // nothing was written by looking
     expect(await outboxRows(env.t.deps.db)).toHaveLength(0);
     const other = await agent.get(`/rounds/${p.roundId}/mail/send?contact=${p.contactIds[2][0]}`).expect(200);
-    expect(other.text).toContain('Hej Kontakt 3-1');
+    expect(textOf(other.text, '#preview-text')).toContain('Hej Kontakt 3-1');
   });
 
   it('an analyst may not send', async () => {
@@ -96,8 +96,9 @@ describe('Skicka inbjudningar', () => {
 
     // the follow-up page shows the send in progress
     const progress = await agent.get(`/rounds/${p.roundId}/mail`).expect(200);
-    expect(progress.text).toMatch(/<progress[^>]*max="4"[^>]*value="0"/);
-    expect(progress.text).toContain('Uppdatera');
+    const bar = parse(progress.text)('#send-progress');
+    expect([bar.prop('tagName'), bar.attr('max'), bar.attr('value')]).toEqual(['PROGRESS', '4', '0']);
+    expect(textOf(progress.text, '#send-pending a')).toBe('Uppdatera');
     expect(progress.text).not.toContain('http-equiv="refresh"');
 
     await drainAll(env.t);
@@ -114,8 +115,8 @@ describe('Skicka inbjudningar', () => {
 
     for (const m of env.smtp.messages) {
       expect(m.raw).not.toContain('evil.example.com');
-      expect(m.subject).toBe('Inbjudan: ' + (await db('rounds').where({ id: p.roundId }).first()).title);
-      const row = rows.find((r) => r.message_id === m.messageId);
+      expect(m.subject).toBe('Inbjudan: ' + (await db('rounds').where({ id: p.roundId }).first())!.title);
+      const row = rows.find((r) => r.message_id === m.messageId)!;
       expect(row).toBeDefined();
       expect(m.headers['list-unsubscribe']).toMatch(new RegExp(`^<${BASE}/api/v1/avregistrera/[A-Za-z0-9_-]{43}>$`));
       expect(m.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
@@ -153,13 +154,13 @@ describe('Skicka inbjudningar', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text), scope: 'not_invited', locale: 'sv' });
     expect(again.status).toBe(400);
-    expect(again.text).toContain('Det finns ingen organisation kvar att bjuda in');
+    expect(errorSummary(again.text)).toEqual([expect.stringContaining('Det finns ingen organisation kvar att bjuda in')]);
     const none = await agent
       .post(`/rounds/${p.roundId}/mail/send`)
       .type('form')
       .send({ _csrf: csrfFrom(page.text), scope: 'chosen', locale: 'sv' });
     expect(none.status).toBe(400);
-    expect(none.text).toContain('Välj minst en organisation');
+    expect(errorSummary(none.text)).toEqual([expect.stringContaining('Välj minst en organisation')]);
     const before = (await outboxRows(env.t.deps.db)).length;
     const chosen = await agent
       .post(`/rounds/${p.roundId}/mail/send`)
@@ -199,7 +200,7 @@ describe('Skicka inbjudningar', () => {
     const closed = await partnershipWithOpenRound(db, 1, { state: 'stangd' });
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${closed.roundId}/mail/send`).expect(200);
-    expect(page.text).toContain('Omgången är inte öppen');
+    expect(textOf(page.text, '#round-not-open')).toContain('Omgången är inte öppen');
     const res = await agent
       .post(`/rounds/${closed.roundId}/mail/send`)
       .type('form')

@@ -1,11 +1,13 @@
 // Opt-out (GET changes nothing, POST opts out, one-click List-Unsubscribe-Post), template editing
 // (unknown placeholders and broken syntax refused with a Swedish message, preview, reset), the
 // follow-up page and the non-responder CSV, and absolute URLs that never come from the Host header.
+import { RATE_LIMITS } from '../../server/services/rate-limits';
 import request from 'supertest';
 import { CLI } from '../../server/services/audit';
 import { sendInvitations } from '../../server/services/mailings';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
 import { createContact, createOrganisation } from '../helpers/fixtures';
+import { errorSummary, page as parse, rowCells, textOf, textsOf } from '../helpers/html';
 import {
   drainAll,
   type MailTestEnv,
@@ -40,39 +42,39 @@ describe('opt-out', () => {
     // a mail scanner follows the link twice: nothing happens
     await agent.get(path).expect(200);
     const page = await agent.get(path).expect(200);
-    expect(page.text).toContain('Ja, avregistrera mig');
-    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first()).opted_out_at).toBeNull();
+    expect(textOf(page.text, '#optout-form button')).toBe('Ja, avregistrera mig');
+    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first())!.opted_out_at).toBeNull();
     expect(await db('audit_log').where({ action: 'mail.opted_out' })).toHaveLength(0);
     // the header URL, fetched with GET, only leads to the same page
     const header = m.headers['list-unsubscribe'].slice(1, -1);
     const viaHeader = await request(env.t.app).get(header.slice(BASE.length));
     expect(viaHeader.status).toBe(303);
     expect(viaHeader.headers.location).toBe(path);
-    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first()).opted_out_at).toBeNull();
+    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first())!.opted_out_at).toBeNull();
 
     // a POST without the page's CSRF token is refused
     await request(env.t.app).post(path).type('form').send({}).expect(403);
-    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first()).opted_out_at).toBeNull();
+    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first())!.opted_out_at).toBeNull();
 
     const done = await agent
       .post(path)
       .type('form')
       .send({ _csrf: csrfFrom(page.text) });
     expect(done.status).toBe(200);
-    expect(done.text).toContain('Du är avregistrerad');
-    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first()).opted_out_at).toBeTruthy();
-    const audit = await db('audit_log').where({ action: 'mail.opted_out' }).first();
+    expect(textOf(done.text, 'h1')).toBe('Du är avregistrerad');
+    expect((await db('contacts').where({ id: p.contactIds[0][0] }).first())!.opted_out_at).toBeTruthy();
+    const audit = (await db('audit_log').where({ action: 'mail.opted_out' }).first())!;
     expect(audit.entity_type).toBe('contact');
     expect(audit.entity_id).toBe(String(p.contactIds[0][0]));
     expect(JSON.stringify(audit.details)).not.toMatch(/@|Kontakt/);
     // again: already opted out
-    expect((await agent.get(path)).text).toContain('Du är redan avregistrerad');
+    expect(textOf((await agent.get(path)).text, '#already-opted-out')).toContain('Du är redan avregistrerad');
 
     // the coordinator sees it
     const { agent: coordinator } = await loggedInAgent(env.t, 'coordinator');
     const followUp = await coordinator.get(`/rounds/${p.roundId}/mail`).expect(200);
-    expect(followUp.text).toContain('Har avregistrerat sig från utskick');
-    expect(followUp.text).toContain('Kontakt 1-1');
+    expect(textOf(followUp.text, '#opted-out caption')).toBe('Har avregistrerat sig från utskick');
+    expect(rowCells(followUp.text, '#opted-out', 'Kontakt 1-1')[0]).toBe('Organisation 01');
   });
 
   it('one-click List-Unsubscribe-Post opts out; a bad token shows a clear page', async () => {
@@ -80,12 +82,12 @@ describe('opt-out', () => {
     const m = env.smtp.messages.find((x) => x.to[0] === 'kontakt2-1@org2.example.se')!;
     const header = m.headers['list-unsubscribe'].slice(1, -1).slice(BASE.length);
     await request(env.t.app).post(header).type('form').send('foo=bar').expect(400);
-    expect((await db('contacts').where({ id: p.contactIds[1][0] }).first()).opted_out_at).toBeNull();
+    expect((await db('contacts').where({ id: p.contactIds[1][0] }).first())!.opted_out_at).toBeNull();
     await request(env.t.app).post(header).type('form').send('List-Unsubscribe=One-Click').expect(200);
-    expect((await db('contacts').where({ id: p.contactIds[1][0] }).first()).opted_out_at).toBeTruthy();
+    expect((await db('contacts').where({ id: p.contactIds[1][0] }).first())!.opted_out_at).toBeTruthy();
     const bad = await request(env.t.app).get('/avregistrera/' + 'x'.repeat(43));
     expect(bad.status).toBe(404);
-    expect(bad.text).toContain('Länken fungerar inte');
+    expect(textOf(bad.text, 'h1')).toBe('Länken fungerar inte');
   });
 
   it('an opted-out contact gets no more e-mail, even one already queued', async () => {
@@ -96,7 +98,7 @@ describe('opt-out', () => {
     await sendInvitations(env.t.deps, CLI, p.roundId, { organisationIds: [orgId], locale: 'sv' });
     const [row] = await outboxRows(db, { contact_id: contactId });
     expect(row.status).toBe('queued');
-    const token = row.text_body.match(/avregistrera\/([A-Za-z0-9_-]{43})/)[1];
+    const token = /avregistrera\/([A-Za-z0-9_-]{43})/.exec(row.text_body!)![1];
     await request(env.t.app).post(`/api/v1/avregistrera/${token}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
     await drainAll(env.t);
     const after = (await outboxRows(db, { contact_id: contactId }))[0];
@@ -112,7 +114,7 @@ describe('templates per round', () => {
   it('refuses an unknown placeholder with a Swedish message naming it, and broken syntax', async () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(url()).expect(200);
-    expect(page.text).toContain('{{organisation}}');
+    expect(textsOf(page.text, '#placeholders th[scope=row]')).toContain('{{organisation}}');
     const bad = await agent
       .post(url())
       .type('form')
@@ -123,21 +125,23 @@ describe('templates per round', () => {
         body: 'Hej {{kontaktperson}}, svara här: {{link}}',
       });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('okänd platshållare {{kontaktperson}}');
-    expect(bad.text).toContain('href="#field-body"');
+    expect(errorSummary(bad.text)).toEqual([expect.stringContaining('okänd platshållare {{kontaktperson}}')]);
+    expect(parse(bad.text)('.error-summary a').attr('href')).toBe('#field-body');
     const broken = await agent
       .post(url())
       .type('form')
       .send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'Inbjudan {{surveyTitle', body: 'Hej {{#if link}}x' });
     expect(broken.status).toBe(400);
-    expect(broken.text).toContain('Ämnesraden: mallen kunde inte läsas på rad 1');
-    expect(broken.text).toContain('Meddelandets text: mallen kunde inte läsas');
+    expect(errorSummary(broken.text)).toEqual([
+      expect.stringMatching(/^Ämnesraden: mallen kunde inte läsas på rad 1/),
+      expect.stringMatching(/^Meddelandets text: mallen kunde inte läsas/),
+    ]);
     const helper = await agent
       .post(url())
       .type('form')
       .send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'X', body: '{{> evil}} {{lookup link}} {{{link}}}' });
     expect(helper.status).toBe(400);
-    expect(helper.text).toContain('delmallar');
+    expect(errorSummary(helper.text).some((m) => m.includes('delmallar'))).toBe(true);
     expect(await env.t.deps.db('round_templates')).toHaveLength(0);
   });
 
@@ -151,17 +155,17 @@ describe('templates per round', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text), action: 'preview', subject: 'Egen rubrik {{year}}', body, contact: String(p.contactIds[2][0]) });
     expect(preview.status).toBe(200);
-    expect(preview.text).toContain('Hej Kontakt 3-1 på Organisation 03!');
-    expect(preview.text).toContain('Egen rubrik 2026');
+    expect(textOf(preview.text, '#preview-text')).toContain('Hej Kontakt 3-1 på Organisation 03!');
+    expect(textOf(preview.text, '#preview-subject')).toBe('Egen rubrik 2026');
     expect(await db('round_templates')).toHaveLength(0);
     const saved = await agent
       .post(url())
       .type('form')
       .send({ _csrf: csrfFrom(page.text), action: 'save', subject: 'Egen rubrik {{year}}', body });
     expect(saved.status).toBe(303);
-    const stored = await db('round_templates').first();
+    const stored = (await db('round_templates').first())!;
     expect([stored.kind, stored.locale, stored.subject]).toEqual(['invitation', 'sv', 'Egen rubrik {{year}}']);
-    expect(JSON.stringify((await db('audit_log').where({ action: 'mail.template_saved' }).first()).details)).toContain('invitation');
+    expect(JSON.stringify((await db('audit_log').where({ action: 'mail.template_saved' }).first())!.details)).toContain('invitation');
 
     const orgId = await createOrganisation(db, { name: 'Mallen AB' });
     await createContact(db, orgId, { name: 'Mall Kontakt', email: 'mall@mallen.example.se' });
@@ -194,9 +198,9 @@ describe('follow-up and export', () => {
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${p.roundId}/mail`).expect(200);
     const orgs = Number((await db('panel_memberships').where({ panel_id: p.panelId }).count<{ n: number }[]>({ n: '*' }))[0].n);
-    expect(page.text).toContain(`1 av ${orgs} (`);
-    expect(page.text).toContain('Per organisationstyp');
-    expect(page.text).toContain('<caption>Per organisation</caption>');
+    expect(textOf(page.text, '#response-rate')).toMatch(new RegExp(`^1 av ${orgs} \\(`));
+    expect(textOf(page.text, '#by-type caption')).toBe('Per organisationstyp');
+    expect(textOf(page.text, '#by-organisation caption')).toBe('Per organisation');
 
     const csv = await agent.get(`/rounds/${p.roundId}/mail/non-responders.csv`).expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
@@ -210,7 +214,7 @@ describe('follow-up and export', () => {
     expect(formula.startsWith(`"'=HYPERLINK(""http://x"")"`)).toBe(true);
     expect(formula).toContain(";'+46 Formel;");
     expect(formula).toContain(";'-1;");
-    const audit = await db('audit_log').where({ action: 'mail.nonresponders_exported' }).first();
+    const audit = (await db('audit_log').where({ action: 'mail.nonresponders_exported' }).first())!;
     expect(JSON.stringify(audit.details)).not.toContain('@');
   });
 
@@ -223,13 +227,14 @@ describe('follow-up and export', () => {
 });
 
 describe('opt-out rate limit', () => {
-  it('opt-out links are rate-limited per address', async () => {
+  it('opt-out links that never existed are limited per address (services/rate-limits.ts)', async () => {
     const fresh = await startMailTestApp();
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 62; i++) statuses.push((await request(fresh.t.app).get('/avregistrera/' + 'y'.repeat(43))).status);
-      expect(statuses.slice(0, 60).every((s) => s === 404)).toBe(true);
-      expect(statuses.slice(60)).toEqual([429, 429]);
+      const limit = RATE_LIMITS.linkGuessesPerAddress.limit;
+      for (let i = 0; i < limit + 2; i++) statuses.push((await request(fresh.t.app).get('/avregistrera/' + 'y'.repeat(43))).status);
+      expect(statuses.slice(0, limit).every((s) => s === 404)).toBe(true);
+      expect(statuses.slice(limit)).toEqual([429, 429]);
     } finally {
       await fresh.close();
     }

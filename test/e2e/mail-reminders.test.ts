@@ -4,6 +4,7 @@ import { nowIso } from '../../server/db';
 import { queueConfirmationEmail, queueScheduledReminders, sendInvitations } from '../../server/services/mailings';
 import { CLI } from '../../server/services/audit';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
+import { rowCells, textOf } from '../helpers/html';
 import { drainAll, type MailTestEnv, markSubmitted, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
 import { respondentLinkIn } from '../helpers/smtp';
 import { resolveToken } from '../../server/services/invitations';
@@ -32,9 +33,10 @@ describe('reminders', () => {
 
     const { agent } = await loggedInAgent(env.t, 'coordinator');
     const page = await agent.get(`/rounds/${p.roundId}/mail/remind`).expect(200);
-    expect(page.text).toContain('4 påminnelser till 3 organisationer.');
-    expect(page.text).toContain('Har avregistrerat sig från utskick');
-    expect(page.text).toContain('E-post har studsat');
+    expect(textOf(page.text, '#reminder-count')).toBe('4 påminnelser till 3 organisationer.');
+    // the contacts left out, each with the reason
+    expect(rowCells(page.text, '#excluded', 'Kontakt 3-1')).toEqual(['Organisation 03', 'Har avregistrerat sig från utskick']);
+    expect(rowCells(page.text, '#excluded', 'Kontakt 4-2')[1]).toContain('E-post har studsat');
     expect(await outboxRows(db, { kind: 'reminder' })).toHaveLength(0); // looking sends nothing
 
     const res = await agent
@@ -56,7 +58,7 @@ describe('reminders', () => {
       const link = respondentLinkIn(m, env.t.config.baseUrl)!;
       expect((await resolveToken(db, link.split('/s/')[1]))?.roundId).toBe(p.roundId);
     }
-    const audit = await db('audit_log').where({ action: 'mail.reminders_queued' }).first();
+    const audit = (await db('audit_log').where({ action: 'mail.reminders_queued' }).first())!;
     expect(json(audit.details)).toEqual({ organisations: 3, messages: 4, scheduled: false });
     expect(JSON.stringify(audit.details)).not.toContain('@');
   });
@@ -131,7 +133,7 @@ describe('reminders', () => {
     await drainAll(env.t);
     env.smtp.messages.length = 0;
     await markSubmitted(db, p.roundId, p.organisationIds[0]);
-    const resp = await db('responses').where({ round_id: p.roundId }).first();
+    const resp = (await db('responses').where({ round_id: p.roundId }).first())!;
     await db('responses').where({ id: resp.id }).update({ submitted_by_contact_id: p.contactIds[0][1], receipt_code: 'KV-12345' });
     expect(await db.transaction((trx) => queueConfirmationEmail(trx, config, resp.id))).toBe(1);
     await drainAll(env.t);

@@ -3,9 +3,8 @@
 // SQLite (one writer, one connection) the claim is a conditional update — the test name says which.
 import { createDb } from '../../server/db';
 import { createSmtpMailer } from '../../server/mail/transport';
-import { OutboxWorker } from '../../server/mail/worker';
 import { CLI } from '../../server/services/audit';
-import { sendInvitations } from '../../server/services/mailings';
+import { outboxWorker, sendInvitations } from '../../server/services/mailings';
 import { testDatabaseKind } from '../helpers/app';
 import { deliveriesByMessageId, type MailTestEnv, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
 
@@ -28,8 +27,8 @@ it(title, async () => {
   // the second "instance": its own database pool (PostgreSQL) and its own SMTP pool
   const db2 = kind === 'postgres' ? createDb(config.databaseUrl) : db;
   const mailer2 = createSmtpMailer(config, config.smtpUrl!);
-  const a = new OutboxWorker(env.t.deps, { workerId: 'instance-a', batchSize: 4, pollMs: 5, schedulerEveryMs: 0 });
-  const b = new OutboxWorker(
+  const a = outboxWorker(env.t.deps, { workerId: 'instance-a', batchSize: 4, pollMs: 5, schedulerEveryMs: 0 });
+  const b = outboxWorker(
     { db: db2, config, logger, mailer: mailer2 },
     { workerId: 'instance-b', batchSize: 4, pollMs: 5, schedulerEveryMs: 0 },
   );

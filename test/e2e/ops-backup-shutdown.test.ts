@@ -11,7 +11,7 @@ import { runCli, type CliOutput } from '../../server/cli';
 import { loadConfig } from '../../server/config';
 import { createDb, migrateLatest } from '../../server/db';
 import { buildDeps, type Deps } from '../../server/deps';
-import { enqueue } from '../../server/mail/outbox';
+import { insertOutboxMessage as enqueue } from '../../server/repositories/outbox';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { createPartnership, createRound } from '../helpers/fixtures';
 import { type Child, exitWithin, freePort, startServer, tmpDir } from '../helpers/process';

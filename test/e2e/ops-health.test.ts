@@ -6,8 +6,9 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../server/app';
 import { migrateLatest } from '../../server/db';
-import { enqueue } from '../../server/mail/outbox';
+import { insertOutboxMessage as enqueue } from '../../server/repositories/outbox';
 import { startOutboxWorker } from '../../server/mail/worker';
+import { outboxWorkerDeps } from '../../server/services/mailings';
 import { migrationSource } from '../../migrations';
 import { startTestApp, type TestApp } from '../helpers/app';
 
@@ -97,7 +98,8 @@ describe('/health and /health/ready', () => {
 
     const sent: string[] = [];
     const stop = startOutboxWorker({
-      ...withWorker,
+      ...outboxWorkerDeps(withWorker),
+      heartbeats: withWorker.heartbeats,
       mailer: {
         kind: 'custom',
         description: 'test',

@@ -1,6 +1,6 @@
 // The daily housekeeping (issue 12): once a day across all instances (a lease in the database),
 // at HOUSEKEEPING_AT Swedish time: purge, expired sessions, expired import previews, old outbox bodies.
-import { enqueue } from '../../server/mail/outbox';
+import { insertOutboxMessage as enqueue } from '../../server/repositories/outbox';
 import { HOUSEKEEPING_JOB, housekeepingTick, nextRunAfter, OUTBOX_BODY_DAYS } from '../../server/services/housekeeping';
 import { startTestApp, type TestApp } from '../helpers/app';
 

@@ -7,6 +7,7 @@ import iconv from 'iconv-lite';
 import { runCli } from '../../server/cli';
 import { withCheckDigit } from '../../server/services/organisation-types';
 import { type Agent, csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
+import { errorSummary, page, rowCells, textOf, textsOf } from '../helpers/html';
 
 let t: TestApp;
 let coordinator: Agent;
@@ -45,6 +46,26 @@ async function count(table: string, where: Record<string, unknown> = {}): Promis
   return Number(r[0].n);
 }
 
+/** What the preview says will happen ("2 nya organisationer läggs till", …). */
+const plannedChanges = (html: string) => textsOf(html, '#import-counts li');
+
+/** The preview's problems table: [row, column, message] per problem. */
+function problemRows(html: string): Array<[number | null, string, string]> {
+  const $ = page(html);
+  return $('#import-problems tbody tr')
+    .toArray()
+    .map((tr) => {
+      const [row, column, message] = $(tr)
+        .children('td')
+        .toArray()
+        .map((td) => $(td).text().trim());
+      return [row === '–' ? null : Number(row), column, message];
+    });
+}
+
+/** The preview offers a confirm button (a form posting to /organisations/import/<id>). */
+const offersConfirm = (html: string) => page(html)('form[action^="/organisations/import/"]').length > 0;
+
 function capture() {
   const lines: string[] = [];
   return { lines, text: () => lines.join('\n'), out: { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) } };
@@ -59,25 +80,29 @@ describe('web import', () => {
       'Sjöviks folkhögskola;;Folkhögskola;Österholm;Olof Ö;olof@sjovik.example.se;;\r\n';
     const preview = await upload(coordinator, Buffer.concat([BOM, Buffer.from(csv)]));
     expect(preview.status).toBe(200);
-    expect(preview.text).toContain('semikolon (;)');
-    expect(preview.text).toContain('2 nya organisationer läggs till');
-    expect(preview.text).toContain('3 nya kontaktpersoner läggs till');
+    expect(textOf(preview.text, '#import-delimiter')).toBe('semikolon (;)');
+    expect(plannedChanges(preview.text)).toContain('2 nya organisationer läggs till');
+    expect(plannedChanges(preview.text)).toContain('3 nya kontaktpersoner läggs till');
     expect(await count('organisations')).toBe(0); // nothing before the confirm
 
     const done = await confirm(coordinator, preview.text);
     expect(done.status).toBe(303);
     expect(done.headers.location).toBe('/organisations');
     const list = await coordinator.get('/organisations').expect(200);
-    expect(list.text).toContain('Inläsningen är klar: 2 nya och 0 uppdaterade organisationer, 3 nya och 0 uppdaterade kontaktpersoner.');
+    expect(textsOf(list.text, '.notice-success')).toEqual([
+      'Inläsningen är klar: 2 nya och 0 uppdaterade organisationer, 3 nya och 0 uppdaterade kontaktpersoner.',
+    ]);
     const norrby = await db()('organisations').where({ organisation_number: '212000-1686' }).first();
     expect(norrby).toMatchObject({ name: 'Norrby kommun', type: 'kommun', municipality: 'Norrby' });
-    expect(await count('contacts', { organisation_id: norrby.id })).toBe(2);
-    expect((await db()('organisations').where({ name: 'Sjöviks folkhögskola' }).first()).type).toBe('folkhogskola');
+    expect(await count('contacts', { organisation_id: norrby!.id })).toBe(2);
+    expect((await db()('organisations').where({ name: 'Sjöviks folkhögskola' }).first())?.type).toBe('folkhogskola');
     // the pending import is gone after use
     expect(await count('register_imports')).toBe(0);
     const again = await confirm(coordinator, preview.text);
     expect(again.status).toBe(409);
-    expect(again.text).toContain('Förhandsgranskningen finns inte längre');
+    expect(textsOf(again.text, 'main p')).toContain(
+      'Förhandsgranskningen finns inte längre (den gäller i en timme och kan användas en gång). Ladda upp filen igen.',
+    );
     const audit = await db()('audit_log').where({ action: 'register.imported' }).first();
     expect(JSON.stringify(audit)).not.toContain('erik');
   });
@@ -89,9 +114,9 @@ describe('web import', () => {
       'Sjöviks folkhögskola,,,,Ny Lärare,ny@sjovik.example.se,,\n';
     const preview = await upload(coordinator, Buffer.from(csv));
     expect(preview.status).toBe(200);
-    expect(preview.text).toContain('komma (,)');
-    expect(preview.text).toContain('2 organisationer som redan finns uppdateras');
-    expect(preview.text).toContain('1 kontaktpersoner som redan finns uppdateras');
+    expect(textOf(preview.text, '#import-delimiter')).toBe('komma (,)');
+    expect(plannedChanges(preview.text)).toContain('2 organisationer som redan finns uppdateras');
+    expect(plannedChanges(preview.text)).toContain('1 kontaktpersoner som redan finns uppdateras');
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
     expect(await count('organisations')).toBe(2);
     const erik = await db()('contacts').where({ email: 'erik@norrby.example.se' }).first();
@@ -119,13 +144,9 @@ describe('web import', () => {
     const before = { o: await count('organisations'), c: await count('contacts') };
     const preview = await upload(coordinator, Buffer.from(csv));
     expect(preview.status).toBe(400);
-    expect(preview.text).toContain('Filen har 8 fel. Inget har lästs in.');
-    expect(preview.text).not.toMatch(/action="\/organisations\/import\/[a-f0-9]{40}"/);
-    const rows = [...preview.text.matchAll(/<tr><td class="num">(\d+)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => [
-      Number(m[1]),
-      m[2],
-      m[3],
-    ]);
+    expect(errorSummary(preview.text)).toEqual(['Filen har 8 fel. Inget har lästs in. Rätta filen och ladda upp den igen.']);
+    expect(offersConfirm(preview.text)).toBe(false);
+    const rows = problemRows(preview.text);
     expect(rows.map((r) => [r[0], r[1]])).toEqual([
       [2, 'Namn'],
       [4, 'Organisationsnummer'],
@@ -156,7 +177,7 @@ describe('web import', () => {
     // someone adds a contact with the second row's address elsewhere in the meantime
     const norrby = await db()('organisations').where({ organisation_number: '212000-1686' }).first();
     await db()('contacts').insert({
-      organisation_id: norrby.id,
+      organisation_id: norrby!.id,
       name: 'X',
       email: 'anders@andra.example.se',
       active: true,
@@ -165,7 +186,9 @@ describe('web import', () => {
     });
     const res = await confirm(coordinator, preview.text);
     expect(res.status).toBe(400);
-    expect(res.text).toContain('finns redan i registret hos en annan organisation');
+    expect(problemRows(res.text)).toEqual([
+      [3, 'contact_email', 'E-postadressen anders@andra.example.se finns redan i registret hos en annan organisation (”Norrby kommun”).'],
+    ]);
     expect(await db()('organisations').where({ name: 'Första AB' }).first()).toBeUndefined();
     expect(await db()('contacts').where({ email: 'ann@forsta.example.se' }).first()).toBeUndefined();
   });
@@ -175,8 +198,8 @@ describe('web import', () => {
     const bytes = iconv.encode(csv, 'win1252');
     const preview = await upload(coordinator, bytes);
     expect(preview.status).toBe(200);
-    expect(preview.text).toContain('Windows-1252');
-    expect(preview.text).toContain('Älvåsens förening');
+    expect(textOf(preview.text, '#import-encoding')).toBe('Windows-1252 (äldre Excel)');
+    expect(rowCells(preview.text, '#import-sample', '2')[0]).toBe('Älvåsens förening');
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
     expect(await db()('organisations').where({ name: 'Älvåsens förening' }).first()).toMatchObject({ municipality: 'Åsele' });
     expect(await db()('contacts').where({ email: 'orjan@alvasen.example.se' }).first()).toMatchObject({ name: 'Örjan Åström' });
@@ -192,7 +215,7 @@ describe('web import', () => {
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
     const org = await db()('organisations').where({ name: '<script>alert("x")</script>' }).first();
     expect(org).toBeDefined();
-    expect(await db()('contacts').where({ organisation_id: org.id }).first()).toMatchObject({
+    expect(await db()('contacts').where({ organisation_id: org!.id }).first()).toMatchObject({
       name: '=HYPERLINK("http://evil.example";"klick")',
       phone: '+46 70 1',
       role: '@roll',
@@ -207,7 +230,7 @@ describe('web import', () => {
   it('refuses binary garbage, an empty upload and a missing file with clear messages', async () => {
     const garbage = await upload(coordinator, crypto.randomBytes(8192), {}, 'bild.png');
     expect(garbage.status).toBe(400);
-    expect(garbage.text).toContain('Filen kunde inte läsas som en CSV-fil');
+    expect(problemRows(garbage.text)).toEqual([[null, '–', expect.stringContaining('Filen kunde inte läsas som en CSV-fil')]]);
     const xlsx = await upload(
       coordinator,
       Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), crypto.randomBytes(100)]),
@@ -215,11 +238,11 @@ describe('web import', () => {
       'register.xlsx',
     );
     expect(xlsx.status).toBe(400);
-    expect(xlsx.text).toContain('Excel-arbetsbok');
+    expect(problemRows(xlsx.text)).toEqual([[null, '–', expect.stringContaining('Excel-arbetsbok')]]);
     const page = await coordinator.get('/organisations/import');
     const none = await coordinator.post('/organisations/import').field('_csrf', csrfFrom(page.text));
     expect(none.status).toBe(400);
-    expect(none.text).toContain('Välj en CSV-fil att läsa in.');
+    expect(errorSummary(none.text)).toEqual(['Välj en CSV-fil att läsa in.']);
   });
 
   it('only the uploader can confirm a preview; an analyst cannot import at all', async () => {
@@ -254,7 +277,7 @@ describe('web import', () => {
       year: '2025',
     });
     expect(preview.status).toBe(200);
-    expect(preview.text).toContain('Organisationerna blir medlemmar i panelen Webbpanelen för 2025');
+    expect(plannedChanges(preview.text)).toContain('Organisationerna blir medlemmar i panelen Webbpanelen för 2025');
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
     expect(await count('panel_memberships', { panel_id: panelId, year: 2025 })).toBe(2);
   });
@@ -271,8 +294,8 @@ describe('web import', () => {
     const before = await count('organisations');
     const preview = await upload(coordinator, Buffer.from(lines.join('\r\n') + '\r\n'));
     expect(preview.status).toBe(200);
-    expect(preview.text).toContain('10000 nya organisationer läggs till');
-    expect(preview.text).toContain('ytterligare 9950 rader visas inte');
+    expect(plannedChanges(preview.text)).toContain('10000 nya organisationer läggs till');
+    expect(textOf(preview.text, '#import-sample caption')).toContain('ytterligare 9950 rader visas inte');
     expect((await confirm(coordinator, preview.text)).status).toBe(303);
     expect(await count('organisations')).toBe(before + 10_000);
     const c = await db()('contacts as c')
@@ -281,7 +304,7 @@ describe('web import', () => {
       .count({ n: '*' });
     expect(Number(c[0].n)).toBe(10_000);
     const one = await db()('organisations').where({ name: 'Storimport 9999 AB' }).first();
-    expect(await db()('contacts').where({ organisation_id: one.id }).first()).toMatchObject({ email: 'p9999@stor9999.example.se' });
+    expect(await db()('contacts').where({ organisation_id: one!.id }).first()).toMatchObject({ email: 'p9999@stor9999.example.se' });
   });
 });
 
@@ -320,20 +343,20 @@ describe('CLI import', () => {
     expect(out.text()).toContain('Kontaktpersoner: 2 nya, 0 uppdaterade.');
     expect(out.text()).toContain('Panelen ”Årshjulets aktörer” (arshjulet) skapades och har 2 nya medlemmar 2026.');
     const panel = await db()('panels').where({ slug: 'arshjulet' }).first();
-    expect(panel.name).toBe('Årshjulets aktörer');
+    expect(panel?.name).toBe('Årshjulets aktörer');
     const org = await db()('organisations').where({ name: 'CLI Ödeshögs kommun' }).first();
     expect(org).toBeDefined();
-    expect(await count('contacts', { organisation_id: org.id })).toBe(2);
-    expect(await count('panel_memberships', { panel_id: panel.id, year: 2026 })).toBe(2);
+    expect(await count('contacts', { organisation_id: org!.id })).toBe(2);
+    expect(await count('panel_memberships', { panel_id: panel!.id, year: 2026 })).toBe(2);
 
     // again: nothing is duplicated; a panel named by its slug when no name is given
     const out2 = capture();
     expect(await runCli(['import', 'organisations', file, '--panel', 'arshjulet', '--year', '2026'], t.deps, out2.out)).toBe(0);
     expect(out2.text()).toContain('Organisationer: 0 nya, 2 uppdaterade.');
-    expect(await count('panel_memberships', { panel_id: panel.id, year: 2026 })).toBe(2);
+    expect(await count('panel_memberships', { panel_id: panel!.id, year: 2026 })).toBe(2);
     const out3 = capture();
     expect(await runCli(['import', 'organisations', file, '--panel', 'ny-panel', '--year', '2026'], t.deps, out3.out)).toBe(0);
-    expect((await db()('panels').where({ slug: 'ny-panel' }).first()).name).toBe('ny-panel');
+    expect((await db()('panels').where({ slug: 'ny-panel' }).first())?.name).toBe('ny-panel');
   });
 
   it('refuses a missing file, a bad year and a bad panel slug', async () => {

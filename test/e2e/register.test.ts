@@ -1,12 +1,14 @@
 // The partnership register through HTTP: organisations, contacts, panels, roles, export, erasure
 // and the retention purge.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import request from 'supertest';
 import { runCli } from '../../server/cli';
 import { nowIso } from '../../server/db';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { csrfFrom, loggedInAgent, postForm, startTestApp, type TestApp, type Agent } from '../helpers/app';
 import { createPanel, createRound } from '../helpers/fixtures';
+import { errorSummary, page as parsePage, rowCells, textOf, textsOf } from '../helpers/html';
 
 let t: TestApp;
 let coordinator: Agent;
@@ -37,8 +39,11 @@ async function createContact(orgId: number, fields: Record<string, string>): Pro
   });
   expect(res.status).toBe(303);
   const row = await db()('contacts').where({ email: fields.email.toLowerCase() }).first();
-  return Number(row.id);
+  return Number(row!.id);
 }
+
+/** The names in the list of organisations. */
+const listedNames = (html: string) => textsOf(html, '#organisations tbody th');
 
 function capture() {
   const lines: string[] = [];
@@ -88,10 +93,10 @@ describe('organisations', () => {
   it('creates an organisation, normalises the number, and shows it', async () => {
     const id = await createOrganisation({ name: 'Norrby kommun', organisationNumber: '2120001686', municipality: 'Norrby' });
     const row = await db()('organisations').where({ id }).first();
-    expect(row.organisation_number).toBe('212000-1686');
+    expect(row?.organisation_number).toBe('212000-1686');
     const page = await coordinator.get(`/organisations/${id}`).expect(200);
-    expect(page.text).toContain('<h1>Norrby kommun</h1>');
-    expect(page.text).toContain('212000-1686');
+    expect(textOf(page.text, 'h1')).toBe('Norrby kommun');
+    expect(textOf(page.text, '#organisation-number')).toBe('212000-1686');
     const audit = await db()('audit_log')
       .where({ action: 'organisation.created', entity_id: String(id) })
       .first();
@@ -107,10 +112,11 @@ describe('organisations', () => {
       municipality: '',
     });
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Ange organisationens namn.');
-    expect(res.text).toContain('Organisationsnumret är inte giltigt');
-    expect(res.text).toContain('Välj vilken typ av organisation det är.');
-    expect(res.text).toContain('href="#field-organisationNumber"');
+    const errors = errorSummary(res.text);
+    expect(errors).toContain('Ange organisationens namn.');
+    expect(errors).toContainEqual(expect.stringContaining('Organisationsnumret är inte giltigt'));
+    expect(errors).toContain('Välj vilken typ av organisation det är.');
+    expect(parsePage(res.text)('.error-summary a[href="#field-organisationNumber"]').length).toBe(1);
     expect(await db()('organisations').count({ n: '*' })).toEqual(before);
   });
 
@@ -122,7 +128,7 @@ describe('organisations', () => {
       municipality: '',
     });
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Organisationsnumret 212000-1686 finns redan i registret, för ”Norrby kommun”.');
+    expect(errorSummary(res.text)).toEqual(['Organisationsnumret 212000-1686 finns redan i registret, för ”Norrby kommun”.']);
   });
 
   it('edits, deactivates and reactivates', async () => {
@@ -134,39 +140,39 @@ describe('organisations', () => {
       municipality: 'Söderås',
     });
     expect(edit.status).toBe(303);
-    expect((await db()('organisations').where({ id }).first()).organisation_number).toBe('212000-1876');
+    expect((await db()('organisations').where({ id }).first())?.organisation_number).toBe('212000-1876');
     const audit = await db()('audit_log')
       .where({ action: 'organisation.updated', entity_id: String(id) })
       .first();
-    expect(JSON.parse(typeof audit.details === 'string' ? audit.details : JSON.stringify(audit.details))).toEqual({
+    expect(JSON.parse(typeof audit?.details === 'string' ? audit.details : JSON.stringify(audit?.details))).toEqual({
       fields: ['organisationNumber'],
     });
 
     await postForm(coordinator, `/organisations/${id}`, `/organisations/${id}/active`, { active: 'false' }).then((r) =>
       expect(r.status).toBe(303),
     );
-    expect((await db()('organisations').where({ id }).first()).active).toBeFalsy();
+    expect((await db()('organisations').where({ id }).first())?.active).toBeFalsy();
     const active = await coordinator.get('/organisations').expect(200);
     expect(active.text).not.toContain('Söderås kommun');
     const inactive = await coordinator.get('/organisations?status=inaktiva').expect(200);
-    expect(inactive.text).toContain('Söderås kommun');
+    expect(listedNames(inactive.text)).toContain('Söderås kommun');
     await postForm(coordinator, `/organisations/${id}`, `/organisations/${id}/active`, { active: 'true' });
-    expect((await db()('organisations').where({ id }).first()).active).toBeTruthy();
+    expect((await db()('organisations').where({ id }).first())?.active).toBeTruthy();
   });
 
   it('searches by name (å ä ö without regard to case), number and municipality, and filters by type', async () => {
     await createOrganisation({ name: 'Länsstyrelsen i Exempellän', type: 'lansstyrelse', municipality: 'Exempelstad' });
     await createOrganisation({ name: 'Östra folkhögskolan', type: 'folkhogskola', municipality: 'Bergsjö' });
     const byName = await coordinator.get('/organisations?q=' + encodeURIComponent('ÖSTRA')).expect(200);
-    expect(byName.text).toContain('Östra folkhögskolan');
+    expect(listedNames(byName.text)).toContain('Östra folkhögskolan');
     expect(byName.text).not.toContain('Norrby kommun');
     const byNumber = await coordinator.get('/organisations?q=2120001686').expect(200);
-    expect(byNumber.text).toContain('Norrby kommun');
+    expect(listedNames(byNumber.text)).toContain('Norrby kommun');
     expect(byNumber.text).not.toContain('Östra folkhögskolan');
     const byMunicipality = await coordinator.get('/organisations?q=bergsj').expect(200);
-    expect(byMunicipality.text).toContain('Östra folkhögskolan');
+    expect(listedNames(byMunicipality.text)).toContain('Östra folkhögskolan');
     const byType = await coordinator.get('/organisations?type=lansstyrelse').expect(200);
-    expect(byType.text).toContain('Länsstyrelsen i Exempellän');
+    expect(listedNames(byType.text)).toContain('Länsstyrelsen i Exempellän');
     expect(byType.text).not.toContain('Norrby kommun');
   });
 
@@ -220,10 +226,10 @@ describe('contacts', () => {
       role: 'Näringslivschef',
     });
     const row = await db()('contacts').where({ id }).first();
-    expect(row.email).toBe('lars.lindberg@bergsjo.example.se');
+    expect(row?.email).toBe('lars.lindberg@bergsjo.example.se');
     const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
-    expect(page.text).toContain('Lars Lindberg');
-    expect(page.text).toContain('Näringslivschef');
+    // name | e-mail, phone, role, status
+    expect(rowCells(page.text, '#contacts', 'Lars Lindberg')[2]).toBe('Näringslivschef');
 
     const edit = await postForm(coordinator, `/contacts/${id}`, `/contacts/${id}`, {
       name: 'Lars Lindberg',
@@ -232,13 +238,13 @@ describe('contacts', () => {
       role: 'Chef',
     });
     expect(edit.status).toBe(303);
-    expect((await db()('contacts').where({ id }).first()).email).toBe('lars@bergsjo.example.se');
+    expect((await db()('contacts').where({ id }).first())?.email).toBe('lars@bergsjo.example.se');
 
     await postForm(coordinator, `/contacts/${id}`, `/contacts/${id}/active`, { active: 'false' });
-    expect((await db()('contacts').where({ id }).first()).active).toBeFalsy();
+    expect((await db()('contacts').where({ id }).first())?.active).toBeFalsy();
     const contactPage = await coordinator.get(`/contacts/${id}`).expect(200);
-    expect(contactPage.text).toContain('Inaktiv');
-    expect(contactPage.text).toContain('sparas i 24 månader');
+    expect(textOf(contactPage.text, '#contact-status')).toBe('Inaktiv');
+    expect(textOf(contactPage.text, '#retention')).toContain('sparas i 24 månader');
 
     const audit = await db()('audit_log').where({ entity_type: 'contact', entity_id: String(id) });
     const text = JSON.stringify(audit);
@@ -271,7 +277,7 @@ describe('contacts', () => {
       role: '',
     });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('Ange en giltig e-postadress');
+    expect(errorSummary(bad.text)).toEqual(['Ange en giltig e-postadress, t.ex. namn@kommun.se.']);
     const dup = await postForm(coordinator, `/organisations/${orgId}/contacts/new`, `/organisations/${orgId}/contacts`, {
       name: 'C',
       email: 'ANNA@bergsjo.example.se',
@@ -279,7 +285,9 @@ describe('contacts', () => {
       role: '',
     });
     expect(dup.status).toBe(400);
-    expect(dup.text).toContain('E-postadressen finns redan hos en annan kontaktperson');
+    expect(errorSummary(dup.text)).toEqual([
+      'E-postadressen finns redan hos en annan kontaktperson (på Bergsjö kommun). Varje kontaktperson ska ha en egen e-postadress.',
+    ]);
     expect(await db()('contacts').where({ name: 'C' }).first()).toBeUndefined();
   });
 
@@ -291,8 +299,9 @@ describe('contacts', () => {
       bounce_reason: '550 mailbox unavailable',
     });
     const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
-    expect(page.text).toContain('Har avregistrerat sig från utskick');
-    expect(page.text).toContain('E-post studsar');
+    const status = rowCells(page.text, '#contacts', 'Bo Studs')[3];
+    expect(status).toContain('Har avregistrerat sig från utskick');
+    expect(status).toContain('E-post studsar');
   });
 });
 
@@ -303,8 +312,9 @@ describe('panels', () => {
     const c = await createOrganisation({ name: 'Panel C kommun' });
     const bad = await postForm(coordinator, '/panels', '/panels', { slug: 'Fel Slug', name: '', description: '' });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('Kortnamnet får bara innehålla');
-    expect(bad.text).toContain('Ange panelens namn.');
+    const errors = errorSummary(bad.text);
+    expect(errors).toContainEqual(expect.stringContaining('Kortnamnet får bara innehålla'));
+    expect(errors).toContain('Ange panelens namn.');
 
     const res = await postForm(coordinator, '/panels', '/panels', {
       slug: 'partnerskapet',
@@ -317,7 +327,7 @@ describe('panels', () => {
     expect(dup.status).toBe(400);
 
     const page = await coordinator.get(`/panels/${panelId}?year=2024`).expect(200);
-    expect(page.text).toContain('<legend>Organisationer som är med i panelen 2024</legend>');
+    expect(textOf(page.text, 'legend')).toBe('Organisationer som är med i panelen 2024');
     const set = await coordinator
       .post(`/panels/${panelId}/members`)
       .type('form')
@@ -331,7 +341,7 @@ describe('panels', () => {
 
     // unchecking removes
     const page2 = await coordinator.get(`/panels/${panelId}?year=2024`);
-    expect(page2.text).toMatch(new RegExp(`id="org-${a}" name="organisation" value="${a}" checked`));
+    expect(parsePage(page2.text)(`#org-${a}`).prop('checked')).toBe(true);
     await coordinator
       .post(`/panels/${panelId}/members`)
       .type('form')
@@ -353,12 +363,12 @@ describe('panels', () => {
       year: '2025',
     });
     expect(nothing.status).toBe(400);
-    expect(nothing.text).toContain('Panelen har inga aktiva medlemmar 2019 att kopiera.');
+    expect(errorSummary(nothing.text)).toEqual(['Panelen har inga aktiva medlemmar 2019 att kopiera.']);
 
     const list = await coordinator.get('/panels').expect(200);
-    expect(list.text).toContain('Partnerskapet för regional utveckling');
+    expect(textsOf(list.text, '#panels tbody th')).toContain('Partnerskapet för regional utveckling');
     const orgPage = await coordinator.get(`/organisations/${a}`).expect(200);
-    expect(orgPage.text).toContain('Partnerskapet för regional utveckling</a>: 2025, 2024');
+    expect(textsOf(orgPage.text, '#organisation-panels li')).toEqual(['Partnerskapet för regional utveckling: 2025, 2024']);
   });
 });
 
@@ -390,7 +400,7 @@ describe('export', () => {
     const { lines, out } = capture();
     expect(await runCli(['export', 'organisations', file], t.deps, out)).toBe(0);
     expect(lines.join('\n')).toContain('exporterat');
-    const bytes = require('node:fs').readFileSync(file) as Buffer;
+    const bytes = fs.readFileSync(file);
     expect(bytes.subarray(3).toString('utf8')).toContain('Norrby kommun;212000-1686');
   });
 });
@@ -402,7 +412,7 @@ describe('GDPR', () => {
     const [sv] = await db()('survey_versions')
       .insert({ survey_id: 'gdpr-test', content_hash: 'x'.repeat(64), definition: '{}', title: 'Test', created_at: now })
       .returning('id');
-    let panel = await db()('panels').where({ slug: 'gdpr' }).first();
+    let panel: { id: number } | undefined = await db()('panels').where({ slug: 'gdpr' }).first();
     if (!panel) {
       const [p] = await db()('panels').insert({ slug: 'gdpr', name: 'GDPR', created_at: now }).returning('id');
       panel = { id: typeof p === 'object' ? p.id : p };
@@ -452,14 +462,14 @@ describe('GDPR', () => {
     const orgId = await createOrganisation({ name: 'Gdpr kommun' });
     const { responseId, contactId } = await responseWithAnswer(orgId);
     const confirm = await coordinator.get(`/contacts/${contactId}/erase`).expect(200);
-    expect(confirm.text).toContain('Greta Gdpr');
+    expect(textOf(confirm.text, '#erase-who')).toContain('Greta Gdpr');
     // without the confirmation box nothing happens
     const unconfirmed = await coordinator
       .post(`/contacts/${contactId}/erase`)
       .type('form')
       .send({ _csrf: csrfFrom(confirm.text) });
     expect(unconfirmed.status).toBe(400);
-    expect((await db()('contacts').where({ id: contactId }).first()).email).toBe('greta@gdpr.example.se');
+    expect((await db()('contacts').where({ id: contactId }).first())?.email).toBe('greta@gdpr.example.se');
 
     const res = await coordinator
       .post(`/contacts/${contactId}/erase`)
@@ -468,7 +478,7 @@ describe('GDPR', () => {
     expect(res.status).toBe(303);
     const c = await db()('contacts').where({ id: contactId }).first();
     expect(c).toMatchObject({ name: null, email: null, phone: null, role: null });
-    expect(c.erased_at).toBeTruthy();
+    expect(c?.erased_at).toBeTruthy();
     const mail = await db()('email_outbox').where({ contact_id: contactId }).first();
     expect(mail).toMatchObject({ to_address: null, text_body: null, html_body: null });
     expect(await db()('organisations').where({ id: orgId }).first()).toBeDefined();
@@ -480,7 +490,7 @@ describe('GDPR', () => {
     expect(everything).not.toContain('Greta');
     expect(everything).not.toContain('greta@');
     const page = await coordinator.get(`/organisations/${orgId}`).expect(200);
-    expect(page.text).toContain('Raderad kontaktperson');
+    expect(textsOf(page.text, '#contacts tbody th')).toEqual(['Raderad kontaktperson']);
     expect(page.text).not.toContain('Greta');
     // the e-mail address is free again
     await createContact(orgId, { name: 'Greta Ny', email: 'greta@gdpr.example.se' });
@@ -517,8 +527,8 @@ describe('GDPR', () => {
     expect(res.status).toBe(303);
     await expectLinkInvalid(erasedLink);
     await expectLinkWorks(otherLink);
-    expect((await db()('email_outbox').where({ message_id: '<subject-elin@test>' }).first()).subject).toBe('(raderad)');
-    expect((await db()('email_outbox').where({ message_id: '<subject-olle@test>' }).first()).subject).toBe('Hej olle, enkäten väntar');
+    expect((await db()('email_outbox').where({ message_id: '<subject-elin@test>' }).first())?.subject).toBe('(raderad)');
+    expect((await db()('email_outbox').where({ message_id: '<subject-olle@test>' }).first())?.subject).toBe('Hej olle, enkäten väntar');
     expect(await db()('register_imports').where({ id: withAddress }).first()).toBeUndefined();
     expect(await db()('register_imports').where({ id: without }).first()).toBeDefined();
     await db()('register_imports').where({ id: without }).delete();
@@ -561,16 +571,16 @@ describe('GDPR', () => {
     expect(dry.lines.join('\n')).toMatch(/Händelser i loggen skulle tas bort: 1/);
     expect(dry.lines.join('\n')).toMatch(/Utgångna förhandsgranskningar av inläsningar skulle tas bort: 1/);
     expect(await db()('register_imports').where({ id: expiredImport }).first()).toBeDefined();
-    expect((await db()('contacts').where({ id: oldInactive }).first()).email).toBe('gammal@gallring.example.se');
+    expect((await db()('contacts').where({ id: oldInactive }).first())?.email).toBe('gammal@gallring.example.se');
     expect(await db()('audit_log').where({ action: 'old.entry' }).first()).toBeDefined();
 
     const real = capture();
     expect(await runCli(['purge'], t.deps, real.out)).toBe(0);
     expect(real.lines.join('\n')).toMatch(/Kontaktpersoner raderade: 2/);
-    expect((await db()('contacts').where({ id: oldInactive }).first()).email).toBeNull();
-    expect((await db()('contacts').where({ id: closedContact }).first()).email).toBeNull();
-    expect((await db()('contacts').where({ id: oldActive }).first()).email).toBe('aktiv@gallring.example.se');
-    expect((await db()('contacts').where({ id: newInactive }).first()).email).toBe('ny@gallring.example.se');
+    expect((await db()('contacts').where({ id: oldInactive }).first())?.email).toBeNull();
+    expect((await db()('contacts').where({ id: closedContact }).first())?.email).toBeNull();
+    expect((await db()('contacts').where({ id: oldActive }).first())?.email).toBe('aktiv@gallring.example.se');
+    expect((await db()('contacts').where({ id: newInactive }).first())?.email).toBe('ny@gallring.example.se');
     expect(await db()('email_outbox').where({ message_id: '<old@test>' }).first()).toMatchObject({
       to_address: null,
       text_body: null,

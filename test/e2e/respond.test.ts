@@ -7,9 +7,10 @@ import request from 'supertest';
 import { hashToken } from '../../server/lib/tokens';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { linksForRound } from '../../server/services/rounds';
-import { RESPOND_RATE_LIMITS } from '../../server/routes/respond';
+import { RATE_LIMITS } from '../../server/services/rate-limits';
 import { type Agent, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createPartnership, createRound, surveyFromYaml } from '../helpers/fixtures';
+import { errorSummary, page as parse, textOf, textsOf } from '../helpers/html';
 
 let t: TestApp;
 const db = () => t.deps.db;
@@ -64,14 +65,25 @@ function post(
     .send({ _csrf: form.csrf, _version: form.version, _action: action, ...answers });
 }
 
+/** A row the test has just written or read; fails the test when it is not there. */
+function present<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error('expected a row');
+  return row;
+}
 async function responseOf(roundId: number, organisationId: number) {
   return db()('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
 }
+const storedResponse = async (roundId: number, organisationId: number) => present(await responseOf(roundId, organisationId));
 async function answersOf(responseId: number) {
   return db()('answers').where({ response_id: responseId }).orderBy('id');
 }
 
 /** The page without what legitimately differs between two requests (CSRF token, the path). */
+/** The option chosen in the form for a question (the checked radio), or undefined. */
+const checkedValue = (html: string, ref: string) => parse(html)(`input[name="${ref}"]:checked`).val();
+const heading = (html: string) => textOf(html, 'main h1');
+const receiptCode = (html: string) => textOf(html, '.receipt-code');
+
 function normalised(html: string, token: string): string {
   return html
     .replace(/name="_csrf" value="[^"]+"/g, 'name="_csrf" value=""')
@@ -87,16 +99,16 @@ describe('the personal link', () => {
     await db()('rounds').where({ id: s.roundId }).update({ closes_at: '2099-12-05T15:00:00.000Z' });
     const token = s.tokenOf(s.contactIds[0]);
     const res = await request(t.app).get(`/s/${token}`).expect(200);
-    expect(res.text).toContain('Enkät till partnerskapet för regional utveckling');
-    expect(res.text).toContain('Region Testlän'); // who asks ({region} filled in)
-    expect(res.text).toContain('Teststrategin 2040'); // why: the intro with {strategy}
-    expect(res.text).toContain('högst 24 månader'); // retention
-    expect(res.text).toContain('Sam Samordnare'); // the round's contact person
-    expect(res.text).toContain('dataskydd@testlan.example.se'); // privacy contact
-    expect(res.text).toContain('Ungefär 5 minuter');
-    expect(res.text).toContain('5 december 2099 kl. 16.00'); // Swedish date, Stockholm time
+    expect(heading(res.text)).toContain('Enkät till partnerskapet för regional utveckling');
+    expect(textOf(res.text, '.lead')).toContain('Region Testlän'); // who asks ({region} filled in)
+    expect(textsOf(res.text, '.intro')).toContainEqual(expect.stringContaining('Teststrategin 2040')); // why: the intro with {strategy}
+    expect(textOf(res.text, '#retention')).toContain('högst 24 månader');
+    expect(textOf(res.text, '#survey-contact')).toContain('Sam Samordnare'); // the round's contact person
+    expect(textOf(res.text, '#privacy-contact')).toBe('dataskydd@testlan.example.se');
+    expect(textOf(res.text, '#time-to-answer')).toBe('Ungefär 5 minuter');
+    expect(textOf(res.text, '#closes-at')).toBe('5 december 2099 kl. 16.00'); // Swedish date, Stockholm time
     expect(res.headers['cache-control']).toBe('no-store');
-    const inv = await db()('invitations').where({ round_id: s.roundId }).first();
+    const inv = present(await db()('invitations').where({ round_id: s.roundId }).first());
     expect(inv.first_opened_at).toBeTruthy();
   });
 
@@ -112,7 +124,7 @@ describe('the personal link', () => {
     for (const token of [unknown, 'kort', 'a'.repeat(43) + 'x', revoked, '..%2F..%2Fetc']) {
       const res = await request(t.app).get(`/s/${token}`);
       expect([token, res.status]).toEqual([token, 404]);
-      expect(res.text).toContain('Länken fungerar inte');
+      expect(heading(res.text)).toBe('Länken fungerar inte');
       expect(res.text).not.toContain('Organisation ');
       pages.push(normalised(res.text, token));
     }
@@ -128,16 +140,16 @@ describe('the personal link', () => {
     const agent = request.agent(t.app);
     const form = await openForm(agent, token);
     await db()('rounds').where({ id: s.roundId }).update({ state: 'stangd' });
-    expect((await agent.get(`/s/${token}`).expect(200)).text).toContain('Enkäten är stängd');
+    expect(heading((await agent.get(`/s/${token}`).expect(200)).text)).toBe('Enkäten är stängd');
     const res = await post(agent, token, form, 'submit', FULL);
     expect(res.status).toBe(409);
-    expect(res.text).toContain('Enkäten är stängd');
+    expect(heading(res.text)).toBe('Enkäten är stängd');
     expect(await responseOf(s.roundId, s.organisationIds[0])).toBeUndefined();
     // an open round whose closing time has passed is closed for respondents too
     await db()('rounds')
       .where({ id: s.roundId })
       .update({ state: 'oppen', closes_at: new Date(Date.now() - 60_000).toISOString() });
-    expect((await agent.get(`/s/${token}/svar`).expect(200)).text).toContain('Enkäten är stängd');
+    expect(heading((await agent.get(`/s/${token}/svar`).expect(200)).text)).toBe('Enkäten är stängd');
   });
 
   it('shows the opening date when the round has not opened yet, and refuses answers', async () => {
@@ -145,8 +157,8 @@ describe('the personal link', () => {
     const token = s.tokenOf(s.contactIds[0]);
     const agent = request.agent(t.app);
     const res = await agent.get(`/s/${token}`).expect(200);
-    expect(res.text).toContain('Enkäten har inte öppnat ännu');
-    expect(res.text).toContain('10 januari 2099 kl. 08.00');
+    expect(heading(res.text)).toBe('Enkäten har inte öppnat ännu');
+    expect(textOf(res.text, '#opens-at')).toContain('10 januari 2099 kl. 08.00');
     const page = await agent.get(`/s/${token}/svar`).expect(200);
     const sent = await agent
       .post(`/s/${token}/svar`)
@@ -162,15 +174,14 @@ describe('answering', () => {
     const s = await setup(1);
     const { html } = await openForm(request.agent(t.app), s.tokenOf(s.contactIds[0]));
     expect((html.match(/<fieldset/g) ?? []).length).toBe(3);
-    expect((html.match(/<legend>/g) ?? []).length).toBe(3);
+    expect(parse(html)('legend')).toHaveLength(3);
     expect(html).toContain('<input type="radio" id="field-rus_planering" name="rus_planering" value="mycket_hog">');
-    expect(html).toContain('<label for="field-rus_planering">I mycket hög utsträckning</label>');
-    expect(html).toContain('(obligatorisk)');
+    expect(textOf(html, 'label[for="field-rus_planering"]')).toBe('I mycket hög utsträckning');
+    expect(textsOf(html, '.question-text .req')).toContain('(obligatorisk)');
     expect(html).toContain('maxlength="2000"');
-    expect(html).toContain('framtagna av Region Testlän');
+    expect(textsOf(html, '.question-text')).toContainEqual(expect.stringContaining('framtagna av Region Testlän'));
     expect(html).not.toContain('{region}');
-    expect(html).toContain('Spara och fortsätt senare');
-    expect(html).toContain('Skicka in');
+    expect(textsOf(html, 'button[name="_action"]')).toEqual(['Spara och fortsätt senare', 'Skicka in']);
   });
 
   it('saves a draft that another contact of the organisation sees, with who saved it last', async () => {
@@ -184,24 +195,24 @@ describe('answering', () => {
     const saved = await post(a, tokenA, formA, 'save', { rus_planering: 'hog', kommentar_rus: 'Halvfärdigt' });
     expect(saved.status).toBe(303);
     expect(saved.headers.location).toBe(`/s/${tokenA}/svar?sparat=1#sparat`);
-    const resp = await responseOf(s.roundId, orgId);
+    const resp = await storedResponse(s.roundId, orgId);
     expect(resp.status).toBe('draft');
     expect(Number(resp.version)).toBe(1);
     expect(resp.started_at).toBeTruthy();
     expect(Number(resp.saved_by_contact_id)).toBe(s.contactIds[0]);
-    expect((await a.get(saved.headers.location).expect(200)).text).toContain('Svaren är sparade men inte inskickade');
+    expect(textOf((await a.get(saved.headers.location).expect(200)).text, '#sparat')).toContain('Svaren är sparade men inte inskickade');
 
     // another contact of the same organisation, with their own link
     const b = request.agent(t.app);
     const { token: tokenB } = await secondContactToken(s.roundId, orgId, 'Bertil Berg');
     const start = await b.get(`/s/${tokenB}`).expect(200);
-    expect(start.text).toContain('Det finns ett sparat utkast');
-    expect(start.text).toContain('Anna Andersson');
+    expect(textOf(start.text, '#answer-state')).toContain('Det finns ett sparat utkast');
+    expect(textOf(start.text, '#answer-state')).toContain('Anna Andersson');
     const formB = await openForm(b, tokenB);
     expect(formB.version).toBe('1');
-    expect(formB.html).toContain('value="hog" checked');
-    expect(formB.html).toContain('Halvfärdigt');
-    expect(formB.html).toContain('Senast sparat av Anna Andersson');
+    expect(checkedValue(formB.html, 'rus_planering')).toBe('hog');
+    expect(textOf(formB.html, '#field-kommentar_rus')).toBe('Halvfärdigt');
+    expect(textOf(formB.html, '#last-saved')).toContain('Senast sparat av Anna Andersson');
   });
 
   it('does not let a stale form overwrite a newer save: it shows a message and the newer draft', async () => {
@@ -217,19 +228,19 @@ describe('answering', () => {
     await post(a, tokenA, formA, 'save', { rus_planering: 'hog' }).expect(303);
     const stale = await post(b, tokenB, formB, 'save', { rus_planering: 'inte_alls', kommentar_rus: 'Bertils text' });
     expect(stale.status).toBe(409);
-    expect(stale.text).toContain('Någon annan har sparat svaret under tiden');
-    expect(stale.text).toContain('Anna Andersson');
-    expect(stale.text).toContain('value="hog" checked'); // the newer draft in the form
-    expect(stale.text).toContain('Dina svar som inte sparades');
-    expect(stale.text).toContain('Bertils text');
-    expect(stale.text).toContain('name="_version" value="1"');
-    const resp = await responseOf(s.roundId, orgId);
+    expect(textOf(stale.text, '#konflikt h2')).toBe('Någon annan har sparat svaret under tiden');
+    expect(textOf(stale.text, '#konflikt')).toContain('Anna Andersson');
+    expect(checkedValue(stale.text, 'rus_planering')).toBe('hog'); // the newer draft in the form
+    expect(textOf(stale.text, '#unsaved h2')).toBe('Dina svar som inte sparades');
+    expect(textsOf(stale.text, '#unsaved dd')).toContain('Bertils text');
+    expect(parse(stale.text)('input[name="_version"]').val()).toBe('1');
+    const resp = await storedResponse(s.roundId, orgId);
     expect(Number(resp.version)).toBe(1);
     expect((await answersOf(resp.id)).map((x) => x.option_code)).toEqual(['hog']);
     // a stale submit does not overwrite either
     const staleSubmit = await post(b, tokenB, formB, 'submit', { ...FULL, rus_planering: 'inte_alls' });
     expect(staleSubmit.status).toBe(409);
-    expect((await responseOf(s.roundId, orgId)).status).toBe('draft');
+    expect((await storedResponse(s.roundId, orgId)).status).toBe('draft');
   });
 
   it('refuses missing required answers with an error summary linking to the fields, and keeps what was entered', async () => {
@@ -239,13 +250,13 @@ describe('answering', () => {
     const form = await openForm(agent, token);
     const res = await post(agent, token, form, 'submit', { rus_statistik: 'liten', kommentar_rus: 'Min kommentar' });
     expect(res.status).toBe(400);
-    expect(res.text).toContain('role="alert"');
-    expect(res.text).toContain('<a href="#field-rus_planering">Välj ett svar på fråga 1.</a>');
-    expect(res.text).toContain('<a href="#field-fortroende_rua">Välj ett svar på fråga 4.</a>');
-    expect(res.text).toContain('id="error-rus_planering"'); // at the field too
-    expect(res.text).toContain('<title>Fel: ');
-    expect(res.text).toContain('value="liten" checked');
-    expect(res.text).toContain('Min kommentar');
+    expect(parse(res.text)('.error-summary[role="alert"]')).toHaveLength(1);
+    expect(textOf(res.text, '.error-summary a[href="#field-rus_planering"]')).toBe('Välj ett svar på fråga 1.');
+    expect(textOf(res.text, '.error-summary a[href="#field-fortroende_rua"]')).toBe('Välj ett svar på fråga 4.');
+    expect(textOf(res.text, '#error-rus_planering')).toContain('Välj ett svar på fråga 1.'); // at the field too
+    expect(textOf(res.text, 'title')).toMatch(/^Fel: /);
+    expect(checkedValue(res.text, 'rus_statistik')).toBe('liten');
+    expect(textOf(res.text, '#field-kommentar_rus')).toBe('Min kommentar');
     expect(await responseOf(s.roundId, s.organisationIds[0])).toBeUndefined();
   });
 
@@ -261,11 +272,11 @@ describe('answering', () => {
     ]) {
       const res = await post(agent, token, form, 'submit', forged);
       expect(res.status).toBe(400);
-      expect(res.text).toContain('Det finns fel som behöver rättas');
+      expect(textOf(res.text, '#error-summary-title')).toBe('Det finns fel som behöver rättas');
     }
     const draft = await post(agent, token, form, 'save', { rus_planering: 'hackad' });
     expect(draft.status).toBe(400);
-    expect(draft.text).toContain('har ett svar som inte finns bland svarsalternativen');
+    expect(errorSummary(draft.text)).toContainEqual(expect.stringContaining('har ett svar som inte finns bland svarsalternativen'));
     expect(await responseOf(s.roundId, s.organisationIds[0])).toBeUndefined();
   });
 
@@ -280,25 +291,25 @@ describe('answering', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/s/${token}/kvitto`);
     const receipt = await agent.get(res.headers.location).expect(200);
-    expect(receipt.text).toContain('Tack för ert svar');
-    const code = /class="receipt-code">([A-Z0-9-]+)</.exec(receipt.text)?.[1];
+    expect(heading(receipt.text)).toBe('Tack för ert svar');
+    const code = receiptCode(receipt.text);
     expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-    expect(receipt.text).toContain('I hög utsträckning');
-    expect(receipt.text).toContain('Högt förtroende');
+    expect(textsOf(receipt.text, '.answer-text')).toContain('I hög utsträckning');
+    expect(textsOf(receipt.text, '.answer-text')).toContain('Högt förtroende');
     expect(receipt.text).not.toContain('<script>alert');
     expect(receipt.text).not.toContain('<img src=x');
     expect(receipt.text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
-    const resp = await responseOf(s.roundId, orgId);
+    const resp = await storedResponse(s.roundId, orgId);
     expect(resp.status).toBe('submitted');
     expect(Number(resp.revision)).toBe(1);
     expect(resp.submitted_at).toBeTruthy();
     expect(resp.receipt_code).toBe(code);
     expect(await db()('response_revisions').where({ response_id: resp.id })).toHaveLength(1);
     const stored = await answersOf(resp.id);
-    expect(stored.find((x) => x.question_id === 'kommentar_rua').text_value).toBe(hostile);
+    expect(stored.find((x) => x.question_id === 'kommentar_rua')?.text_value).toBe(hostile);
     expect(stored.some((x) => x.question_id === 'kommentar_rus' && x.text_value === 'Bra arbete.')).toBe(true);
     // the first page now says the answer is in
-    expect((await agent.get(`/s/${token}`).expect(200)).text).toContain('Er organisation skickade in sitt svar');
+    expect(textOf((await agent.get(`/s/${token}`).expect(200)).text, '#answer-state')).toContain('Er organisation skickade in sitt svar');
   });
 
   it('is idempotent: a double click or a resubmitted form gives the same receipt and one response', async () => {
@@ -312,12 +323,12 @@ describe('answering', () => {
     expect(first.status).toBe(303);
     expect(second.status).toBe(303);
     expect(second.headers.location).toBe(first.headers.location);
-    const code = (await responseOf(s.roundId, orgId)).receipt_code;
+    const code = (await storedResponse(s.roundId, orgId)).receipt_code;
     const again = await post(agent, token, form, 'submit', FULL);
     expect(again.status).toBe(303);
-    expect((await responseOf(s.roundId, orgId)).receipt_code).toBe(code);
+    expect((await storedResponse(s.roundId, orgId)).receipt_code).toBe(code);
     expect(await db()('responses').where({ round_id: s.roundId, organisation_id: orgId })).toHaveLength(1);
-    expect(await db()('response_revisions').where({ response_id: (await responseOf(s.roundId, orgId)).id })).toHaveLength(1);
+    expect(await db()('response_revisions').where({ response_id: (await storedResponse(s.roundId, orgId)).id })).toHaveLength(1);
   });
 
   it('gives exactly one response when two contacts submit at the same moment', async () => {
@@ -336,7 +347,7 @@ describe('answering', () => {
       ]);
       expect([ra.status, rb.status].sort()).toEqual([303, 409]);
       const loser = ra.status === 409 ? ra : rb;
-      expect(loser.text).toContain('Er organisation har redan skickat in ett svar');
+      expect(textOf(loser.text, '#konflikt h2')).toBe('Er organisation har redan skickat in ett svar');
       const rows = await db()('responses').where({ round_id: s.roundId, organisation_id: orgId });
       expect(rows).toHaveLength(1);
       expect(await db()('response_revisions').where({ response_id: rows[0].id })).toHaveLength(1);
@@ -354,8 +365,8 @@ describe('answering', () => {
       const rows = await db()('responses').where({ round_id: s.roundId, organisation_id: orgId });
       expect(rows).toHaveLength(1);
       expect(await db()('response_revisions').where({ response_id: rows[0].id })).toHaveLength(1);
-      const codeA = /class="receipt-code">([A-Z0-9-]+)</.exec((await a.get(ra.headers.location)).text)?.[1];
-      const codeB = /class="receipt-code">([A-Z0-9-]+)</.exec((await b.get(rb.headers.location)).text)?.[1];
+      const codeA = receiptCode((await a.get(ra.headers.location)).text);
+      const codeB = receiptCode((await b.get(rb.headers.location)).text);
       expect(codeA).toBeTruthy();
       expect(codeA).toBe(codeB);
     }
@@ -367,14 +378,14 @@ describe('answering', () => {
     const token = s.tokenOf(s.contactIds[0]);
     const agent = request.agent(t.app);
     await post(agent, token, await openForm(agent, token), 'submit', FULL).expect(303);
-    const firstCode = (await responseOf(s.roundId, orgId)).receipt_code;
+    const firstCode = (await storedResponse(s.roundId, orgId)).receipt_code;
     const edit = await openForm(agent, token);
-    expect(edit.html).toContain('Skicka in ändrat svar');
+    expect(textsOf(edit.html, 'button[name="_action"]')).toEqual(['Skicka in ändrat svar']);
     expect(edit.html).not.toContain('Spara och fortsätt senare');
-    expect(edit.html).toContain('value="hogt" checked');
+    expect(checkedValue(edit.html, 'fortroende_rua')).toBe('hogt');
     const changed = await post(agent, token, edit, 'submit', { ...FULL, fortroende_rua: 'varken' });
     expect(changed.status).toBe(303);
-    const resp = await responseOf(s.roundId, orgId);
+    const resp = await storedResponse(s.roundId, orgId);
     expect(Number(resp.revision)).toBe(2);
     expect(resp.receipt_code).not.toBe(firstCode);
     const revisions = await db()('response_revisions').where({ response_id: resp.id }).orderBy('revision');
@@ -383,11 +394,11 @@ describe('answering', () => {
       (typeof r.answers === 'string' ? JSON.parse(r.answers) : r.answers) as Array<{ questionId: string; optionCode: string }>;
     expect(answersOfRevision(revisions[0]).find((a) => a.questionId === 'fortroende_rua')!.optionCode).toBe('hogt');
     expect(answersOfRevision(revisions[1]).find((a) => a.questionId === 'fortroende_rua')!.optionCode).toBe('varken');
-    expect((await answersOf(resp.id)).find((a) => a.question_id === 'fortroende_rua').option_code).toBe('varken');
+    expect((await answersOf(resp.id)).find((a) => a.question_id === 'fortroende_rua')?.option_code).toBe('varken');
     // the stale edit form (made from the first version) does not overwrite the change
     const stale = await post(agent, token, edit, 'submit', { ...FULL, fortroende_rua: 'inget' });
     expect(stale.status).toBe(409);
-    expect(Number((await responseOf(s.roundId, orgId)).revision)).toBe(2);
+    expect(Number((await storedResponse(s.roundId, orgId)).revision)).toBe(2);
   });
 
   it('does not let a submitted answer change when the round does not allow it', async () => {
@@ -400,11 +411,11 @@ describe('answering', () => {
     expect(back.status).toBe(303);
     expect(back.headers.location).toBe(`/s/${token}/kvitto`);
     const receipt = await agent.get(`/s/${token}/kvitto`).expect(200);
-    expect(receipt.text).toContain('Svaret kan inte ändras');
+    expect(textOf(receipt.text, '#change-policy')).toContain('Svaret kan inte ändras');
     const res = await post(agent, token, { csrf: csrfFrom(receipt.text), version: '1' }, 'submit', { ...FULL, fortroende_rua: 'inget' });
     expect(res.status).toBe(409);
-    expect(res.text).toContain('Svaret kan inte ändras i den här enkäten');
-    expect(Number((await responseOf(s.roundId, s.organisationIds[0])).revision)).toBe(1);
+    expect(textOf(res.text, '#konflikt')).toContain('Svaret kan inte ändras i den här enkäten');
+    expect(Number((await storedResponse(s.roundId, s.organisationIds[0])).revision)).toBe(1);
   });
 });
 
@@ -474,9 +485,9 @@ questions:
   it('explains a condition in words and renders a matrix as one fieldset per statement', async () => {
     const s = await conditionRound();
     const { html } = await openForm(request.agent(t.app), s.token);
-    expect(html).toContain('Besvara om du svarade ”Ja” på fråga 1.');
+    expect(textOf(html, '#cond-vilka')).toBe('Besvara om du svarade ”Ja” på fråga 1.');
     expect(html).toContain('type="checkbox" id="field-vilka" name="vilka" value="arbetsmote"');
-    expect(html).toContain('<legend>Nyttan</legend>');
+    expect(textsOf(html, 'fieldset.statement > legend')).toEqual(['Nyttan', 'Tydligheten']);
     expect(html).toContain('id="field-omdome.nytta" name="omdome.nytta" value="hog"');
     expect(html).toContain('id="field-omdome.tydlighet-lag" name="omdome.tydlighet" value="lag"');
   });
@@ -492,7 +503,7 @@ questions:
       'omdome.tydlighet': 'vet_ej',
     });
     expect(res.status).toBe(303);
-    const resp = await responseOf(s.roundId, s.organisationIds[0]);
+    const resp = await storedResponse(s.roundId, s.organisationIds[0]);
     const stored = (await answersOf(resp.id)).map((a) => `${a.question_id}.${a.item_id}=${a.option_code}`);
     expect(stored).toEqual(['deltog.=nej', 'omdome.nytta=hog', 'omdome.tydlighet=vet_ej']);
   });
@@ -503,8 +514,8 @@ questions:
     const form = await openForm(agent, s.token);
     const missing = await post(agent, s.token, form, 'submit', { deltog: 'ja', 'omdome.nytta': 'hog' });
     expect(missing.status).toBe(400);
-    expect(missing.text).toContain('<a href="#field-vilka">Välj minst ett alternativ i fråga 2.</a>');
-    expect(missing.text).toContain('<a href="#field-omdome.tydlighet">Välj ett svar för ”Tydligheten” i fråga 3.</a>');
+    expect(textOf(missing.text, '.error-summary a[href="#field-vilka"]')).toBe('Välj minst ett alternativ i fråga 2.');
+    expect(textOf(missing.text, '.error-summary a[href="#field-omdome.tydlighet"]')).toBe('Välj ett svar för ”Tydligheten” i fråga 3.');
     const exclusive = await post(agent, s.token, form, 'submit', {
       deltog: 'ja',
       vilka: ['arbetsmote', 'inget'],
@@ -512,7 +523,7 @@ questions:
       'omdome.tydlighet': 'lag',
     });
     expect(exclusive.status).toBe(400);
-    expect(exclusive.text).toContain('”Inget av dem” kan inte kombineras med andra alternativ i fråga 2.');
+    expect(errorSummary(exclusive.text)).toContain('”Inget av dem” kan inte kombineras med andra alternativ i fråga 2.');
     const ok = await post(agent, s.token, form, 'submit', {
       deltog: 'ja',
       vilka: ['arskonferens', 'arbetsmote'],
@@ -520,7 +531,7 @@ questions:
       'omdome.tydlighet': 'lag',
     });
     expect(ok.status).toBe(303);
-    const resp = await responseOf(s.roundId, s.organisationIds[0]);
+    const resp = await storedResponse(s.roundId, s.organisationIds[0]);
     expect((await answersOf(resp.id)).filter((a) => a.question_id === 'vilka').map((a) => a.option_code)).toEqual([
       'arbetsmote',
       'arskonferens',
@@ -553,19 +564,19 @@ describe('rate limit on the token pages', () => {
   it('limits failed link lookups per client address, and a forged X-Forwarded-For does not get around it', async () => {
     limited = await startTestApp(); // TRUST_PROXY not set
     const statuses: number[] = [];
-    for (let i = 0; i < RESPOND_RATE_LIMITS.invalidLinks + 2; i++) {
+    for (let i = 0; i < RATE_LIMITS.linkGuessesPerAddress.limit + 2; i++) {
       const res = await request(limited.app)
         .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
         .set('X-Forwarded-For', `203.0.113.${i}`);
       statuses.push(res.status);
     }
-    expect(statuses.slice(0, RESPOND_RATE_LIMITS.invalidLinks).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(0, RATE_LIMITS.linkGuessesPerAddress.limit).every((s) => s === 404)).toBe(true);
     expect(statuses.slice(-1)[0]).toBe(429);
   });
 
   it('behind a trusted proxy, clients are told apart by X-Forwarded-For', async () => {
     limited = await startTestApp({ TRUST_PROXY: '1' });
-    for (let i = 0; i < RESPOND_RATE_LIMITS.invalidLinks; i++) {
+    for (let i = 0; i < RATE_LIMITS.linkGuessesPerAddress.limit; i++) {
       await request(limited.app)
         .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
         .set('X-Forwarded-For', '198.51.100.7')

@@ -12,6 +12,7 @@ import { ensureInvitation, issueToken } from '../../server/services/invitations'
 import { refuseToStartOnInvalidSurveys } from '../../server/services/surveys';
 import { type Agent, csrfFrom, loggedInAgent, postForm, startTestApp, type TestApp } from '../helpers/app';
 import { createPartnership, createRound, insertSubmittedResponse, SURVEYS_DIR } from '../helpers/fixtures';
+import { errorSummary, page as parse, rowCells, textOf, textsOf } from '../helpers/html';
 
 let t: TestApp;
 let coordinator: Agent;
@@ -61,25 +62,34 @@ async function action(agent: Agent, roundId: number, what: string, fields: Recor
   return postForm(agent, `/rounds/${roundId}`, `/rounds/${roundId}/${what}`, fields);
 }
 
-const stateOf = async (id: number) => String((await db()('rounds').where({ id }).first()).state);
+/** A row the test has just written or read; fails the test when it is not there. */
+function present<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error('expected a row');
+  return row;
+}
+const roundRow = async (id: number) => present(await db()('rounds').where({ id }).first());
+const stateOf = async (id: number) => (await roundRow(id)).state;
+/** The message of the error page (its first paragraph). */
+const errorPageMessage = (html: string) => textOf(html, 'main h1 + p');
 
 describe('creating and editing a round', () => {
   it('creates a draft, storing Stockholm times as UTC (summer and winter time)', async () => {
     const p = await createPartnership(db(), 3, 2025);
     const id = await createViaHttp(roundForm(p.panelId, { closes_date: '2099-11-10' }));
-    const row = await db()('rounds').where({ id }).first();
+    const row = await roundRow(id);
     expect(row.state).toBe('utkast');
     expect(row.opens_at).toBe('2025-10-20T06:00:00.000Z'); // CEST, +02:00
     expect(row.closes_at).toBe('2099-11-10T16:00:00.000Z'); // CET, +01:00
     expect(row.title).toBe('Enkät till partnerskapet för regional utveckling 2025');
     expect(json(row.reminder_days)).toEqual([7, 2]);
     const page = await coordinator.get(`/rounds/${id}`).expect(200);
-    expect(page.text).toContain('20 oktober 2025 kl. 08.00');
-    expect(page.text).toContain('0 av 3'); // svarsfrekvens of the panel's organisations
-    const audit = await db()('audit_log')
-      .where({ action: 'rounds.create', entity_id: String(id) })
-      .first();
-    expect(audit).toBeTruthy();
+    expect(textOf(page.text, '#round-opens')).toBe('20 oktober 2025 kl. 08.00');
+    expect(textOf(page.text, '#round-response-rate')).toBe('0 av 3 organisationer har svarat'); // of the panel's organisations
+    const audit = present(
+      await db()('audit_log')
+        .where({ action: 'rounds.create', entity_id: String(id) })
+        .first(),
+    );
     expect(JSON.stringify(json(audit.details))).not.toContain('sam@region.example.se');
   });
 
@@ -98,14 +108,16 @@ describe('creating and editing a round', () => {
       }),
     );
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Välj vilken enkät omgången ska använda.');
-    expect(res.text).toContain('klockan 02:30 finns inte den 2026-03-29');
-    expect(res.text).toContain('<a href="#field-contact_email">');
-    expect(res.text).toContain('Välj ja eller nej: konfidentiell enkät.');
-    expect(res.text).toContain('value="Sam Samordnare"'); // what was entered is kept
+    const problems = errorSummary(res.text);
+    expect(problems).toContain('Välj vilken enkät omgången ska använda.');
+    expect(problems).toContainEqual(expect.stringContaining('klockan 02:30 finns inte den 2026-03-29'));
+    expect(problems).toContain('Välj ja eller nej: konfidentiell enkät.');
+    const $ = parse(res.text);
+    expect($('.error-summary a[href="#field-contact_email"]')).toHaveLength(1);
+    expect($('#field-contact_name').val()).toBe('Sam Samordnare'); // what was entered is kept
     const closesBefore = await postForm(coordinator, '/rounds/ny', '/rounds', roundForm(p.panelId, { closes_date: '2025-10-01' }));
     expect(closesBefore.status).toBe(400);
-    expect(closesBefore.text).toContain('måste vara efter att omgången öppnar');
+    expect(errorSummary(closesBefore.text)).toContainEqual(expect.stringContaining('måste vara efter att omgången öppnar'));
   });
 
   it('refuses a second round of the same survey, year and panel', async () => {
@@ -113,20 +125,20 @@ describe('creating and editing a round', () => {
     await createViaHttp(roundForm(p.panelId));
     const res = await postForm(coordinator, '/rounds/ny', '/rounds', roundForm(p.panelId));
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Det finns redan en omgång av den här enkäten för 2025');
+    expect(errorSummary(res.text)).toContainEqual(expect.stringContaining('Det finns redan en omgång av den här enkäten för 2025'));
   });
 
   it('edits a draft, and refuses to edit an open round', async () => {
     const p = await createPartnership(db(), 1, 2025);
     const id = await createViaHttp(roundForm(p.panelId));
     const form = await coordinator.get(`/rounds/${id}/redigera`).expect(200);
-    expect(form.text).toContain('value="2025-10-20"');
+    expect(parse(form.text)('#field-opens_date').val()).toBe('2025-10-20');
     const res = await coordinator
       .post(`/rounds/${id}/redigera`)
       .type('form')
       .send({ _csrf: csrfFrom(form.text), ...roundForm(p.panelId, { confidential: 'ja', closes_time: '12:00' }) });
     expect(res.status).toBe(303);
-    const row = await db()('rounds').where({ id }).first();
+    const row = await roundRow(id);
     expect(Boolean(row.confidential)).toBe(true);
     expect(row.closes_at).toBe('2099-11-10T11:00:00.000Z');
     expect((await action(coordinator, id, 'oppna')).status).toBe(303);
@@ -135,14 +147,14 @@ describe('creating and editing a round', () => {
       .type('form')
       .send({ _csrf: csrfFrom(form.text), ...roundForm(p.panelId) });
     expect(refused.status).toBe(409);
-    expect(Boolean((await db()('rounds').where({ id }).first()).confidential)).toBe(true);
+    expect(Boolean((await roundRow(id)).confidential)).toBe(true);
   });
 
   it('lets analysts look but not create', async () => {
     await analyst.get('/rounds').expect(200);
     await analyst.get('/rounds/ny').expect(403);
     const page = await analyst.get('/rounds');
-    expect(page.text).not.toContain('Skapa enkätomgång');
+    expect(parse(page.text)('a[href="/rounds/ny"]')).toHaveLength(0);
   });
 });
 
@@ -161,17 +173,17 @@ describe('states', () => {
     expect(opened.status).toBe(303);
     expect(await stateOf(id)).toBe('oppen');
     expect(await db()('invitations').where({ round_id: id })).toHaveLength(4);
-    const round = await db()('rounds').where({ id }).first();
-    const version = await db()('survey_versions').where({ id: round.survey_version_id }).first();
+    const round = await roundRow(id);
+    const version = present(await db()('survey_versions').where({ id: round.survey_version_id }).first());
     expect(version.survey_id).toBe('partnerskapsenkat');
     expect(version.source).toBe('file');
 
     const refusedOpen = await action(coordinator, id, 'oppna');
     expect(refusedOpen.status).toBe(409);
-    expect(refusedOpen.text).toContain('kan inte öppnas');
+    expect(errorPageMessage(refusedOpen.text)).toContain('kan inte öppnas');
     const refusedPublish = await action(coordinator, id, 'publicera');
     expect(refusedPublish.status).toBe(409);
-    expect(refusedPublish.text).toContain('kan inte publiceras');
+    expect(errorPageMessage(refusedPublish.text)).toContain('kan inte publiceras');
 
     expect((await action(coordinator, id, 'stang')).status).toBe(303);
     expect(await stateOf(id)).toBe('stangd');
@@ -182,7 +194,7 @@ describe('states', () => {
       closes_time: '17:00',
     });
     expect(noReason.status).toBe(400);
-    expect(noReason.text).toContain('Skriv varför omgången öppnas igen.');
+    expect(errorSummary(noReason.text)).toContain('Skriv varför omgången öppnas igen.');
     const pastClose = await postForm(coordinator, `/rounds/${id}/ateroppna`, `/rounds/${id}/ateroppna`, {
       reason: 'Fler behövde tid',
       closes_date: '2020-01-01',
@@ -197,10 +209,12 @@ describe('states', () => {
     });
     expect(reopened.status).toBe(303);
     expect(await stateOf(id)).toBe('oppen');
-    expect((await db()('rounds').where({ id }).first()).closes_at).toBe('2099-12-01T16:00:00.000Z');
-    const audit = await db()('audit_log')
-      .where({ action: 'rounds.reopen', entity_id: String(id) })
-      .first();
+    expect((await roundRow(id)).closes_at).toBe('2099-12-01T16:00:00.000Z');
+    const audit = present(
+      await db()('audit_log')
+        .where({ action: 'rounds.reopen', entity_id: String(id) })
+        .first(),
+    );
     expect(json<{ reason: string }>(audit.details).reason).toBe('Två kommuner bad om mer tid');
 
     expect((await action(coordinator, id, 'stang')).status).toBe(303);
@@ -220,7 +234,7 @@ describe('states', () => {
     const id = await createViaHttp(roundForm(p.panelId, { year: '2025' }));
     const res = await action(coordinator, id, 'oppna');
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Panelen har inga aktiva organisationer för 2025');
+    expect(errorSummary(res.text)).toContainEqual(expect.stringContaining('Panelen har inga aktiva organisationer för 2025'));
     expect(await stateOf(id)).toBe('utkast');
   });
 });
@@ -242,8 +256,9 @@ describe('pinning the survey version', () => {
       );
       expect((await action(coordinator, id, 'oppna')).status).toBe(303);
       const token = await issueToken(db(), await ensureInvitation(db(), id, p.organisationIds[0]), p.contactIds[0]);
-      expect((await request(t.app).get(`/s/${token}/svar`).expect(200)).text).toContain(
-        'Version ett – i vilken utsträckning har Region Testlän',
+      const questions = (html: string) => textsOf(html, '.question-text');
+      expect(questions((await request(t.app).get(`/s/${token}/svar`).expect(200)).text)).toContainEqual(
+        expect.stringContaining('Version ett – i vilken utsträckning har Region Testlän'),
       );
 
       // edit the file again: the open round is unchanged
@@ -255,7 +270,7 @@ describe('pinning the survey version', () => {
         ),
       );
       const again = await request(t.app).get(`/s/${token}/svar`).expect(200);
-      expect(again.text).toContain('Version ett –');
+      expect(questions(again.text)).toContainEqual(expect.stringContaining('Version ett –'));
       expect(again.text).not.toContain('Version två –');
 
       // a new round uses the new version
@@ -263,8 +278,10 @@ describe('pinning the survey version', () => {
       await db()('panel_memberships').insert({ panel_id: p.panelId, organisation_id: p.organisationIds[0], year: 2026 });
       expect((await action(coordinator, id2, 'oppna')).status).toBe(303);
       const token2 = await issueToken(db(), await ensureInvitation(db(), id2, p.organisationIds[0]), p.contactIds[0]);
-      expect((await request(t.app).get(`/s/${token2}/svar`).expect(200)).text).toContain('Version två –');
-      const [r1, r2] = await Promise.all([db()('rounds').where({ id }).first(), db()('rounds').where({ id: id2 }).first()]);
+      expect(questions((await request(t.app).get(`/s/${token2}/svar`).expect(200)).text)).toContainEqual(
+        expect.stringContaining('Version två –'),
+      );
+      const [r1, r2] = await Promise.all([roundRow(id), roundRow(id2)]);
       expect(r1.survey_version_id).not.toBe(r2.survey_version_id);
     } finally {
       fs.writeFileSync(file, original);
@@ -280,7 +297,7 @@ describe('pinning the survey version', () => {
       fs.writeFileSync(file, original.replace('estimatedMinutes: 3', 'estimatedMinutes: tre'));
       const res = await action(coordinator, id, 'oppna');
       expect(res.status).toBe(400);
-      expect(res.text).toMatch(/arshjulet\.yaml:\d+:\d+ estimatedMinutes/);
+      expect(errorSummary(res.text)).toContainEqual(expect.stringMatching(/arshjulet\.yaml:\d+:\d+ estimatedMinutes/));
       expect(await stateOf(id)).toBe('utkast');
       await coordinator.get('/rounds/ny').expect(200); // the form still works
     } finally {
@@ -322,26 +339,27 @@ describe('following up', () => {
   it('shows the response rate and each organisation as not opened / opened / started / submitted', async () => {
     const s = await roundWithStatuses({ confidential: false });
     const page = await coordinator.get(`/rounds/${s.roundId}`).expect(200);
-    expect(page.text).toContain('1 av 4');
-    const row = (name: string) => new RegExp(`<th scope="row">${name}</th>\\s*<td>([^<(]+)`).exec(page.text)?.[1]?.trim();
-    expect(row('Alfa kommun')).toBe('Inte öppnad');
-    expect(row('Beta högskola')).toBe('Öppnad');
-    expect(row('Gamma förening')).toBe('Påbörjad');
-    expect(row('Delta AB')).toBe('Inskickad');
-    expect((await coordinator.get('/rounds').expect(200)).text).toContain('1 av 4');
+    expect(textOf(page.text, '#round-response-rate')).toBe('1 av 4 organisationer har svarat');
+    const status = (name: string) => rowCells(page.text, '#organisation-statuses', name)[0];
+    expect(status('Alfa kommun')).toBe('Inte öppnad');
+    expect(status('Beta högskola')).toBe('Öppnad');
+    expect(status('Gamma förening')).toBe('Påbörjad');
+    expect(status('Delta AB')).toBe('Inskickad');
+    const list = await coordinator.get('/rounds').expect(200);
+    expect(textOf(list.text, `tr[data-round-id="${s.roundId}"] .response-rate`)).toBe('1 av 4');
     // an analyst may open a submitted answer of a round that is not confidential
     const answers = await analyst.get(`/rounds/${s.roundId}/svar/${s.organisationIds[3]}`).expect(200);
-    expect(answers.text).toContain('Inget förtroende');
+    expect(textsOf(answers.text, '#answer-summary dd p')).toContain('Inget förtroende');
   });
 
   it('in a confidential round: analysts never see which organisation answered what; coordinators see who, not what', async () => {
     const s = await roundWithStatuses({ confidential: true });
     const asAnalyst = await analyst.get(`/rounds/${s.roundId}`).expect(200);
     for (const name of ['Alfa kommun', 'Beta högskola', 'Gamma förening', 'Delta AB']) expect(asAnalyst.text).not.toContain(name);
-    expect(asAnalyst.text).toContain('1 av 4');
-    expect(asAnalyst.text).toContain('analytiker ser bara antal');
+    expect(textOf(asAnalyst.text, '#round-response-rate')).toBe('1 av 4 organisationer har svarat');
+    expect(textOf(asAnalyst.text, '#organisations-hidden')).toContain('analytiker ser bara antal');
     const asCoordinator = await coordinator.get(`/rounds/${s.roundId}`).expect(200);
-    expect(asCoordinator.text).toContain('Delta AB');
+    expect(rowCells(asCoordinator.text, '#organisation-statuses', 'Delta AB')[0]).toBe('Inskickad');
     expect(asCoordinator.text).not.toContain(`/rounds/${s.roundId}/svar/`);
     for (const agent of [analyst, coordinator, admin]) {
       const res = await agent.get(`/rounds/${s.roundId}/svar/${s.organisationIds[3]}`);
@@ -356,12 +374,12 @@ describe('following up', () => {
       organisation_id: String(s.organisationIds[0]),
     });
     expect(res.status).toBe(200);
-    const link = /<code class="copyable">(http:\/\/partnerpuls\.test\/s\/[A-Za-z0-9_-]{43})<\/code>/.exec(res.text)?.[1];
-    expect(link).toBeTruthy();
-    const token = link!.split('/s/')[1];
+    const link = textOf(res.text, '#manual-link code.copyable');
+    expect(link).toMatch(/^http:\/\/partnerpuls\.test\/s\/[A-Za-z0-9_-]{43}$/);
+    const token = link.split('/s/')[1];
     const page = await request(t.app).get(`/s/${token}`).expect(200);
-    expect(page.text).toContain('Alfa kommun');
-    const row = await db()('invitation_tokens').orderBy('id', 'desc').first();
+    expect(textOf(page.text, '#answering-for')).toBe('Alfa kommun');
+    const row = present(await db()('invitation_tokens').orderBy('id', 'desc').first());
     expect(row.contact_id).toBeNull();
     expect(row.token_hash).not.toContain(token);
     expect((await coordinator.get(`/rounds/${s.roundId}`)).text).not.toContain(token); // not shown again
@@ -375,8 +393,9 @@ describe('following up', () => {
     for (const orgId of [s.organisationIds[2], s.organisationIds[3]]) {
       const res = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, { organisation_id: String(orgId) });
       expect(res.status).toBe(409);
-      expect(res.text).toContain('class="error-summary"');
-      expect(res.text).toContain('Omgången är konfidentiell och organisationen har redan börjat svara eller skickat in sina svar.');
+      expect(errorSummary(res.text)).toContainEqual(
+        expect.stringContaining('Omgången är konfidentiell och organisationen har redan börjat svara eller skickat in sina svar.'),
+      );
       expect(res.text).not.toMatch(/<code class="copyable">/);
     }
     expect(await tokens()).toBe(before);
@@ -390,7 +409,7 @@ describe('following up', () => {
       organisation_id: String(s.organisationIds[0]),
     });
     expect(ok.status).toBe(200);
-    expect(ok.text).toMatch(/<code class="copyable">http:\/\/partnerpuls\.test\/s\//);
+    expect(textOf(ok.text, '#manual-link code.copyable')).toMatch(/^http:\/\/partnerpuls\.test\/s\//);
     expect(await tokens()).toBe(before + 1);
     // in an ordinary round a link for an organisation that has submitted is still allowed
     const open = await roundWithStatuses({ confidential: false });
@@ -412,8 +431,8 @@ describe('following up', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text), organisation_id: String(s.organisationIds[0]) });
     expect(res.status).toBe(409);
-    expect(res.text).toContain('En personlig länk kan bara skapas när omgången är öppen.');
-    expect(res.text).toContain(`<form method="post" action="/rounds/${s.roundId}/`); // the round's page, not an error page
+    expect(errorSummary(res.text)).toContain('En personlig länk kan bara skapas när omgången är öppen.');
+    expect(parse(res.text)(`form[action^="/rounds/${s.roundId}/"]`).length).toBeGreaterThan(0); // the round's page, not an error page
   });
 });
 
@@ -450,7 +469,7 @@ describe('closing a round', () => {
         html_body: null,
         to_address: 'x@org.example.se',
       });
-    expect((await db()('email_outbox').where({ id: otherFailed }).first()).text_body).toContain('/s/abc');
+    expect(present(await db()('email_outbox').where({ id: otherFailed }).first()).text_body).toContain('/s/abc');
   });
 });
 
@@ -510,10 +529,10 @@ questions:
 
   it('lists the current surveys with hash and questions', async () => {
     const page = await coordinator.get('/surveys').expect(200);
-    expect(page.text).toContain('partnerskapsenkat.yaml');
-    expect(page.text).toMatch(/<code class="copyable">[0-9a-f]{64}<\/code>/);
-    expect(page.text).toContain('<code>fortroende_rua</code>');
-    expect(page.text).not.toContain('Ladda upp en enkätdefinition'); // only admins upload
+    expect(textsOf(page.text, '.survey-file')).toContain('partnerskapsenkat.yaml');
+    expect(textsOf(page.text, 'code.copyable')).toContainEqual(expect.stringMatching(/^[0-9a-f]{64}$/));
+    expect(textsOf(page.text, '.survey-indicators code')).toContain('fortroende_rua');
+    expect(parse(page.text)('form[action="/surveys/upload"]')).toHaveLength(0); // only admins upload
   });
 
   it('lets an admin upload a definition that passes the same validation; it becomes a choice for a new round and changes nothing else', async () => {
@@ -526,7 +545,9 @@ questions:
     };
     const bad = await upload(admin, BROKEN);
     expect(bad.status).toBe(400);
-    expect(bad.text).toMatch(/ny\.yaml:11:\d+ questions\.fraga\.options\[1\]\.code: svarskoden &#x27;a&#x27; förekommer två gånger/);
+    expect(errorSummary(bad.text)).toContainEqual(
+      expect.stringMatching(/ny\.yaml:11:\d+ questions\.fraga\.options\[1\]\.code: svarskoden 'a' förekommer två gånger/),
+    );
     expect(await db()('survey_versions').where({ survey_id: 'trasig' })).toHaveLength(0);
 
     expect((await upload(coordinator, BROKEN)).status).toBe(403);
@@ -534,16 +555,16 @@ questions:
     const good = BROKEN.replace('- { code: a, label: { sv: B, en: B } }', '- { code: b, label: { sv: B, en: B } }');
     const ok = await upload(admin, good);
     expect(ok.status).toBe(200);
-    expect(ok.text).toContain('sparad som en uppladdad version av trasig');
-    const v = await db()('survey_versions').where({ survey_id: 'trasig' }).first();
+    expect(textOf(ok.text, '#upload-result')).toContain('sparad som en uppladdad version av trasig');
+    const v = present(await db()('survey_versions').where({ survey_id: 'trasig' }).first());
     expect(v.source).toBe('upload');
     expect(fs.readdirSync(surveysDir)).not.toContain('ny.yaml');
     const form = await coordinator.get('/rounds/ny').expect(200);
-    expect(form.text).toContain(`value="version:${v.id}"`);
+    expect(parse(form.text)(`#field-survey option[value="version:${v.id}"]`)).toHaveLength(1);
 
     const p = await createPartnership(db(), 1, 2025);
     const id = await createViaHttp(roundForm(p.panelId, { survey: `version:${v.id}` }));
     expect((await action(coordinator, id, 'oppna')).status).toBe(303);
-    expect(Number((await db()('rounds').where({ id }).first()).survey_version_id)).toBe(Number(v.id));
+    expect(Number((await roundRow(id)).survey_version_id)).toBe(Number(v.id));
   });
 });

@@ -16,6 +16,13 @@ const PUBLIC = [
   'POST /logout',
   'GET /setup/:token',
   'POST /setup/:token',
+  // single sign-on and the second step of a sign-in (before anyone is signed in)
+  'POST /login/sso/:provider',
+  'GET /login/sso/:provider/callback',
+  'GET /login/tvastegs',
+  'POST /login/tvastegs',
+  'GET /login/tvastegs/aktivera',
+  'POST /login/tvastegs/aktivera',
 ];
 /** Route prefixes protected by their own token (respondent links, check-in links, API tokens). */
 const TOKEN_PREFIXES = ['/s/', '/avregistrera/', '/incheckning/', '/api/v1/'];
@@ -30,22 +37,18 @@ interface Layer {
 type FoundRoute = { method: string; path: string; roles: string[] | null };
 
 function walk(stack: Layer[], inheritedRoles: string[] | null, out: FoundRoute[]): void {
-  let roles = inheritedRoles;
   for (const layer of stack) {
     if (layer.route) {
       const routeGuard = layer.route.stack.find((l) => Array.isArray(l.handle.requiredRoles));
-      const effective = routeGuard?.handle.requiredRoles ?? roles;
+      const effective = routeGuard?.handle.requiredRoles ?? inheritedRoles;
       for (const m of Object.keys(layer.route.methods))
         out.push({ method: m.toUpperCase(), path: layer.route.path, roles: effective ?? null });
     } else if (layer.handle.stack) {
-      walk(layer.handle.stack, roles, out);
-    } else if (Array.isArray(layer.handle.requiredRoles)) {
-      // router.use('/prefix', requireRole(...)) guards what follows only under that prefix;
-      // we do not rely on it: each route must carry its own guard or be public.
-      void roles;
+      walk(layer.handle.stack, inheritedRoles, out);
     }
+    // A router.use('/prefix', requireRole(...)) guards what follows only under that prefix; it is
+    // not counted: each route must carry its own guard or be public.
   }
-  roles = inheritedRoles;
 }
 
 function routesOf(app: Express): FoundRoute[] {

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
+import { textOf } from '../helpers/html';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -23,7 +24,7 @@ describe('security basics', () => {
     const { agent } = await loggedInAgent(t, 'admin');
     const res = await agent.post('/admin/users').type('form').send({ name: 'X', email: 'x@region.example.se', role: 'analyst' });
     expect(res.status).toBe(403);
-    expect(res.text).toContain('Formuläret har gått ut');
+    expect(textOf(res.text, 'main p:first-of-type')).toContain('Formuläret har gått ut');
     expect(await t.deps.db('users').where({ email: 'x@region.example.se' }).first()).toBeUndefined();
   });
 
@@ -40,8 +41,7 @@ describe('security basics', () => {
 
   it('renders a friendly Swedish 404 page', async () => {
     const res = await request(t.app).get('/finns-inte').expect(404);
-    expect(res.text).toContain('Sidan finns inte');
-    expect(res.text).toContain('<main id="main"');
+    expect(textOf(res.text, 'main#main h1')).toBe('Sidan finns inte');
   });
 
   it('refuses oversized request bodies', async () => {
@@ -74,7 +74,7 @@ describe('errors in production', () => {
       await prod.deps.db.schema.dropTable('panel_memberships');
       const res = await agent.get('/panels');
       expect(res.status).toBe(500);
-      expect(res.text).toContain('Något gick fel hos oss');
+      expect(textOf(res.text, 'main p:first-of-type')).toContain('Något gick fel hos oss');
       expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
       expect(res.text).not.toContain('SQLITE');
       expect(res.text).not.toContain('relation');

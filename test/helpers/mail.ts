@@ -1,7 +1,8 @@
 // Shared set-up for the e-mail tests: an app wired to an in-process SMTP server, a partnership
 // with an open round, a worker to drain the outbox, and small look-ups.
 import type { Knex } from 'knex';
-import { OutboxWorker, type WorkerOptions } from '../../server/mail/worker';
+import type { OutboxWorker, WorkerOptions } from '../../server/mail/worker';
+import { outboxWorker } from '../../server/services/mailings';
 import { nowIso } from '../../server/db';
 import { createContact, createOrganisation, createPanel, createRound } from './fixtures';
 import { startTestApp, type TestApp } from './app';
@@ -35,7 +36,7 @@ export async function startMailTestApp(env: Record<string, string> = {}): Promis
 
 /** A worker with quick retries and no scheduler, for tests. */
 export function testWorker(t: TestApp, opts: WorkerOptions = {}): OutboxWorker {
-  return new OutboxWorker(t.deps, { backoffBaseMs: 1, backoffMaxMs: 5, pollMs: 10, schedulerEveryMs: 0, batchSize: 10, ...opts });
+  return outboxWorker(t.deps, { backoffBaseMs: 1, backoffMaxMs: 5, pollMs: 10, schedulerEveryMs: 0, batchSize: 10, ...opts });
 }
 
 /** Drains the outbox, waiting out short backoffs, until nothing is queued or sending. */

@@ -346,7 +346,7 @@ describe('rounding, zero denominators, missing years', () => {
     await publishYear(db, SYSTEM, 2036, VARS, null);
     // an answer in 2036 changes after publication: 6/10 live, 5/10 published
     const resp = await db('responses').where({ round_id: r2036, organisation_id: organisationIds[9] }).first();
-    await db('answers').where({ response_id: resp.id, question_id: 'q1' }).update({ option_code: 'hog' });
+    await db('answers').where({ response_id: resp!.id, question_id: 'q1' }).update({ option_code: 'hog' });
     const [r] = await computeRows(db, 2037, VARS, ['t_include']);
     expect(r.previousValue).toBe(50);
     expect(r.changePp).toBeCloseTo(20, 9);

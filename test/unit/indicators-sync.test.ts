@@ -41,7 +41,7 @@ describe('indicator sync', () => {
 
   it('refuses a definition that points at a question or an option that does not exist, and stores nothing', async () => {
     const survey = await shippedSurvey('partnerskapsenkat');
-    const broken: LoadedSurvey = JSON.parse(JSON.stringify(survey));
+    const broken: LoadedSurvey = structuredClone(survey);
     const defs = broken.definition.indicators as Array<{ id: string; question?: string; numerator?: string[] }>;
     defs[0].question = 'finns_inte';
     defs[1].numerator = ['mycket_hog', 'jattebra'];

@@ -11,7 +11,8 @@ import {
   validateTemplate,
 } from '../../server/mail/templates';
 import { backoffMs, classifySendError } from '../../server/mail/worker';
-import { csvSafe, isValidEmail } from '../../server/services/mailings';
+import { csvSafe } from '../../server/services/mail-follow-up';
+import { isValidEmail } from '../../server/services/mailings';
 import { ValidationError } from '../../server/errors';
 
 const config = { regionName: 'Region Test', retentionMonths: 24, privacyContact: 'dataskydd@test.se' };

@@ -1,0 +1,117 @@
+// Invitations (one per organisation and round) and their personal link tokens (only the SHA-256
+// of a token is stored). The rules — who gets a token, when a link stops working — are in
+// services/invitations.ts.
+import type { Knex } from 'knex';
+import { nowIso } from '../db';
+
+export async function findInvitationId(db: Knex, roundId: number, organisationId: number): Promise<number | null> {
+  const row = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id');
+  return row ? Number(row.id) : null;
+}
+
+/** Inserts the invitation unless it exists (a concurrent insert wins quietly); returns the new id, or null when it existed. */
+export async function insertInvitation(db: Knex, roundId: number, organisationId: number): Promise<number | null> {
+  const [row] = await db('invitations')
+    .insert({ round_id: roundId, organisation_id: organisationId, created_at: nowIso() })
+    .onConflict(['round_id', 'organisation_id'])
+    .ignore()
+    .returning('id');
+  return row ? Number(row.id) : null;
+}
+
+/** Records when the invitation was first sent (a later send keeps the first time). */
+export async function markInvited(db: Knex, invitationId: number, now: string): Promise<void> {
+  await db('invitations').where({ id: invitationId }).whereNull('invited_at').update({ invited_at: now });
+}
+
+export async function markFirstOpened(db: Knex, invitationId: number, now: string): Promise<void> {
+  await db('invitations').where({ id: invitationId }).whereNull('first_opened_at').update({ first_opened_at: now });
+}
+
+export interface InvitationState {
+  invitationId: number;
+  invitedAt: string | null;
+  firstOpenedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The round's invitations by organisation id. */
+export async function invitationsOfRound(db: Knex, roundId: number): Promise<Map<number, InvitationState>> {
+  const rows = await db('invitations')
+    .where({ round_id: roundId })
+    .select('id', 'organisation_id', 'invited_at', 'first_opened_at', 'revoked_at');
+  return new Map(
+    rows.map((r) => [
+      Number(r.organisation_id),
+      { invitationId: Number(r.id), invitedAt: r.invited_at, firstOpenedAt: r.first_opened_at, revokedAt: r.revoked_at },
+    ]),
+  );
+}
+
+/** When the round's first invitation went out, or null when none has. */
+export async function firstInvitedAt(db: Knex, roundId: number): Promise<string | null> {
+  const rows = await db('invitations')
+    .where({ round_id: roundId })
+    .whereNotNull('invited_at')
+    .min<Array<{ first: string | null }>>({ first: 'invited_at' });
+  return rows[0]?.first ?? null;
+}
+
+export async function insertInvitationToken(db: Knex, invitationId: number, contactId: number | null, tokenHash: string): Promise<void> {
+  await db('invitation_tokens').insert({ invitation_id: invitationId, contact_id: contactId, token_hash: tokenHash, created_at: nowIso() });
+}
+
+export interface LiveToken {
+  tokenId: number;
+  invitationId: number;
+  roundId: number;
+  organisationId: number;
+  contactId: number | null;
+}
+
+/** The token with this hash when neither it nor its invitation is revoked; one indexed lookup. */
+export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveToken | null> {
+  const row = await db('invitation_tokens as t')
+    .join('invitations as i', 'i.id', 't.invitation_id')
+    .where('t.token_hash', tokenHash)
+    .whereNull('t.revoked_at')
+    .whereNull('i.revoked_at')
+    .first<{ token_id: number; invitation_id: number; round_id: number; organisation_id: number; contact_id: number | null } | undefined>(
+      't.id as token_id',
+      'i.id as invitation_id',
+      'i.round_id',
+      'i.organisation_id',
+      't.contact_id',
+    );
+  if (!row) return null;
+  return {
+    tokenId: Number(row.token_id),
+    invitationId: Number(row.invitation_id),
+    roundId: Number(row.round_id),
+    organisationId: Number(row.organisation_id),
+    contactId: row.contact_id === null ? null : Number(row.contact_id),
+  };
+}
+
+/** Sets the token's last use to `now` unless it was set after `staleBefore` (a page view then rarely writes). */
+export async function touchToken(db: Knex, tokenId: number, now: string, staleBefore: string): Promise<void> {
+  await db('invitation_tokens')
+    .where({ id: tokenId })
+    .andWhere((q) => {
+      q.whereNull('last_used_at').orWhere('last_used_at', '<', staleBefore);
+    })
+    .update({ last_used_at: now });
+}
+
+/** Revokes every live token made for these contacts, 500 ids per statement; returns how many. */
+export async function revokeTokensOfContacts(db: Knex, contactIds: number[], now: string): Promise<number> {
+  let revoked = 0;
+  for (let i = 0; i < contactIds.length; i += 500) {
+    const n = await db('invitation_tokens')
+      .whereIn('contact_id', contactIds.slice(i, i + 500))
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
+    revoked += Number(n);
+  }
+  return revoked;
+}

@@ -1,0 +1,229 @@
+// The view models of the e-mail pages (routes/mail.ts → views/pages/mail/*.hbs): every figure and
+// text a page shows, prepared here so the route only parses the request and renders.
+import { type FieldProblem, NotFoundError } from '../errors';
+import type { Locale } from '../i18n';
+import {
+  EMAIL_KINDS,
+  EMAIL_LOCALES,
+  type EmailKind,
+  KIND_LABELS,
+  LOCALE_LABELS,
+  PLACEHOLDERS,
+  type TemplateSource,
+  validateTemplate,
+} from '../mail/templates';
+import type { Mailer } from '../mail/transport';
+import type { MailRound } from '../repositories/mailings';
+import { OUTBOX_STATUSES } from '../repositories/outbox';
+import { followUp } from './mail-follow-up';
+import {
+  type EmailPreview,
+  type MailContact,
+  type MailDeps,
+  outboxMessages,
+  outboxStatusCounts,
+  outboxStatusOf,
+  type PlannedOrganisation,
+  previewEmail,
+  recipientPlan,
+  reminderTargets,
+  requireRound,
+  templateFor,
+} from './mailings';
+
+/** What the e-mail pages need: the database, config and the mailer (its description, and the .eml files in file mode). */
+export type MailPageDeps = MailDeps & { mailer: Mailer };
+
+const ROUND_STATE_LABELS: Record<string, string> = { utkast: 'Utkast', oppen: 'Öppen', stangd: 'Stängd', publicerad: 'Publicerad' };
+
+/** The round and its state, as every round page shows them. */
+function roundHeader(round: MailRound) {
+  return { round, isOpen: round.state === 'oppen', stateLabel: ROUND_STATE_LABELS[round.state] ?? round.state };
+}
+
+/** A kind of e-mail from the URL, or null for none we have. */
+export function emailKindOf(v: unknown): EmailKind | null {
+  return EMAIL_KINDS.find((k) => k === v) ?? null;
+}
+
+/** The choices of "show the message as it becomes for …", the previewed contact selected. */
+function contactChoices(
+  organisations: PlannedOrganisation[],
+  contactsOf: (o: PlannedOrganisation) => MailContact[],
+  preview: EmailPreview | null,
+) {
+  return organisations.flatMap((o) =>
+    contactsOf(o).map((c) => ({ id: c.id, label: `${c.name ?? '–'} (${o.name})`, selected: c.id === preview?.contact?.id })),
+  );
+}
+
+const notErased = (o: PlannedOrganisation) => o.contacts.filter((c) => !c.erasedAt);
+
+function previewHtmlUrl(roundId: number, kind: EmailKind, locale: Locale, preview: EmailPreview | null): string {
+  return `/rounds/${roundId}/mail/preview/${kind}/${locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`;
+}
+
+const reachableCount = (organisations: PlannedOrganisation[]) => organisations.reduce((n, o) => n + o.reachable.length, 0);
+
+/** "Utskick och svarsfrekvens": the response rate, the progress of the sending, the tables. */
+export async function followUpPage(deps: MailPageDeps, roundId: number) {
+  const f = await followUp(deps.db, roundId);
+  const counts = await outboxStatusCounts(deps.db, f.round.id);
+  return {
+    title: 'Utskick och svarsfrekvens',
+    ...roundHeader(f.round),
+    f,
+    counts,
+    pending: counts.queued + counts.sending,
+    done: counts.sent + counts.bounced + counts.failed,
+    mailerDescription: deps.mailer.description,
+  };
+}
+
+export interface SendForm {
+  locale: Locale;
+  /** The contact to preview the message for (else the first reachable one). */
+  contactId: number | null;
+  scope?: 'not_invited' | 'chosen';
+  /** The organisations ticked when the form comes back with errors. */
+  selected?: number[];
+  errors?: FieldProblem[];
+}
+
+/** "Skicka inbjudningar": who gets one, who cannot be reached, and a preview. */
+export async function sendPage(deps: MailPageDeps, roundId: number, form: SendForm) {
+  const round = await requireRound(deps.db, roundId);
+  const plan = await recipientPlan(deps.db, round);
+  const preview = await previewEmail(deps, roundId, 'invitation', form.locale, form.contactId);
+  const notInvited = plan.organisations.filter((o) => o.inPanel && !o.invitedAt);
+  const selected = new Set(form.selected ?? []);
+  return {
+    title: 'Skicka inbjudningar',
+    ...roundHeader(round),
+    organisations: plan.organisations.map((o) => ({ ...o, reachableCount: o.reachable.length, checked: selected.has(o.id) })),
+    notInvitedCount: notInvited.length,
+    notInvitedMessages: reachableCount(notInvited),
+    notInvitedReachableOrgs: notInvited.filter((o) => o.reachable.length > 0).length,
+    allMessages: reachableCount(plan.organisations),
+    unreachable: plan.unreachable,
+    withoutRecipient: plan.organisationsWithoutRecipient,
+    contacts: contactChoices(plan.organisations, notErased, preview),
+    locales: EMAIL_LOCALES.map((l) => ({ value: l, label: LOCALE_LABELS[l], selected: l === form.locale })),
+    // (not `locale`: that name is the interface language of the page, res.locals.locale)
+    mailLocale: form.locale,
+    preview,
+    previewHtmlUrl: previewHtmlUrl(roundId, 'invitation', form.locale, preview),
+    scope: form.scope ?? 'not_invited',
+    errors: form.errors,
+  };
+}
+
+/** "Påminn de som inte svarat": the organisations reminded, the contacts left out, and a preview. */
+export async function remindPage(deps: MailPageDeps, roundId: number, contactId: number | null, errors?: FieldProblem[]) {
+  const round = await requireRound(deps.db, roundId);
+  const targets = reminderTargets(await recipientPlan(deps.db, round));
+  const firstTarget = targets.flatMap((o) => o.reachable)[0];
+  const locale = deps.config.defaultLocale;
+  const preview = await previewEmail(deps, roundId, 'reminder', locale, contactId ?? firstTarget?.id ?? null);
+  return {
+    title: 'Påminn de som inte svarat',
+    ...roundHeader(round),
+    targets: targets.map((o) => ({ ...o, reachableCount: o.reachable.length })),
+    messages: reachableCount(targets),
+    targetsWithoutRecipient: targets.filter((o) => o.reachable.length === 0),
+    excluded: targets.flatMap((o) =>
+      o.contacts.filter((c) => !c.reachable && !c.erasedAt).map((c) => ({ ...c, organisationName: o.name })),
+    ),
+    contacts: contactChoices(targets, (o) => o.reachable, preview),
+    preview,
+    previewHtmlUrl: previewHtmlUrl(roundId, 'reminder', locale, preview),
+    reminderDays: round.reminderDays.join(' och '),
+    errors,
+  };
+}
+
+/** "E-postmallar": every kind and locale, and whether the round has its own text. */
+export async function templatesPage(deps: MailDeps, roundId: number) {
+  const round = await requireRound(deps.db, roundId);
+  const items = [];
+  for (const kind of EMAIL_KINDS) {
+    for (const locale of EMAIL_LOCALES) {
+      const t = await templateFor(deps.db, roundId, kind, locale);
+      items.push({ kind, locale, kindLabel: KIND_LABELS[kind], localeLabel: LOCALE_LABELS[locale], subject: t.subject, custom: t.custom });
+    }
+  }
+  return { title: 'E-postmallar', round, items };
+}
+
+export interface TemplateForm {
+  kind: EmailKind;
+  locale: Locale;
+  contactId: number | null;
+  /** The text in the form, when it is not the stored one. */
+  draft?: TemplateSource;
+  /** Preview the draft without saving: refused (ValidationError) when the draft is not a valid template. */
+  previewed?: boolean;
+  /** The draft was refused: the form shows the problems and no preview (the draft may not even parse). */
+  errors?: FieldProblem[];
+}
+
+/** The editor of one template: subject and body, the placeholders, and a preview. */
+export async function templateEditPage(deps: MailPageDeps, roundId: number, form: TemplateForm) {
+  const { kind, locale } = form;
+  if (form.previewed && form.draft) validateTemplate(form.draft);
+  const round = await requireRound(deps.db, roundId);
+  const stored = await templateFor(deps.db, roundId, kind, locale);
+  const preview = form.errors ? null : await previewEmail(deps, roundId, kind, locale, form.contactId, form.draft);
+  const plan = await recipientPlan(deps.db, round);
+  return {
+    title: `E-postmall: ${KIND_LABELS[kind]} (${LOCALE_LABELS[locale].toLowerCase()})`,
+    round,
+    kind,
+    // (not `locale`: that name is the interface language of the page, res.locals.locale)
+    templateLocale: locale,
+    kindLabel: KIND_LABELS[kind],
+    localeLabel: LOCALE_LABELS[locale],
+    values: form.draft ?? stored,
+    custom: stored.custom,
+    placeholders: PLACEHOLDERS,
+    preview,
+    previewHtmlUrl: previewHtmlUrl(roundId, kind, locale, preview),
+    contacts: contactChoices(plan.organisations, notErased, preview),
+    previewed: form.previewed,
+    errors: form.errors,
+  };
+}
+
+/** The HTML version of a preview, as a page of its own. */
+export async function previewHtml(
+  deps: MailDeps,
+  roundId: number,
+  kind: EmailKind,
+  locale: Locale,
+  contactId: number | null,
+): Promise<string> {
+  return (await previewEmail(deps, roundId, kind, locale, contactId)).email.html;
+}
+
+/** "Utkorgen": the counts, the latest messages (of one status, or all), and in file mode the written .eml files. */
+export async function outboxPage(deps: MailPageDeps, status: string) {
+  const chosen = outboxStatusOf(status);
+  const files = deps.mailer.listFiles ? await deps.mailer.listFiles(100) : null;
+  return {
+    title: 'Utkorgen',
+    rows: await outboxMessages(deps.db, { status: chosen, limit: 200 }),
+    counts: await outboxStatusCounts(deps.db),
+    statuses: OUTBOX_STATUSES.map((s) => ({ value: s, selected: s === chosen })),
+    fileMode: deps.mailer.kind === 'file',
+    files,
+    mailerDescription: deps.mailer.description,
+    workerOn: deps.config.outboxWorker,
+  };
+}
+
+/** One written .eml file, as text. */
+export async function emlFilePage(deps: Pick<MailPageDeps, 'mailer'>, name: string) {
+  const raw = deps.mailer.readFile ? await deps.mailer.readFile(name) : null;
+  if (raw === null) throw new NotFoundError('Filen finns inte.');
+  return { title: 'E-postmeddelande', name, raw };
+}
