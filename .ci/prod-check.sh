@@ -28,7 +28,7 @@ echo "-- production install on $(node --version) in $tmp"
 git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$tmp"
 cp -r dist "$tmp/dist"
 (cd "$tmp" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
-for dev in tsx jest @swc/core eslint playwright-core; do # (typescript may come as a peer of i18next)
+for dev in tsx jest @swc/core eslint; do # (typescript may come as a peer of i18next)
   if [ -e "$tmp/node_modules/$dev" ]; then
     echo "a development dependency is installed: $dev"
     exit 1

@@ -5,6 +5,14 @@ import { backupCommands } from './commands/backup';
 import { indicatorCommands } from './commands/indicators';
 import { mailCommands } from './commands/mail';
 import { registerCommands } from './commands/register';
+import { reportCommands } from './commands/report';
 import { surveyCommands } from './commands/surveys';
 
-export const cliCommands: CliCommand[] = [...registerCommands, ...surveyCommands, ...indicatorCommands, ...mailCommands, ...backupCommands];
+export const cliCommands: CliCommand[] = [
+  ...registerCommands,
+  ...surveyCommands,
+  ...indicatorCommands,
+  ...reportCommands,
+  ...mailCommands,
+  ...backupCommands,
+];

@@ -1,6 +1,7 @@
 // Typed configuration from the environment, validated once at start.
 // Every value has a safe default so a bare `npm start` works; every bad value gets
 // its own message in Swedish naming the variable.
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PACKAGE_ROOT } from './lib/paths';
@@ -42,6 +43,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long the start waits for another instance's migration lock before giving up. */
   migrationLockWaitMs: number;
+  /** The Chromium that draws the report's PDF; null: none found (the PDF download says so). */
+  chromiumPath: string | null;
   /** staff sign-in: OIDC providers, the password form, two-factor, session lifetime (sign-in-config.ts) */
   signIn: SignInConfig;
 }
@@ -171,6 +174,7 @@ const envSchema = z.object({
     }),
   SHUTDOWN_TIMEOUT_SECONDS: int('SHUTDOWN_TIMEOUT_SECONDS', 1, 3600),
   MIGRATION_LOCK_WAIT_SECONDS: int('MIGRATION_LOCK_WAIT_SECONDS', 0, 3600),
+  CHROMIUM_PATH: z.string().optional(),
 });
 
 function parseTrustProxy(v: string | undefined): string | number | boolean {
@@ -259,6 +263,7 @@ function regionSettings(e: Env) {
     defaultLocale: e.DEFAULT_LOCALE || 'sv',
     accessibilityContact: e.ACCESSIBILITY_CONTACT || 'tillganglighet@region.example.se',
     privacyContact: e.PRIVACY_CONTACT || 'dataskydd@region.example.se',
+    chromiumPath: findChromium(e.CHROMIUM_PATH),
   } satisfies Partial<Config>;
 }
 
@@ -271,6 +276,12 @@ function operationSettings(e: Env) {
     shutdownTimeoutMs: (e.SHUTDOWN_TIMEOUT_SECONDS ?? 20) * 1000,
     migrationLockWaitMs: (e.MIGRATION_LOCK_WAIT_SECONDS ?? 30) * 1000,
   } satisfies Partial<Config>;
+}
+
+/** CHROMIUM_PATH when set (used as given, checked when a PDF is made), else Debian's chromium if installed. */
+function findChromium(configured: string | undefined): string | null {
+  if (configured?.trim()) return configured.trim();
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p)) ?? null;
 }
 
 /** The SQLite file path of a `file:` URL, or null for PostgreSQL. */
