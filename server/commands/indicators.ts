@@ -7,7 +7,7 @@
 // Each syncs the indicator definitions from the survey files first, then calls the same services
 // as the web pages.
 import fs from 'node:fs';
-import { readInputFile } from './io';
+import { progress, readInputFile } from './io';
 import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
@@ -133,6 +133,7 @@ export const indicatorCommands: CliCommand[] = [
       const bytes = readInputFile(file, out);
       if (!bytes) return 2;
       await sync(deps);
+      progress(out, 'Läser in värdena …');
       const r = await importValues(deps.db, CLI, bytes);
       out.log(`${r.rows} värden inlästa (${r.replaced} ersatte tidigare värden) för ${r.indicators.join(', ')}.`);
       return 0;
