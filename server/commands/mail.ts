@@ -5,6 +5,7 @@
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
 import type { CliCommand } from './command';
+import { progress } from './io';
 import { CLI } from '../services/audit';
 import {
   OUTBOX_STATUS_LABELS,
@@ -48,7 +49,10 @@ export const mailCommands: CliCommand[] = [
       'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false). Med --now skickas också det som väntar på ett nytt försök efter ett avbrott hos e-postservern.',
     options: { now: { type: 'boolean' } },
     async run(deps, { values }, out) {
-      const r = await sendDueMail(deps, { now: values.now === true });
+      const r = await sendDueMail(deps, {
+        now: values.now === true,
+        onBatch: (t) => progress(out, `Skickat ${t.sent} (studsade ${t.bounced}, försöks igen ${t.retried}, misslyckades ${t.failed}) …`),
+      });
       await deps.mailer.close();
       out.log(`Skickade: ${r.sent}, studsade: ${r.bounced}, försöks igen senare: ${r.retried}, misslyckades: ${r.failed}.`);
       return 0;

@@ -23,9 +23,19 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { Heartbeats } from '../lib/heartbeats';
 import { nowIso } from '../db';
 import { contactsByIds, markContactBounced, type MailContactRow } from '../repositories/mailings';
-import { claimDue, markBounced, markFailed, markForRetry, markSent, type OutboxMessage, renewClaims } from '../repositories/outbox';
+import {
+  claimDue,
+  markBounced,
+  markFailed,
+  markForRetry,
+  markSent,
+  type OutboxMessage,
+  releaseClaimed,
+  renewClaims,
+} from '../repositories/outbox';
 import { inTransaction } from '../repositories/transaction';
 import type { Mailer } from './transport';
 
@@ -45,6 +55,8 @@ export interface WorkerDeps {
   audit: WorkerAudit;
   /** Queues the scheduled reminders due at `now`; returns how many messages were queued. */
   queueScheduledReminders: (now: Date) => Promise<number>;
+  /** Signs of life for /health/ready (the app's worker; the CLI's need none). */
+  heartbeats?: Heartbeats;
 }
 
 export interface WorkerOptions {
@@ -228,17 +240,26 @@ export class OutboxWorker {
     const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, failed: 0, bounced: 0, released: 0 };
     if (!rows.length) return result;
     const claims = new BatchClaims(this, rows, now);
+    let next = 0;
     try {
       // Whether each recipient may still be e-mailed (opted out, bounced or erased since queueing), in one query.
       const contacts = await contactsByIds(db, [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))]);
-      let next = 0;
       const lane = async () => {
-        while (next < rows.length) {
+        // when stopping, each lane finishes the message it is sending and takes no new one
+        while (next < rows.length && !this.stopping) {
           const row = rows[next++];
           result[await this.sendClaimedRow(row, contacts, claims)]++;
+          this.deps.heartbeats?.beat('outbox');
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, lane));
+      // back to the queue, not sent
+      if (next < rows.length)
+        await releaseClaimed(
+          db,
+          rows.slice(next).map((r) => r.id),
+          this.workerId,
+        );
     } finally {
       claims.stop();
     }
@@ -399,13 +420,14 @@ export class OutboxWorker {
     this.stopping = false;
     this.loop = (async () => {
       while (!this.stopping) {
+        this.deps.heartbeats?.beat('outbox');
         const claimed = await this.turn();
         if (claimed === 0 && !this.stopping) await this.pause();
       }
     })();
   }
 
-  /** Stops after the batch in flight has finished. */
+  /** Stops after the messages in flight have been sent; claimed rows not yet started go back to the queue. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
@@ -419,6 +441,10 @@ export function startOutboxWorker(deps: WorkerDeps): () => Promise<void> {
   if (!deps.config.outboxWorker) return () => Promise.resolve();
   const worker = new OutboxWorker(deps);
   worker.start();
+  deps.heartbeats?.started('outbox');
   deps.logger.info({ worker: worker.workerId, mailer: deps.mailer.description }, 'outbox worker started');
-  return () => worker.stop();
+  return async () => {
+    await worker.stop();
+    deps.heartbeats?.stopped('outbox');
+  };
 }

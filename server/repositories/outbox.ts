@@ -92,7 +92,7 @@ export interface NewOutboxMessage {
   /** Headers that may stay after sending (no tokens). */
   headers: Record<string, string>;
   /** The List-Unsubscribe header value (holds the opt-out token), or null. */
-  listUnsubscribe: string | null;
+  listUnsubscribe?: string | null;
   messageId: string;
   /** The send (mail_sends) this e-mail belongs to; null for a confirmation. */
   sendId?: number | null;
@@ -112,7 +112,7 @@ export async function insertOutboxMessage(db: Knex, m: NewOutboxMessage): Promis
       text_body: m.text,
       html_body: m.html,
       headers: JSON.stringify(m.headers),
-      list_unsubscribe: m.listUnsubscribe,
+      list_unsubscribe: m.listUnsubscribe ?? null,
       send_id: m.sendId ?? null,
       message_id: m.messageId,
       status: 'queued',
@@ -227,6 +227,16 @@ export async function markSent(db: Knex, id: number, workerId: string): Promise<
     last_error: null,
   });
   return Number(n) === 1;
+}
+
+/** Claimed rows a stopping worker did not get to: back to the queue as they were (the attempt is not counted). */
+export async function releaseClaimed(db: Knex, ids: number[], workerId: string): Promise<number> {
+  if (!ids.length) return 0;
+  const n = await db('email_outbox')
+    .whereIn('id', ids)
+    .where({ status: 'sending', claimed_by: workerId })
+    .update({ status: 'queued', claimed_by: null, claimed_at: null, attempts: db.raw('attempts - 1') });
+  return Number(n);
 }
 
 /** After a temporary error: back to the queue, to be tried again at nextAttemptAt. */

@@ -726,11 +726,21 @@ export function outboxWorker(deps: OutboxDeps, options: WorkerOptions = {}): Out
 
 /**
  * Sends everything due now and returns (the CLI, for a deployment without a worker in the app).
- * With `now`, messages waiting out a backoff after a temporary error are sent at once too.
+ * With `now`, messages waiting out a backoff after a temporary error are sent at once too;
+ * `onBatch` is told the running totals after each batch (the CLI's progress line).
  */
-export async function sendDueMail(deps: OutboxDeps, opts: { now?: boolean } = {}): Promise<BatchResult> {
+export async function sendDueMail(
+  deps: OutboxDeps,
+  opts: { now?: boolean; onBatch?: (total: BatchResult) => void } = {},
+): Promise<BatchResult> {
   if (opts.now) await sendWaitingNow(deps.db, CLI);
-  return outboxWorker(deps, { schedulerEveryMs: 0 }).drain();
+  const worker = outboxWorker(deps, { schedulerEveryMs: 0 });
+  const total: BatchResult = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0, released: 0 };
+  for (let batch = await worker.runOnce(); batch.claimed > 0; batch = await worker.runOnce()) {
+    for (const k of Object.keys(total) as Array<keyof BatchResult>) total[k] += batch[k];
+    opts.onBatch?.(total);
+  }
+  return total;
 }
 
 /** Queued messages waiting for a later try after a temporary error (an SMTP outage). */

@@ -7,7 +7,7 @@ import { nowIso } from '../../server/db';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
 import { createViewEngine } from '../../server/views';
-import { VIEWS_DIR } from '../../server/app';
+import { VIEWS_DIR } from '../../server/views';
 import { csrfFrom, type Agent, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createOrganisation, createPanel, createRound, insertSubmittedResponse, surveyFromYaml } from '../helpers/fixtures';
 import { page as parse, rowCells, textOf } from '../helpers/html';

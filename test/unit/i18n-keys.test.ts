@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { VIEWS_DIR } from '../../server/app';
+import { VIEWS_DIR } from '../../server/views';
 
 type Node = { type: string; [k: string]: unknown };
 
