@@ -12,11 +12,12 @@ type Node = { type: string; [k: string]: unknown };
 /** Code-made labels, by template and the expression used as the key. */
 const ALLOWED: Record<string, string[]> = {
   'layouts/main.hbs': ['title'], // with titleValues: a title that is data is '%{text}' (server/lib/titles.ts)
+  'layouts/report-file.hbs': ['title'], // the report's own title ('Årets rapport …'), the year as a value
   'pages/admin/settings.hbs': ['name'],
   'pages/admin/users.hbs': ['label'],
   'pages/checkin/show.hbs': ['meeting.typeLabel'],
   'pages/error.hbs': ['title', 'message'], // messages of the app's errors: looked up as a whole, never interpolated
-  'pages/indicators/index.hbs': ['label', 'this', 'colourLabel', 'trendLabel', 'clarityText', 'originLabel', 'statusLabel'],
+  'pages/indicators/index.hbs': ['label', 'this', 'colourLabel', 'trendLabel', 'clarityText', 'originLabel', 'statusLabel', 'changeUnit'],
   'pages/indicators/show.hbs': [
     'levelLabel',
     'this',
@@ -32,7 +33,12 @@ const ALLOWED: Record<string, string[]> = {
     'originLabel',
     'title',
     'label', // breakdown cells: organisation types only; a municipality is shown as written
+    'row.changeUnit',
+    'changeUnit',
   ],
+  'pages/login.hbs': ['label'], // a sign-in provider's button, set by the operator in OIDC_PROVIDERS (looked up as a whole)
+  'pages/report/show.hbs': ['label', '../label', 'colourLabel', 'trendLabel', 'changeUnit', 'clarityText', 'originLabel', 'statusLabel'],
+  'pages/sso-failed.hbs': ['message'], // the app's own refusals (routes/sso.ts)
   'pages/mail/follow-up.hbs': ['stateLabel', 'typeLabel'],
   'pages/mail/outbox.hbs': ['statusLabel'],
   'pages/mail/remind.hbs': ['typeLabel', 'reasonKey'],
@@ -60,6 +66,13 @@ function templates(dir: string, base = dir): string[] {
   });
 }
 
+/** `(plural n "… %{n} …" "… %{n} …")`: one of two literal texts, chosen by the code. */
+function isPluralOfLiterals(key: Node): boolean {
+  const callee = key.path as { original?: unknown } | undefined;
+  const params = (key.params as Node[] | undefined) ?? [];
+  return key.type === 'SubExpression' && callee?.original === 'plural' && params.slice(1).every((p) => p.type === 'StringLiteral');
+}
+
 /** The non-literal first arguments of every `t` call (mustache or sub-expression) in the tree. */
 function dynamicKeys(node: unknown, out: Set<string>): void {
   if (Array.isArray(node)) return node.forEach((n) => dynamicKeys(n, out));
@@ -69,7 +82,7 @@ function dynamicKeys(node: unknown, out: Set<string>): void {
   const params = n.params as Node[] | undefined;
   if ((n.type === 'MustacheStatement' || n.type === 'SubExpression') && callee?.original === 't' && params?.[0]) {
     const key = params[0];
-    if (key.type !== 'StringLiteral') out.add(String(key.original));
+    if (key.type !== 'StringLiteral' && !isPluralOfLiterals(key)) out.add(String(key.original));
   }
   for (const v of Object.values(n)) if (v && typeof v === 'object') dynamicKeys(v, out);
 }
