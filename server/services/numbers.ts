@@ -160,6 +160,20 @@ function decimalOf(value: number): { numerator: bigint; denominator: bigint } {
   return { numerator: sign === '-' ? -digits : digits, denominator: 10n ** BigInt(scale) };
 }
 
+/**
+ * The sign (−1, 0, 1) of a sum of given values, each read as the decimal it stands for
+ * (`decimalOf`), added exactly with BigInt arithmetic. This is how a value is compared with a
+ * target, a tolerance or a dead band (DOMAIN rules 4–5): 60 − 64,9 + 4,9 is exactly 0, while in
+ * binary floating point 64.9 − 4.9 = 60.00000000000001. Pass a negated value to subtract (negation
+ * is exact in floating point).
+ */
+function signOfSum(values: readonly number[]): -1 | 0 | 1 {
+  const decimals = values.map((v) => decimalOf(v));
+  const common = decimals.reduce((den, d) => (d.denominator > den ? d.denominator : den), 1n); // powers of ten: the largest is a common multiple
+  const sum = decimals.reduce((total, d) => total + d.numerator * (common / d.denominator), 0n);
+  return sum > 0n ? 1 : sum < 0n ? -1 : 0;
+}
+
 function roundValue(value: number, decimals: number): RoundedDecimal {
   assertFinite('value', value);
   assertDecimals(decimals);
@@ -416,6 +430,7 @@ export interface ColourInput {
  * The traffic light (DOMAIN rule 4), judged on the displayed (rounded) value.
  * higher is better: green if value ≥ target; yellow if value ≥ target − tolerance; else red.
  * lower is better:  green if value ≤ target; yellow if value ≤ target + tolerance; else red.
+ * Compared exactly on the decimals (64,9 − 4,9 is 60), never in binary floating point.
  * 'missing' (grey, "värde saknas") when there is no value — and also when there is a value but
  * no target: without a målvärde there is nothing to judge against (DOMAIN is silent; decided here).
  */
@@ -428,13 +443,14 @@ export function colourFor(input: ColourInput): Colour {
   if (target === null || target === undefined) return 'missing';
   assertFinite('target', target);
   const value = roundHalfAwayFromZero(displayed, 0);
+  // Exact decimal comparisons (signOfSum), never value >= target - tolerance in floating point.
   if (direction === 'higher') {
-    if (value >= target) return 'green';
-    if (value >= target - tolerance) return 'yellow';
+    if (signOfSum([value, -target]) >= 0) return 'green';
+    if (signOfSum([value, -target, tolerance]) >= 0) return 'yellow';
     return 'red';
   }
-  if (value <= target) return 'green';
-  if (value <= target + tolerance) return 'yellow';
+  if (signOfSum([value, -target]) <= 0) return 'green';
+  if (signOfSum([value, -target, -tolerance]) <= 0) return 'yellow';
   return 'red';
 }
 
@@ -482,8 +498,9 @@ export interface TrendResult {
  * The arrow vs last year (DOMAIN rule 5), from the unrounded values: Δ = current − previous.
  * 'none' when either value is missing (no arrow); 'unchanged' when |Δ| < deadBand; otherwise
  * improved/worsened according to the direction (for lower-is-better a decrease is improved).
- * |Δ| is compared after reading it to 9 decimals, so a float difference like 0.9999999999999964
- * for a true 1 pp is not mistaken for "below the dead band".
+ * Δ and |Δ| < deadBand are computed on the decimals the values stand for (signOfSum), so a float
+ * difference like 0.9999999999999964 for a true 1 pp is not mistaken for "below the dead band",
+ * and a change of exactly 0 is "unchanged" whatever the dead band (changePp is then 0).
  */
 export function trendFor(input: TrendInput): TrendResult {
   const { current, previous, deadBand = DEFAULT_DEAD_BAND_PP, direction } = input;
@@ -495,10 +512,14 @@ export function trendFor(input: TrendInput): TrendResult {
   }
   assertFinite('current', current);
   assertFinite('previous', previous);
+  // Δ = current − previous, and |Δ| against the dead band, exactly (signOfSum): a change of exactly
+  // 0 is always unchanged (also with a dead band of 0), and 0,3 − 0,1 is not below a dead band of 0,2.
+  const sign = signOfSum([current, -previous]);
+  if (sign === 0) return { trend: 'unchanged', changePp: 0 };
+  const belowBand = sign > 0 ? signOfSum([current, -previous, -deadBand]) < 0 : signOfSum([previous, -current, -deadBand]) < 0;
   const changePp = current - previous;
-  const comparable = roundHalfAwayFromZero(changePp, 9);
-  if (Math.abs(comparable) < deadBand) return { trend: 'unchanged', changePp };
-  const up = comparable > 0;
+  if (belowBand) return { trend: 'unchanged', changePp };
+  const up = sign > 0;
   const improved = direction === 'higher' ? up : !up;
   return { trend: improved ? 'improved' : 'worsened', changePp };
 }
