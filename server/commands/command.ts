@@ -19,4 +19,6 @@ export interface CliCommand {
 export interface CliOutput {
   log(s: string): void;
   error(s: string): void;
+  /** Bytes exactly as given (a file on standard output: no newline added); standard output when absent. */
+  write?(bytes: Buffer): void;
 }

@@ -7,7 +7,7 @@
 // Each syncs the indicator definitions from the survey files first, then calls the same services
 // as the web pages.
 import fs from 'node:fs';
-import { readInputFile } from './io';
+import { readInputFile, writeBytes } from './io';
 import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
@@ -53,7 +53,7 @@ export const indicatorCommands: CliCommand[] = [
         fs.writeFileSync(values.out, result.body);
         out.log(`Skrev ${values.out}.`);
       } else {
-        out.log(result.body.toString('utf8').replace(/\r?\n$/, ''));
+        writeBytes(out, result.body); // the file's bytes: CRLF on every line of a CSV, the last one too
       }
       if (result.skipped.length > 0) out.error(`Utan koder för målstyrningssystemet (inte med i filen): ${result.skipped.join(', ')}`);
       return 0;

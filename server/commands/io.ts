@@ -11,3 +11,9 @@ export function readInputFile(file: string, out: CliOutput): Buffer | null {
     return null;
   }
 }
+
+/** Writes a file's bytes to the command's output unchanged (CSV keeps CRLF on its last line too). */
+export function writeBytes(out: CliOutput, bytes: Buffer): void {
+  if (out.write) out.write(bytes);
+  else process.stdout.write(bytes);
+}

@@ -51,7 +51,9 @@ let roundId: number;
 function capture() {
   const lines: string[] = [];
   const errors: string[] = [];
-  return { lines, errors, out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s) } };
+  // write(): a file on standard output (the last line's end dropped, as a line of log())
+  const write = (b: Buffer) => lines.push(b.toString('utf8').replace(/\r?\n$/, ''));
+  return { lines, errors, out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s), write } };
 }
 
 const rep = (code: string, n: number) => Array.from({ length: n }, () => code);
