@@ -11,7 +11,7 @@ import { readInputFile, writeBytes } from './io';
 import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
-import { importValues, publishYear, setTarget } from '../services/indicator-admin';
+import { importValues, publishYear, setTarget, unusedValuesText } from '../services/indicator-admin';
 import { exportYear, isExportFormat } from '../services/indicator-export';
 import { syncIndicatorsFromFiles } from '../services/indicator-sync';
 import { placeholderValues } from '../services/surveys';
@@ -122,8 +122,9 @@ export const indicatorCommands: CliCommand[] = [
       const bytes = readInputFile(file, out);
       if (!bytes) return 2;
       await sync(deps);
-      const r = await importValues(deps.db, CLI, bytes);
+      const r = await importValues(deps.db, CLI, bytes, placeholderValues(deps.config));
       out.log(`${r.rows} värden inlästa (${r.replaced} ersatte tidigare värden) för ${r.indicators.join(', ')}.`);
+      if (r.unused.length > 0) out.error(`Obs: ${unusedValuesText(r.unused)}`);
       return 0;
     },
   },

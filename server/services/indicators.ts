@@ -426,23 +426,62 @@ async function measureAttendance(
   return { ...emptyMeasurement(notes), origin: 'attendance', panelId, ...fromCounts(x, n) };
 }
 
-/** The measurement of an indicator for a year, from the first source that has one (see the top). */
-export async function measure(ctx: MeasureContext, ind: IndicatorRecord, year: number): Promise<Measurement> {
+/** What the year's answers or meetings give for the indicator (no stored value), and the survey round if any. */
+async function computedMeasurement(
+  ctx: MeasureContext,
+  ind: IndicatorRecord,
+  year: number,
+): Promise<{ computed: Measurement | null; round: RoundRef | null }> {
   const def = ind.definition;
-  let computed: Measurement | null = null;
-  let round: RoundRef | null = null;
   if (def.kind === 'survey' && ind.surveyId) {
-    round = await roundFor(ctx.db, ind.surveyId, year);
-    if (round) computed = await measureSurveyRound(ctx, def, round);
-  } else if (def.kind === 'attendance') {
-    computed = await measureAttendance(ctx, ind, def, year);
+    const round = await roundFor(ctx.db, ind.surveyId, year);
+    return { computed: round ? await measureSurveyRound(ctx, def, round) : null, round };
+  }
+  if (def.kind === 'attendance') return { computed: await measureAttendance(ctx, ind, def, year), round: null };
+  return { computed: null, round: null };
+}
+
+/**
+ * The measurement of an indicator for a year, from the first source that has one (see the top).
+ * A stored value (imported or by hand) is used whenever the computation gives no value — also when
+ * the year's round has answers but none to this question (e.g. the question was not asked that
+ * year): then the row notes why the stored value is used.
+ */
+export async function measure(ctx: MeasureContext, ind: IndicatorRecord, year: number): Promise<Measurement> {
+  const { computed, round } = await computedMeasurement(ctx, ind, year);
+  if (computed && computed.value !== null) return computed;
+  const v = await valueOf(ctx, ind.id, year);
+  if (v) {
+    const why = computed
+      ? [`Årets underlag ger inget värde (${computed.notes[0] ?? 'inga svar på frågan som räknas'}); det lagrade värdet används.`]
+      : [];
+    return measurementFromValue(ind, v, why);
   }
   if (computed) return computed;
-  const v = await valueOf(ctx, ind.id, year);
-  if (v) return measurementFromValue(ind, v);
   // a round without submitted responses: show what is known (invited), no value yet
   if (round) return roundMeasurement(round, await invitedCount(ctx.db, round), 0, ['Inga inskickade svar ännu i årets omgång.']);
   return emptyMeasurement();
+}
+
+/**
+ * Of these (indicator, year) pairs, the ones whose year has a computed value — where a stored
+ * value is not used (the import of historical values warns about them).
+ */
+export async function yearsWithComputedValue(
+  db: Knex,
+  vars: PlaceholderValues,
+  pairs: Array<{ indicatorId: string; year: number }>,
+): Promise<Array<{ indicatorId: string; year: number; display: string }>> {
+  const indicators = new Map((await listIndicators(db)).map((i) => [i.id, i]));
+  const ctx = await measureContext(db, vars, []);
+  const out: Array<{ indicatorId: string; year: number; display: string }> = [];
+  for (const p of pairs) {
+    const ind = indicators.get(p.indicatorId);
+    if (!ind) continue;
+    const { computed } = await computedMeasurement(ctx, ind, p.year);
+    if (computed && computed.value !== null) out.push({ ...p, display: formatPercent(computed.displayOneDecimalNumber, 1) });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
