@@ -57,6 +57,15 @@ export async function firstInvitedAt(db: Knex, roundId: number): Promise<string 
   return rows[0]?.first ?? null;
 }
 
+/** Whether any personal link was ever made for the round (revoked ones included). */
+export async function roundHasTokens(db: Knex, roundId: number): Promise<boolean> {
+  const row = await db('invitation_tokens as t')
+    .join('invitations as i', 'i.id', 't.invitation_id')
+    .where('i.round_id', roundId)
+    .first<{ id: number } | undefined>('t.id');
+  return row !== undefined;
+}
+
 export async function insertInvitationToken(db: Knex, invitationId: number, contactId: number | null, tokenHash: string): Promise<void> {
   await db('invitation_tokens').insert({ invitation_id: invitationId, contact_id: contactId, token_hash: tokenHash, created_at: nowIso() });
 }

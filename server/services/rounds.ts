@@ -454,6 +454,13 @@ export async function reopenRound(
 ): Promise<void> {
   const round = await getRound(db, id);
   if (round.state !== 'stangd') throw refuse(round, 'oppen');
+  // Its answers were imported, not given through personal links: opened, its organisations would
+  // read "submitted" without having answered and get no reminders.
+  if (round.imported)
+    throw new ConflictError(
+      'Omgången är importerad (svaren kommer från ett tidigare verktyg) och kan inte öppnas. Skapa en ny omgång för ett år som inte har någon.',
+      'imported_round',
+    );
   const problems: FieldProblem[] = [];
   const reason = input.reason.trim();
   if (!reason) problems.push({ field: 'reason', message: 'Skriv varför omgången öppnas igen.' });
