@@ -159,6 +159,8 @@ export type InvitationTokenRow = {
   invitation_id: number;
   contact_id: number | null;
   token_hash: string;
+  /** 'answer' (opens and changes the organisation's answer) or 'status' (only whether it has answered). */
+  access: string;
   created_at: DbTime;
   last_used_at: DbTime | null;
   revoked_at: DbTime | null;

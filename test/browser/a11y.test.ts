@@ -23,6 +23,7 @@ import { createContact, createOrganisation, createPanel, createRound, surveyFrom
 import { drainAll } from '../helpers/mail';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { parseMessage } from '../helpers/smtp';
+import { TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 const YEAR = Number(stockholmDate(0).slice(0, 4));
 const TYPES = ['kommun', 'lansstyrelse', 'larosate', 'foretagsframjande', 'folkhogskola', 'kommun', 'bransch', 'kommun'];
@@ -300,7 +301,7 @@ describeWithService(
         panelId: ids.panel,
         state: 'oppen',
       });
-      tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null);
+      tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null, TEST_LINK_CAUSE);
 
       // An årshjul meeting with attendance and a check-in link
       ids.meeting = await createMeeting(db, actor, {
