@@ -10,6 +10,8 @@ import * as m20261201121000 from './20261201121000_create-register-imports';
 import * as m20261201124000 from './20261201124000_mail-optout-reminders';
 import * as m20261201125500 from './20261201125500_indicators-retired';
 import * as m20261202090000 from './20261202090000_invitation-token-access';
+import * as m20261202091000 from './20261202091000_create-meeting-checkins';
+import * as m20261202091100 from './20261202091100_checkin-attendance-to-claims';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
 
@@ -22,6 +24,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261201124000_mail-optout-reminders', m20261201124000],
   ['20261201125500_indicators-retired', m20261201125500],
   ['20261202090000_invitation-token-access', m20261202090000],
+  ['20261202091000_create-meeting-checkins', m20261202091000],
+  ['20261202091100_checkin-attendance-to-claims', m20261202091100],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -232,6 +232,16 @@ export type AttendanceRow = {
   created_at: DbTime;
 };
 
+export type MeetingCheckinRow = {
+  id: number;
+  meeting_id: number;
+  organisation_id: number;
+  /** SHA-256 of the browser's random check-in cookie; null for claims from before claims existed. */
+  browser_hash: string | null;
+  created_at: DbTime;
+  confirmed_at: DbTime | null;
+};
+
 export type IndicatorRow = {
   id: string;
   survey_id: string | null;
@@ -361,6 +371,7 @@ export type TableRows = {
   round_templates: RoundTemplateRow;
   meetings: MeetingRow;
   attendance: AttendanceRow;
+  meeting_checkins: MeetingCheckinRow;
   indicators: IndicatorRow;
   indicator_targets: IndicatorTargetRow;
   indicator_values: IndicatorValueRow;
