@@ -4,6 +4,7 @@ import type { CliCommand } from './commands/command';
 import { indicatorCommands } from './commands/indicators';
 import { mailCommands } from './commands/mail';
 import { registerCommands } from './commands/register';
+import { reportCommands } from './commands/report';
 import { surveyCommands } from './commands/surveys';
 
-export const cliCommands: CliCommand[] = [...registerCommands, ...surveyCommands, ...indicatorCommands, ...mailCommands];
+export const cliCommands: CliCommand[] = [...registerCommands, ...surveyCommands, ...indicatorCommands, ...reportCommands, ...mailCommands];

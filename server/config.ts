@@ -1,6 +1,7 @@
 // Typed configuration from the environment, validated once at start.
 // Every value has a safe default so a bare `npm start` works; every bad value gets
 // its own message in Swedish naming the variable.
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseSignInConfig, type SignInConfig } from './sign-in-config';
@@ -31,6 +32,8 @@ export interface Config {
   privacyContact: string;
   outboxWorker: boolean;
   mailMaxAttempts: number;
+  /** The Chromium that draws the report's PDF; null: none found (the PDF download says so). */
+  chromiumPath: string | null;
   /** staff sign-in: OIDC providers, the password form, two-factor, session lifetime (sign-in-config.ts) */
   signIn: SignInConfig;
 }
@@ -151,6 +154,7 @@ const envSchema = z.object({
   PRIVACY_CONTACT: z.string().optional(),
   OUTBOX_WORKER: bool('OUTBOX_WORKER'),
   MAIL_MAX_ATTEMPTS: int('MAIL_MAX_ATTEMPTS', 1, 100),
+  CHROMIUM_PATH: z.string().optional(),
 });
 
 function parseTrustProxy(v: string | undefined): string | number | boolean {
@@ -238,7 +242,14 @@ function regionSettings(e: Env) {
     defaultLocale: e.DEFAULT_LOCALE || 'sv',
     accessibilityContact: e.ACCESSIBILITY_CONTACT || 'tillganglighet@region.example.se',
     privacyContact: e.PRIVACY_CONTACT || 'dataskydd@region.example.se',
+    chromiumPath: findChromium(e.CHROMIUM_PATH),
   } satisfies Partial<Config>;
+}
+
+/** CHROMIUM_PATH when set (used as given, checked when a PDF is made), else Debian's chromium if installed. */
+function findChromium(configured: string | undefined): string | null {
+  if (configured?.trim()) return configured.trim();
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p)) ?? null;
 }
 
 /** The SQLite file path of a `file:` URL, or null for PostgreSQL. */
