@@ -4,6 +4,7 @@ import path from 'node:path';
 import { create } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { translator, type Locale } from './i18n';
+import { PACKAGE_ROOT } from './lib/paths';
 
 const TZ = 'Europe/Stockholm';
 
@@ -39,8 +40,8 @@ function localeOf(options: HelperOptions): Locale {
   return root?.locale || 'sv';
 }
 
-/** The views folder (views/ at the root of the checkout). */
-export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
+/** The views folder (views/ at the package root: found from server/ under tsx and from dist/server/ alike). */
+export const VIEWS_DIR = path.join(PACKAGE_ROOT, 'views');
 
 /**
  * A page rendered to a string outside a request (the report as an HTML file or as the PDF's

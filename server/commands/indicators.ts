@@ -7,7 +7,7 @@
 // Each syncs the indicator definitions from the survey files first, then calls the same services
 // as the web pages.
 import fs from 'node:fs';
-import { readInputFile, writeBytes } from './io';
+import { progress, readInputFile, writeBytes } from './io';
 import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
@@ -133,6 +133,7 @@ export const indicatorCommands: CliCommand[] = [
       const bytes = readInputFile(file, out);
       if (!bytes) return 2;
       await sync(deps);
+      progress(out, 'Läser in värdena …');
       const r = await importValues(deps.db, CLI, bytes, placeholderValues(deps.config));
       out.log(`${r.rows} värden inlästa (${r.replaced} ersatte tidigare värden) för ${r.indicators.join(', ')}.`);
       if (r.unused.length > 0) out.error(`Obs: ${unusedValuesText(r.unused)}`);

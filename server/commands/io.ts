@@ -17,3 +17,8 @@ export function writeBytes(out: CliOutput, bytes: Buffer): void {
   if (out.write) out.write(bytes);
   else process.stdout.write(bytes);
 }
+
+/** Tells how a long job is going (stderr, only on a terminal; see cli-progress.ts). */
+export function progress(out: CliOutput, text: string): void {
+  out.progress?.(text);
+}

@@ -11,8 +11,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors';
 import { translator, type Locale } from '../i18n';
+import { PACKAGE_ROOT } from '../lib/paths';
 
-const STATIC_DIR = path.resolve(__dirname, '..', '..', 'views', 'static');
+const STATIC_DIR = path.join(PACKAGE_ROOT, 'views', 'static'); // from server/ under tsx and dist/server/ alike
 
 export class PdfUnavailableError extends AppError {
   constructor(reason: string) {

@@ -393,7 +393,8 @@ describeWithService(
         const head = await staff.context.request.get(base + url, { maxRedirects: 0 });
         const contentType = head.headers()['content-type'] ?? '';
         const attachment = /attachment/.test(head.headers()['content-disposition'] ?? '');
-        if (!contentType.startsWith('text/html') || attachment) {
+        const redirect = head.status() >= 300 && head.status() < 400; // e.g. /rapport → /rapport/2025: check where it leads
+        if (!redirect && (!contentType.startsWith('text/html') || attachment)) {
           downloads.push(`${r.path} (${contentType})`);
           continue;
         }
