@@ -51,6 +51,10 @@ describe('a confidential round with one answer (item 3)', () => {
     expect(row.distributionHidden).toMatch(/konfidentiell/);
     const json = await analyst.get('/indicators/export?year=2031&format=json').expect(200);
     expect(JSON.stringify(json.body)).not.toContain('"count":1');
+    // nor does the year's report
+    const report = await analyst.get('/rapport/2031').expect(200);
+    expect(page(report.text)('table.distribution').length).toBe(0);
+    expect(report.text).not.toContain('I mycket hög utsträckning');
   });
 
   it('shows it from minN answers on, and in a round that is not confidential always', async () => {
@@ -62,6 +66,7 @@ describe('a confidential round with one answer (item 3)', () => {
     const open = await analyst.get('/indicators/rus_i_verksamhetsplan?year=2033').expect(200);
     expect(page(open.text)('#distribution-hidden').length).toBe(0);
     expect(textsOf(open.text, 'table tbody tr th')).toContain('I mycket hög utsträckning');
+    expect(page((await analyst.get('/rapport/2033').expect(200)).text)('table.distribution').length).toBeGreaterThan(0);
   });
 });
 
