@@ -189,6 +189,13 @@ describe('links issued after the organisation began answering (item 2)', () => {
     const refused = await request(t.app).get(`/s/${added}/svar`).expect(200);
     expect(textOf(refused.text, 'h1')).toBe('Organisationen har börjat svara');
     expect(refused.text).not.toContain('Utkastets text');
+    const reminderLinks = await t.deps.db('audit_log').where({ action: 'link.issued', actor_user_id: coordinatorId });
+    expect(reminderLinks.map(detailsOf)).toContainEqual(
+      expect.objectContaining({ via: 'reminder', access: 'status', organisationId: org }),
+    );
+    expect(reminderLinks.map(detailsOf)).toContainEqual(
+      expect.objectContaining({ via: 'reminder', access: 'answer', organisationId: org }),
+    );
 
     // the coordinator changes the writer's address to their own: the old links stop, the next one only tells the status
     const res = await postForm(coordinator, `/contacts/${p.contactIds[1][0]}`, `/contacts/${p.contactIds[1][0]}`, {
