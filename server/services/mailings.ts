@@ -83,7 +83,7 @@ import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../r
 import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
 import { inTransaction } from '../repositories/transaction';
 import { audit, type Actor, CLI, SYSTEM } from './audit';
-import { ensureInvitation, issueToken } from './invitations';
+import { ensureInvitation, issueToken, type LinkCause } from './invitations';
 import { organisationTypeLabel } from './organisation-types';
 
 export type MailDeps = { db: Knex; config: Config };
@@ -326,6 +326,8 @@ interface QueuedEmail {
   contact: MailContact;
   /** A new personal link of this invitation goes into the e-mail; null for none. */
   invitationId: number | null;
+  /** Who caused the e-mail (and so its link): audited with every link. */
+  cause: LinkCause;
   receiptCode?: string | null;
   /** The send (mail_sends) this e-mail is part of; none for a confirmation. */
   sendId?: number;
@@ -342,7 +344,7 @@ async function newOptOutToken(db: Knex, contactId: number): Promise<{ token: str
 
 /** Renders the e-mail with new link tokens and writes it to the outbox (inside the caller's transaction). */
 async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<number> {
-  const link = m.invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, m.invitationId, m.contact.id)) : null;
+  const link = m.invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, m.invitationId, m.contact.id, m.cause)) : null;
   const optOut = await newOptOutToken(trx, m.contact.id);
   const email = render(config, m.template, m.locale, {
     round: m.round,
@@ -473,6 +475,7 @@ function invitationTargets(plan: RecipientPlan, organisationIds: number[] | null
 async function queueInvitations(
   trx: Knex,
   config: Config,
+  actor: Actor,
   round: MailRound,
   targets: PlannedOrganisation[],
   template: TemplateSource,
@@ -480,11 +483,12 @@ async function queueInvitations(
   sendId: number,
 ): Promise<number> {
   const now = nowIso();
+  const cause: LinkCause = { actor, via: 'invitation' };
   let messages = 0;
   for (const organisation of targets) {
     const invitationId = await ensureInvitation(trx, round.id, organisation.id);
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'invitation', template, locale, organisation, contact, invitationId, sendId });
+      await queueEmail(trx, config, { round, kind: 'invitation', template, locale, organisation, contact, invitationId, cause, sendId });
       messages++;
     }
     await markInvited(trx, invitationId, now);
@@ -505,7 +509,7 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
     const claim = await claimSend(trx, actor, round.id, { kind: 'invitation', scope, request: input.request });
     if ('earlier' in claim) return { organisations: 0, messages: 0, alreadyMade: claim.earlier };
     const targets = invitationTargets(await recipientPlan(trx, round), input.organisationIds);
-    const messages = await queueInvitations(trx, config, round, targets, template, input.locale, claim.sendId);
+    const messages = await queueInvitations(trx, config, actor, round, targets, template, input.locale, claim.sendId);
     await setSendCounts(trx, claim.sendId, targets.length, messages);
     await audit(
       trx,
@@ -545,10 +549,12 @@ function templatesByLocale(db: Knex, roundId: number, kind: EmailKind): (locale:
 async function queueReminders(
   trx: Knex,
   config: Config,
+  actor: Actor,
   round: MailRound,
   organisationIds: number[] | null,
   sendId: number,
 ): Promise<SendResult> {
+  const cause: LinkCause = { actor, via: 'reminder' };
   const plan = await recipientPlan(trx, round);
   const targets = reminderTargets(plan).filter((o) => o.reachable.length > 0 && (!organisationIds || organisationIds.includes(o.id)));
   const localeOf = await localesFor(trx, config, round.id);
@@ -560,7 +566,7 @@ async function queueReminders(
     const template = await templateOf(locale);
     const invitationId = invitations.get(organisation.id)!.invitationId;
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'reminder', template, locale, organisation, contact, invitationId, sendId });
+      await queueEmail(trx, config, { round, kind: 'reminder', template, locale, organisation, contact, invitationId, cause, sendId });
       messages++;
     }
   }
@@ -581,7 +587,7 @@ export async function sendReminders(
     requireOpen(round);
     const claim = await claimSend(trx, actor, round.id, { kind: 'reminder', scope: 'not_submitted', request });
     if ('earlier' in claim) return { organisations: 0, messages: 0, alreadyMade: claim.earlier };
-    const r = await queueReminders(trx, deps.config, round, organisationIds, claim.sendId);
+    const r = await queueReminders(trx, deps.config, actor, round, organisationIds, claim.sendId);
     if (!r.messages)
       throw new ValidationError([
         {
@@ -638,7 +644,7 @@ async function queueDueRemindersOfRound(deps: MailDeps, round: MailRound, now: D
       if (!claimed || !send) continue; // another instance got there first, or skipped
       const sendId = await insertSend(trx, scheduledSend(round.id, d));
       if (sendId === null) continue; // (the run above is the guard; the send's key says the same)
-      const r = await queueReminders(trx, deps.config, round, null, sendId);
+      const r = await queueReminders(trx, deps.config, SYSTEM, round, null, sendId);
       await setSendCounts(trx, sendId, r.organisations, r.messages);
       await setReminderRunMessages(trx, round.id, d, r.messages);
       await audit(trx, SYSTEM, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: true, daysBefore: d });
@@ -655,9 +661,14 @@ function confirmationRecipients(contacts: MailContact[], submittedBy: number | n
   return contacts.filter((c) => c.reachable);
 }
 
-/** When the round allows changes and is open, the confirmation carries a new link of the organisation's invitation. */
+/**
+ * When the round allows changes and is open, the confirmation carries a new link of the
+ * organisation's invitation — except in a confidential round: a link issued after the submit
+ * could not open the answer there (services/invitations.ts), and the links the organisation
+ * already has keep working.
+ */
 async function changeLinkInvitation(db: Knex, round: MailRound, organisationId: number): Promise<number | null> {
-  if (!round.allowChanges || round.state !== 'oppen') return null;
+  if (!round.allowChanges || round.state !== 'oppen' || round.confidential) return null;
   const invitation = (await invitationsOfRound(db, round.id)).get(organisationId);
   return invitation && !invitation.revokedAt ? invitation.invitationId : null;
 }
@@ -690,6 +701,7 @@ export async function queueConfirmationEmail(trx: Knex, config: Config, response
       organisation,
       contact,
       invitationId,
+      cause: { actor: { userId: null, label: 'respondent' }, via: 'confirmation' },
       receiptCode: response.receiptCode,
     });
   }

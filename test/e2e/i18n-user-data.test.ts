@@ -6,10 +6,17 @@ import request from 'supertest';
 import { nowIso } from '../../server/db';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
-import { createViewEngine } from '../../server/views';
-import { VIEWS_DIR } from '../../server/views';
+import { createViewEngine, VIEWS_DIR } from '../../server/views';
 import { csrfFrom, type Agent, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
-import { createContact, createOrganisation, createPanel, createRound, insertSubmittedResponse, surveyFromYaml } from '../helpers/fixtures';
+import {
+  createContact,
+  createOrganisation,
+  createPanel,
+  createRound,
+  insertSubmittedResponse,
+  surveyFromYaml,
+  TEST_LINK_CAUSE,
+} from '../helpers/fixtures';
 import { page as parse, rowCells, textOf } from '../helpers/html';
 
 const NESTING = '$t(Logga in)';
@@ -80,7 +87,7 @@ questions:
     const org = await createOrganisation(t.deps.db);
     const panelId = await createPanel(t.deps.db, [org], 2026);
     const roundId = await createRound(t.deps.db, { survey, year: 2026, panelId });
-    const token = await issueToken(t.deps.db, await ensureInvitation(t.deps.db, roundId, org), null);
+    const token = await issueToken(t.deps.db, await ensureInvitation(t.deps.db, roundId, org), null, TEST_LINK_CAUSE);
     const form = await request(t.app).get(`/s/${token}/svar`).expect(200);
     expect(titleOf(form.text)).toBe(`${NESTING} – Partnerpuls`);
   });

@@ -10,7 +10,7 @@ import { createDb, json, migrateLatest, nowIso } from '../../server/db';
 import { migrationSource } from '../../migrations';
 import { freshDatabaseUrl } from '../helpers/app';
 
-const BEFORE = '20261202090100_outbox-tokens-out-of-headers';
+const BEFORE = '20261202120100_outbox-tokens-out-of-headers';
 
 let db: Knex;
 let done: () => Promise<void>;
