@@ -56,7 +56,7 @@ async function insertChunked(db: Knex, table: string, rows: Array<Record<string,
   for (let i = 0; i < rows.length; i += CHUNK) await db(table).insert(rows.slice(i, i + CHUNK));
 }
 
-interface SeedSummary {
+export interface SeedSummary {
   organisations: number;
   years: number[];
   invitations: number;
@@ -66,7 +66,7 @@ interface SeedSummary {
   answerRows: number;
 }
 
-async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years: number[]): Promise<SeedSummary> {
+export async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years: number[]): Promise<SeedSummary> {
   const rand = seededRandom(8_400_400);
   const now = nowIso();
   const versionId = await pinSurveyVersion(db, survey);
