@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { create } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
-import { translator, type Locale } from './i18n';
+import { translate, type Locale } from './i18n';
+import { dateTimeFormat } from './lib/intl';
 
 const TZ = 'Europe/Stockholm';
 
@@ -11,7 +12,7 @@ export function formatDateTime(iso: string | null | undefined, locale: Locale = 
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '–';
-  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+  return dateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
     timeZone: TZ,
     year: 'numeric',
     month: '2-digit',
@@ -25,7 +26,7 @@ export function formatDate(iso: string | null | undefined, locale: Locale = 'sv'
   if (!iso) return '–';
   const d = new Date(iso.length === 10 ? iso + 'T12:00:00Z' : iso);
   if (Number.isNaN(d.getTime())) return '–';
-  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+  return dateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
     timeZone: TZ,
     year: 'numeric',
     month: 'long',
@@ -48,7 +49,7 @@ export function createViewEngine(viewsDir: string) {
     helpers: {
       // {{t "Svensk text %{n}" n=3}} – translated to the request's locale
       t(this: unknown, key: string, options: HelperOptions) {
-        return translator(localeOf(options))(key, options.hash ?? {});
+        return translate(localeOf(options), key, options.hash as Record<string, unknown> | undefined);
       },
       eq: (a: unknown, b: unknown) => a === b || String(a) === String(b),
       ne: (a: unknown, b: unknown) => !(a === b || String(a) === String(b)),

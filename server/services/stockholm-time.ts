@@ -5,6 +5,8 @@
 //     02:30) is refused with a message — guessing would silently move a deadline;
 //   * a time that exists twice (the hour repeated when summer time ends, e.g. 2025-10-26
 //     02:30) is read as the first of the two (still summer time, +02:00).
+import { dateTimeFormat } from '../lib/intl';
+
 export const STOCKHOLM = 'Europe/Stockholm';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -90,7 +92,7 @@ export function formatStockholmDeadline(iso: string | null | undefined, locale: 
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '–';
-  const date = new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+  const date = dateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
     timeZone: STOCKHOLM,
     day: 'numeric',
     month: 'long',
