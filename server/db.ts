@@ -1,6 +1,8 @@
 // The only place a Knex instance is made.
-// SQLite: foreign keys on for every connection, WAL, a busy timeout; one connection
-// (SQLite serialises writers anyway, and one connection keeps transactions simple).
+// SQLite: every connection gets SQLITE_PRAGMAS (foreign keys, WAL with synchronous=NORMAL, a busy
+// timeout, a larger page cache); a small pool, so reads run beside a write (WAL lets readers go
+// on while one connection writes) — writers take turns: every transaction takes the write lock
+// at its start and transactions of this process are queued (repositories/transaction.ts).
 // PostgreSQL: a pool; timestamps and counts are parsed so both databases return the same shapes.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,33 @@ import { sqliteFileOf } from './config';
 import { migrationSource } from '../migrations';
 
 export type Db = Knex;
+
+/**
+ * What every SQLite connection is set to. WAL with synchronous=NORMAL: a commit is durable once
+ * written to the WAL file, which survives a crash of the app or of Node; only a power loss or an
+ * operating-system crash can lose the last commits before the next checkpoint (the database
+ * stays consistent — it is never corrupted). busy_timeout: how long a write waits for another
+ * process's write lock. cache_size: 16 MB of pages per connection (SQLite's default is 2 MB).
+ */
+export const SQLITE_PRAGMAS: readonly string[] = [
+  'foreign_keys = ON',
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+  'cache_size = -16000',
+  'temp_store = MEMORY',
+];
+
+/** SQLite connections per process: one writing at a time, and the others reading meanwhile. */
+const SQLITE_CONNECTIONS = 3;
+
+type SqliteConnection = { run: (sql: string, cb: (err: Error | null) => void) => void };
+
+function runPragmas(conn: SqliteConnection, pragmas: string[], done: (err: Error | null) => void): void {
+  const next = pragmas.shift();
+  if (next === undefined) return done(null);
+  conn.run(`PRAGMA ${next}`, (err) => (err ? done(err) : runPragmas(conn, pragmas, done)));
+}
 
 // Both databases hand back ISO-8601 strings for timestamps and numbers for counts.
 pg.types.setTypeParser(1184, (v: string) => new Date(v).toISOString()); // timestamptz
@@ -32,18 +61,10 @@ export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): 
       useNullAsDefault: true,
       pool: {
         min: 1,
-        max: 1,
-        afterCreate(
-          conn: { run: (sql: string, cb: (err: Error | null) => void) => void },
-          done: (err: Error | null, conn: unknown) => void,
-        ) {
-          conn.run('PRAGMA foreign_keys = ON', (e1) => {
-            if (e1) return done(e1, conn);
-            conn.run('PRAGMA journal_mode = WAL', (e2) => {
-              if (e2) return done(e2, conn);
-              conn.run('PRAGMA busy_timeout = 5000', (e3) => done(e3, conn));
-            });
-          });
+        // an in-memory database exists once per connection: it must stay one
+        max: file === ':memory:' ? 1 : SQLITE_CONNECTIONS,
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+          runPragmas(conn, [...SQLITE_PRAGMAS], (err) => done(err, conn));
         },
       },
     });

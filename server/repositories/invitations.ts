@@ -9,6 +9,12 @@ export async function findInvitationId(db: Knex, roundId: number, organisationId
   return row ? Number(row.id) : null;
 }
 
+/** The organisation's invitation for the round when it is not revoked, else null. */
+export async function liveInvitationId(db: Knex, roundId: number, organisationId: number): Promise<number | null> {
+  const row = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).whereNull('revoked_at').first('id');
+  return row ? Number(row.id) : null;
+}
+
 /** Inserts the invitation unless it exists (a concurrent insert wins quietly); returns the new id, or null when it existed. */
 export async function insertInvitation(db: Knex, roundId: number, organisationId: number): Promise<number | null> {
   const [row] = await db('invitations')

@@ -1,6 +1,6 @@
 // Responses (one per organisation and round), their answers and their kept revisions.
 import type { Knex } from 'knex';
-import { nowIso } from '../db';
+import { isPostgres, nowIso } from '../db';
 import type { ResponseRow as ResponseTableRow } from './tables';
 
 /** One stored answer: an option chosen, or a text written, for a question (or matrix statement). */
@@ -55,6 +55,18 @@ export async function findResponse(db: Knex, roundId: number, organisationId: nu
   return r ? toResponse(r) : null;
 }
 
+/**
+ * The response, inside a transaction that is about to change it. PostgreSQL: the row is locked
+ * (FOR UPDATE) until the transaction ends, so two submits of one organisation at the same moment
+ * take turns, and the second sees what the first stored. SQLite: the transaction holds the
+ * database's write lock from its start (repositories/transaction.ts), which serialises them already.
+ */
+export async function lockResponse(trx: Knex, roundId: number, organisationId: number): Promise<ResponseRow | null> {
+  const q = trx('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
+  const r = await (isPostgres(trx) ? q.forUpdate() : q);
+  return r ? toResponse(r) : null;
+}
+
 /** The organisations that have a response (draft or submitted) in the round. */
 export async function organisationsWithResponse(db: Knex, roundId: number): Promise<number[]> {
   const rows = await db('responses').where({ round_id: roundId }).select('organisation_id');
@@ -74,8 +86,14 @@ export async function loadAnswers(db: Knex, responseId: number): Promise<AnswerV
   }));
 }
 
+/** Replaces the response's answers by `answers`. */
 export async function replaceAnswers(db: Knex, responseId: number, answers: AnswerValue[]): Promise<void> {
   await db('answers').where({ response_id: responseId }).delete();
+  await insertAnswers(db, responseId, answers);
+}
+
+/** Adds answers to a response (one that has none yet: a new one). */
+export async function insertAnswers(db: Knex, responseId: number, answers: AnswerValue[]): Promise<void> {
   for (let i = 0; i < answers.length; i += 200) {
     await db('answers').insert(
       answers.slice(i, i + 200).map((a) => ({
