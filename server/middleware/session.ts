@@ -1,16 +1,28 @@
 // Staff sessions, stored in the database so every app instance shares them. Anonymous visitors
 // (respondents) get no session unless something is stored in it (saveUninitialized: false).
-import type { RequestHandler } from 'express';
+//
+// A request without a session cookie to the respondent's pages (/s/…) or the API (/api/…) has no
+// session to load and never starts one (respondents have no account; the API uses keys), so it
+// skips the session machinery altogether. With a session cookie (a staff member opening a
+// respondent link) it is loaded as anywhere else.
+import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Deps } from '../deps';
 
 export const SESSION_COOKIE = 'pp.sid';
 const SESSION_HOURS = 8;
+const SESSIONLESS_PREFIXES = ['/s/', '/api/'];
+
+function sessionless(req: Request): boolean {
+  if (!SESSIONLESS_PREFIXES.some((p) => req.path.startsWith(p))) return false;
+  const cookies = req.cookies as Record<string, unknown> | undefined;
+  return cookies?.[SESSION_COOKIE] === undefined;
+}
 
 export function sessions(deps: Pick<Deps, 'config' | 'db' | 'secret'>): RequestHandler {
   const secure = deps.config.baseUrl.startsWith('https://');
-  return session({
+  const handler = session({
     name: SESSION_COOKIE,
     secret: deps.secret,
     store: new ConnectSessionKnexStore({ knex: deps.db, tableName: 'sessions', createTable: false, cleanupInterval: 0 }),
@@ -19,4 +31,5 @@ export function sessions(deps: Pick<Deps, 'config' | 'db' | 'secret'>): RequestH
     rolling: true,
     cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_HOURS * 3600_000 },
   });
+  return (req, res, next) => (sessionless(req) ? next() : handler(req, res, next));
 }

@@ -3,6 +3,8 @@
 // services/invitations.ts.
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
+import { type Round, toRound } from './rounds';
+import type { RoundRow } from './tables';
 
 export async function findInvitationId(db: Knex, roundId: number, organisationId: number): Promise<number | null> {
   const row = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id');
@@ -73,30 +75,70 @@ export interface LiveToken {
   roundId: number;
   organisationId: number;
   contactId: number | null;
+  /** When the token was last used (kept to the nearest few minutes) and when the invitation was first opened. */
+  lastUsedAt: string | null;
+  firstOpenedAt: string | null;
 }
 
-/** The token with this hash when neither it nor its invitation is revoked; one indexed lookup. */
-export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveToken | null> {
-  const row = await db('invitation_tokens as t')
-    .join('invitations as i', 'i.id', 't.invitation_id')
-    .where('t.token_hash', tokenHash)
-    .whereNull('t.revoked_at')
-    .whereNull('i.revoked_at')
-    .first<{ token_id: number; invitation_id: number; round_id: number; organisation_id: number; contact_id: number | null } | undefined>(
-      't.id as token_id',
-      'i.id as invitation_id',
-      'i.round_id',
-      'i.organisation_id',
-      't.contact_id',
-    );
-  if (!row) return null;
+type LiveTokenColumns = {
+  token_id: number;
+  invitation_id: number;
+  round_id: number;
+  organisation_id: number;
+  contact_id: number | null;
+  last_used_at: string | null;
+  first_opened_at: string | null;
+};
+
+const LIVE_TOKEN_COLUMNS = [
+  't.id as token_id',
+  'i.id as invitation_id',
+  'i.round_id',
+  'i.organisation_id',
+  't.contact_id',
+  't.last_used_at',
+  'i.first_opened_at',
+] as const;
+
+function toLiveToken(row: LiveTokenColumns): LiveToken {
   return {
     tokenId: Number(row.token_id),
     invitationId: Number(row.invitation_id),
     roundId: Number(row.round_id),
     organisationId: Number(row.organisation_id),
     contactId: row.contact_id === null ? null : Number(row.contact_id),
+    lastUsedAt: row.last_used_at ?? null,
+    firstOpenedAt: row.first_opened_at ?? null,
   };
+}
+
+function liveTokens(db: Knex, tokenHash: string) {
+  return db('invitation_tokens as t')
+    .join('invitations as i', 'i.id', 't.invitation_id')
+    .where('t.token_hash', tokenHash)
+    .whereNull('t.revoked_at')
+    .whereNull('i.revoked_at');
+}
+
+/** The token with this hash when neither it nor its invitation is revoked; one indexed lookup. */
+export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveToken | null> {
+  const row = await liveTokens(db, tokenHash).first<LiveTokenColumns | undefined>(...LIVE_TOKEN_COLUMNS);
+  return row ? toLiveToken(row) : null;
+}
+
+/**
+ * What a respondent's page starts from, in one indexed lookup: the live token with this hash,
+ * its round and the organisation's name. Null when the token is unknown or revoked.
+ */
+export async function findRespondentLink(
+  db: Knex,
+  tokenHash: string,
+): Promise<{ token: LiveToken; round: Round; organisationName: string } | null> {
+  const row = await liveTokens(db, tokenHash)
+    .join('rounds as r', 'r.id', 'i.round_id')
+    .join('organisations as o', 'o.id', 'i.organisation_id')
+    .first<(RoundRow & LiveTokenColumns & { organisation_name: string }) | undefined>('r.*', ...LIVE_TOKEN_COLUMNS, 'o.name as organisation_name');
+  return row ? { token: toLiveToken(row), round: toRound(row), organisationName: row.organisation_name } : null;
 }
 
 /** Sets the token's last use to `now` unless it was set after `staleBefore` (a page view then rarely writes). */

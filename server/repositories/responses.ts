@@ -55,6 +55,25 @@ export async function findResponse(db: Knex, roundId: number, organisationId: nu
   return r ? toResponse(r) : null;
 }
 
+/** The response with the names of the contacts who saved and submitted it last (null when unknown or erased). */
+export async function findResponseWithNames(
+  db: Knex,
+  roundId: number,
+  organisationId: number,
+): Promise<{ response: ResponseRow; savedByName: string | null; submittedByName: string | null } | null> {
+  const r = await db('responses as r')
+    .leftJoin('contacts as cs', 'cs.id', 'r.saved_by_contact_id')
+    .leftJoin('contacts as cb', 'cb.id', 'r.submitted_by_contact_id')
+    .where({ 'r.round_id': roundId, 'r.organisation_id': organisationId })
+    .first<(ResponseTableRow & { saved_by_name: string | null; submitted_by_name: string | null }) | undefined>(
+      'r.*',
+      'cs.name as saved_by_name',
+      'cb.name as submitted_by_name',
+    );
+  if (!r) return null;
+  return { response: toResponse(r), savedByName: r.saved_by_name || null, submittedByName: r.submitted_by_name || null };
+}
+
 /**
  * The response, inside a transaction that is about to change it. PostgreSQL: the row is locked
  * (FOR UPDATE) until the transaction ends, so two submits of one organisation at the same moment
@@ -192,13 +211,6 @@ export async function submittedRevisions(db: Knex, responseId: number): Promise<
     .orderBy('revision')
     .select('revision', 'created_at');
   return rows.map((r) => ({ revision: Number(r.revision), createdAt: r.created_at }));
-}
-
-/** The contact's name, or null when unknown or erased. */
-export async function contactName(db: Knex, contactId: number | null): Promise<string | null> {
-  if (contactId === null) return null;
-  const r = await db('contacts').where({ id: contactId }).first('name');
-  return r?.name ? r.name : null;
 }
 
 export async function organisationName(db: Knex, organisationId: number): Promise<string | null> {

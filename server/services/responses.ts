@@ -22,8 +22,8 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import {
-  contactName,
   findResponse,
+  findResponseWithNames,
   insertAnswers,
   insertResponse,
   insertRevision,
@@ -40,7 +40,7 @@ import { findRound, type Round } from '../repositories/rounds';
 import type { Locale } from '../surveys/schema';
 import { type AnswerValue, answersKey, checkAnswers, type RawAnswers, summariseAnswers, type AnswerSummaryItem } from './answers';
 import { audit } from './audit';
-import { markOpened, type ResolvedToken, resolveToken } from './invitations';
+import { markOpened, type ResolvedToken, resolveRespondentLink } from './invitations';
 import { prepareConfirmationEmails, type PreparedEmail, writePreparedEmail } from './mailings';
 import { respondentPhase, type RespondentPhase } from './rounds';
 import { getSurveyVersion, type SurveyVersion } from './survey-versions';
@@ -65,15 +65,13 @@ export interface RespondentContext {
  * token (the caller shows the same "link not valid" page for all three).
  */
 export async function respondentContext(db: Knex, token: string, now: Date = new Date()): Promise<RespondentContext | null> {
-  const resolved = await resolveToken(db, token);
-  if (!resolved) return null;
-  const round = await findRound(db, resolved.roundId);
-  const name = await organisationName(db, resolved.organisationId);
-  if (!round || name === null || round.state === 'utkast') return null;
+  const link = await resolveRespondentLink(db, token);
+  if (!link || link.round.state === 'utkast') return null;
+  const { resolved, round } = link;
   return {
     resolved,
     round,
-    organisation: { id: resolved.organisationId, name },
+    organisation: { id: resolved.organisationId, name: link.organisationName },
     contactId: resolved.contactId,
     survey: await getSurveyVersion(db, round.surveyVersionId),
     phase: respondentPhase(round, now),
@@ -94,14 +92,9 @@ export interface ResponseState {
 }
 
 export async function responseState(db: Knex, roundId: number, organisationId: number): Promise<ResponseState> {
-  const response = await findResponse(db, roundId, organisationId);
-  if (!response) return { response: null, answers: [], savedByName: null, submittedByName: null };
-  return {
-    response,
-    answers: await loadAnswers(db, response.id),
-    savedByName: await contactName(db, response.savedByContactId),
-    submittedByName: await contactName(db, response.submittedByContactId),
-  };
+  const found = await findResponseWithNames(db, roundId, organisationId);
+  if (!found) return { response: null, answers: [], savedByName: null, submittedByName: null };
+  return { ...found, answers: await loadAnswers(db, found.response.id) };
 }
 
 function newReceiptCode(): string {

@@ -87,9 +87,23 @@ export function utcToStockholm(iso: string | null | undefined): { date: string; 
   return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:${pad(w.minute)}` };
 }
 
+// A round's deadline is written on every respondent page: the text of an instant never changes.
+const deadlines = new Map<string, string>();
+
 /** "3 november 2025 kl. 09.00" – the Swedish way of writing a deadline. */
 export function formatStockholmDeadline(iso: string | null | undefined, locale: 'sv' | 'en' = 'sv'): string {
   if (!iso) return '–';
+  const key = `${locale}${iso}`;
+  let text = deadlines.get(key);
+  if (text === undefined) {
+    text = deadlineText(iso, locale);
+    if (deadlines.size >= 1000) deadlines.clear();
+    deadlines.set(key, text);
+  }
+  return text;
+}
+
+function deadlineText(iso: string, locale: 'sv' | 'en'): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '–';
   const date = dateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
