@@ -13,6 +13,8 @@ import { errorHandler, notFound } from './middleware/error-handler';
 import { locale, pageLocals } from './middleware/page';
 import { securityHeaders } from './middleware/security';
 import { sessions } from './middleware/session';
+import { warnOnForwardedFor } from './middleware/rate-limits';
+import { enforceSessionLifetime } from './middleware/staff-session';
 import { adminRouter } from './routes/admin';
 import { authRouter } from './routes/auth';
 import { healthRouter } from './routes/health';
@@ -35,9 +37,11 @@ export function createApp(deps: Deps): express.Express {
   settings(app, deps);
   app.use(securityHeaders(deps.config));
   staticFiles(app, deps);
+  app.use(noStore);
   app.use(healthRouter(deps));
   bodyParsers(app);
   app.use(sessions(deps));
+  app.use(enforceSessionLifetime(deps.config));
   app.use(loadUser(deps.db));
   app.use(uploads());
   app.use(locale(deps.config));
@@ -50,9 +54,10 @@ export function createApp(deps: Deps): express.Express {
 }
 
 /** Proxy trust, the view engine, and the view cache in production. */
-function settings(app: express.Express, { config }: Deps): void {
+function settings(app: express.Express, { config, logger }: Deps): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.use(warnOnForwardedFor(config.trustProxy, logger));
   const engine = createViewEngine(VIEWS_DIR);
   // renderView reports success and failure through the callback; its promise is not needed
   app.engine('.hbs', (file, options, done) => void engine.renderView(file, options as RenderViewOptions, done));
@@ -64,6 +69,12 @@ function settings(app: express.Express, { config }: Deps): void {
 function staticFiles(app: express.Express, { config }: Deps): void {
   app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
 }
+
+/** Nothing but the static files is kept in a cache: after logout, Back must not show a staff page. */
+const noStore: express.RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
 
 function bodyParsers(app: express.Express): void {
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 5000 }));

@@ -3,6 +3,7 @@
 // its own message in Swedish naming the variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSignInConfig, type SignInConfig } from './sign-in-config';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -30,6 +31,8 @@ export interface Config {
   privacyContact: string;
   outboxWorker: boolean;
   mailMaxAttempts: number;
+  /** staff sign-in: OIDC providers, the password form, two-factor, session lifetime (sign-in-config.ts) */
+  signIn: SignInConfig;
 }
 
 export class ConfigError extends Error {
@@ -165,7 +168,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(parsed.error.issues.map((i) => i.message));
   }
   const e = parsed.data;
-  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e) };
+  const signInProblems: string[] = [];
+  const signIn = parseSignInConfig(env, signInProblems);
+  if (signInProblems.length) throw new ConfigError(signInProblems);
+  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e), signIn };
 }
 
 /** Where the app listens, its address, database, folders, logging and proxy trust. */

@@ -9,27 +9,28 @@ import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Deps } from '../deps';
+import { SESSION_IDLE_MS, sessionCookieName } from './staff-session';
 
-export const SESSION_COOKIE = 'pp.sid';
-const SESSION_HOURS = 8;
 const SESSIONLESS_PREFIXES = ['/s/', '/api/'];
 
-function sessionless(req: Request): boolean {
+function sessionless(req: Request, cookieName: string): boolean {
   if (!SESSIONLESS_PREFIXES.some((p) => req.path.startsWith(p))) return false;
   const cookies = req.cookies as Record<string, unknown> | undefined;
-  return cookies?.[SESSION_COOKIE] === undefined;
+  return cookies?.[cookieName] === undefined;
 }
 
 export function sessions(deps: Pick<Deps, 'config' | 'db' | 'secret'>): RequestHandler {
   const secure = deps.config.baseUrl.startsWith('https://');
+  const name = sessionCookieName(deps.config);
   const handler = session({
-    name: SESSION_COOKIE,
+    // `__Host-pp.sid` with https, else `pp.sid`; 8 hours idle (the absolute lifetime: staff-session.ts)
+    name,
     secret: deps.secret,
     store: new ConnectSessionKnexStore({ knex: deps.db, tableName: 'sessions', createTable: false, cleanupInterval: 0 }),
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_HOURS * 3600_000 },
+    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_IDLE_MS },
   });
-  return (req, res, next) => (sessionless(req) ? next() : handler(req, res, next));
+  return (req, res, next) => (sessionless(req, name) ? next() : handler(req, res, next));
 }

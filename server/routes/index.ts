@@ -2,6 +2,7 @@
 // so app.ts stays the single place that mounts everything.
 import type { Router } from 'express';
 import type { Deps } from '../deps';
+import { accountRouter } from './account';
 import { apiRouter } from './api';
 import { checkinRouter } from './checkin';
 import { indicatorsRouter } from './indicators';
@@ -11,7 +12,9 @@ import { organisationsRouter } from './organisations';
 import { panelsRouter } from './panels';
 import { respondRouter } from './respond';
 import { roundsRouter } from './rounds';
+import { ssoRouter } from './sso';
 import { surveysRouter } from './surveys';
+import { twoFactorRouter } from './two-factor';
 
 export function extraRouters(deps: Deps): Router[] {
   return [
@@ -25,5 +28,8 @@ export function extraRouters(deps: Deps): Router[] {
     respondRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),
+    ssoRouter(deps),
+    twoFactorRouter(deps),
+    accountRouter(deps),
   ];
 }

@@ -17,6 +17,9 @@ import { drainAll, type MailTestEnv, startMailTestApp } from '../helpers/mail';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { respondentLinkIn } from '../helpers/smtp';
 
+// A real browser on a busy 2-core machine: a page sweep may take longer than jest's default.
+jest.setTimeout(180_000);
+
 const CONFIGURED_BASE = 'http://partnerpuls.test';
 const YEAR = Number(stockholmDate(0).slice(0, 4));
 
