@@ -21,6 +21,7 @@ import { healthRouter } from './routes/health';
 import { extraRouters } from './routes';
 import { publicRouter } from './routes/public';
 import { createViewEngine } from './views';
+import { gated } from './lib/route-gate';
 
 export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -91,9 +92,7 @@ function uploads(): express.RequestHandler {
   return (req, res, next) => (req.user ? upload(req, res, next) : next());
 }
 
+/** Every router, each entered only for the paths it has (lib/route-gate.ts). */
 function routes(app: express.Express, deps: Deps): void {
-  app.use(publicRouter(deps));
-  app.use(authRouter(deps));
-  app.use(adminRouter(deps));
-  for (const r of extraRouters(deps)) app.use(r);
+  for (const r of [publicRouter(deps), authRouter(deps), adminRouter(deps), ...extraRouters(deps)]) app.use(gated(r));
 }

@@ -137,7 +137,11 @@ export async function findRespondentLink(
   const row = await liveTokens(db, tokenHash)
     .join('rounds as r', 'r.id', 'i.round_id')
     .join('organisations as o', 'o.id', 'i.organisation_id')
-    .first<(RoundRow & LiveTokenColumns & { organisation_name: string }) | undefined>('r.*', ...LIVE_TOKEN_COLUMNS, 'o.name as organisation_name');
+    .first<(RoundRow & LiveTokenColumns & { organisation_name: string }) | undefined>(
+      'r.*',
+      ...LIVE_TOKEN_COLUMNS,
+      'o.name as organisation_name',
+    );
   return row ? { token: toLiveToken(row), round: toRound(row), organisationName: row.organisation_name } : null;
 }
 
