@@ -234,7 +234,7 @@ export async function login(baseUrl: string, email: string, password: string): P
     headers: { ...proxyHeaders(0), 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(page).join('; ') },
     body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
   });
-  const sid = cookiesOf(res).find((c) => c.startsWith('pp.sid='));
+  const sid = cookiesOf(res).find((c) => /^(__Host-)?pp\.sid=/.test(c));
   if (res.status !== 303 || !sid) throw new Error(`POST /login: status ${res.status}${sid ? '' : ', no session cookie'}`);
   return sid;
 }

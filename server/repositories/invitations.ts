@@ -2,7 +2,7 @@
 // of a token is stored). The rules — who gets a token, when a link stops working — are in
 // services/invitations.ts.
 import type { Knex } from 'knex';
-import { nowIso } from '../db';
+import { nowIso, preparedRows } from '../db';
 import { type Round, toRound } from './rounds';
 import type { RoundRow } from './tables';
 
@@ -126,22 +126,26 @@ export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveTo
   return row ? toLiveToken(row) : null;
 }
 
+const RESPONDENT_LINK_SQL = `
+  select r.*, t.id as token_id, i.id as invitation_id, i.round_id, i.organisation_id, t.contact_id,
+         t.last_used_at, i.first_opened_at, o.name as organisation_name
+  from invitation_tokens t
+  join invitations i on i.id = t.invitation_id
+  join rounds r on r.id = i.round_id
+  join organisations o on o.id = i.organisation_id
+  where t.token_hash = ? and t.revoked_at is null and i.revoked_at is null
+  limit 1`;
+
 /**
- * What a respondent's page starts from, in one indexed lookup: the live token with this hash,
- * its round and the organisation's name. Null when the token is unknown or revoked.
+ * What a respondent's page starts from, in one indexed lookup (a kept prepared statement): the
+ * live token with this hash, its round and the organisation's name. Null when the token is
+ * unknown or revoked.
  */
 export async function findRespondentLink(
   db: Knex,
   tokenHash: string,
 ): Promise<{ token: LiveToken; round: Round; organisationName: string } | null> {
-  const row = await liveTokens(db, tokenHash)
-    .join('rounds as r', 'r.id', 'i.round_id')
-    .join('organisations as o', 'o.id', 'i.organisation_id')
-    .first<(RoundRow & LiveTokenColumns & { organisation_name: string }) | undefined>(
-      'r.*',
-      ...LIVE_TOKEN_COLUMNS,
-      'o.name as organisation_name',
-    );
+  const [row] = await preparedRows<RoundRow & LiveTokenColumns & { organisation_name: string }>(db, RESPONDENT_LINK_SQL, [tokenHash]);
   return row ? { token: toLiveToken(row), round: toRound(row), organisationName: row.organisation_name } : null;
 }
 

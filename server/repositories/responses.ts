@@ -1,6 +1,6 @@
 // Responses (one per organisation and round), their answers and their kept revisions.
 import type { Knex } from 'knex';
-import { isPostgres, nowIso } from '../db';
+import { isPostgres, nowIso, preparedRows } from '../db';
 import type { ResponseRow as ResponseTableRow } from './tables';
 
 /** One stored answer: an option chosen, or a text written, for a question (or matrix statement). */
@@ -55,23 +55,51 @@ export async function findResponse(db: Knex, roundId: number, organisationId: nu
   return r ? toResponse(r) : null;
 }
 
-/** The response with the names of the contacts who saved and submitted it last (null when unknown or erased). */
-export async function findResponseWithNames(
+const RESPONSE_STATE_SQL = `
+  select r.*, cs.name as saved_by_name, cb.name as submitted_by_name,
+         a.question_id, a.item_id, a.option_code, a.text_value
+  from responses r
+  left join contacts cs on cs.id = r.saved_by_contact_id
+  left join contacts cb on cb.id = r.submitted_by_contact_id
+  left join answers a on a.response_id = r.id
+  where r.round_id = ? and r.organisation_id = ?
+  order by a.id`;
+
+type ResponseStateRow = ResponseTableRow & {
+  saved_by_name: string | null;
+  submitted_by_name: string | null;
+  question_id: string | null;
+  item_id: string | null;
+  option_code: string | null;
+  text_value: string | null;
+};
+
+/**
+ * The organisation's response with its answers and the names of the contacts who saved and
+ * submitted it last (null when unknown or erased) — one query, a kept prepared statement (the
+ * respondent's pages read it on every view). Null when the organisation has no response.
+ */
+export async function findResponseState(
   db: Knex,
   roundId: number,
   organisationId: number,
-): Promise<{ response: ResponseRow; savedByName: string | null; submittedByName: string | null } | null> {
-  const r = await db('responses as r')
-    .leftJoin('contacts as cs', 'cs.id', 'r.saved_by_contact_id')
-    .leftJoin('contacts as cb', 'cb.id', 'r.submitted_by_contact_id')
-    .where({ 'r.round_id': roundId, 'r.organisation_id': organisationId })
-    .first<(ResponseTableRow & { saved_by_name: string | null; submitted_by_name: string | null }) | undefined>(
-      'r.*',
-      'cs.name as saved_by_name',
-      'cb.name as submitted_by_name',
-    );
-  if (!r) return null;
-  return { response: toResponse(r), savedByName: r.saved_by_name || null, submittedByName: r.submitted_by_name || null };
+): Promise<{ response: ResponseRow; answers: AnswerValue[]; savedByName: string | null; submittedByName: string | null } | null> {
+  const rows = await preparedRows<ResponseStateRow>(db, RESPONSE_STATE_SQL, [roundId, organisationId]);
+  if (rows.length === 0) return null;
+  const answers = rows
+    .filter((r) => r.question_id !== null)
+    .map((r) => ({
+      questionId: r.question_id!,
+      itemId: r.item_id ?? '',
+      optionCode: r.option_code ?? null,
+      textValue: r.text_value ?? null,
+    }));
+  return {
+    response: toResponse(rows[0]),
+    answers,
+    savedByName: rows[0].saved_by_name || null,
+    submittedByName: rows[0].submitted_by_name || null,
+  };
 }
 
 /**

@@ -23,7 +23,7 @@ import type { Config } from '../config';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import {
   findResponse,
-  findResponseWithNames,
+  findResponseState,
   insertAnswers,
   insertResponse,
   insertRevision,
@@ -92,9 +92,9 @@ export interface ResponseState {
 }
 
 export async function responseState(db: Knex, roundId: number, organisationId: number): Promise<ResponseState> {
-  const found = await findResponseWithNames(db, roundId, organisationId);
-  if (!found) return { response: null, answers: [], savedByName: null, submittedByName: null };
-  return { ...found, answers: await loadAnswers(db, found.response.id) };
+  return (
+    (await findResponseState(db, roundId, organisationId)) ?? { response: null, answers: [], savedByName: null, submittedByName: null }
+  );
 }
 
 function newReceiptCode(): string {
