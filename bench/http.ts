@@ -46,7 +46,7 @@ import { type LoadClient, type LoadFigures, type LoadRequest, startLoadClient } 
 import {
   ANALYST_EMAIL,
   ANALYST_PASSWORD,
-  analyzeIfPostgres,
+  analyzeStatistics,
   CLIENT_ADDRESSES,
   createAnalyst,
   listen,
@@ -265,7 +265,7 @@ export async function runHttpBench(argv: string[]): Promise<void> {
     const apiKeyCount = Math.min(4000, Math.max(20, Math.ceil((perRound * o.rounds) / (API_RATE_LIMIT.limit - 10))));
     const apiKeys: string[] = [];
     for (let i = 0; i < apiKeyCount; i++) apiKeys.push(await createApiToken(db, CLI, `Benchmark ${i + 1}`));
-    await analyzeIfPostgres(db);
+    await analyzeStatistics(db);
     const seedMs = Date.now() - s0;
     console.log(
       `  Seeded in ${seedMs} ms: ${seeded.organisations} organisations, ${seeded.contacts} contacts, answers ${seeded.openYear - o.years}–${seeded.reportYear} (${seeded.submittedResponses} responses, ${seeded.answerRows} answer rows), ${seeded.meetings} meetings, published ${seeded.publishedYears[0]}–${seeded.publishedYears[seeded.publishedYears.length - 1]}; open ${seeded.openYear} round: ${seeded.openRound.submitted} submitted, ${seeded.openRound.drafts} drafts, ${seeded.openRound.untouched} not started; ${apiKeyCount} API keys`,

@@ -12,7 +12,7 @@ import type { Knex } from 'knex';
 import { createApp } from '../server/app';
 import { startBackground } from '../server/background';
 import { type Config, loadConfig } from '../server/config';
-import { createDb, isPostgres, migrateLatest, nowIso } from '../server/db';
+import { createDb, migrateLatest, nowIso, refreshStatistics } from '../server/db';
 import { buildDeps, type Deps } from '../server/deps';
 import { insertUser } from '../server/repositories/users';
 import { hashPassword } from '../server/services/accounts';
@@ -305,8 +305,9 @@ export async function createAnalyst(db: Knex): Promise<void> {
 }
 
 /** PostgreSQL plans by statistics that autovacuum refreshes shortly after a bulk load; refresh them now, as a database in use has them. */
-export async function analyzeIfPostgres(db: Knex): Promise<void> {
-  if (isPostgres(db)) await db.raw('analyze');
+/** The planner's statistics after the bulk load, as the app refreshes them after an import. */
+export async function analyzeStatistics(db: Knex): Promise<void> {
+  await refreshStatistics(db);
 }
 
 /** Listens on a free loopback port. */

@@ -24,7 +24,7 @@ import { setTarget } from '../server/services/indicator-admin';
 import { loadSurveyDir } from '../server/surveys/load';
 import { seed } from './indicators';
 import {
-  analyzeIfPostgres,
+  analyzeStatistics,
   ANALYST_EMAIL,
   ANALYST_PASSWORD,
   createAnalyst,
@@ -87,7 +87,7 @@ async function measureSize(size: number, o: ReturnType<typeof parseScaleArgs>): 
     const seeded = await seed(db, survey, organisations, years);
     await createAnalyst(db);
     const apiKey = await createApiToken(db, CLI, 'Benchmark');
-    await analyzeIfPostgres(db);
+    await analyzeStatistics(db);
     const seedMs = Math.round(performance.now() - s0);
     console.log(
       `  ${size}: ${organisations} organisations × ${YEARS} years, ${seeded.submitted} submitted responses, ${seeded.answerRows} answer rows, seeded in ${seedMs} ms`,

@@ -78,7 +78,19 @@ export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): 
 }
 
 export async function migrateLatest(db: Knex): Promise<void> {
-  await db.migrate.latest({ migrationSource });
+  const [, ran] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  await refreshStatistics(db, ran.length > 0);
+}
+
+/**
+ * Fresh planner statistics, so the grouped counts of the indicators use the indexes that start
+ * from the round (issue 10). After migrations and bulk imports (`full`): ANALYZE. Otherwise on
+ * SQLite `PRAGMA optimize`, which analyzes only what changed much and costs next to nothing.
+ */
+export async function refreshStatistics(db: Knex, full = true): Promise<void> {
+  if (isPostgres(db)) {
+    if (full) await db.raw('analyze');
+  } else await db.raw(full ? 'analyze' : 'pragma optimize');
 }
 
 /** Current time as an ISO-8601 UTC string — the one format every timestamp column is written in. */
