@@ -370,6 +370,21 @@ export type RateLimitRow = {
   reset_at: number;
 };
 
+export type IndicatorGenerationRow = {
+  year: number;
+  generation: number;
+};
+
+export type IndicatorFigureRow = {
+  year: number;
+  /** row:<indicator> | breakdowns:<indicator> */
+  key: string;
+  stamp: string;
+  /** JSON (text on SQLite) */
+  payload: string;
+  computed_at: string;
+};
+
 /** Every table and its row type. A new table's migration adds its row here. */
 export type TableRows = {
   organisations: OrganisationRow;
@@ -405,6 +420,8 @@ export type TableRows = {
   user_totp: UserTotpRow;
   user_recovery_codes: UserRecoveryCodeRow;
   rate_limits: RateLimitRow;
+  indicator_generations: IndicatorGenerationRow;
+  indicator_figures: IndicatorFigureRow;
 };
 
 declare module 'knex/types/tables' {
