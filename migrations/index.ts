@@ -10,6 +10,7 @@ import * as m20261201121000 from './20261201121000_create-register-imports';
 import * as m20261201124000 from './20261201124000_mail-optout-reminders';
 import * as m20261201125500 from './20261201125500_indicators-retired';
 import * as m20261201140000 from './20261201140000_sso-two-factor-rate-limits';
+import * as m20261201150000 from './20261201150000_background-leases';
 import * as m20261210100000 from './20261210100000_answer-round-indexes';
 import * as m20261210100100 from './20261210100100_indicator-figures';
 import * as m20261210100200 from './20261210100200_indicator-generation-triggers';
@@ -25,6 +26,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261201124000_mail-optout-reminders', m20261201124000],
   ['20261201125500_indicators-retired', m20261201125500],
   ['20261201140000_sso-two-factor-rate-limits', m20261201140000],
+  ['20261201150000_background-leases', m20261201150000],
   ['20261210100000_answer-round-indexes', m20261210100000],
   ['20261210100100_indicator-figures', m20261210100100],
   ['20261210100200_indicator-generation-triggers', m20261210100200],

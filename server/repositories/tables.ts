@@ -370,6 +370,16 @@ export type RateLimitRow = {
   reset_at: number;
 };
 
+export type BackgroundLeaseRow = {
+  name: string;
+  holder: string | null;
+  lease_until: DbTime | null;
+  next_run_at: DbTime | null;
+  last_started_at: DbTime | null;
+  last_finished_at: DbTime | null;
+  last_result: string | null;
+};
+
 export type IndicatorGenerationRow = {
   year: number;
   generation: number;
@@ -420,6 +430,7 @@ export type TableRows = {
   user_totp: UserTotpRow;
   user_recovery_codes: UserRecoveryCodeRow;
   rate_limits: RateLimitRow;
+  background_leases: BackgroundLeaseRow;
   indicator_generations: IndicatorGenerationRow;
   indicator_figures: IndicatorFigureRow;
 };
