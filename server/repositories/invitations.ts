@@ -65,8 +65,64 @@ export async function firstInvitedAt(db: Knex, roundId: number): Promise<string 
   return rows[0]?.first ?? null;
 }
 
-export async function insertInvitationToken(db: Knex, invitationId: number, contactId: number | null, tokenHash: string): Promise<void> {
-  await db('invitation_tokens').insert({ invitation_id: invitationId, contact_id: contactId, token_hash: tokenHash, created_at: nowIso() });
+/** Whether any personal link was ever made for the round (revoked ones included). */
+export async function roundHasTokens(db: Knex, roundId: number): Promise<boolean> {
+  const row = await db('invitation_tokens as t')
+    .join('invitations as i', 'i.id', 't.invitation_id')
+    .where('i.round_id', roundId)
+    .first<{ id: number } | undefined>('t.id');
+  return row !== undefined;
+}
+
+export type LinkAccess = 'answer' | 'status';
+
+/** Stores a token's hash; returns the token row's id. */
+export async function insertInvitationToken(
+  db: Knex,
+  invitationId: number,
+  contactId: number | null,
+  tokenHash: string,
+  access: LinkAccess,
+): Promise<number> {
+  const [row] = await db('invitation_tokens')
+    .insert({ invitation_id: invitationId, contact_id: contactId, token_hash: tokenHash, access, created_at: nowIso() })
+    .returning('id');
+  return Number(typeof row === 'object' ? row.id : row);
+}
+
+/** The invitation's round, organisation and whether the round is confidential, and the organisation's response state. */
+export async function invitationForLink(
+  db: Knex,
+  invitationId: number,
+): Promise<{ roundId: number; organisationId: number; confidential: boolean; responseStatus: string | null } | null> {
+  const row = await db('invitations as i')
+    .join('rounds as r', 'r.id', 'i.round_id')
+    .leftJoin('responses as p', (j) => {
+      j.on('p.round_id', '=', 'i.round_id').andOn('p.organisation_id', '=', 'i.organisation_id');
+    })
+    .where('i.id', invitationId)
+    .first<{ round_id: number; organisation_id: number; confidential: boolean | number; status: string | null } | undefined>(
+      'i.round_id',
+      'i.organisation_id',
+      'r.confidential',
+      'p.status',
+    );
+  if (!row) return null;
+  return {
+    roundId: Number(row.round_id),
+    organisationId: Number(row.organisation_id),
+    confidential: Boolean(row.confidential),
+    responseStatus: row.status ?? null,
+  };
+}
+
+/** Whether the contact holds a live link of the invitation that may open the answer. */
+export async function hasLiveAnswerLink(db: Knex, invitationId: number, contactId: number): Promise<boolean> {
+  const row = await db('invitation_tokens')
+    .where({ invitation_id: invitationId, contact_id: contactId, access: 'answer' })
+    .whereNull('revoked_at')
+    .first<{ id: number } | undefined>('id');
+  return row !== undefined;
 }
 
 export interface LiveToken {
@@ -78,6 +134,7 @@ export interface LiveToken {
   /** When the token was last used (kept to the nearest few minutes) and when the invitation was first opened. */
   lastUsedAt: string | null;
   firstOpenedAt: string | null;
+  access: LinkAccess;
 }
 
 type LiveTokenColumns = {
@@ -88,6 +145,7 @@ type LiveTokenColumns = {
   contact_id: number | null;
   last_used_at: string | null;
   first_opened_at: string | null;
+  access: string;
 };
 
 const LIVE_TOKEN_COLUMNS = [
@@ -98,6 +156,7 @@ const LIVE_TOKEN_COLUMNS = [
   't.contact_id',
   't.last_used_at',
   'i.first_opened_at',
+  't.access',
 ] as const;
 
 function toLiveToken(row: LiveTokenColumns): LiveToken {
@@ -109,6 +168,7 @@ function toLiveToken(row: LiveTokenColumns): LiveToken {
     contactId: row.contact_id === null ? null : Number(row.contact_id),
     lastUsedAt: row.last_used_at ?? null,
     firstOpenedAt: row.first_opened_at ?? null,
+    access: row.access === 'answer' ? 'answer' : 'status',
   };
 }
 
@@ -128,7 +188,7 @@ export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveTo
 
 const RESPONDENT_LINK_SQL = `
   select r.*, t.id as token_id, i.id as invitation_id, i.round_id, i.organisation_id, t.contact_id,
-         t.last_used_at, i.first_opened_at, o.name as organisation_name
+         t.last_used_at, i.first_opened_at, t.access, o.name as organisation_name
   from invitation_tokens t
   join invitations i on i.id = t.invitation_id
   join rounds r on r.id = i.round_id

@@ -28,7 +28,7 @@ import {
 } from '../mail/templates';
 import { type Mailer, newMessageId } from '../mail/transport';
 import { type BatchResult, OutboxWorker, type WorkerDeps, type WorkerOptions } from '../mail/worker';
-import { firstInvitedAt, insertInvitationToken, invitationsOfRound, liveInvitationId, markInvited } from '../repositories/invitations';
+import { firstInvitedAt, invitationsOfRound, liveInvitationId, markInvited } from '../repositories/invitations';
 import {
   contactsOfOrganisation,
   contactsOfRound,
@@ -62,7 +62,7 @@ import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../r
 import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
 import { inTransaction } from '../repositories/transaction';
 import { audit, type Actor, SYSTEM } from './audit';
-import { ensureInvitation } from './invitations';
+import { ensureInvitation, type LinkCause, recordIssuedToken } from './invitations';
 import { organisationTypeLabel } from './organisation-types';
 
 export type MailDeps = { db: Knex; config: Config };
@@ -290,6 +290,8 @@ interface QueuedEmail {
   contact: MailContact;
   /** A new personal link of this invitation goes into the e-mail; null for none. */
   invitationId: number | null;
+  /** Who caused the e-mail (and so its link): audited with every link. */
+  cause: LinkCause;
   receiptCode?: string | null;
 }
 
@@ -308,7 +310,7 @@ export interface PreparedEmail {
   headers: Record<string, string>;
   messageId: string;
   /** The personal link's token hash and the invitation it belongs to; null when the e-mail carries no link. */
-  link: { invitationId: number; tokenHash: string } | null;
+  link: { invitationId: number; tokenHash: string; cause: LinkCause } | null;
   /** Opt-out token (table mail_optout_tokens), made for every e-mail. */
   optOutTokenHash: string;
 }
@@ -334,14 +336,14 @@ function prepareEmail(config: Config, m: QueuedEmail): PreparedEmail {
     email,
     headers: unsubscribeHeaders(config, optOutToken, m.locale),
     messageId: newMessageId(config.baseUrl),
-    link: linkToken && m.invitationId ? { invitationId: m.invitationId, tokenHash: hashToken(linkToken) } : null,
+    link: linkToken && m.invitationId ? { invitationId: m.invitationId, tokenHash: hashToken(linkToken), cause: m.cause } : null,
     optOutTokenHash: hashToken(optOutToken),
   };
 }
 
 /** Writes a prepared e-mail to the outbox with its tokens (inside the caller's transaction); returns the outbox id. */
 export async function writePreparedEmail(trx: Knex, p: PreparedEmail): Promise<number> {
-  if (p.link) await insertInvitationToken(trx, p.link.invitationId, p.contactId, p.link.tokenHash);
+  if (p.link) await recordIssuedToken(trx, p.link.invitationId, p.contactId, p.link.tokenHash, p.link.cause);
   const outboxId = await insertOutboxMessage(trx, {
     kind: p.kind,
     roundId: p.roundId,
@@ -395,17 +397,19 @@ function invitationTargets(plan: RecipientPlan, organisationIds: number[] | null
 async function queueInvitations(
   trx: Knex,
   config: Config,
+  actor: Actor,
   round: MailRound,
   targets: PlannedOrganisation[],
   template: TemplateSource,
   locale: Locale,
 ): Promise<number> {
   const now = nowIso();
+  const cause: LinkCause = { actor, via: 'invitation' };
   let messages = 0;
   for (const organisation of targets) {
     const invitationId = await ensureInvitation(trx, round.id, organisation.id);
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'invitation', template, locale, organisation, contact, invitationId });
+      await queueEmail(trx, config, { round, kind: 'invitation', template, locale, organisation, contact, invitationId, cause });
       messages++;
     }
     await markInvited(trx, invitationId, now);
@@ -422,7 +426,7 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
     const round = await requireRound(trx, roundId);
     requireOpen(round);
     const targets = invitationTargets(await recipientPlan(trx, round), input.organisationIds);
-    const messages = await queueInvitations(trx, config, round, targets, template, input.locale);
+    const messages = await queueInvitations(trx, config, actor, round, targets, template, input.locale);
     await audit(
       trx,
       actor,
@@ -458,7 +462,14 @@ function templatesByLocale(db: Knex, roundId: number, kind: EmailKind): (locale:
 }
 
 /** Queues a reminder to every reachable contact of every invited organisation that has not submitted. */
-async function queueReminders(trx: Knex, config: Config, round: MailRound, organisationIds: number[] | null): Promise<SendResult> {
+async function queueReminders(
+  trx: Knex,
+  config: Config,
+  actor: Actor,
+  round: MailRound,
+  organisationIds: number[] | null,
+): Promise<SendResult> {
+  const cause: LinkCause = { actor, via: 'reminder' };
   const plan = await recipientPlan(trx, round);
   const targets = reminderTargets(plan).filter((o) => o.reachable.length > 0 && (!organisationIds || organisationIds.includes(o.id)));
   const localeOf = await localesFor(trx, config, round.id);
@@ -470,7 +481,7 @@ async function queueReminders(trx: Knex, config: Config, round: MailRound, organ
     const template = await templateOf(locale);
     const invitationId = invitations.get(organisation.id)!.invitationId;
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'reminder', template, locale, organisation, contact, invitationId });
+      await queueEmail(trx, config, { round, kind: 'reminder', template, locale, organisation, contact, invitationId, cause });
       messages++;
     }
   }
@@ -487,7 +498,7 @@ export async function sendReminders(
   return inTransaction(deps.db, async (trx) => {
     const round = await requireRound(trx, roundId);
     requireOpen(round);
-    const r = await queueReminders(trx, deps.config, round, organisationIds);
+    const r = await queueReminders(trx, deps.config, actor, round, organisationIds);
     if (!r.messages)
       throw new ValidationError([
         {
@@ -529,7 +540,7 @@ async function queueDueRemindersOfRound(deps: MailDeps, round: MailRound, now: D
       const send = d === due[0] && !!firstInvited && new Date(firstInvited).getTime() < closes - d * DAY_MS;
       const claimed = await claimReminderRun(trx, round.id, d, send ? 'queued' : 'skipped');
       if (!claimed || !send) continue; // another instance got there first, or skipped
-      const r = await queueReminders(trx, deps.config, round, null);
+      const r = await queueReminders(trx, deps.config, SYSTEM, round, null);
       await setReminderRunMessages(trx, round.id, d, r.messages);
       await audit(trx, SYSTEM, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: true, daysBefore: d });
       queued += r.messages;
@@ -578,7 +589,10 @@ export async function prepareConfirmationEmails(db: Knex, config: Config, c: Con
   const locale = await localeOfOrganisation(db, config, c.round.id, c.organisation.id);
   const template = await templateFor(db, c.round.id, 'confirmation', locale);
   validateTemplate(template);
-  const invitationId = c.round.allowChanges && c.round.state === 'oppen' ? c.invitationId : null;
+  // a new link of the invitation when changes are allowed and the round is open — not in a
+  // confidential round: a link issued after the submit could not open the answer there
+  // (services/invitations.ts), and the links the organisation already has keep working
+  const invitationId = c.round.allowChanges && c.round.state === 'oppen' && !c.round.confidential ? c.invitationId : null;
   return recipients.map((contact) =>
     prepareEmail(config, {
       round: c.round,
@@ -588,6 +602,7 @@ export async function prepareConfirmationEmails(db: Knex, config: Config, c: Con
       organisation: c.organisation,
       contact,
       invitationId,
+      cause: { actor: { userId: null, label: 'respondent' }, via: 'confirmation' },
       receiptCode: c.receiptCode,
     }),
   );

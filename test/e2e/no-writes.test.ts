@@ -8,7 +8,7 @@ import { CLI } from '../../server/services/audit';
 import { createApiToken } from '../../server/services/api-tokens';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
-import { createPartnership, createRound } from '../helpers/fixtures';
+import { createPartnership, createRound, TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -35,7 +35,7 @@ async function respondentToken(): Promise<string> {
   const db = t.deps.db;
   const p = await createPartnership(db, 1, 2025);
   const roundId = await createRound(db, { year: 2025, panelId: p.panelId });
-  return issueToken(db, await ensureInvitation(db, roundId, p.organisationIds[0]), p.contactIds[0]);
+  return issueToken(db, await ensureInvitation(db, roundId, p.organisationIds[0]), p.contactIds[0], TEST_LINK_CAUSE);
 }
 
 it('a repeat visit to the respondent form writes nothing (the first records the opening)', async () => {

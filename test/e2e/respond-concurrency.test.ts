@@ -11,7 +11,7 @@ import request from 'supertest';
 import { sqliteFileOf } from '../../server/config';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { type Agent, csrfFrom, startTestApp, type TestApp, testDatabaseKind } from '../helpers/app';
-import { createPartnership, createRound } from '../helpers/fixtures';
+import { createPartnership, createRound, TEST_LINK_CAUSE } from '../helpers/fixtures';
 import { page, textOf } from '../helpers/html';
 
 let t: TestApp;
@@ -29,7 +29,7 @@ async function setup(n: number) {
   const roundId = await createRound(db(), { year, panelId: p.panelId });
   const tokens: string[] = [];
   for (const [i, orgId] of p.organisationIds.entries())
-    tokens.push(await issueToken(db(), await ensureInvitation(db(), roundId, orgId), p.contactIds[i]));
+    tokens.push(await issueToken(db(), await ensureInvitation(db(), roundId, orgId), p.contactIds[i], TEST_LINK_CAUSE));
   return { ...p, roundId, tokens };
 }
 
