@@ -429,3 +429,17 @@ export async function lastLocaleByOrganisation(db: Knex, roundId: number): Promi
   }
   return out;
 }
+
+/** The locale of the organisation's last invitation or reminder e-mail in the round (Content-Language), or null. */
+export async function lastLocaleOfOrganisation(db: Knex, roundId: number, organisationId: number): Promise<string | null> {
+  const rows = await db('email_outbox')
+    .where({ round_id: roundId, organisation_id: organisationId })
+    .whereIn('kind', ['invitation', 'reminder'])
+    .orderBy('id', 'desc')
+    .select('headers');
+  for (const r of rows) {
+    const h = json<Record<string, string> | null>(r.headers) ?? {};
+    if (h['Content-Language']) return h['Content-Language'];
+  }
+  return null;
+}

@@ -29,7 +29,7 @@ export interface Round {
   updatedAt: string;
 }
 
-function toRound(r: RoundRow): Round {
+export function toRound(r: RoundRow): Round {
   const days = json<unknown>(r.reminder_days);
   return {
     id: Number(r.id),
