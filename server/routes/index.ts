@@ -10,6 +10,7 @@ import { meetingsRouter } from './meetings';
 import { organisationsRouter } from './organisations';
 import { panelsRouter } from './panels';
 import { respondRouter } from './respond';
+import { resultsRouter } from './results';
 import { roundsRouter } from './rounds';
 import { surveysRouter } from './surveys';
 
@@ -23,6 +24,7 @@ export function extraRouters(deps: Deps): Router[] {
     organisationsRouter(deps),
     panelsRouter(deps),
     respondRouter(deps),
+    resultsRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),
   ];
