@@ -1,5 +1,5 @@
 // An axe sweep (WCAG 2.1 A/AA) over every page of the app with realistic data: every staff GET
-// route found in the router (so a new page is checked automatically; only CSV/JSON downloads
+// route found in the router (so a new page is checked automatically; only CSV/JSON/XLSX downloads
 // are skipped, by content type), the pages that only a POST shows (forms with errors, import
 // previews with problems, one-time links), and every page a respondent or meeting attendee
 // can reach by token (start, form, form with errors, draft, receipt, closed, not yet open,
@@ -364,7 +364,7 @@ describeWithService(
       for (const r of routes) {
         const url = substitute(r.path);
         expect([r.path, url.includes(':')]).toEqual([r.path, false]);
-        // Downloads (CSV/JSON) are skipped by content type — ask first, so the browser does not download.
+        // Downloads (CSV/JSON/XLSX) are skipped by content type — ask first, so the browser does not download.
         const head = await staff.context.request.get(base + url, { maxRedirects: 0 });
         const contentType = head.headers()['content-type'] ?? '';
         if (!contentType.startsWith('text/html')) {
@@ -383,14 +383,14 @@ describeWithService(
       it(`every staff GET page of ${area === 'other' ? 'the start page and the rest' : '/' + area}`, async () => {
         const routes = staffGets().filter((r) => areaOf(r.path) === area);
         expect(await sweep(routes)).toEqual([]);
-      });
+      }, 120_000);
     }
 
-    it('the sweep reached every staff GET page, and skipped only CSV and JSON downloads', () => {
+    it('the sweep reached every staff GET page, and skipped only CSV, JSON and XLSX downloads', () => {
       const all = staffGets();
       expect(all.length).toBeGreaterThan(30);
       expect([...checked, ...downloads.map((d) => d.split(' ')[0])].sort()).toEqual(all.map((r) => r.path).sort());
-      expect(downloads.every((d) => /text\/csv|application\/json/.test(d))).toBe(true);
+      expect(downloads.every((d) => /text\/csv|application\/json|spreadsheetml\.sheet/.test(d))).toBe(true);
       expect(checked.length).toBeGreaterThan(25);
     });
 
@@ -508,6 +508,14 @@ describeWithService(
       expect(await page.locator('figure.qr svg').count()).toBe(1);
       problems.push(...(await check(page, 'meeting with a check-in link and QR code')));
       tokens.checkin = (await page.locator('code.copyable').innerText()).split('/incheckning/')[1];
+
+      // a round's results narrowed to a group, with hidden figures and the reason; an unknown group
+      await visit(page, `/rounds/${ids.round}/resultat?urval=typ:kommun`);
+      expect(await page.locator('.hidden-cell').count()).toBeGreaterThan(0);
+      problems.push(...(await check(page, 'results narrowed to a small group')));
+      await visit(page, `/rounds/${ids.round}/resultat?urval=typ:finns_inte`);
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'results with an unknown group')));
 
       // a page in English
       await visit(page, `/indicators?year=${YEAR}`);
