@@ -1,11 +1,17 @@
 // Benchmarks: `npx tsx bench/run.ts <name> [options]` (or `npm run bench -- <name>`).
 // Each benchmark is bounded in count and time, talks to loopback only, prints its figures and
 // writes them to bench/results/ (gitignored). Add a benchmark by adding it to BENCHMARKS.
+import { runAnswersBench } from './answers';
 import { runHttpBench } from './http';
 import { runIndicatorsBench } from './indicators';
 import { runMailBench } from './mail';
 
 const BENCHMARKS: Record<string, { description: string; run: (args: string[]) => Promise<void> }> = {
+  answers: {
+    description:
+      'the raw-answer export (XLSX and CSV, streamed) of 10 000 and 100 000 responses, each in its own process: peak RSS and time vs an idle process (--sizes 10000,100000 --naive)',
+    run: runAnswersBench,
+  },
   http: {
     description:
       'the real app on a seeded partnership (health, respondent form, indicator table, API) vs a bare express app, autocannon (--duration 5 --connections 10)',

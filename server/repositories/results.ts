@@ -197,6 +197,7 @@ export async function textAnswers(
 
 export interface ExportResponseRow {
   responseId: number;
+  organisationId: number;
   organisationName: string;
   organisationNumber: string | null;
   type: string;
@@ -204,49 +205,69 @@ export interface ExportResponseRow {
   submittedAt: string | null;
 }
 
-/** Where the previous page ended: the last row's organisation name and response id. */
+/** Where the previous page ended: the last row's organisation name and id. */
 export interface ExportCursor {
   name: string;
-  responseId: number;
+  organisationId: number;
 }
 
-/** The next `limit` submitted responses after `after`, in the order of organisation name (then id): keyset pagination. */
+/**
+ * The next `limit` submitted responses after `after`, in the order of organisation name (then id):
+ * keyset pagination that walks the organisations' name index and asks for each whether it has a
+ * submitted response in the round, so a page costs the same at the end of a large round as at its start.
+ */
 export async function submittedResponsesPage(
   db: Knex,
   roundId: number,
   after: ExportCursor | null,
   limit: number,
 ): Promise<ExportResponseRow[]> {
-  const q = db('responses as r')
-    .join('organisations as o', 'o.id', 'r.organisation_id')
-    .where('r.round_id', roundId)
-    .where('r.status', 'submitted');
+  const q = db('organisations as o').whereExists((e) => {
+    void e
+      .select(db.raw('1'))
+      .from('responses as r')
+      .where('r.organisation_id', db.ref('o.id'))
+      .where('r.round_id', roundId)
+      .where('r.status', 'submitted');
+  });
   if (after)
-    void q.where(
-      (w) =>
-        void w.where('o.name', '>', after.name).orWhere((x) => void x.where('o.name', after.name).where('r.id', '>', after.responseId)),
-    );
-  const rows = await q
-    .select<
-      Array<{
-        id: number;
-        submitted_at: string | null;
-        name: string;
-        organisation_number: string | null;
-        type: string;
-        municipality: string | null;
-      }>
-    >('r.id', 'r.submitted_at', 'o.name', 'o.organisation_number', 'o.type', 'o.municipality')
-    .orderBy([{ column: 'o.name' }, { column: 'r.id' }])
+    void q
+      .where('o.name', '>=', after.name)
+      .where((w) => void w.where('o.name', '>', after.name).orWhere('o.id', '>', after.organisationId));
+  const organisations = await q
+    .select<Array<{ id: number; name: string; organisation_number: string | null; type: string; municipality: string | null }>>(
+      'o.id',
+      'o.name',
+      'o.organisation_number',
+      'o.type',
+      'o.municipality',
+    )
+    .orderBy([{ column: 'o.name' }, { column: 'o.id' }])
     .limit(limit);
-  return rows.map((r) => ({
-    responseId: Number(r.id),
-    organisationName: r.name,
-    organisationNumber: r.organisation_number ?? null,
-    type: r.type,
-    municipality: keyOf(r.municipality),
-    submittedAt: r.submitted_at ?? null,
-  }));
+  if (organisations.length === 0) return [];
+  const responses = await db('responses')
+    .where({ round_id: roundId, status: 'submitted' })
+    .whereIn(
+      'organisation_id',
+      organisations.map((o) => o.id),
+    )
+    .select('id', 'organisation_id', 'submitted_at');
+  const byOrganisation = new Map(responses.map((r) => [Number(r.organisation_id), r]));
+  return organisations.flatMap((o) => {
+    const r = byOrganisation.get(Number(o.id));
+    if (!r) return []; // its response changed between the two queries: the next export has it
+    return [
+      {
+        responseId: Number(r.id),
+        organisationId: Number(o.id),
+        organisationName: o.name,
+        organisationNumber: o.organisation_number ?? null,
+        type: o.type,
+        municipality: keyOf(o.municipality),
+        submittedAt: r.submitted_at ?? null,
+      },
+    ];
+  });
 }
 
 /** The ids of the round's submitted responses (only the ids: the confidential export shuffles them). */

@@ -48,8 +48,14 @@ export function isAnswersFormat(v: unknown): v is AnswersFormat {
   return v === 'xlsx' || v === 'csv';
 }
 
-/** Responses read from the database per page. */
-export const EXPORT_PAGE_SIZE = 500;
+/**
+ * Responses read from the database per page. Small on purpose: a page lives while its rows are
+ * written, and a larger page outlives more of V8's young-generation collections, so more of it is
+ * promoted to the old generation, which is collected late — measured with bench/answers.ts, 500
+ * responses a page gave a peak RSS for 100 000 responses of 1.4–1.5 × that for 10 000, 100 a
+ * page about 1.0 × at the same speed.
+ */
+export const EXPORT_PAGE_SIZE = 100;
 
 const CONTENT_TYPES: Record<AnswersFormat, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -106,7 +112,7 @@ async function* namedPages(db: Knex, roundId: number): AsyncGenerator<ExportRow[
     );
     yield page.map((r) => ({ organisation: r, number: ++number, answers: answers.get(r.responseId) ?? new Map<string, string[]>() }));
     const last = page[page.length - 1];
-    cursor = { name: last.organisationName, responseId: last.responseId };
+    cursor = { name: last.organisationName, organisationId: last.organisationId };
   }
 }
 
@@ -352,7 +358,7 @@ export async function answersExport(
     contentType: CONTENT_TYPES[format],
     async write(out) {
       if (format === 'csv') return writeCsv(columns, pages(), out);
-      const counts = await countRound(db, round, def, await surveyIndicators(db, round.surveyId), null);
+      const counts = await countRound(db, round, def, await surveyIndicators(db, round.surveyId), null, { texts: false });
       const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
       wb.creator = 'Partnerpuls';
       await writeAnswersSheet(wb, columns, pages(), out);

@@ -234,6 +234,7 @@ function byText(a: { text: string; organisation: string | null }, b: { text: str
 /**
  * The counts of a round, for all respondents or one group. `indicators` are the survey's
  * indicators (their definitions say which items feed which share and the minN of each item).
+ * `texts: false` leaves the free-text answers out (the export's distribution sheet needs none).
  */
 export async function countRound(
   db: Knex,
@@ -241,12 +242,14 @@ export async function countRound(
   definition: SurveyDefinition,
   indicators: IndicatorRecord[],
   filter: GroupFilter | null,
+  opts: { texts: boolean } = { texts: true },
 ): Promise<RoundCounts> {
   const grouped = await groupedCounts(db, round, filter?.by ?? 'type');
   const who = { invited: selected(grouped.invited, filter), responded: selected(grouped.respondents, filter) };
   const minN = surveyMinN(indicators);
   const respondents = filter ? respondentsVerdict(grouped, minN, filter) : null;
-  const texts = respondents?.hidden ? [] : await textAnswers(db, round.id, filter, { withOrganisation: !round.confidential });
+  const texts =
+    respondents?.hidden || !opts.texts ? [] : await textAnswers(db, round.id, filter, { withOrganisation: !round.confidential });
   const items = answerRefs(definition).map(({ ref, question, statementId }): ItemCounts => {
     const itemIndicators = indicatorsOf(indicators, ref);
     const itemMinN = itemIndicators.length > 0 ? Math.max(...itemIndicators.map((i) => i.minN)) : minN;
