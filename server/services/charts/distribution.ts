@@ -57,7 +57,7 @@ export function distributionSpec(input: DistributionChartInput): TopLevelSpec {
     },
     layer: [
       {
-        mark: { type: 'bar', stroke: CHART_COLOURS.primary, strokeWidth: 1.5 },
+        mark: { type: 'bar', stroke: CHART_COLOURS.primary, strokeWidth: 1.5, aria: false },
         encoding: {
           fill: {
             field: 'series',
@@ -68,7 +68,7 @@ export function distributionSpec(input: DistributionChartInput): TopLevelSpec {
         },
       },
       {
-        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 5, fontSize: 13, fill: CHART_COLOURS.ink },
+        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 5, fontSize: 13, fill: CHART_COLOURS.ink, aria: false },
         encoding: { text: { field: 'label', type: 'nominal' } },
       },
     ],
