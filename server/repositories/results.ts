@@ -42,44 +42,17 @@ function submittedAnswers(db: Knex, roundId: number) {
   return db('answers as a').join('responses as r', 'r.id', 'a.response_id').where('r.round_id', roundId).where('r.status', 'submitted');
 }
 
-export interface OptionCountRow {
+interface OptionCountRow {
   questionId: string;
   itemId: string;
   code: string;
   n: number;
 }
 
-/** Submitted responses per question (matrix statement) and option code. */
-export async function choiceCounts(db: Knex, roundId: number, filter: GroupFilter | null): Promise<OptionCountRow[]> {
-  const rows = await inGroup(submittedAnswers(db, roundId), filter)
-    .whereNotNull('a.option_code')
-    .select('a.question_id', 'a.item_id', 'a.option_code')
-    .countDistinct({ n: 'r.id' })
-    .groupBy<
-      Array<{
-        question_id: string;
-        item_id: string;
-        option_code: string;
-        n: number;
-      }>
-    >(['a.question_id', 'a.item_id', 'a.option_code']);
-  return rows.map((r) => ({ questionId: r.question_id, itemId: r.item_id ?? '', code: r.option_code, n: Number(r.n) }));
-}
-
-export interface AnsweredRow {
+interface AnsweredRow {
   questionId: string;
   itemId: string;
   n: number;
-}
-
-/** Submitted responses that answered each question (matrix statement): an option, or a text. */
-export async function answeredCounts(db: Knex, roundId: number, filter: GroupFilter | null): Promise<AnsweredRow[]> {
-  const rows = await inGroup(submittedAnswers(db, roundId), filter)
-    .where((w) => void w.whereNotNull('a.option_code').orWhereNotNull('a.text_value'))
-    .select('a.question_id', 'a.item_id')
-    .countDistinct<Array<{ question_id: string; item_id: string; n: number }>>({ n: 'r.id' })
-    .groupBy('a.question_id', 'a.item_id');
-  return rows.map((r) => ({ questionId: r.question_id, itemId: r.item_id ?? '', n: Number(r.n) }));
 }
 
 export interface GroupCountRow {

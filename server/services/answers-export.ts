@@ -42,8 +42,6 @@ export type AnswersFormat = 'xlsx' | 'csv';
 /** labels: the options in Swedish; codes: the option codes (and question ids as headers). */
 export type AnswersVariant = 'labels' | 'codes';
 
-export const ANSWERS_FORMATS: readonly AnswersFormat[] = ['xlsx', 'csv'];
-
 export function isAnswersFormat(v: unknown): v is AnswersFormat {
   return v === 'xlsx' || v === 'csv';
 }
@@ -55,7 +53,7 @@ export function isAnswersFormat(v: unknown): v is AnswersFormat {
  * responses a page gave a peak RSS for 100 000 responses of 1.4–1.5 × that for 10 000, 100 a
  * page about 1.0 × at the same speed.
  */
-export const EXPORT_PAGE_SIZE = 100;
+const EXPORT_PAGE_SIZE = 100;
 
 const CONTENT_TYPES: Record<AnswersFormat, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

@@ -53,7 +53,7 @@ export function parseGroupValue(v: unknown): GroupFilter | null | 'invalid' {
   return { by, key: m[2] === '' ? null : m[2] };
 }
 
-export function groupLabel(filter: GroupFilter, locale: Locale = 'sv'): string {
+function groupLabel(filter: GroupFilter, locale: Locale = 'sv'): string {
   if (filter.by === 'type') return organisationTypeLabel(filter.key ?? '', locale);
   return filter.key ?? translator(locale)('Ingen kommun angiven');
 }
