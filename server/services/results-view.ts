@@ -221,9 +221,10 @@ const share = (count: number, n: number, display: string) => ({ share: n > 0 ? (
 
 /**
  * The middle answer on an ordered scale (simple-statistics' median over the answers' positions on
- * the scale, Vet ej left out). With an even number of answers whose two middle answers differ,
- * the median falls between two options (or on an option nobody chose): "mellan ”Hög” och ”Låg”".
- * Only for single-choice questions and matrix statements with at least three options besides Vet ej.
+ * the scale, Vet ej left out). The median is an option when it lands on one somebody chose;
+ * otherwise (an even number of answers whose two middle answers differ) it falls between the
+ * nearest chosen options below and above it: "mellan ”Hög” och ”Låg”". Only for single-choice
+ * questions and matrix statements with at least three options besides Vet ej.
  */
 async function medianText(ctx: ItemContext, item: ItemCounts): Promise<string | null> {
   const ordered = item.options.filter((o) => o.option && !o.option.dontKnow);
@@ -233,9 +234,10 @@ async function medianText(ctx: ItemContext, item: ItemCounts): Promise<string | 
   if (positions.length === 0) return null;
   const { median } = await simpleStatistics();
   const m = median(positions);
-  const low = positions[Math.floor((positions.length - 1) / 2)];
-  const high = positions[Math.floor(positions.length / 2)];
-  if (low === high && m === low) return optionLabel(ctx, ordered[m]);
+  const chosen = ordered.map((o, i) => (o.count > 0 ? i : -1)).filter((i) => i >= 0);
+  if (Number.isInteger(m) && ordered[m].count > 0) return optionLabel(ctx, ordered[m]);
+  const low = Math.max(...chosen.filter((i) => i < m));
+  const high = Math.min(...chosen.filter((i) => i > m));
   return translator(ctx.locale)('mellan ”%{low}” och ”%{high}”', {
     low: optionLabel(ctx, ordered[low]),
     high: optionLabel(ctx, ordered[high]),
