@@ -2,6 +2,7 @@
 // so app.ts stays the single place that mounts everything.
 import type { Router } from 'express';
 import type { Deps } from '../deps';
+import { accountRouter } from './account';
 import { apiRouter } from './api';
 import { checkinRouter } from './checkin';
 import { indicatorsRouter } from './indicators';
@@ -9,10 +10,13 @@ import { mailRouter } from './mail';
 import { meetingsRouter } from './meetings';
 import { organisationsRouter } from './organisations';
 import { panelsRouter } from './panels';
+import { reportRouter } from './report';
 import { respondRouter } from './respond';
 import { resultsRouter } from './results';
 import { roundsRouter } from './rounds';
+import { ssoRouter } from './sso';
 import { surveysRouter } from './surveys';
+import { twoFactorRouter } from './two-factor';
 
 export function extraRouters(deps: Deps): Router[] {
   return [
@@ -23,9 +27,13 @@ export function extraRouters(deps: Deps): Router[] {
     mailRouter(deps),
     organisationsRouter(deps),
     panelsRouter(deps),
+    reportRouter(deps),
     respondRouter(deps),
     resultsRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),
+    ssoRouter(deps),
+    twoFactorRouter(deps),
+    accountRouter(deps),
   ];
 }

@@ -2,21 +2,11 @@
 // with enough contrast, a text alternative, escaped labels, nothing the CSP would block), the one
 // suppression adapter, and the group filter's values.
 import { distributionChart, distributionSpec, type DistributionChartInput } from '../../server/services/charts/distribution';
-import { CHART_COLOURS, escapeXml } from '../../server/services/charts/render';
+import { CHART_BACKGROUND, CHART_COLOURS, contrastRatio } from '../../server/services/charts/palette';
+import { escapeXml } from '../../server/services/charts/render';
 import { shuffled } from '../../server/services/answers-export';
 import { suppressGroups } from '../../server/services/results-suppression';
 import { groupValue, parseGroupValue } from '../../server/services/results-view';
-
-/** WCAG 2.1 relative luminance and contrast ratio of two #rrggbb colours. */
-function contrast(a: string, b: string): number {
-  const lum = (hex: string) => {
-    const [r, g, b2] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
-    const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b2);
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
 
 const INPUT: DistributionChartInput = {
   options: ['Mycket högt förtroende', 'Högt förtroende', 'Varken <högt> & lågt', 'Vet ej'],
@@ -45,15 +35,15 @@ const INPUT: DistributionChartInput = {
 
 describe('the distribution chart', () => {
   it('uses colours with at least 3:1 against white for graphics and 4.5:1 for text (WCAG 1.4.11, 1.4.3)', () => {
-    expect(contrast(CHART_COLOURS.primary, CHART_COLOURS.background)).toBeGreaterThanOrEqual(4.5);
-    expect(contrast(CHART_COLOURS.axis, CHART_COLOURS.background)).toBeGreaterThanOrEqual(3);
-    expect(contrast(CHART_COLOURS.ink, CHART_COLOURS.background)).toBeGreaterThanOrEqual(4.5);
+    expect(contrastRatio(CHART_COLOURS.value, CHART_BACKGROUND)).toBeGreaterThanOrEqual(4.5);
+    expect(contrastRatio(CHART_COLOURS.axis, CHART_BACKGROUND)).toBeGreaterThanOrEqual(3);
+    expect(contrastRatio(CHART_COLOURS.text, CHART_BACKGROUND)).toBeGreaterThanOrEqual(4.5);
   });
 
   it('tells the years apart by form too: this year filled, last year hollow with the same outline', () => {
     const spec = JSON.stringify(distributionSpec(INPUT));
-    expect(spec).toContain(`"range":["${CHART_COLOURS.primary}","${CHART_COLOURS.background}"]`);
-    expect(spec).toContain(`"stroke":"${CHART_COLOURS.primary}"`);
+    expect(spec).toContain(`"range":["${CHART_COLOURS.value}","${CHART_BACKGROUND}"]`);
+    expect(spec).toContain(`"stroke":"${CHART_COLOURS.value}"`);
     expect(spec).toContain('"aria":false');
   });
 
@@ -75,8 +65,8 @@ describe('the distribution chart', () => {
   it('draws one bar per value (a missing value draws none)', async () => {
     const svg = await distributionChart(INPUT, { id: 'c', title: 't', description: 'd' });
     const bars = /<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/s.exec(svg)![1]; // the bars, not the legend's symbols
-    const filled = bars.match(new RegExp(`<path[^>]*fill="${CHART_COLOURS.primary}"[^>]*stroke="${CHART_COLOURS.primary}"`, 'g')) ?? [];
-    const hollow = bars.match(new RegExp(`<path[^>]*fill="${CHART_COLOURS.background}"[^>]*stroke="${CHART_COLOURS.primary}"`, 'g')) ?? [];
+    const filled = bars.match(new RegExp(`<path[^>]*fill="${CHART_COLOURS.value}"[^>]*stroke="${CHART_COLOURS.value}"`, 'g')) ?? [];
+    const hollow = bars.match(new RegExp(`<path[^>]*fill="${CHART_BACKGROUND}"[^>]*stroke="${CHART_COLOURS.value}"`, 'g')) ?? [];
     expect([filled.length, hollow.length]).toEqual([4, 3]);
   });
 

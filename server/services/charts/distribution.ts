@@ -3,7 +3,8 @@
 // bars (so the two years differ in form, not only in colour: WCAG 1.4.1). A vega-lite
 // specification, rendered to SVG on the server by ./render.ts.
 import type { TopLevelSpec } from 'vega-lite';
-import { CHART_COLOURS, type ChartText, renderVegaLiteSvg } from './render';
+import { CHART_BACKGROUND, CHART_COLOURS } from './palette';
+import { type ChartText, renderVegaLiteSvg } from './render';
 
 export interface DistributionSeries {
   /** The legend's name of the series, e.g. "2025". */
@@ -22,7 +23,7 @@ export interface DistributionChartInput {
 }
 
 const PLOT_WIDTH = 320;
-const HOLLOW = CHART_COLOURS.background;
+const HOLLOW = CHART_BACKGROUND;
 
 /** The vega-lite specification (pure; exported for tests). */
 export function distributionSpec(input: DistributionChartInput): TopLevelSpec {
@@ -35,7 +36,7 @@ export function distributionSpec(input: DistributionChartInput): TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: PLOT_WIDTH,
     height: { step: twoYears ? 16 : 24 },
-    background: CHART_COLOURS.background,
+    background: CHART_BACKGROUND,
     padding: { left: 4, right: 12, top: 4, bottom: 4 },
     data: { values },
     encoding: {
@@ -57,18 +58,18 @@ export function distributionSpec(input: DistributionChartInput): TopLevelSpec {
     },
     layer: [
       {
-        mark: { type: 'bar', stroke: CHART_COLOURS.primary, strokeWidth: 1.5, aria: false },
+        mark: { type: 'bar', stroke: CHART_COLOURS.value, strokeWidth: 1.5, aria: false },
         encoding: {
           fill: {
             field: 'series',
             type: 'nominal',
-            scale: { domain: names, range: [CHART_COLOURS.primary, HOLLOW] },
+            scale: { domain: names, range: [CHART_COLOURS.value, HOLLOW] },
             legend: twoYears ? { title: null, orient: 'top', direction: 'horizontal' } : null,
           },
         },
       },
       {
-        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 5, fontSize: 13, fill: CHART_COLOURS.ink, aria: false },
+        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 5, fontSize: 13, fill: CHART_COLOURS.text, aria: false },
         encoding: { text: { field: 'label', type: 'nominal' } },
       },
     ],
@@ -77,22 +78,22 @@ export function distributionSpec(input: DistributionChartInput): TopLevelSpec {
       font: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif',
       view: { stroke: null },
       axis: {
-        labelColor: CHART_COLOURS.ink,
-        titleColor: CHART_COLOURS.ink,
+        labelColor: CHART_COLOURS.text,
+        titleColor: CHART_COLOURS.text,
         domainColor: CHART_COLOURS.axis,
         tickColor: CHART_COLOURS.axis,
-        gridColor: '#d9d9d9',
+        gridColor: CHART_COLOURS.grid,
         labelFontSize: 13,
         titleFontSize: 13,
         titleFontWeight: 'normal',
         labelLimit: 260,
       },
       legend: {
-        labelColor: CHART_COLOURS.ink,
+        labelColor: CHART_COLOURS.text,
         labelFontSize: 13,
         symbolType: 'square',
         symbolSize: 160,
-        symbolStrokeColor: CHART_COLOURS.primary,
+        symbolStrokeColor: CHART_COLOURS.value,
         symbolStrokeWidth: 1.5,
       },
     },
