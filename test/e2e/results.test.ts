@@ -607,7 +607,7 @@ describe('the raw answers as XLSX and CSV', () => {
     expect(multiple).toContain(';"Arbetsmötet; Årskonferensen";');
   });
 
-  it('from the CLI: answers export --round N --format xlsx|csv [--codes] --out FILE', async () => {
+  it('from the CLI: answers export --round N --format xlsx|csv [--codes] [--out FILE]', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-answers-'));
     const lines: string[] = [];
     const errors: string[] = [];
@@ -624,6 +624,23 @@ describe('the raw answers as XLSX and CSV', () => {
     expect(fs.readFileSync(csv, 'utf8').split('\r\n')[0]).toBe(
       '\uFEFForganisation;organisationsnummer;typ;kommun;inskickat;rus_planering;rus_statistik;kommentar_rus;fortroende_rua;kommentar_rua',
     );
+    // without --out: the file on standard output (the stream into it ends, process.stdout stays open)
+    const written: Buffer[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      written.push(Buffer.from(chunk));
+      const done = rest.find((r): r is () => void => typeof r === 'function');
+      done?.();
+      return true;
+    });
+    try {
+      expect(await runCli(['answers', 'export', '--round', String(round2025), '--format', 'csv', '--codes'], t.deps, out)).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    const piped = Buffer.concat(written).toString('utf8').split('\r\n').filter(Boolean);
+    expect(piped).toHaveLength(16);
+    expect(Buffer.concat(written).toString('utf8')).toBe(fs.readFileSync(csv, 'utf8'));
+    expect(process.stdout.writable).toBe(true);
     expect(await runCli(['answers', 'export', '--format', 'csv'], t.deps, out)).toBe(2);
     expect(await runCli(['answers', 'export', '--round', String(round2025), '--format', 'pdf'], t.deps, out)).toBe(2);
     expect(await runCli(['answers', 'export', '--round', '99999', '--format', 'csv', '--out', path.join(dir, 'x.csv')], t.deps, out)).toBe(
