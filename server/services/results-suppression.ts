@@ -1,11 +1,11 @@
 // The one place the results page asks which groups must stay hidden (DOMAIN rule 8): an adapter
-// over the breakdowns' suppression, so the page hides exactly what an indicator's breakdown hides.
-//
-// Today the rule is numbers.suppressCells (primary: 0 < n < minN; secondary: more cells hidden
-// until no hidden cell can be worked out from the total), judged on the size breakdowns() in
-// services/indicators.ts gives a cell. When the breakdown suppression moves into one pure function
-// (services/suppression.ts), this adapter calls that instead; nothing else on the page changes.
-import { suppressCells } from './numbers';
+// over the breakdowns' suppression (services/suppression.ts, the rule indicators.breakdowns uses).
+// It applies the rule's primary and secondary suppression by size (rules 1 and 2: a group too small
+// itself, and further groups until no hidden one can be worked out from the total). Not applied
+// yet: the rule's share ground (hidden groups together all 0 % or all 100 % of one option) and
+// the check across the type and municipality tables, which need per-figure numerators and the
+// organisations behind each cell; the page shows one dimension at a time.
+import { suppressTable } from './suppression';
 
 export interface GroupCell {
   /** The group's key: an organisation type code or a municipality ('' for none). */
@@ -23,22 +23,19 @@ export interface GroupVerdict {
 }
 
 /**
- * Which groups of one breakdown (every group of one dimension, for one figure) are hidden.
+ * Which groups of one breakdown (every group of one dimension, for one question) are hidden.
  * A group whose share rests on fewer than minN organisations counts as small even when more
- * answered (as in breakdowns(): with `exclude`, a group that answered only Vet ej would otherwise
- * reveal that). When the small groups cannot be protected at all, every group is hidden.
+ * answered (with `exclude`, a group that answered only Vet ej). When the small groups cannot be
+ * protected at all, every group is hidden.
  */
 export function suppressGroups(cells: readonly GroupCell[], minN: number): Map<string, GroupVerdict> {
-  const sized = cells.map((c) => ({
-    key: c.key,
-    n: c.answered > 0 && c.denominator < minN ? Math.max(1, Math.min(c.denominator, minN - 1)) : c.answered,
-  }));
-  const total = sized.reduce((a, c) => a + c.n, 0);
-  const result = suppressCells(sized, minN, total);
-  return new Map(
-    result.cells.map((c) => {
-      const hidden = c.hidden || result.totalMustBeHidden;
-      return [c.key, { hidden, reason: hidden ? (c.reason ?? 'secondary') : null }];
+  // numerator = n: every share 100 %, as the total's, so only the size grounds apply
+  const decision = suppressTable(
+    cells.map((c) => {
+      const n = Math.max(0, c.denominator);
+      return { key: c.key, n, numerator: n, answered: Math.max(c.answered, n) };
     }),
+    minN,
   );
+  return new Map(decision.cells.map((d) => [d.key, { hidden: d.hidden, reason: d.hidden ? (d.reason ?? 'secondary') : null }]));
 }

@@ -79,13 +79,17 @@ describe('suppression of groups (the adapter over the breakdown rule)', () => {
   const cells = (sizes: Record<string, number>) => Object.entries(sizes).map(([key, n]) => ({ key, answered: n, denominator: n }));
 
   it('hides small groups (primary) and then the smallest shown group until none can be worked out (secondary)', () => {
-    const v = suppressGroups(cells({ kommun: 8, larosate: 5, lansstyrelse: 1, foretagsframjande: 1 }), 5);
+    const v = suppressGroups(cells({ kommun: 8, larosate: 6, bransch: 5, lansstyrelse: 1, foretagsframjande: 2 }), 5);
     expect(Object.fromEntries([...v].map(([k, x]) => [k, x.reason]))).toEqual({
       kommun: null,
-      larosate: 'secondary',
+      larosate: null,
+      bransch: 'secondary',
       lansstyrelse: 'primary',
       foretagsframjande: 'primary',
     });
+    // a hidden block of 7 where 5 is a non-small group and the two small ones must be 1 each: every count known
+    const w = suppressGroups(cells({ kommun: 8, larosate: 5, lansstyrelse: 1, foretagsframjande: 1 }), 5);
+    expect([...w.values()].every((x) => x.hidden)).toBe(true);
   });
 
   it('judges a share resting on fewer than minN (the exclude policy) as small, as the breakdowns do', () => {
