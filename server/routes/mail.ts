@@ -7,6 +7,7 @@
 //   /rounds/:id/mail/preview/:kind/:locale      the HTML version of a preview
 //   /rounds/:id/mail/non-responders.csv   export for phone follow-up
 //   /outbox                               recent outbox rows; in file mode the written .eml files
+//   /outbox/send-now                      "Skicka nu": mail waiting out a backoff is due at once
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
 import { type Request, Router } from 'express';
@@ -25,6 +26,7 @@ import {
   previewHtml,
   remindPage,
   sendPage,
+  sendResultMessage,
   templateEditPage,
   templatesPage,
 } from '../services/mail-pages';
@@ -37,6 +39,8 @@ import {
   saveTemplate,
   sendInvitations,
   sendReminders,
+  sendRequestOf,
+  sendWaitingNow,
 } from '../services/mailings';
 
 function roundIdOf(req: Request): number {
@@ -126,12 +130,14 @@ function invitationRoutes(r: Router, deps: MailPageDeps): void {
           throw new ValidationError([
             { field: 'organisationIds', message: 'Välj minst en organisation, eller välj att skicka till alla som inte fått inbjudan.' },
           ]);
-        const result = await sendInvitations(deps, actorOf(req), id, { organisationIds: scope === 'chosen' ? chosen : null, locale });
-        flash(
-          req,
-          'success',
-          `${result.messages} inbjudningar till ${result.organisations} organisationer ligger i kö och skickas nu. Sidan visar hur utskicket går.`,
-        );
+        const request = sendRequestOf(str(req.body, 'sendRequestId'), str(req.body, 'afterSendId'));
+        const result = await sendInvitations(deps, actorOf(req), id, {
+          organisationIds: scope === 'chosen' ? chosen : null,
+          locale,
+          request,
+        });
+        const { kind, message } = sendResultMessage('invitation', result);
+        flash(req, kind, message);
         res.redirect(303, `/rounds/${id}/mail`);
       },
       async (errors) => {
@@ -152,8 +158,9 @@ function reminderRoutes(r: Router, deps: MailPageDeps): void {
     await handleForm(
       res,
       async () => {
-        const result = await sendReminders(deps, actorOf(req), id);
-        flash(req, 'success', `${result.messages} påminnelser till ${result.organisations} organisationer ligger i kö och skickas nu.`);
+        const request = sendRequestOf(str(req.body, 'sendRequestId'), str(req.body, 'afterSendId'));
+        const { kind, message } = sendResultMessage('reminder', await sendReminders(deps, actorOf(req), id, null, request));
+        flash(req, kind, message);
         res.redirect(303, `/rounds/${id}/mail`);
       },
       async (errors) => res.render('pages/mail/remind', await remindPage(deps, id, intParam(str(req.query, 'contact')), errors)),
@@ -213,6 +220,12 @@ function outboxRoutes(r: Router, deps: MailPageDeps): void {
 
   r.get('/outbox/files/:name', requireRole('coordinator'), async (req, res) => {
     res.render('pages/mail/eml', await emlFilePage(deps, String(req.params.name)));
+  });
+
+  r.post('/outbox/send-now', requireRole('coordinator'), async (req, res) => {
+    const n = await sendWaitingNow(deps.db, actorOf(req));
+    flash(req, n ? 'success' : 'info', n ? `${n} meddelanden skickas nu.` : 'Inga meddelanden väntade på ett nytt försök.');
+    res.redirect(303, '/outbox');
   });
 
   r.post('/outbox/:id/retry', requireRole('coordinator'), async (req, res) => {

@@ -34,6 +34,7 @@ import {
 import { formatStockholmDeadline, utcToStockholm } from '../services/stockholm-time';
 import { surveyChoices } from '../services/surveys';
 import { importRoutes } from './response-import';
+import { titleOfData } from '../lib/titles';
 
 type RoundsDeps = Pick<Deps, 'db' | 'config'>;
 
@@ -67,7 +68,7 @@ function roundPages({ db, config }: RoundsDeps) {
     const view = await roundDetail(db, config, id, role);
     const round = view.round;
     res.render('pages/rounds/detail', {
-      title: round.title,
+      ...titleOfData(round.title),
       ...view,
       opensText: formatStockholmDeadline(round.opensAt),
       closesText: formatStockholmDeadline(round.closesAt),
@@ -215,7 +216,11 @@ function organisationRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundP
     const organisationId = intParam(req.params.organisationId);
     if (!organisationId) throw new NotFoundError('Organisationen finns inte.');
     const view = await organisationAnswers(db, config, id, organisationId, res.locals.locale ?? 'sv');
-    res.render('pages/rounds/answers', { title: `${view.organisationName} – ${view.round.title}`, ...view });
+    res.render('pages/rounds/answers', {
+      title: '%{organisation} – %{round}',
+      titleValues: { organisation: view.organisationName, round: view.round.title },
+      ...view,
+    });
   });
 }
 

@@ -24,14 +24,18 @@ import {
   type MailDeps,
   outboxMessages,
   outboxStatusCounts,
+  waitingMessageCount,
   outboxStatusOf,
   type PlannedOrganisation,
   previewEmail,
   recipientPlan,
   reminderTargets,
   requireRound,
+  type SendResult,
+  sendFormFields,
   templateFor,
 } from './mailings';
+import { utcToStockholm } from './stockholm-time';
 
 /** What the e-mail pages need: the database, config and the mailer (its description, and the .eml files in file mode). */
 export type MailPageDeps = MailDeps & { mailer: Mailer };
@@ -117,6 +121,33 @@ export async function sendPage(deps: MailPageDeps, roundId: number, form: SendFo
     previewHtmlUrl: previewHtmlUrl(roundId, 'invitation', form.locale, preview),
     scope: form.scope ?? 'not_invited',
     errors: form.errors,
+    ...(await sendFormFields(deps.db, roundId, 'invitation')),
+  };
+}
+
+/**
+ * The message after a press of a send form: queued now, or — when the send had been made already
+ * (a second press, or another tab) — when it was made and how far it has come.
+ */
+export function sendResultMessage(kind: 'invitation' | 'reminder', r: SendResult): { kind: 'success' | 'info'; message: string } {
+  const words = kind === 'invitation' ? { done: 'Inbjudningarna', many: 'inbjudningar' } : { done: 'Påminnelserna', many: 'påminnelser' };
+  const made = r.alreadyMade;
+  if (!made) {
+    const tail = kind === 'invitation' ? ' Sidan visar hur utskicket går.' : '';
+    return {
+      kind: 'success',
+      message: `${r.messages} ${words.many} till ${r.organisations} organisationer ligger i kö och skickas nu.${tail}`,
+    };
+  }
+  const at = utcToStockholm(made.createdAt)?.time.replace(':', '.') ?? '–';
+  const again = made.samePress
+    ? ''
+    : ` Vill du skicka fler, öppna sidan ${kind === 'invitation' ? 'Skicka inbjudningar' : 'Påminn de som inte svarat'} igen.`;
+  return {
+    kind: 'info',
+    message:
+      `${words.done} är redan skickade (kl. ${at}): ${made.messages} ${words.many} till ${made.organisations} organisationer. ` +
+      `Skickade hittills: ${made.sent} av ${made.total}.${again}`,
   };
 }
 
@@ -139,6 +170,7 @@ export async function remindPage(deps: MailPageDeps, roundId: number, contactId:
     contacts: contactChoices(targets, (o) => o.reachable, preview),
     preview,
     previewHtmlUrl: previewHtmlUrl(roundId, 'reminder', locale, preview),
+    ...(await sendFormFields(deps.db, roundId, 'reminder')),
     reminderDays: round.reminderDays.join(' och '),
     errors,
   };
@@ -215,6 +247,7 @@ export async function outboxPage(deps: MailPageDeps, status: string) {
     title: 'Utkorgen',
     rows: await outboxMessages(deps.db, { status: chosen, limit: 200 }),
     counts: await outboxStatusCounts(deps.db),
+    waiting: await waitingMessageCount(deps.db),
     statuses: OUTBOX_STATUSES.map((s) => ({ value: s, selected: s === chosen })),
     fileMode: deps.mailer.kind === 'file',
     files,
