@@ -1,6 +1,7 @@
 // Benchmarks: `npx tsx bench/run.ts <name> [options]` (or `npm run bench -- <name>`).
 // Each benchmark is bounded in count and time, talks to loopback only, prints its figures and
 // writes them to bench/results/ (gitignored). Add a benchmark by adding it to BENCHMARKS.
+import { runAnswersBench } from './answers';
 import { runHttpBench } from './http';
 import { runIndicatorsBench } from './indicators';
 import { runMailBench } from './mail';
@@ -11,6 +12,11 @@ import { runStartBench } from './start';
 import { runSubmitBench } from './submit';
 
 const BENCHMARKS: Record<string, { description: string; run: (args: string[]) => Promise<void> }> = {
+  answers: {
+    description:
+      'the raw-answer export (XLSX and CSV, streamed) of 10 000 and 100 000 responses, each in its own process: peak RSS and time vs an idle process (--sizes 10000,100000 --naive)',
+    run: runAnswersBench,
+  },
   http: {
     description:
       'the real app on a seeded partnership (health, respondent form, indicator table, API) vs bare express apps (a static page; the form from the same templates and data), CPU per request, alternating rounds (--duration 5 --rounds 2)',
@@ -40,13 +46,6 @@ const BENCHMARKS: Record<string, { description: string; run: (args: string[]) =>
     description: '`npm start` on an empty data folder and again on its data: time to the first page and idle memory (--idle 5)',
     run: runStartBench,
   },
-  // Slot: the raw-answer export (the analyst issue) at 10 k and 100 k responses, peak RSS at 100 k
-  // ≤ 1.5 × 10 k, and the register export streamed the same way. Its author adds `run` here.
-  export: {
-    description:
-      'raw-answer and register exports at 10 k and 100 k: peak RSS (not built yet: comes with the raw-answer export of the analyst issue)',
-    run: notBuiltYet('export', 'the raw-answer export of the analyst issue adds this benchmark (peak RSS at 100 k ≤ 1.5 × 10 k)'),
-  },
   mail: {
     description: 'N invitations through the outbox to a local SMTP server vs a bare pooled nodemailer loop (--n 2000)',
     run: runMailBench,
@@ -57,14 +56,6 @@ const BENCHMARKS: Record<string, { description: string; run: (args: string[]) =>
     run: runUploadsBench,
   },
 };
-
-/** A benchmark slot whose benchmark comes with another piece of work. */
-function notBuiltYet(name: string, why: string): (args: string[]) => Promise<void> {
-  return () => {
-    console.log(`Benchmark "${name}" is not built yet: ${why}.`);
-    process.exit(2);
-  };
-}
 
 async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
