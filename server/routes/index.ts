@@ -11,7 +11,9 @@ import { organisationsRouter } from './organisations';
 import { panelsRouter } from './panels';
 import { respondRouter } from './respond';
 import { roundsRouter } from './rounds';
+import { surveyEditorRouter } from './survey-editor';
 import { surveysRouter } from './surveys';
+import { testLinkRouter } from './test-links';
 
 export function extraRouters(deps: Deps): Router[] {
   return [
@@ -25,5 +27,7 @@ export function extraRouters(deps: Deps): Router[] {
     respondRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),
+    surveyEditorRouter(deps),
+    testLinkRouter(deps),
   ];
 }
