@@ -9,6 +9,8 @@ import * as m20261201120300 from './20261201120300_create-meetings-indicators-ou
 import * as m20261201121000 from './20261201121000_create-register-imports';
 import * as m20261201124000 from './20261201124000_mail-optout-reminders';
 import * as m20261201125500 from './20261201125500_indicators-retired';
+import * as m20261201140000 from './20261201140000_sso-two-factor-rate-limits';
+import * as m20261201150000 from './20261201150000_background-leases';
 import * as m20261210090000 from './20261210090000_survey-editor';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
@@ -21,6 +23,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261201121000_create-register-imports', m20261201121000],
   ['20261201124000_mail-optout-reminders', m20261201124000],
   ['20261201125500_indicators-retired', m20261201125500],
+  ['20261201140000_sso-two-factor-rate-limits', m20261201140000],
+  ['20261201150000_background-leases', m20261201150000],
   ['20261210090000_survey-editor', m20261210090000],
 ];
 

@@ -4,19 +4,18 @@ import type { RequestHandler } from 'express';
 import session from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Deps } from '../deps';
-
-export const SESSION_COOKIE = 'pp.sid';
-const SESSION_HOURS = 8;
+import { SESSION_IDLE_MS, sessionCookieName } from './staff-session';
 
 export function sessions(deps: Pick<Deps, 'config' | 'db' | 'secret'>): RequestHandler {
   const secure = deps.config.baseUrl.startsWith('https://');
   return session({
-    name: SESSION_COOKIE,
+    // `__Host-pp.sid` with https, else `pp.sid`; 8 hours idle (the absolute lifetime: staff-session.ts)
+    name: sessionCookieName(deps.config),
     secret: deps.secret,
     store: new ConnectSessionKnexStore({ knex: deps.db, tableName: 'sessions', createTable: false, cleanupInterval: 0 }),
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_HOURS * 3600_000 },
+    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_IDLE_MS },
   });
 }

@@ -77,6 +77,7 @@ export type SetupTokenRow = {
   expires_at: DbTime;
   used_at: DbTime | null;
   created_at: DbTime;
+  revoked_at: DbTime | null;
 };
 
 export type SessionRow = {
@@ -375,6 +376,48 @@ export type MailReminderRunRow = {
   created_at: DbTime;
 };
 
+export type UserIdentityRow = {
+  id: number;
+  user_id: number;
+  provider: string;
+  subject: string;
+  created_at: DbTime;
+  last_login_at: DbTime | null;
+};
+
+export type UserTotpRow = {
+  user_id: number;
+  secret_encrypted: string;
+  /** bigint: a number (parsed in db.ts). */
+  last_time_step: number;
+  enabled_at: DbTime;
+};
+
+export type UserRecoveryCodeRow = {
+  id: number;
+  user_id: number;
+  code_hash: string;
+  created_at: DbTime;
+  used_at: DbTime | null;
+};
+
+export type RateLimitRow = {
+  key: string;
+  hits: number;
+  /** ms since 1970 (bigint: a number, parsed in db.ts). */
+  reset_at: number;
+};
+
+export type BackgroundLeaseRow = {
+  name: string;
+  holder: string | null;
+  lease_until: DbTime | null;
+  next_run_at: DbTime | null;
+  last_started_at: DbTime | null;
+  last_finished_at: DbTime | null;
+  last_result: string | null;
+};
+
 /** Every table and its row type. A new table's migration adds its row here. */
 export type TableRows = {
   organisations: OrganisationRow;
@@ -409,6 +452,11 @@ export type TableRows = {
   register_imports: RegisterImportRow;
   mail_optout_tokens: MailOptoutTokenRow;
   mail_reminder_runs: MailReminderRunRow;
+  user_identities: UserIdentityRow;
+  user_totp: UserTotpRow;
+  user_recovery_codes: UserRecoveryCodeRow;
+  rate_limits: RateLimitRow;
+  background_leases: BackgroundLeaseRow;
 };
 
 declare module 'knex/types/tables' {

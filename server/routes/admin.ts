@@ -100,6 +100,10 @@ function settingsPage(config: Config) {
       { name: 'Avsändare (MAIL_FROM)', value: config.mailFrom },
       { name: 'Lagringstid för personuppgifter (RETENTION_MONTHS)', value: `${config.retentionMonths} månader` },
       { name: 'Demodata (DEMO)', value: config.demo ? 'På' : 'Av' },
+      { name: 'Inloggningstjänster (OIDC_PROVIDERS)', value: config.signIn.oidcProviders.map((p) => p.name).join(', ') || 'Inga' },
+      { name: 'Inloggning med lösenord (PASSWORD_LOGIN)', value: config.signIn.passwordLogin },
+      { name: 'Tvåstegsverifiering för administratörer (TWO_FACTOR_ADMINS)', value: config.signIn.twoFactorForAdmins },
+      { name: 'Längsta inloggning (SESSION_MAX_HOURS)', value: `${config.signIn.sessionMaxHours} timmar` },
     ],
   };
 }

@@ -1,8 +1,8 @@
 // The check-in link of an årshjul meeting (public by token): an attendee opens it at the meeting
 // and picks their organisation from the panel's list. Rate-limited; the token is checked by hash.
 import { type Response, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Deps } from '../deps';
+import { tokenPageLimits } from '../middleware/rate-limits';
 import { handleForm, str } from '../forms';
 import { checkIn, checkinPage } from '../services/meetings';
 
@@ -12,7 +12,7 @@ function invalid(res: Response): void {
 
 export function checkinRouter(deps: Deps): Router {
   const r = Router();
-  const limiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+  const limiter = tokenPageLimits(deps.db, 'checkin');
 
   r.get('/incheckning/:token', limiter, async (req, res) => {
     const page = await checkinPage(deps.db, String(req.params.token));

@@ -9,12 +9,12 @@
 //   /outbox                               recent outbox rows; in file mode the written .eml files
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
-import { rateLimit } from 'express-rate-limit';
 import { type Request, Router } from 'express';
 import { NotFoundError, ValidationError } from '../errors';
 import { handleForm, intParam, str, strList } from '../forms';
 import { isLocale, type Locale } from '../i18n';
 import { actorOf, flash, requireRole } from '../middleware/auth';
+import { tokenPageLimits } from '../middleware/rate-limits';
 import { nonRespondersCsv } from '../services/mail-follow-up';
 import {
   emailKindOf,
@@ -235,7 +235,7 @@ function optOutRoutes(r: Router, deps: MailPageDeps): void {
   const { db, config } = deps;
   const invalid = { title: 'Länken fungerar inte', invalid: true };
   // opt-out links are guessed no faster than any other token link
-  const optOutLimiter = rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false });
+  const optOutLimiter = tokenPageLimits(db, 'optout');
   r.get('/avregistrera/:token', optOutLimiter, async (req, res) => {
     // Shows a page and changes nothing: mail scanners follow links.
     const state = await findOptOut(db, String(req.params.token));

@@ -5,11 +5,12 @@
 //   POST /s/:token/svar    _action=save ("Spara och fortsätt senare") or submit ("Skicka in")
 //   GET  /s/:token/kvitto  the receipt: a summary of the submitted answers and the receipt code
 // A malformed, unknown or revoked token always gets the same calm page with status 404, after
-// the same single lookup. Rate limits per client address (req.ip, which honours TRUST_PROXY only
-// when it is set, so a forged X-Forwarded-For does not make a new client).
+// the same single lookup. Rate limits (services/rate-limits.ts): a valid link always works; links
+// that never existed count per client address and per target bucket.
 import { type Request, type RequestHandler, type Response, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Deps } from '../deps';
+import { clientAddress, requestLimit, secretLinkGuard } from '../middleware/rate-limits';
+import { RATE_LIMITS, secretDigest } from '../services/rate-limits';
 import { ConflictError, type FieldProblem } from '../errors';
 import { handleForm, str } from '../forms';
 import { checkAnswers, rawFromAnswers, rawFromBody, type RawAnswers, summariseAnswers } from '../services/answers';
@@ -26,39 +27,19 @@ import {
 import { placeholderValues } from '../services/surveys';
 import { type Locale, type SurveyDefinition, surveyLanguages } from '../surveys/schema';
 
-/** All requests to /s/* per client address, and (stricter) requests that end in "link not valid". */
-export const RESPOND_RATE_LIMITS = {
-  windowMs: 15 * 60_000,
-  all: 600,
-  invalidLinks: 30,
-};
-
 type RespondDeps = Pick<Deps, 'db' | 'config'>;
 
-/** The rate limits and the headers every personal page gets. */
-function respondGuards(): RequestHandler[] {
+/** The rate limits (requests per link and address; links that never existed) and the headers every personal page gets. */
+function respondGuards(db: Deps['db']): RequestHandler[] {
   const tooMany = (_req: Request, res: Response) => {
-    res
-      .status(429)
-      .render('pages/respond/too-many', { title: 'För många försök', minutes: Math.round(RESPOND_RATE_LIMITS.windowMs / 60_000) });
+    res.status(429).render('pages/respond/too-many', {
+      title: 'För många försök',
+      minutes: Math.round(RATE_LIMITS.linkGuessesPerAddress.windowMs / 60_000),
+    });
   };
   return [
-    rateLimit({
-      windowMs: RESPOND_RATE_LIMITS.windowMs,
-      limit: RESPOND_RATE_LIMITS.all,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: tooMany,
-    }),
-    rateLimit({
-      windowMs: RESPOND_RATE_LIMITS.windowMs,
-      limit: RESPOND_RATE_LIMITS.invalidLinks,
-      standardHeaders: false,
-      legacyHeaders: false,
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 404,
-      handler: tooMany,
-    }),
+    requestLimit(db, 'respondRequestsPerLink', (req) => clientAddress(req) + ':' + secretDigest(String(req.params.token)), tooMany),
+    secretLinkGuard(db, 'respond', tooMany),
     (_req, res, next) => {
       // Personal pages: never cached, never indexed.
       res.set('Cache-Control', 'no-store');
@@ -216,7 +197,7 @@ export function respondRouter(deps: Deps): Router {
   const { db } = deps;
   const pages = respondPages(deps);
   const { vars } = pages;
-  r.use('/s', ...respondGuards());
+  r.use('/s/:token', ...respondGuards(deps.db));
 
   r.get('/s/:token', async (req, res) => {
     const ctx = await pages.open(req, res);

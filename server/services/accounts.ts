@@ -4,7 +4,13 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
-import { claimSetupToken, findUnusedSetupToken, insertSetupToken, type SetupPurpose } from '../repositories/setup-tokens';
+import {
+  claimSetupToken,
+  findUnusedSetupToken,
+  insertSetupToken,
+  revokeOpenSetupTokens,
+  type SetupPurpose,
+} from '../repositories/setup-tokens';
 import {
   bumpSessionEpoch,
   countOtherActiveAdmins,
@@ -22,6 +28,7 @@ import {
 import { type Actor, audit } from './audit';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import { inTransaction } from '../repositories/transaction';
+import { weakPasswordMessage } from './password-strength';
 
 export { ROLES };
 
@@ -48,11 +55,14 @@ export async function authenticate(db: Knex, email: string, password: string): P
   return user;
 }
 
-export function passwordProblems(password: string, confirm: string): FieldProblem[] {
+/** `userInputs`: the account's e-mail address and name, which a password must not be built on. */
+export function passwordProblems(password: string, confirm: string, userInputs: string[] = []): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (password.length < MIN_PASSWORD_LENGTH)
     problems.push({ field: 'password', message: `Lösenordet ska vara minst ${MIN_PASSWORD_LENGTH} tecken långt.` });
   if (password.length > 200) problems.push({ field: 'password', message: 'Lösenordet får vara högst 200 tecken långt.' });
+  const weak = password.length >= MIN_PASSWORD_LENGTH ? weakPasswordMessage(password, userInputs) : null;
+  if (weak) problems.push({ field: 'password', message: weak });
   if (password !== confirm) problems.push({ field: 'confirm', message: 'Lösenorden är inte lika.' });
   return problems;
 }
@@ -82,6 +92,7 @@ export async function findSetupToken(db: Knex, token: string): Promise<SetupToke
   if (!row || row.expiresAt < nowIso()) return null;
   if (row.purpose === 'first_admin' && (await countUsers(db)) > 0) return null;
   const user = row.userId ? await findUserById(db, row.userId) : null;
+  if (user && !user.active) return null;
   return { id: row.id, purpose: row.purpose, user };
 }
 
@@ -89,6 +100,11 @@ export async function findSetupToken(db: Knex, token: string): Promise<SetupToke
 export async function firstAdminLinkIfNeeded(db: Knex): Promise<string | null> {
   if ((await countUsers(db)) > 0) return null;
   return createSetupLink(db, 'first_admin', null);
+}
+
+/** What a password must not be built on: the account's e-mail address and name, and the app's name. */
+function ownWords(user: User | null, input: { name?: string; email?: string }): string[] {
+  return [input.email, input.name, user?.email, user?.name, 'partnerpuls'].filter((w): w is string => !!w);
 }
 
 export async function completeSetup(
@@ -103,7 +119,7 @@ export async function completeSetup(
     if (!input.email || !isEmail(input.email))
       problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@region.se.' });
   }
-  problems.push(...passwordProblems(input.password, input.confirm));
+  problems.push(...passwordProblems(input.password, input.confirm, ownWords(pre?.user ?? null, input)));
   if (problems.length) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.password);
   return inTransaction(db, async (trx) => {
@@ -122,6 +138,8 @@ export async function completeSetup(
     }
     // claimed once: a second, simultaneous use of the same link finds it used and rolls back
     if (!(await claimSetupToken(trx, info.id, nowIso()))) throw new ConflictError('Länken är redan använd.', 'setup_link_invalid');
+    // once one link of the account is used, every other open link of it is void
+    await revokeOpenSetupTokens(trx, userId);
     return (await findUserById(trx, userId))!;
   });
 }
@@ -175,6 +193,8 @@ export async function setActive(db: Knex, actor: Actor, userId: number, active: 
   await inTransaction(db, async (trx) => {
     await updateUser(trx, userId, { active });
     await bumpSessionEpoch(trx, userId);
+    // a password link made before (or during) a deactivation never works after it
+    await revokeOpenSetupTokens(trx, userId);
     await audit(trx, actor, active ? 'account.activated' : 'account.deactivated', { type: 'user', id: userId });
   });
 }
@@ -182,6 +202,7 @@ export async function setActive(db: Knex, actor: Actor, userId: number, active: 
 export async function newSetupLinkFor(db: Knex, actor: Actor, userId: number): Promise<string> {
   const user = await findUserById(db, userId);
   if (!user) throw new NotFoundError('Kontot finns inte.');
+  if (!user.active) throw new ConflictError('Kontot är avstängt. Aktivera det först, skapa sedan en ny lösenordslänk.', 'account_inactive');
   const token = await createSetupLink(db, 'account_setup', userId);
   await audit(db, actor, 'account.setup_link_created', { type: 'user', id: userId });
   return token;

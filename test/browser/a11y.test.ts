@@ -17,7 +17,8 @@ import { createCheckinLink, createMeeting, setAttendance } from '../../server/se
 import { closeRound, manualLink } from '../../server/services/rounds';
 import { startDraftFromVersion } from '../../server/services/survey-editor';
 import { createTestLink, submitTestAnswers, testContext } from '../../server/services/test-links';
-import { createUser, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
+import { generate } from 'otplib';
+import { createUser, csrfFrom, startTestApp, type TestApp, TEST_PASSWORD } from '../helpers/app';
 import { axeViolations, launchBrowser, listen } from '../helpers/browser';
 import { andWait, hasFocus, loggedInContext, stockholmDate } from '../helpers/browser-session';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
@@ -25,6 +26,9 @@ import { createContact, createOrganisation, createPanel, createRound, surveyFrom
 import { drainAll } from '../helpers/mail';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { parseMessage } from '../helpers/smtp';
+
+// A real browser on a busy 2-core machine: a page sweep may take longer than jest's default.
+jest.setTimeout(180_000);
 
 const YEAR = Number(stockholmDate(0).slice(0, 4));
 const TYPES = ['kommun', 'lansstyrelse', 'larosate', 'foretagsframjande', 'folkhogskola', 'kommun', 'bransch', 'kommun'];
@@ -204,7 +208,14 @@ describeWithService(
 
     beforeAll(async () => {
       // No SMTP_URL: messages are written as .eml files (so the outbox lists files too).
-      t = await startTestApp();
+      // a single sign-on button on the login page (its issuer does not answer: the failure page is checked too)
+      t = await startTestApp({
+        OIDC_PROVIDERS: 'region',
+        OIDC_REGION_ISSUER: 'http://127.0.0.1:9',
+        OIDC_REGION_CLIENT_ID: 'partnerpuls',
+        OIDC_REGION_CLIENT_SECRET: 'hemligt',
+        OIDC_REGION_LABEL: 'Regionens inloggning (SITHS eID)',
+      });
       const { db } = t.deps;
       await syncIndicatorsFromFiles(t.deps);
       const admin = await createUser(t.deps, 'admin', 'ada.admin@region.example.se');
@@ -367,6 +378,7 @@ describeWithService(
         '/rounds/:id/svar/:organisationId': `/rounds/${ids.round}/svar/${ids.organisations[0]}`,
         '/rounds/:id/testsvar': `/rounds/${ids.draftRound}/testsvar`,
         '/outbox/files/:name': `/outbox/files/${encodeURIComponent(ids.emlFile)}`,
+        '/rapport/:year/diagram/:file': `/rapport/${YEAR}/diagram/fortroende_rua.svg`,
       };
       if (special[path]) return special[path];
       const byArea: Record<string, string> = {
@@ -384,12 +396,24 @@ describeWithService(
         .replace(':locale', 'sv')
         .replace(':surveyId', 'partnerskapsenkat')
         .replace(':versionId', String(ids.version))
-        .replace(':draftId', String(ids.draft));
+        .replace(':draftId', String(ids.draft))
+        .replace(':year', String(YEAR));
     }
 
     // The staff GET pages found in the router, one test per area (the whole sweep in one test ran
     // at the edge of its timeout). The last test makes sure no area is left out.
-    const STAFF_AREAS = ['organisations', 'contacts', 'panels', 'rounds', 'outbox', 'indicators', 'meetings', 'surveys', 'admin'];
+    const STAFF_AREAS = [
+      'organisations',
+      'contacts',
+      'panels',
+      'rounds',
+      'outbox',
+      'indicators',
+      'rapport',
+      'meetings',
+      'surveys',
+      'admin',
+    ];
     const areaOf = (routePath: string) => {
       const first = routePath.split('/')[1] ?? '';
       return STAFF_AREAS.includes(first) ? first : 'other';
@@ -404,10 +428,12 @@ describeWithService(
       for (const r of routes) {
         const url = substitute(r.path);
         expect([r.path, url.includes(':')]).toEqual([r.path, false]);
-        // Downloads (CSV/JSON) are skipped by content type — ask first, so the browser does not download.
+        // Downloads (CSV/JSON/XLSX/DOCX/PDF/SVG/PNG/CSS) are skipped by content type — ask first, so the browser does not download.
         const head = await staff.context.request.get(base + url, { maxRedirects: 0 });
         const contentType = head.headers()['content-type'] ?? '';
-        if (!contentType.startsWith('text/html')) {
+        const attachment = /attachment/.test(head.headers()['content-disposition'] ?? '');
+        const redirect = head.status() >= 300 && head.status() < 400; // e.g. /rapport → /rapport/2025: check where it leads
+        if (!redirect && (!contentType.startsWith('text/html') || attachment)) {
           downloads.push(`${r.path} (${contentType})`);
           continue;
         }
@@ -426,11 +452,18 @@ describeWithService(
       });
     }
 
-    it('the sweep reached every staff GET page, and skipped only CSV, JSON and YAML downloads', () => {
+    it('the sweep reached every staff GET page, and skipped only downloads (CSV, JSON, YAML, XLSX, Word, PDF, SVG, PNG, CSS)', () => {
       const all = staffGets();
       expect(all.length).toBeGreaterThan(30);
       expect([...checked, ...downloads.map((d) => d.split(' ')[0])].sort()).toEqual(all.map((r) => r.path).sort());
-      expect(downloads.every((d) => /text\/csv|application\/json|application\/yaml/.test(d))).toBe(true);
+      expect(
+        downloads.filter(
+          (d) =>
+            !/text\/csv|application\/json|application\/yaml|spreadsheetml|wordprocessingml|application\/pdf|image\/svg|image\/png|text\/css|text\/html/.test(
+              d,
+            ),
+        ),
+      ).toEqual([]);
       expect(checked.length).toBeGreaterThan(25);
     });
 
@@ -700,6 +733,56 @@ describeWithService(
       expect(await page.locator('.error-summary').innerText()).toContain('Choose an answer to question 1.');
       problems.push(...(await checkPhone('form with errors in English', 'en')));
       await context.close();
+      expect(problems).toEqual([]);
+    });
+
+    it('the sign-in pages: single sign-on, the second step, enrolment, recovery codes, own password', async () => {
+      const problems: string[] = [];
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await visit(page, '/login');
+      expect(await page.locator('.sso-buttons button').count()).toBe(1);
+      problems.push(...(await check(page, 'login with a single sign-on button')));
+      await andWait(page, () => page.click('.sso-buttons button'));
+      expect(await page.locator('h1').innerText()).toBe('Inloggningen misslyckades');
+      problems.push(...(await check(page, 'single sign-on failed')));
+      await context.close();
+
+      // a coordinator turns on two-factor …
+      const email = 'tina.tvasteg@region.example.se';
+      await createUser(t.deps, 'coordinator', email);
+      const own = await loggedInContext(browser, base, email);
+      await visit(own.page, '/konto/losenord');
+      await andWait(own.page, () => own.page.click('main button[type=submit]'));
+      expect(await own.page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(own.page, 'change password with errors')));
+      await visit(own.page, '/konto/tvastegs');
+      const secret = (await own.page.locator('.totp-secret').innerText()).replace(/\s/g, '');
+      await own.page.fill('#field-code', '000000');
+      await andWait(own.page, () => own.page.click('main button[type=submit]'));
+      problems.push(...(await check(own.page, 'two-factor enrolment with a wrong code')));
+      await own.page.fill('#field-code', await generate({ secret }));
+      await andWait(own.page, () => own.page.click('main button[type=submit]'));
+      expect(await own.page.locator('.recovery-codes code').count()).toBe(10);
+      problems.push(...(await check(own.page, 'recovery codes shown once')));
+      await visit(own.page, '/konto/tvastegs');
+      problems.push(...(await check(own.page, 'two-factor status')));
+      await own.context.close();
+
+      // … and signs in with a code
+      const next = await browser.newContext();
+      const signIn = await next.newPage();
+      await visit(signIn, '/login');
+      await signIn.fill('#field-email', email);
+      await signIn.fill('#field-password', TEST_PASSWORD);
+      await andWait(signIn, () => signIn.click('main form[action="/login"] button[type=submit]'));
+      expect(await signIn.locator('#field-code').count()).toBe(1);
+      problems.push(...(await check(signIn, 'two-factor code')));
+      await signIn.fill('#field-code', '000000');
+      await andWait(signIn, () => signIn.click('main button[type=submit]'));
+      expect(await signIn.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(signIn, 'two-factor code wrong')));
+      await next.close();
       expect(problems).toEqual([]);
     });
   },

@@ -7,6 +7,9 @@ import { axeViolations, launchBrowser, listen } from '../helpers/browser';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { firstAdminLinkIfNeeded } from '../../server/services/accounts';
 
+// A real browser on a busy 2-core machine: a page sweep may take longer than jest's default.
+jest.setTimeout(180_000);
+
 describeWithService(
   'Chromium',
   chromiumPath() !== null,

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { hashToken } from '../../server/lib/tokens';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { linksForRound } from '../../server/services/rounds';
-import { RESPOND_RATE_LIMITS } from '../../server/routes/respond';
+import { RATE_LIMITS } from '../../server/services/rate-limits';
 import { type Agent, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createPartnership, createRound, surveyFromYaml } from '../helpers/fixtures';
 import { errorSummary, page as parse, textOf, textsOf } from '../helpers/html';
@@ -564,19 +564,19 @@ describe('rate limit on the token pages', () => {
   it('limits failed link lookups per client address, and a forged X-Forwarded-For does not get around it', async () => {
     limited = await startTestApp(); // TRUST_PROXY not set
     const statuses: number[] = [];
-    for (let i = 0; i < RESPOND_RATE_LIMITS.invalidLinks + 2; i++) {
+    for (let i = 0; i < RATE_LIMITS.linkGuessesPerAddress.limit + 2; i++) {
       const res = await request(limited.app)
         .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
         .set('X-Forwarded-For', `203.0.113.${i}`);
       statuses.push(res.status);
     }
-    expect(statuses.slice(0, RESPOND_RATE_LIMITS.invalidLinks).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(0, RATE_LIMITS.linkGuessesPerAddress.limit).every((s) => s === 404)).toBe(true);
     expect(statuses.slice(-1)[0]).toBe(429);
   });
 
   it('behind a trusted proxy, clients are told apart by X-Forwarded-For', async () => {
     limited = await startTestApp({ TRUST_PROXY: '1' });
-    for (let i = 0; i < RESPOND_RATE_LIMITS.invalidLinks; i++) {
+    for (let i = 0; i < RATE_LIMITS.linkGuessesPerAddress.limit; i++) {
       await request(limited.app)
         .get(`/s/${crypto.randomBytes(32).toString('base64url')}`)
         .set('X-Forwarded-For', '198.51.100.7')

@@ -8,6 +8,7 @@ import { loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 const PUBLIC = [
   'GET /',
   'GET /health',
+  'GET /health/ready',
   'GET /tillganglighet',
   'POST /sprak',
   'GET /login',
@@ -15,6 +16,13 @@ const PUBLIC = [
   'POST /logout',
   'GET /setup/:token',
   'POST /setup/:token',
+  // single sign-on and the second step of a sign-in (before anyone is signed in)
+  'POST /login/sso/:provider',
+  'GET /login/sso/:provider/callback',
+  'GET /login/tvastegs',
+  'POST /login/tvastegs',
+  'GET /login/tvastegs/aktivera',
+  'POST /login/tvastegs/aktivera',
 ];
 /** Route prefixes protected by their own token (respondent links, check-in links, API tokens). */
 const TOKEN_PREFIXES = ['/s/', '/avregistrera/', '/incheckning/', '/api/v1/'];

@@ -57,6 +57,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     BASE_URL: 'http://partnerpuls.test',
     DEMO: 'false',
     OUTBOX_WORKER: 'false',
+    // most tests sign admins in with a password only; test/e2e/two-factor.test.ts sets `required`
+    TWO_FACTOR_ADMINS: 'optional',
     ...env,
   });
   const db = createDb(config.databaseUrl);

@@ -169,7 +169,7 @@ describe('the diff and the guard', () => {
   const before = parseSurveyYaml(SWEDISH, 'x.yaml').definition;
   const after = parseSurveyYaml(
     SWEDISH.replace('{ code: hog, label: { sv: Hög } }', '{ code: hog, label: { sv: Mycket hög } }')
-      .replace(/  - id: forslag\n(    .*\n)+?(?=indicators:)/, '')
+      .replace(/ {2}- id: forslag\n( {4}.*\n)+?(?=indicators:)/, '')
       .replace('maxSelected: 2', 'maxSelected: 3'),
     'x.yaml',
   ).definition;

@@ -1,0 +1,47 @@
+// The counters behind every rate limit, in the database so that every app instance counts the
+// same hits. A counter is a fixed window: the first hit opens it (`reset_at` = now + window), each
+// further hit in the window adds one, and the first hit after `reset_at` starts a new window. The
+// increment is one atomic upsert, so two instances hitting the same key at once both count.
+import type { Knex } from 'knex';
+
+export interface Counter {
+  hits: number;
+  /** ms since 1970 */
+  resetAt: number;
+}
+
+/** Adds one hit to `key` and returns the counter after it. */
+export async function hitCounter(db: Knex, key: string, windowMs: number, now = Date.now()): Promise<Counter> {
+  const resetAt = now + windowMs;
+  const rows = await db('rate_limits')
+    .insert({ key, hits: 1, reset_at: resetAt })
+    .onConflict('key')
+    .merge({
+      hits: db.raw('case when rate_limits.reset_at <= ? then 1 else rate_limits.hits + 1 end', [now]),
+      reset_at: db.raw('case when rate_limits.reset_at <= ? then ? else rate_limits.reset_at end', [now, resetAt]),
+    })
+    .returning(['hits', 'reset_at']);
+  const row = rows[0];
+  return row ? { hits: Number(row.hits), resetAt: Number(row.reset_at) } : { hits: 1, resetAt };
+}
+
+/** The live counters among `keys` (a key without hits in its window is left out). */
+export async function readCounters(db: Knex, keys: string[], now = Date.now()): Promise<Map<string, Counter>> {
+  if (!keys.length) return new Map();
+  const rows = await db('rate_limits').whereIn('key', keys).where('reset_at', '>', now).select('key', 'hits', 'reset_at');
+  return new Map(rows.map((r) => [r.key, { hits: Number(r.hits), resetAt: Number(r.reset_at) }]));
+}
+
+/** Takes one hit back (a request that turned out not to count). */
+export async function takeBackHit(db: Knex, key: string, now = Date.now()): Promise<void> {
+  await db('rate_limits').where({ key }).where('reset_at', '>', now).where('hits', '>', 0).decrement('hits', 1);
+}
+
+export async function deleteCounters(db: Knex, keys: string[]): Promise<void> {
+  if (keys.length) await db('rate_limits').whereIn('key', keys).delete();
+}
+
+/** Removes the counters whose window is over (they would start afresh anyway). */
+export async function deleteExpiredCounters(db: Knex, now = Date.now()): Promise<number> {
+  return db('rate_limits').where('reset_at', '<=', now).delete();
+}
