@@ -278,7 +278,7 @@ describe('a new version from last year', () => {
     expect(formFields((await coordinator.get(editor)).text, 'form.editor')['questions.4.text.sv']).toBe('Min text (frivilligt)');
   });
 
-  it('an analyst edits the indicators of the same draft, with the same validation; the roles keep to their own part', async () => {
+  it('an analyst (or an admin) edits the indicators of the same draft, with the same validation; the roles keep to their own part', async () => {
     const indicators = `${editor}/indikatorer`;
     await analyst.get(editor).expect(403);
     await coordinator.get(indicators).expect(403);
@@ -313,6 +313,14 @@ describe('a new version from last year', () => {
     expect(doc.indicators.find((i) => i.id === 'fortroende_rua')).toMatchObject({ target: 65, tolerance: 4.9 });
     // the coordinator's confirmation of the changed label is still there
     expect(JSON.parse((await draftRow(editor))!.confirmed)).toContain('option:scales.1.options.1.label.sv:hogt');
+    // an admin may do both parts, with the same check
+    const admin = (await loggedInAgent(t, 'admin')).agent;
+    await admin.get(editor).expect(200);
+    const byAdmin = await postEditor(admin, indicators, { [`indicators.${k}.target`]: '140' });
+    expect(byAdmin.status).toBe(400);
+    expect(errorSummary(byAdmin.text)).toEqual([
+      'Indikatorn fortroende_rua, målvärde: målvärdet (target) ska vara mellan 0 och 100 procent (fick talet 140).',
+    ]);
   });
 
   it("the changes page lists what changed against last year's version, and nothing else", async () => {

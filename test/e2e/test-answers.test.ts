@@ -1,9 +1,10 @@
 // A round's test link: usable before and after the round opens, its answers kept apart and never
 // counted. The proof: submit test answers that would move every figure, and read every figure
-// again — the indicator table, an indicator's page, the API, the CSV and flat exports, the
-// follow-up "x av N", the round's response rate and the raw answers — all unchanged. Then the
-// test answers are listed and cleared.
+// again — the indicator table, an indicator's page, the API, the CSV, flat, CSV för Excel and
+// XLSX exports, the year's report, the follow-up "x av N", the round's response rate and the raw
+// answers — all unchanged. Then the test answers are listed and cleared.
 import { load } from 'cheerio';
+import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { nowIso } from '../../server/db';
 import { createApiToken } from '../../server/services/api-tokens';
@@ -47,12 +48,37 @@ async function answerTest(link: string, fields: Record<string, string>) {
     .send({ _csrf: csrfFrom(form.text), _action: 'submit', ...fields });
 }
 
+/** A response body as bytes (the Excel workbook). */
+const binary = (r: request.Test): request.Test =>
+  r.buffer(true).parse((res, cb) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+
+/** Every cell value of every sheet of the indicator workbook, sheet by sheet. */
+async function workbookCells(): Promise<string> {
+  const res = await binary(analyst.get(`/indicators/export?year=${YEAR}&format=xlsx`)).expect(200);
+  const bytes = res.body as Buffer;
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const sheets: unknown[] = [];
+  wb.eachSheet((ws) => {
+    const rows: unknown[] = [];
+    ws.eachRow((row) => rows.push(row.values));
+    sheets.push([ws.name, rows]);
+  });
+  return JSON.stringify(sheets);
+}
+
 /** Every figure a test answer could reach, as the pages, exports and the API show them. */
 async function figures() {
   const table = await analyst.get(`/indicators?year=${YEAR}`).expect(200);
   const indicator = await analyst.get(`/indicators/fortroende_rua?year=${YEAR}`).expect(200);
   const csv = await analyst.get(`/indicators/export?year=${YEAR}&format=csv`).expect(200);
   const flat = await analyst.get(`/indicators/export?year=${YEAR}&format=flat`).expect(200);
+  const excelCsv = await binary(analyst.get(`/indicators/export?year=${YEAR}&format=csv-excel`)).expect(200);
+  const report = await analyst.get(`/rapport/${YEAR}`).expect(200);
   const api = await request(t.app).get(`/api/v1/indicators?year=${YEAR}`).set('Authorization', `Bearer ${apiToken}`).expect(200);
   const followUp = await coordinator.get(`/rounds/${roundId}/mail`).expect(200);
   const round = await coordinator.get(`/rounds/${roundId}`).expect(200);
@@ -64,6 +90,11 @@ async function figures() {
     distribution: textsOf(indicator.text, 'table.distribution tr'),
     csv: csv.text,
     flat: flat.text,
+    excelCsv: (excelCsv.body as Buffer).toString('base64'),
+    xlsx: await workbookCells(),
+    report: textsOf(report.text, 'article[data-indicator]'),
+    reportSummary: textsOf(report.text, '#sammanfattning tr'),
+    reportTrust: textOf(report.text, 'article[data-indicator="fortroende_rua"] .utfall strong'),
     api: JSON.stringify(api.body),
     followUp: textOf(followUp.text, '#response-rate'),
     totals: textsOf(followUp.text, '#totals tr'),
@@ -102,6 +133,7 @@ describe('test answers', () => {
   it('never appear in any figure: indicators, the API, the exports, the follow-up, the response rate, the raw answers', async () => {
     const before = await figures();
     expect(before.followUp).toBe('3 av 6 (50 %)');
+    expect(before.reportTrust).toMatch(/^\d+ %$/);
     const link = await testLinkOf(roundId);
     // the form is the round's own, marked as a test
     const form = await request(t.app).get(link).expect(200);
