@@ -17,6 +17,7 @@ export interface MailRound {
   contactName: string | null;
   contactEmail: string | null;
   allowChanges: boolean;
+  confidential: boolean;
   sendConfirmation: boolean;
   reminderDays: number[];
 }
@@ -34,6 +35,7 @@ function toRound(r: RoundRow): MailRound {
     contactName: r.contact_name,
     contactEmail: r.contact_email,
     allowChanges: bool(r.allow_changes),
+    confidential: bool(r.confidential),
     sendConfirmation: bool(r.send_confirmation),
     reminderDays: Array.isArray(days) ? days.map(Number).filter((d) => Number.isInteger(d) && d > 0 && d < 366) : [],
   };

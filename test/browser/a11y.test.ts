@@ -26,6 +26,7 @@ import { createContact, createOrganisation, createPanel, createRound, surveyFrom
 import { drainAll } from '../helpers/mail';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { parseMessage } from '../helpers/smtp';
+import { TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 // A real browser on a busy 2-core machine: a page sweep may take longer than jest's default.
 jest.setTimeout(180_000);
@@ -331,7 +332,7 @@ describeWithService(
         panelId: ids.panel,
         state: 'oppen',
       });
-      tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null);
+      tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null, TEST_LINK_CAUSE);
 
       // The survey editor: a draft of a new version from this year's version; a round's test link
       // with one test answer; a round of a survey in Swedish only
