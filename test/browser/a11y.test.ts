@@ -348,7 +348,7 @@ describeWithService(
         panelId: ids.panel,
         state: 'oppen',
       });
-      tokens.swedishOnly = await issueToken(db, await ensureInvitation(db, swedishOnly, ids.organisations[0]), null);
+      tokens.swedishOnly = await issueToken(db, await ensureInvitation(db, swedishOnly, ids.organisations[0]), null, TEST_LINK_CAUSE);
 
       // An årshjul meeting with attendance and a check-in link
       ids.meeting = await createMeeting(db, actor, {

@@ -18,7 +18,14 @@ import { ensureInvitation, issueToken } from '../../server/services/invitations'
 import { syncIndicatorsFromFiles } from '../../server/services/indicator-sync';
 import { parseSurveyYaml } from '../../server/surveys/load';
 import { type Agent, csrfFrom, loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
-import { createPartnership, createRound, insertSubmittedResponse, shippedSurvey, surveyFromYaml } from '../helpers/fixtures';
+import {
+  createPartnership,
+  createRound,
+  insertSubmittedResponse,
+  shippedSurvey,
+  surveyFromYaml,
+  TEST_LINK_CAUSE,
+} from '../helpers/fixtures';
 import { type FormFields, formFields } from '../helpers/forms';
 import { errorSummary, textOf, textsOf } from '../helpers/html';
 
@@ -470,7 +477,7 @@ describe('a survey in Swedish only', () => {
     const swedish = surveyFromYaml(SWEDISH_ONLY, 'bara-svenska.yaml');
     const round = await createRound(db(), { survey: swedish, year: YEAR, panelId });
     const org = (await db()('panel_memberships').where({ panel_id: panelId, year: YEAR }).first())!.organisation_id;
-    const token = await issueToken(db(), await ensureInvitation(db(), round, Number(org)), null);
+    const token = await issueToken(db(), await ensureInvitation(db(), round, Number(org)), null, TEST_LINK_CAUSE);
     const agent = request.agent(t.app);
     const start = await agent.get(`/s/${token}/svar`).expect(200);
     expect(load(start.text)('form.lang-switch')).toHaveLength(0);
@@ -484,7 +491,7 @@ describe('a survey in Swedish only', () => {
     expect(textsOf(after.text, 'legend.question-text')[0]).toBe('Fråga 1. Fungerar samarbetet? (obligatorisk)');
 
     const bilingual = await createRound(db(), { surveyId: 'arshjulet', year: YEAR, panelId });
-    const token2 = await issueToken(db(), await ensureInvitation(db(), bilingual, Number(org)), null);
+    const token2 = await issueToken(db(), await ensureInvitation(db(), bilingual, Number(org)), null, TEST_LINK_CAUSE);
     const page = await request(t.app).get(`/s/${token2}/svar`).expect(200);
     expect(load(page.text)('form.lang-switch button').text()).toBe('In English');
   });
