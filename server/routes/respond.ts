@@ -28,7 +28,7 @@ import {
   submitResponse,
 } from '../services/responses';
 import { placeholderValues } from '../services/surveys';
-import type { Locale } from '../surveys/schema';
+import { type Locale, type SurveyDefinition, surveyLanguages } from '../surveys/schema';
 import { titleOfData } from '../lib/titles';
 
 type RespondDeps = Pick<Deps, 'db' | 'config'>;
@@ -54,6 +54,16 @@ function respondGuards(db: Deps['db']): RequestHandler[] {
 }
 
 const localeOf = (res: Response): Locale => res.locals.locale ?? 'sv';
+
+/**
+ * The respondent reads the survey in a language it has: a Swedish-only survey is shown in Swedish
+ * (also to a visitor who chose English) and without the language switch.
+ */
+export function surveyLanguage(res: Response, def: Pick<SurveyDefinition, 'title'>): void {
+  const languages = surveyLanguages(def);
+  if (!languages.includes(localeOf(res))) res.locals.locale = 'sv';
+  if (languages.length < 2) res.locals.hideLanguageSwitch = true;
+}
 const tokenOf = (res: Response): string => String(res.locals.respondentToken ?? '');
 
 function responseStatus(state: ResponseState) {
@@ -99,6 +109,7 @@ function respondPages({ db, config }: RespondDeps) {
       return null;
     }
     res.locals.respondentToken = token;
+    surveyLanguage(res, ctx.survey.definition);
     if (ctx.phase === 'open') return ctx;
     res.status(opts.postStatus ? 409 : 200);
     if (ctx.phase === 'not_open') {
