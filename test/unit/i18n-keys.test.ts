@@ -63,7 +63,6 @@ const ALLOWED: Record<string, string[]> = {
   // the editor's fields: label and hint are literal texts given by the including template; a
   // select translates its choices only when told to (translate=true: levels, meeting types)
   'partials/editor-check.hbs': ['label', 'hint'],
-  'partials/editor-confirm.hbs': ['label'],
   'partials/editor-id.hbs': ['label'],
   'partials/editor-input.hbs': ['label', 'hint'],
   'partials/editor-move.hbs': ['removeLabel'],
