@@ -356,18 +356,31 @@ export async function outboxCountsByOrganisation(db: Knex, roundId: number): Pro
   return out;
 }
 
-/** The Content-Language of the latest invitation or reminder to each organisation of the round. */
-export async function lastLocaleByOrganisation(db: Knex, roundId: number): Promise<Map<number, string>> {
+/** The Content-Language of the latest invitation or reminder to each contact of the round. */
+export async function lastLocaleByContact(db: Knex, roundId: number): Promise<Map<number, string>> {
   const rows = await db('email_outbox')
     .where({ round_id: roundId })
     .whereIn('kind', ['invitation', 'reminder'])
-    .whereNotNull('organisation_id')
+    .whereNotNull('contact_id')
     .orderBy('id')
-    .select('organisation_id', 'headers');
+    .select('contact_id', 'headers');
   const out = new Map<number, string>();
   for (const r of rows) {
     const h = json<Record<string, string> | null>(r.headers) ?? {};
-    if (h['Content-Language']) out.set(Number(r.organisation_id), h['Content-Language']);
+    if (h['Content-Language']) out.set(Number(r.contact_id), h['Content-Language']);
   }
+  return out;
+}
+
+/** Failed and bounced messages created since `since` (the start page's "e-mail that did not arrive"). */
+export async function undeliveredSince(db: Knex, since: string): Promise<{ failed: number; bounced: number }> {
+  const rows = await db('email_outbox')
+    .where('created_at', '>=', since)
+    .whereIn('status', ['failed', 'bounced'])
+    .select('status')
+    .count<Array<{ status: string; n: number | string }>>({ n: '*' })
+    .groupBy('status');
+  const out = { failed: 0, bounced: 0 };
+  for (const r of rows) out[r.status as 'failed' | 'bounced'] = Number(r.n);
   return out;
 }

@@ -38,9 +38,11 @@ import {
   type MailContactRow,
   type MailOrganisation,
   type MailRound,
+  claimScheduledInvitations,
   openRoundsWithReminders,
   organisationsOfRound,
   responsesOfRound,
+  roundsWithDueInvitations,
 } from '../repositories/mailings';
 import { findOptOutToken, insertOptOutToken, linkOptOutToken, markOptOutTokenUsed } from '../repositories/optout';
 import {
@@ -48,7 +50,7 @@ import {
   failQueuedOfContact,
   findRetryTarget,
   insertOutboxMessage,
-  lastLocaleByOrganisation,
+  lastLocaleByContact,
   listOutbox,
   OUTBOX_STATUSES,
   type OutboxCounts,
@@ -97,6 +99,16 @@ export function unsubscribeHeaders(config: Pick<Config, 'baseUrl'>, token: strin
     'Content-Language': locale,
     'Auto-Submitted': 'auto-generated',
   };
+}
+
+/** Reply-To: a reply to any e-mail of the round goes to the round's reply address (the contact person's by default). */
+export function replyToHeader(round: Pick<MailRound, 'replyTo'>): Record<string, string> {
+  return isValidEmail(round.replyTo) ? { 'Reply-To': round.replyTo.trim() } : {};
+}
+
+/** The language of a contact's e-mails: the contact's own (sv by default). */
+export function contactLocale(contact: Pick<MailContactRow, 'language'>, fallback: Locale): Locale {
+  return isLocale(contact.language) ? contact.language : fallback;
 }
 
 export async function requireRound(db: Knex, roundId: number): Promise<MailRound> {
@@ -180,32 +192,40 @@ export interface EmailPreview {
   email: RenderedEmail;
   contact: MailContact | null;
   organisationName: string;
+  /** The language the preview is in. */
+  locale: Locale;
 }
 
-/** A rendered e-mail for one contact without writing anything (the links are examples). */
+/** Whom a preview is for: the chosen contact, else the first reachable one, else the first; and their organisation. */
+async function previewRecipient(db: Knex, round: MailRound, contactId: number | null) {
+  const orgs = await organisationsOfRound(db, round);
+  const contacts = (await contactsOfRound(db, round)).map(reachability);
+  const contact = contacts.find((c) => c.id === contactId) ?? contacts.find((c) => c.reachable) ?? contacts[0] ?? null;
+  return { contact, org: orgs.find((o) => o.id === contact?.organisationId) ?? orgs[0] };
+}
+
+/** A rendered e-mail for one contact without writing anything (the links are examples); `locale` null: the contact's own language. */
 export async function previewEmail(
   deps: MailDeps,
   roundId: number,
   kind: EmailKind,
-  locale: Locale,
+  chosenLocale: Locale | null,
   contactId: number | null,
   override?: TemplateSource,
 ): Promise<EmailPreview> {
   const round = await requireRound(deps.db, roundId);
-  const orgs = await organisationsOfRound(deps.db, round);
-  const contacts = (await contactsOfRound(deps.db, round)).map(reachability);
-  const contact = contacts.find((c) => c.id === contactId) ?? contacts.find((c) => c.reachable) ?? contacts[0] ?? null;
-  const org = orgs.find((o) => o.id === contact?.organisationId) ?? orgs[0];
+  const { contact, org } = await previewRecipient(deps.db, round, contactId);
+  const locale = chosenLocale ?? contactLocale(contact ?? { language: '' }, deps.config.defaultLocale);
   const template = override ?? (await templateFor(deps.db, roundId, kind, locale));
   const email = render(deps.config, template, locale, {
     round,
     organisationName: org?.name ?? 'Exempelorganisationen',
-    contact: { name: contact?.name ?? null },
+    contact: { name: contact ? contact.name : null },
     link: kind === 'confirmation' && !round.allowChanges ? null : respondentUrl(deps.config.baseUrl, PREVIEW_TOKEN),
     optOut: optOutUrl(deps.config.baseUrl, PREVIEW_TOKEN),
     receiptCode: kind === 'confirmation' ? 'ABCD-1234' : null,
   });
-  return { email, contact, organisationName: org?.name ?? '' };
+  return { email, contact, organisationName: org?.name ?? '', locale };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,7 +342,7 @@ async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<nu
     subject: email.subject,
     text: email.text,
     html: email.html,
-    headers: unsubscribeHeaders(config, optOut.token, m.locale),
+    headers: { ...unsubscribeHeaders(config, optOut.token, m.locale), ...replyToHeader(m.round) },
     messageId: newMessageId(config.baseUrl),
   });
   await linkOptOutToken(trx, optOut.id, outboxId);
@@ -332,7 +352,8 @@ async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<nu
 export interface SendInput {
   /** null: every organisation of the round not yet invited; otherwise exactly these. */
   organisationIds: number[] | null;
-  locale: Locale;
+  /** The language of every message; null: each contact's own language. */
+  locale: Locale | null;
 }
 
 export interface SendResult {
@@ -357,21 +378,33 @@ function invitationTargets(plan: RecipientPlan, organisationIds: number[] | null
   return targets;
 }
 
-/** One invitation e-mail per reachable contact of each target; returns how many were queued. */
+/**
+ * One invitation e-mail per reachable contact of each target, in `locale` or — when null — in each
+ * contact's own language; returns how many were queued.
+ */
 async function queueInvitations(
   trx: Knex,
   config: Config,
   round: MailRound,
   targets: PlannedOrganisation[],
-  template: TemplateSource,
-  locale: Locale,
+  locale: Locale | null,
 ): Promise<number> {
   const now = nowIso();
+  const templateOf = templatesByLocale(trx, round.id, 'invitation');
   let messages = 0;
   for (const organisation of targets) {
     const invitationId = await ensureInvitation(trx, round.id, organisation.id);
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'invitation', template, locale, organisation, contact, invitationId });
+      const l = locale ?? contactLocale(contact, config.defaultLocale);
+      await queueEmail(trx, config, {
+        round,
+        kind: 'invitation',
+        template: await templateOf(l),
+        locale: l,
+        organisation,
+        contact,
+        invitationId,
+      });
       messages++;
     }
     await markInvited(trx, invitationId, now);
@@ -382,30 +415,63 @@ async function queueInvitations(
 /** "Skicka inbjudningar": invitations, tokens and outbox rows in one transaction. */
 export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: number, input: SendInput): Promise<SendResult> {
   const { db, config } = deps;
-  const template = await templateFor(db, roundId, 'invitation', input.locale);
-  validateTemplate(template);
+  if (input.locale) validateTemplate(await templateFor(db, roundId, 'invitation', input.locale));
   return inTransaction(db, async (trx) => {
     const round = await requireRound(trx, roundId);
     requireOpen(round);
     const targets = invitationTargets(await recipientPlan(trx, round), input.organisationIds);
-    const messages = await queueInvitations(trx, config, round, targets, template, input.locale);
+    const messages = await queueInvitations(trx, config, round, targets, input.locale);
     await audit(
       trx,
       actor,
       'mail.invitations_queued',
       { type: 'round', id: round.id },
-      { organisations: targets.length, messages, locale: input.locale },
+      { organisations: targets.length, messages, locale: input.locale ?? 'contact' },
     );
     return { organisations: targets.length, messages };
   });
 }
 
-/** Locale per organisation for reminders and confirmations: that of its last invitation, else the default. */
-async function localesFor(db: Knex, config: Config, roundId: number): Promise<(orgId: number) => Locale> {
-  const last = await lastLocaleByOrganisation(db, roundId);
-  return (orgId) => {
-    const l = last.get(orgId);
-    return isLocale(l) ? l : config.defaultLocale;
+/**
+ * The scheduled invitations (run by the worker once a minute): each open round whose
+ * invitations_at has come is taken by one instance only (claimScheduledInvitations, in the same
+ * transaction as the e-mails), which invites every organisation of the panel not yet invited, each
+ * contact in their own language. A round past its closing time is taken and nothing is sent.
+ */
+export async function queueScheduledInvitations(deps: MailDeps, now: Date): Promise<number> {
+  let total = 0;
+  for (const due of await roundsWithDueInvitations(deps.db, now.toISOString())) {
+    total += await inTransaction(deps.db, async (trx) => {
+      if (!(await claimScheduledInvitations(trx, due.id, now.toISOString()))) return 0; // another instance took them
+      const round = await requireRound(trx, due.id);
+      const closed = !!round.closesAt && new Date(round.closesAt).getTime() <= now.getTime();
+      const plan = await recipientPlan(trx, round);
+      const targets = closed ? [] : plan.organisations.filter((o) => o.inPanel && !o.invitedAt && o.reachable.length > 0);
+      const messages = await queueInvitations(trx, deps.config, round, targets, null);
+      const details = {
+        organisations: targets.length,
+        messages,
+        locale: 'contact',
+        scheduled: true,
+        ...(closed ? { skipped: 'closed' } : {}),
+      };
+      await audit(trx, SYSTEM, 'mail.invitations_queued', { type: 'round', id: round.id }, details);
+      return messages;
+    });
+  }
+  return total;
+}
+
+/**
+ * The language of a contact's reminders and confirmations: that of the latest invitation or
+ * reminder the contact got in the round (a coordinator may have chosen one language for all),
+ * else the contact's own.
+ */
+async function localesFor(db: Knex, config: Config, roundId: number): Promise<(contact: MailContactRow) => Locale> {
+  const last = await lastLocaleByContact(db, roundId);
+  return (contact) => {
+    const l = last.get(contact.id);
+    return isLocale(l) ? l : contactLocale(contact, config.defaultLocale);
   };
 }
 
@@ -432,11 +498,18 @@ async function queueReminders(trx: Knex, config: Config, round: MailRound, organ
   const invitations = await invitationsOfRound(trx, round.id);
   let messages = 0;
   for (const organisation of targets) {
-    const locale = localeOf(organisation.id);
-    const template = await templateOf(locale);
     const invitationId = invitations.get(organisation.id)!.invitationId;
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'reminder', template, locale, organisation, contact, invitationId });
+      const locale = localeOf(contact);
+      await queueEmail(trx, config, {
+        round,
+        kind: 'reminder',
+        template: await templateOf(locale),
+        locale,
+        organisation,
+        contact,
+        invitationId,
+      });
       messages++;
     }
   }
@@ -532,16 +605,16 @@ export async function queueConfirmationEmail(trx: Knex, config: Config, response
   const contacts = (await contactsOfOrganisation(trx, response.organisationId)).map(reachability);
   const recipients = confirmationRecipients(contacts, response.submittedByContactId);
   if (!recipients.length) return 0;
-  const locale = (await localesFor(trx, config, round.id))(response.organisationId);
-  const template = await templateFor(trx, round.id, 'confirmation', locale);
-  validateTemplate(template);
+  const localeOf = await localesFor(trx, config, round.id);
+  const templateOf = templatesByLocale(trx, round.id, 'confirmation');
   const invitationId = await changeLinkInvitation(trx, round, response.organisationId);
   const organisation = { id: response.organisationId, name: response.organisationName };
   for (const contact of recipients) {
+    const locale = localeOf(contact);
     await queueEmail(trx, config, {
       round,
       kind: 'confirmation',
-      template,
+      template: await templateOf(locale),
       locale,
       organisation,
       contact,
@@ -572,6 +645,7 @@ export function outboxWorkerDeps(deps: OutboxDeps): WorkerDeps {
     mailer,
     audit: (action, entity, details) => audit(db, SYSTEM, action, entity, details),
     queueScheduledReminders: (now) => queueScheduledReminders({ db, config }, now),
+    queueScheduledInvitations: (now) => queueScheduledInvitations({ db, config }, now),
   };
 }
 
@@ -598,14 +672,27 @@ export function outboxStatusOf(v: string): OutboxStatus | undefined {
   return OUTBOX_STATUSES.find((s) => s === v);
 }
 
-export type OutboxEntry = OutboxListItem & { statusLabel: string };
+/** What an outbox message is, as the outbox page says it. */
+export const OUTBOX_KIND_LABELS: Record<string, string> = {
+  invitation: 'Inbjudan',
+  reminder: 'Påminnelse',
+  confirmation: 'Bekräftelse',
+  account: 'Kontolänk',
+  other: 'Övrigt',
+};
 
-/** The latest outbox messages (newest first), with a label for each status. */
+export type OutboxEntry = OutboxListItem & { statusLabel: string; kindLabel: string };
+
+/** The latest outbox messages (newest first), with a label for each status and kind. */
 export async function outboxMessages(
   db: Knex,
   opts: { status?: OutboxStatus; roundId?: number; limit?: number } = {},
 ): Promise<OutboxEntry[]> {
-  return (await listOutbox(db, opts)).map((m) => ({ ...m, statusLabel: OUTBOX_STATUS_LABELS[m.status] ?? m.status }));
+  return (await listOutbox(db, opts)).map((m) => ({
+    ...m,
+    statusLabel: OUTBOX_STATUS_LABELS[m.status] ?? 'Okänd status',
+    kindLabel: OUTBOX_KIND_LABELS[m.kind] ?? OUTBOX_KIND_LABELS.other,
+  }));
 }
 
 /** Messages per status, for one round or all. */

@@ -17,6 +17,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import {
+  contactLanguage,
   contactName,
   findResponse,
   insertResponse,
@@ -43,6 +44,8 @@ import { inTransaction } from '../repositories/transaction';
 
 const RESPONDENT = { userId: null, label: 'respondent' as const };
 
+const asLocale = (v: string | null): Locale | null => (v === 'sv' || v === 'en' ? v : null);
+
 /**
  * The confirmation e-mail, called inside the submit transaction after an organisation's FIRST
  * successful submit, when the round has "send confirmation" on, so the e-mail is queued exactly
@@ -59,6 +62,8 @@ export interface RespondentContext {
   organisation: { id: number; name: string };
   /** The contact the link was made for; null for a link made by hand by a coordinator. */
   contactId: number | null;
+  /** That contact's language (sv | en): the pages are in it unless the visitor has chosen another. */
+  contactLanguage: Locale | null;
   survey: SurveyVersion;
   phase: RespondentPhase;
 }
@@ -78,6 +83,7 @@ export async function respondentContext(db: Knex, token: string, now: Date = new
     round,
     organisation: { id: resolved.organisationId, name },
     contactId: resolved.contactId,
+    contactLanguage: asLocale(await contactLanguage(db, resolved.contactId)),
     survey: await getSurveyVersion(db, round.surveyVersionId),
     phase: respondentPhase(round, now),
   };
