@@ -1,6 +1,6 @@
 // Pages anyone may see: the accessibility statement, the language switch; and the start page
 // (Översikt) for staff.
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { Deps } from '../deps';
 import { str } from '../forms';
 import { isLocale } from '../i18n';
@@ -14,7 +14,8 @@ export function safeReturnPath(v: unknown, fallback = '/'): string {
 export function publicRouter(deps: Deps): Router {
   const r = Router();
   // The start page (Översikt) for every staff role; anyone else is sent to the login page.
-  r.get('/', requireRole('coordinator', 'analyst'), async (req, res) => {
+  const toLogin: RequestHandler = (req, res, next) => (req.user ? next() : res.redirect(303, '/login'));
+  r.get('/', toLogin, requireRole('coordinator', 'analyst'), async (req, res) => {
     res.render('pages/home', await overviewPage(deps.db, req.user!.role));
   });
   r.get('/tillganglighet', (_req, res) => {
