@@ -206,6 +206,25 @@ export async function markBounced(db: Knex, id: number, workerId: string, reason
   return Number(n) === 1;
 }
 
+/**
+ * A delivery report (a bounce that came after the SMTP server had accepted the message): the sent
+ * row with that Message-ID becomes bounced. Null when there is no such sent row (unknown, or
+ * already marked by an earlier report).
+ */
+export async function markSentAsBounced(
+  db: Knex,
+  messageId: string,
+  reason: string,
+): Promise<{ id: number; contactId: number | null; toAddress: string | null } | null> {
+  const row = await db('email_outbox').where({ message_id: messageId, status: 'sent' }).first('id', 'contact_id', 'to_address');
+  if (!row) return null;
+  const n = await db('email_outbox')
+    .where({ id: row.id, status: 'sent' })
+    .update({ status: 'bounced', last_error: reason.slice(0, MAX_ERROR_LENGTH), text_body: null, html_body: null });
+  if (Number(n) !== 1) return null;
+  return { id: Number(row.id), contactId: row.contact_id === null ? null : Number(row.contact_id), toAddress: row.to_address };
+}
+
 /** Messages still waiting for a contact are not sent (the contact opted out): failed with the reason, bodies cleared. */
 export async function failQueuedOfContact(db: Knex, contactId: number, reason: string): Promise<void> {
   await db('email_outbox')

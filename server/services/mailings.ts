@@ -9,6 +9,7 @@
 //
 // Who is reachable: a contact with a valid e-mail address that is active, not erased, not opted
 // out and not bounced. A reminder goes only to invited organisations that have not submitted.
+import { readBounceMailbox } from './bounces';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -646,6 +647,7 @@ export function outboxWorkerDeps(deps: OutboxDeps): WorkerDeps {
     audit: (action, entity, details) => audit(db, SYSTEM, action, entity, details),
     queueScheduledReminders: (now) => queueScheduledReminders({ db, config }, now),
     queueScheduledInvitations: (now) => queueScheduledInvitations({ db, config }, now),
+    readBounceMailbox: config.bounceImapUrl ? () => readBounceMailbox(db, config, logger) : undefined,
   };
 }
 
