@@ -10,6 +10,7 @@ import * as m20261201121000 from './20261201121000_create-register-imports';
 import * as m20261201124000 from './20261201124000_mail-optout-reminders';
 import * as m20261201125500 from './20261201125500_indicators-retired';
 import * as m20261201140000 from './20261201140000_sso-two-factor-rate-limits';
+import * as m20261201150000 from './20261201150000_background-leases';
 import * as m20261211090000 from './20261211090000_rounds-year-over-year';
 import * as m20261211090100 from './20261211090100_rounds-closed-at-data';
 
@@ -24,6 +25,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261201124000_mail-optout-reminders', m20261201124000],
   ['20261201125500_indicators-retired', m20261201125500],
   ['20261201140000_sso-two-factor-rate-limits', m20261201140000],
+  ['20261201150000_background-leases', m20261201150000],
   ['20261211090000_rounds-year-over-year', m20261211090000],
   ['20261211090100_rounds-closed-at-data', m20261211090100],
 ];

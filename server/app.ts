@@ -20,9 +20,9 @@ import { authRouter } from './routes/auth';
 import { healthRouter } from './routes/health';
 import { extraRouters } from './routes';
 import { publicRouter } from './routes/public';
+import { requestLog } from './middleware/request-log';
 import { createViewEngine } from './views';
 
-export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
 declare module 'express-serve-static-core' {
@@ -35,6 +35,7 @@ declare module 'express-serve-static-core' {
 export function createApp(deps: Deps): express.Express {
   const app = express();
   settings(app, deps);
+  app.use(requestLog(deps));
   app.use(securityHeaders(deps.config));
   staticFiles(app, deps);
   app.use(noStore);
@@ -58,16 +59,16 @@ function settings(app: express.Express, { config, logger }: Deps): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(warnOnForwardedFor(config.trustProxy, logger));
-  const engine = createViewEngine(VIEWS_DIR);
+  const engine = createViewEngine(config.viewsDir);
   // renderView reports success and failure through the callback; its promise is not needed
   app.engine('.hbs', (file, options, done) => void engine.renderView(file, options as RenderViewOptions, done));
   app.set('view engine', '.hbs');
-  app.set('views', VIEWS_DIR);
-  if (config.env === 'production') app.enable('view cache');
+  app.set('views', config.viewsDir);
+  if (config.viewCache) app.enable('view cache');
 }
 
 function staticFiles(app: express.Express, { config }: Deps): void {
-  app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
+  app.use('/static', express.static(path.join(config.viewsDir, 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
 }
 
 /** Nothing but the static files is kept in a cache: after logout, Back must not show a staff page. */

@@ -6,6 +6,7 @@ import { startOutboxWorker } from './mail/worker';
 import { outboxWorkerDeps } from './services/mailings';
 import { refuseToStartOnInvalidSurveys } from './services/surveys';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
+import { startHousekeeping } from './services/housekeeping';
 
 export type Stop = () => Promise<void>;
 
@@ -18,9 +19,10 @@ export const startBackground = {
   afterListen(deps: Deps): Stop {
     const stops: Stop[] = [];
     // areas add their workers here
-    stops.push(startOutboxWorker(outboxWorkerDeps(deps))); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
+    stops.push(startOutboxWorker({ ...outboxWorkerDeps(deps), heartbeats: deps.heartbeats })); // e-mail outbox + scheduled reminders (OUTBOX_WORKER)
+    stops.push(startHousekeeping(deps)); // purge, expired sessions, old outbox bodies: once a day across all instances
     return async () => {
-      for (const s of stops) await s();
+      await Promise.all(stops.map((s) => s()));
     };
   },
 };

@@ -3,13 +3,16 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config';
 import { buildDeps, type Deps } from './deps';
-import { closeDb, migrateLatest } from './db';
+import pino from 'pino';
+import { closeDb, migrateLatest, unlockMigrations } from './db';
+import { explainStartupError, MigrationError } from './startup-errors';
 import { findUserByEmail } from './repositories/users';
 import { createAccount, firstAdminLinkIfNeeded, newSetupLinkFor } from './services/accounts';
 import { CLI } from './services/audit';
 import { seedDemoHistory, seedDemoIfEmpty } from './services/demo';
 import { syncIndicatorsFromFiles } from './services/indicator-sync';
 import { cliCommands as areaCommands } from './cli-commands';
+import { cliOutput } from './cli-progress';
 import type { CliCommand, CliOutput } from './commands/command';
 
 export type { CliCommand, CliOutput } from './commands/command';
@@ -17,11 +20,16 @@ export type { CliCommand, CliOutput } from './commands/command';
 const coreCommands: CliCommand[] = [
   {
     name: 'migrate',
-    usage: 'migrate',
-    description: 'Skapar eller uppdaterar databasens tabeller (görs också automatiskt av alla kommandon).',
-    run(_deps, _a, out) {
-      out.log('Databasen är uppdaterad.'); // runCli has migrated before any command runs
-      return Promise.resolve(0);
+    usage: 'migrate [--unlock]',
+    description:
+      'Skapar eller uppdaterar databasens tabeller (görs också automatiskt vid start och av alla kommandon). --unlock släpper först ett lås som en avbruten uppdatering lämnat kvar (bara när ingen annan instans startar).',
+    options: { unlock: { type: 'boolean' } },
+    skipMigrate: true,
+    async run(deps, { values }, out) {
+      if (values.unlock) out.log((await unlockMigrations(deps.db)) ? 'Låset är upplåst.' : 'Databasen var inte låst.');
+      await migrateOrExplain(deps);
+      out.log('Databasen är uppdaterad.');
+      return 0;
     },
   },
   {
@@ -99,8 +107,36 @@ function findCommand(argv: string[]): { cmd: CliCommand; rest: string[] } | null
 }
 
 function help(out: CliOutput): void {
-  out.log('Partnerpuls – kommandon (npm run cli -- <kommando>):\n');
+  out.log('Partnerpuls – kommandon (npm run -s cli -- <kommando>; <kommando> --help om ett kommando):\n');
   for (const c of allCommands()) out.log(`  ${c.usage}\n      ${c.description}\n`);
+}
+
+function commandHelp(cmd: CliCommand, out: CliOutput): void {
+  out.log(`Användning: npm run -s cli -- ${cmd.usage}\n\n${cmd.description}`);
+  const flags = Object.entries(cmd.options ?? {}).map(([name, o]) => `  --${name}${o.type === 'string' ? ' VÄRDE' : ''}`);
+  if (flags.length) out.log(`\nFlaggor:\n${flags.join('\n')}`);
+}
+
+async function migrateOrExplain(deps: Deps): Promise<void> {
+  try {
+    await migrateLatest(deps.db, { lockWaitMs: deps.config.migrationLockWaitMs });
+  } catch (e) {
+    throw new MigrationError(e as Error);
+  }
+}
+
+/** The command's flags and arguments; 'done' after --help, 'bad' (told on stderr) for an unknown flag. */
+function parseCommandArgs(found: { cmd: CliCommand; rest: string[] }, out: CliOutput) {
+  if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    commandHelp(found.cmd, out);
+    return 'done' as const;
+  }
+  try {
+    return parseArgs({ args: found.rest, options: found.cmd.options ?? {}, allowPositionals: true, strict: true });
+  } catch (e) {
+    out.error(`${(e as Error).message.replace(/^Unknown option/, 'Okänd flagga')}\nAnvändning: npm run -s cli -- ${found.cmd.usage}`);
+    return 'bad' as const;
+  }
 }
 
 /** Runs one command line; returns the exit code. Used by tests with a prepared Deps. */
@@ -114,14 +150,10 @@ export async function runCli(argv: string[], deps: Deps, out: CliOutput = consol
     out.error(`Okänt kommando: ${argv.join(' ')}. Skriv "npm run cli -- help" för en lista.`);
     return 2;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: found.rest, options: found.cmd.options ?? {}, allowPositionals: true, strict: true });
-  } catch (e) {
-    out.error(`${(e as Error).message.replace(/^Unknown option/, 'Okänd flagga')}\nAnvändning: npm run cli -- ${found.cmd.usage}`);
-    return 2;
-  }
-  await migrateLatest(deps.db);
+  const parsed = parseCommandArgs(found, out);
+  if (parsed === 'done') return 0;
+  if (parsed === 'bad') return 2;
+  if (!found.cmd.skipMigrate) await migrateOrExplain(deps);
   try {
     return await found.cmd.run(
       deps,
@@ -144,15 +176,18 @@ export async function runCli(argv: string[], deps: Deps, out: CliOutput = consol
 }
 
 if (require.main === module) {
+  const config = loadConfigOrExit();
   (async () => {
-    const config = loadConfigOrExit();
-    const deps = buildDeps({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
-    const code = await runCli(process.argv.slice(2), deps);
+    // stdout is the command's output: the log goes to stderr, and only warnings by default
+    const logLevel = config.logLevel === 'info' ? 'warn' : config.logLevel;
+    const deps = buildDeps({ ...config, logLevel }, { logger: pino({ level: logLevel, base: undefined }, pino.destination(2)) });
+    const code = await runCli(process.argv.slice(2), deps, cliOutput());
     await closeDb(deps.db);
     process.exit(code);
   })().catch((e: unknown) => {
-    // eslint-disable-next-line no-console -- a crash before or outside a command: the terminal is the only place to say it
-    console.error(e);
+    const message = explainStartupError(e, config);
+    // eslint-disable-next-line no-console -- a failure before or outside a command: the terminal is the only place to say it
+    console.error(message ?? e);
     process.exit(1);
   });
 }

@@ -1,8 +1,10 @@
 // Typed configuration from the environment, validated once at start.
 // Every value has a safe default so a bare `npm start` works; every bad value gets
 // its own message in Swedish naming the variable.
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PACKAGE_ROOT } from './lib/paths';
 import { parseSignInConfig, type SignInConfig } from './sign-in-config';
 
 export interface Config {
@@ -33,6 +35,18 @@ export interface Config {
   privacyContact: string;
   outboxWorker: boolean;
   mailMaxAttempts: number;
+  /** The views/ folder (the package's own; tests may point it elsewhere). */
+  viewsDir: string;
+  /** Compiled templates kept in memory (VIEW_CACHE, on unless `npm run dev`). */
+  viewCache: boolean;
+  /** Daily housekeeping (purge, expired sessions …) at this Swedish time "HH:MM", or null (off). */
+  housekeepingAt: string | null;
+  /** How long a stop (SIGTERM/SIGINT) may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** How long the start waits for another instance's migration lock before giving up. */
+  migrationLockWaitMs: number;
+  /** The Chromium that draws the report's PDF; null: none found (the PDF download says so). */
+  chromiumPath: string | null;
   /** staff sign-in: OIDC providers, the password form, two-factor, session lifetime (sign-in-config.ts) */
   signIn: SignInConfig;
 }
@@ -154,6 +168,16 @@ const envSchema = z.object({
   PRIVACY_CONTACT: z.string().optional(),
   OUTBOX_WORKER: bool('OUTBOX_WORKER'),
   MAIL_MAX_ATTEMPTS: int('MAIL_MAX_ATTEMPTS', 1, 100),
+  VIEW_CACHE: bool('VIEW_CACHE'),
+  HOUSEKEEPING_AT: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || v === 'off' || /^([01]\d|2[0-3]):[0-5]\d$/.test(v), {
+      message: 'HOUSEKEEPING_AT ska vara en tid TT:MM (svensk tid), t.ex. 03:00, eller off',
+    }),
+  SHUTDOWN_TIMEOUT_SECONDS: int('SHUTDOWN_TIMEOUT_SECONDS', 1, 3600),
+  MIGRATION_LOCK_WAIT_SECONDS: int('MIGRATION_LOCK_WAIT_SECONDS', 0, 3600),
+  CHROMIUM_PATH: z.string().optional(),
 });
 
 function parseTrustProxy(v: string | undefined): string | number | boolean {
@@ -174,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const signInProblems: string[] = [];
   const signIn = parseSignInConfig(env, signInProblems);
   if (signInProblems.length) throw new ConfigError(signInProblems);
-  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e), signIn };
+  return { ...serverSettings(e, cwd), ...mailSettings(e), ...regionSettings(e), ...operationSettings(e), signIn };
 }
 
 /** Where the app listens, its address, database, folders, logging and proxy trust. */
@@ -207,8 +231,9 @@ function serverSettings(
     sessionSecret: e.SESSION_SECRET || null,
     dataDir,
     outboxDir: path.resolve(cwd, e.OUTBOX_DIR || path.join(dataDir, 'outbox')),
-    surveysDir: path.resolve(cwd, e.SURVEYS_DIR || 'surveys'),
-    demo: e.DEMO ?? e.NODE_ENV !== 'test',
+    surveysDir: e.SURVEYS_DIR ? path.resolve(cwd, e.SURVEYS_DIR) : path.join(PACKAGE_ROOT, 'surveys'),
+    // the demo partnership for a newcomer's first start; never by itself in production or tests
+    demo: e.DEMO ?? e.NODE_ENV === 'development',
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: (e.LOG_LEVEL || (e.NODE_ENV === 'test' ? 'silent' : 'info')) as Config['logLevel'],
   };
@@ -249,7 +274,25 @@ function regionSettings(e: Env) {
     defaultLocale: e.DEFAULT_LOCALE || 'sv',
     accessibilityContact: e.ACCESSIBILITY_CONTACT || 'tillganglighet@region.example.se',
     privacyContact: e.PRIVACY_CONTACT || 'dataskydd@region.example.se',
+    chromiumPath: findChromium(e.CHROMIUM_PATH),
   } satisfies Partial<Config>;
+}
+
+/** Running the app: views, shutdown, migrations, housekeeping. */
+function operationSettings(e: Env) {
+  return {
+    viewsDir: path.join(PACKAGE_ROOT, 'views'),
+    viewCache: e.VIEW_CACHE ?? true,
+    housekeepingAt: e.HOUSEKEEPING_AT === 'off' ? null : e.HOUSEKEEPING_AT || '03:00',
+    shutdownTimeoutMs: (e.SHUTDOWN_TIMEOUT_SECONDS ?? 20) * 1000,
+    migrationLockWaitMs: (e.MIGRATION_LOCK_WAIT_SECONDS ?? 30) * 1000,
+  } satisfies Partial<Config>;
+}
+
+/** CHROMIUM_PATH when set (used as given, checked when a PDF is made), else Debian's chromium if installed. */
+function findChromium(configured: string | undefined): string | null {
+  if (configured?.trim()) return configured.trim();
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p)) ?? null;
 }
 
 /** The SQLite file path of a `file:` URL, or null for PostgreSQL. */

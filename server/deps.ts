@@ -7,6 +7,8 @@ import type { Knex } from 'knex';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { createDb } from './db';
+import { Heartbeats } from './lib/heartbeats';
+import { ensurePrivateDir } from './lib/private-files';
 import { createMailer, type Mailer } from './mail/transport';
 
 export interface Deps {
@@ -17,6 +19,8 @@ export interface Deps {
   secret: string;
   /** Sends the outbox's e-mail: pooled SMTP from SMTP_URL, or .eml files in OUTBOX_DIR (tests may pass their own). */
   mailer: Mailer;
+  /** The background workers' signs of life (for /health/ready). */
+  heartbeats: Heartbeats;
 }
 
 /** SESSION_SECRET, or one generated once and kept in the data folder (so restarts keep sessions). */
@@ -26,7 +30,7 @@ export function resolveSecret(config: Config): string {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    ensurePrivateDir(config.dataDir);
     const s = crypto.randomBytes(48).toString('base64url');
     fs.writeFileSync(file, s, { mode: 0o600 });
     return s;
@@ -34,6 +38,7 @@ export function resolveSecret(config: Config): string {
 }
 
 export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
+  ensurePrivateDir(config.dataDir, { tighten: true }); // the SQLite file, the outbox files and the secret live here
   const logger = overrides.logger ?? pino({ level: config.logLevel, base: undefined });
   return {
     config,
@@ -41,5 +46,6 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     logger,
     secret: overrides.secret ?? resolveSecret(config),
     mailer: overrides.mailer ?? createMailer(config),
+    heartbeats: overrides.heartbeats ?? new Heartbeats(),
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { create } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
 import { translator, type Locale } from './i18n';
+import { PACKAGE_ROOT } from './lib/paths';
 
 const TZ = 'Europe/Stockholm';
 
@@ -39,6 +40,18 @@ function localeOf(options: HelperOptions): Locale {
   return root?.locale || 'sv';
 }
 
+/** The views folder (views/ at the package root: found from server/ under tsx and from dist/server/ alike). */
+export const VIEWS_DIR = path.join(PACKAGE_ROOT, 'views');
+
+/**
+ * A page rendered to a string outside a request (the report as an HTML file or as the PDF's
+ * source, from the web and from the CLI): `view` like res.render's ("pages/report/show").
+ */
+export async function renderToString(view: string, context: Record<string, unknown>, viewsDir = VIEWS_DIR): Promise<string> {
+  const engine = createViewEngine(viewsDir);
+  return engine.renderView(path.join(viewsDir, `${view}.hbs`), { ...context, settings: { views: viewsDir } } as never);
+}
+
 export function createViewEngine(viewsDir: string) {
   return create({
     extname: '.hbs',
@@ -70,6 +83,8 @@ export function createViewEngine(viewsDir: string) {
       json: (v: unknown) => JSON.stringify(v),
       add: (a: unknown, b: unknown) => Number(a) + Number(b),
       concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+      // {{t (plural n "%{n} organisation" "%{n} organisationer") n=n}} – the key for one or for many
+      plural: (n: unknown, one: string, other: string) => (Number(n) === 1 ? one : other),
     },
   });
 }

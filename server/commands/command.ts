@@ -9,6 +9,8 @@ export interface CliCommand {
   description: string;
   /** Options understood by node:util parseArgs. */
   options?: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+  /** The command opens the database itself (backup, restore, migrate): runCli does not migrate first. */
+  skipMigrate?: boolean;
   run(
     deps: Deps,
     args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> },
@@ -17,6 +19,10 @@ export interface CliCommand {
 }
 
 export interface CliOutput {
+  /** The command's own output (stdout). */
   log(s: string): void;
+  /** Problems and messages for the person (stderr). */
   error(s: string): void;
+  /** Progress of a long job, on stderr and only when it is a terminal (see cli-progress.ts). */
+  progress?(s: string): void;
 }

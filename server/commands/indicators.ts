@@ -1,5 +1,5 @@
 // Command-line commands of the indicators (listed in server/cli-commands.ts):
-//   indicators --year YYYY --format json|csv|flat [--out FILE]
+//   indicators --year YYYY --format json|csv-codes|csv-excel|xlsx|flat [--out FILE]
 //   indicators sync
 //   indicators publish --year YYYY [--reason TEXT]
 //   targets set ID YEAR VALUE
@@ -7,15 +7,15 @@
 // Each syncs the indicator definitions from the survey files first, then calls the same services
 // as the web pages.
 import fs from 'node:fs';
-import { readInputFile } from './io';
+import { progress, readInputFile } from './io';
 import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
 import { importValues, publishYear, setTarget } from '../services/indicator-admin';
-import { exportYear, isExportFormat } from '../services/indicator-export';
+import { exportIndicators, isExportFormat } from '../services/indicator-export';
 import { syncIndicatorsFromFiles } from '../services/indicator-sync';
 import { placeholderValues } from '../services/surveys';
-import { parseYear } from '../lib/year';
+import { parseYear, parseYears } from '../lib/year';
 
 async function sync(deps: Deps): Promise<void> {
   await syncIndicatorsFromFiles(deps);
@@ -30,28 +30,38 @@ function yearOption(v: unknown, out: CliOutput): number | null {
 export const indicatorCommands: CliCommand[] = [
   {
     name: 'indicators',
-    usage: 'indicators --year ÅÅÅÅ [--format json|csv|flat] [--out FIL]',
+    usage: 'indicators --year ÅÅÅÅ [--format json|csv-codes|csv-excel|xlsx|flat] [--out FIL]',
     description:
       'Skriver ut årets indikatorer (publicerade siffror om året är publicerat, annars aktuella). json: en lista med objekt; ' +
-      'csv: samma fält för Excel (UTF-8 med BOM, semikolon, decimalkomma); flat: filen till målstyrningssystemet (datum;enhetskod;indikatorkod;kolumn;varde).',
+      'csv-codes (eller csv): alla fält med stabila koder för andra system (UTF-8 med BOM, semikolon, decimalkomma); ' +
+      'csv-excel: CSV för Excel med svenska rubriker och etiketter; xlsx: Excel-fil med ett blad per år (--year 2023-2025) och bladet Serie, kräver --out; ' +
+      'flat: filen till målstyrningssystemet (datum;enhetskod;indikatorkod;kolumn;varde).',
     options: { year: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
     async run(deps, { positionals, values }, out) {
       if (positionals.length > 0) {
         out.error(`Okänt kommando: indicators ${positionals.join(' ')}. Skriv "npm run cli -- help".`);
         return 2;
       }
-      const year = yearOption(values.year, out);
-      if (year === null) return 2;
+      const years = parseYears(values.year);
+      if (years === null) {
+        out.error('Ange året med --year ÅÅÅÅ, t.ex. --year 2025 (flera år för xlsx: --year 2023-2025).');
+        return 2;
+      }
       const format = values.format ?? 'json';
       if (!isExportFormat(format)) {
-        out.error('--format ska vara json, csv eller flat.');
+        out.error('--format ska vara json, csv-codes (eller csv), csv-excel, xlsx eller flat.');
+        return 2;
+      }
+      const file = typeof values.out === 'string' && values.out ? values.out : null;
+      if (format === 'xlsx' && !file) {
+        out.error('En Excel-fil skrivs till en fil: ange --out FIL.xlsx.');
         return 2;
       }
       await sync(deps);
-      const result = await exportYear(deps.db, year, format, placeholderValues(deps.config));
-      if (typeof values.out === 'string' && values.out) {
-        fs.writeFileSync(values.out, result.body);
-        out.log(`Skrev ${values.out}.`);
+      const result = await exportIndicators(deps.db, years, format, placeholderValues(deps.config));
+      if (file) {
+        fs.writeFileSync(file, result.body);
+        out.log(`Skrev ${file}.`);
       } else {
         out.log(result.body.toString('utf8').replace(/\r?\n$/, ''));
       }
@@ -88,6 +98,7 @@ export const indicatorCommands: CliCommand[] = [
         typeof values.reason === 'string' ? values.reason : null,
       );
       out.log(`${r.year} är publicerat, version ${r.version}.`);
+      if (r.withoutValue.length > 0) out.error(`Varning: utan värde (redovisas som värde saknas): ${r.withoutValue.join('; ')}`);
       return 0;
     },
   },
@@ -122,6 +133,7 @@ export const indicatorCommands: CliCommand[] = [
       const bytes = readInputFile(file, out);
       if (!bytes) return 2;
       await sync(deps);
+      progress(out, 'Läser in värdena …');
       const r = await importValues(deps.db, CLI, bytes);
       out.log(`${r.rows} värden inlästa (${r.replaced} ersatte tidigare värden) för ${r.indicators.join(', ')}.`);
       return 0;

@@ -11,3 +11,8 @@ export function readInputFile(file: string, out: CliOutput): Buffer | null {
     return null;
   }
 }
+
+/** Tells how a long job is going (stderr, only on a terminal; see cli-progress.ts). */
+export function progress(out: CliOutput, text: string): void {
+  out.progress?.(text);
+}

@@ -6,6 +6,7 @@
 //   mail bounces FIL…                   delivery reports (.eml) mark their messages and contacts bounced
 //   mail bounces --mailbox              reads the bounce mailbox (BOUNCE_IMAP_URL) once
 import type { CliCommand } from './command';
+import { progress } from './io';
 import { CLI } from '../services/audit';
 import { applyDeliveryReport, type BounceOutcome, readBounceMailbox } from '../services/bounces';
 import { readInputFile } from './io';
@@ -15,8 +16,8 @@ import {
   outboxStatusCounts,
   queueScheduledReminders,
   retryFailedOfRound,
+  outboxWorker,
   retryMessage,
-  sendDueMail,
 } from '../services/mailings';
 
 function positiveInt(v: unknown): number | null {
@@ -50,7 +51,12 @@ export const mailCommands: CliCommand[] = [
     description:
       'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
     async run(deps, _a, out) {
-      const r = await sendDueMail(deps);
+      const worker = outboxWorker(deps, { schedulerEveryMs: 0 });
+      const r = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0 };
+      for (let batch = await worker.runOnce(); batch.claimed > 0; batch = await worker.runOnce()) {
+        for (const k of Object.keys(r) as Array<keyof typeof r>) r[k] += batch[k];
+        progress(out, `Skickat ${r.sent} (studsade ${r.bounced}, försöks igen ${r.retried}, misslyckades ${r.failed}) …`);
+      }
       await deps.mailer.close();
       out.log(`Skickade: ${r.sent}, studsade: ${r.bounced}, försöks igen senare: ${r.retried}, misslyckades: ${r.failed}.`);
       return 0;

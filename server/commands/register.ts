@@ -4,7 +4,7 @@
 //   purge [--dry-run]
 // The import uses the same parser, checks and transaction as the web import.
 import fs from 'node:fs';
-import { readInputFile } from './io';
+import { progress, readInputFile } from './io';
 import type { CliCommand, CliOutput } from './command';
 import { CLI } from '../services/audit';
 import { exportRegisterCsv } from '../services/csv-export';
@@ -72,6 +72,7 @@ export const registerCommands: CliCommand[] = [
         out.error('Inget lästes in.');
         return 1;
       }
+      progress(out, `Sparar ${parsed.rows.length} rader …`);
       const result = await importRegister(deps.db, CLI, parsed, options);
       if (!result.imported) {
         out.error(`${file}: ${result.plan.problems.length} fel.`);
@@ -90,6 +91,7 @@ export const registerCommands: CliCommand[] = [
       'Exporterar registret (aktiva organisationer med aktiva kontaktpersoner; --all tar med inaktiva) som CSV för Excel: UTF-8 med BOM och semikolon. Utan FIL skrivs den till standard ut.',
     options: { all: { type: 'boolean' } },
     async run(deps, { positionals, values }, out) {
+      progress(out, 'Exporterar registret …');
       const csv = await exportRegisterCsv(deps.db, { includeInactive: values.all === true });
       const file = positionals[0];
       if (!file) {

@@ -2,7 +2,7 @@
 //   surveys check [MAPP]
 //   import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN [--confidential] [--dry-run]
 import path from 'node:path';
-import { readInputFile } from './io';
+import { progress, readInputFile } from './io';
 import type { CliCommand } from './command';
 import { CLI } from '../services/audit';
 import { planResponseImport, problemText, runResponseImport } from '../services/response-import';
@@ -62,6 +62,7 @@ export const surveyCommands: CliCommand[] = [
       const bytes = readInputFile(file, out);
       if (!bytes) return 2;
       const input = { surveyId, year: Number(yearText), panelSlug, confidential: values.confidential === true, bytes };
+      progress(out, 'Kontrollerar svarsfilen …');
       const plan = await planResponseImport(deps.db, deps.config, input);
       if (plan.problems.length) {
         out.error(`${file} har ${plan.problems.length} fel:`);
@@ -74,6 +75,7 @@ export const surveyCommands: CliCommand[] = [
         out.log(`Filen är felfri: ${plan.responses.length} svar skulle importeras till ${target}. Inget importerades (--dry-run).`);
         return 0;
       }
+      progress(out, 'Läser in svaren …');
       const result = await runResponseImport(deps.db, deps.config, CLI, input);
       out.log(`${result.imported} svar importerade till ${target} (omgång ${result.roundId}).`);
       return 0;

@@ -19,6 +19,7 @@ import Handlebars from 'handlebars';
 import type { Config } from '../config';
 import { type FieldProblem, ValidationError } from '../errors';
 import type { Locale } from '../i18n';
+import { PACKAGE_ROOT } from '../lib/paths';
 
 export const EMAIL_KINDS = ['invitation', 'reminder', 'confirmation'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
@@ -58,7 +59,7 @@ export interface RenderedEmail {
   html: string;
 }
 
-const EMAILS_DIR = path.resolve(__dirname, '..', '..', 'views', 'emails');
+const EMAILS_DIR = path.join(PACKAGE_ROOT, 'views', 'emails');
 
 // One isolated Handlebars environment: no helpers beyond if/unless, no partials.
 const hbs = Handlebars.create();

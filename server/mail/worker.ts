@@ -20,9 +20,10 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { Heartbeats } from '../lib/heartbeats';
 import { nowIso } from '../db';
 import { contactsByIds, markContactBounced, type MailContactRow } from '../repositories/mailings';
-import { claimDue, markBounced, markFailed, markForRetry, markSent, type OutboxMessage } from '../repositories/outbox';
+import { claimDue, markBounced, markFailed, markForRetry, markSent, releaseClaimed, type OutboxMessage } from '../repositories/outbox';
 import { inTransaction } from '../repositories/transaction';
 import type { Mailer } from './transport';
 
@@ -46,6 +47,8 @@ export interface WorkerDeps {
   queueScheduledInvitations: (now: Date) => Promise<number>;
   /** Reads the bounce mailbox (BOUNCE_IMAP_URL) when it is due; returns how many messages were marked bounced. Absent: no mailbox. */
   readBounceMailbox?: (now: Date) => Promise<number>;
+  /** Signs of life for /health/ready (the app's worker; the CLI's need none). */
+  heartbeats?: Heartbeats;
 }
 
 export interface WorkerOptions {
@@ -165,12 +168,20 @@ export class OutboxWorker {
     const contacts = await contactsByIds(db, [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))]);
     let next = 0;
     const lane = async () => {
-      while (next < rows.length) {
+      // when stopping, each lane finishes the message it is sending and takes no new one
+      while (next < rows.length && !this.stopping) {
         const row = rows[next++];
         result[await this.sendRow(row, contacts)]++;
+        this.deps.heartbeats?.beat('outbox');
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, lane));
+    if (next < rows.length)
+      await releaseClaimed(
+        this.deps.db,
+        rows.slice(next).map((r) => r.id),
+        this.workerId,
+      ); // back to the queue, not sent
     if (rows.length) this.deps.logger.info({ worker: this.workerId, ...result }, 'outbox batch');
     return result;
   }
@@ -311,13 +322,14 @@ export class OutboxWorker {
     this.stopping = false;
     this.loop = (async () => {
       while (!this.stopping) {
+        this.deps.heartbeats?.beat('outbox');
         const claimed = await this.turn();
         if (claimed === 0 && !this.stopping) await this.pause();
       }
     })();
   }
 
-  /** Stops after the batch in flight has finished. */
+  /** Stops after the messages in flight have been sent; claimed rows not yet started go back to the queue. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
@@ -331,6 +343,10 @@ export function startOutboxWorker(deps: WorkerDeps): () => Promise<void> {
   if (!deps.config.outboxWorker) return () => Promise.resolve();
   const worker = new OutboxWorker(deps);
   worker.start();
+  deps.heartbeats?.started('outbox');
   deps.logger.info({ worker: worker.workerId, mailer: deps.mailer.description }, 'outbox worker started');
-  return () => worker.stop();
+  return async () => {
+    await worker.stop();
+    deps.heartbeats?.stopped('outbox');
+  };
 }

@@ -181,6 +181,16 @@ export async function markSent(db: Knex, id: number, workerId: string): Promise<
   return Number(n) === 1;
 }
 
+/** Claimed rows a stopping worker did not get to: back to the queue as they were (the attempt is not counted). */
+export async function releaseClaimed(db: Knex, ids: number[], workerId: string): Promise<number> {
+  if (!ids.length) return 0;
+  const n = await db('email_outbox')
+    .whereIn('id', ids)
+    .where({ status: 'sending', claimed_by: workerId })
+    .update({ status: 'queued', claimed_by: null, claimed_at: null, attempts: db.raw('attempts - 1') });
+  return Number(n);
+}
+
 /** After a temporary error: back to the queue, to be tried again at nextAttemptAt. */
 export async function markForRetry(db: Knex, id: number, workerId: string, error: string, nextAttemptAt: string): Promise<void> {
   await claimedBy(db, id, workerId).update({

@@ -380,6 +380,16 @@ export type RateLimitRow = {
   reset_at: number;
 };
 
+export type BackgroundLeaseRow = {
+  name: string;
+  holder: string | null;
+  lease_until: DbTime | null;
+  next_run_at: DbTime | null;
+  last_started_at: DbTime | null;
+  last_finished_at: DbTime | null;
+  last_result: string | null;
+};
+
 /** Every table and its row type. A new table's migration adds its row here. */
 export type TableRows = {
   organisations: OrganisationRow;
@@ -415,6 +425,7 @@ export type TableRows = {
   user_totp: UserTotpRow;
   user_recovery_codes: UserRecoveryCodeRow;
   rate_limits: RateLimitRow;
+  background_leases: BackgroundLeaseRow;
 };
 
 declare module 'knex/types/tables' {

@@ -10,6 +10,7 @@ import { mailRouter } from './mail';
 import { meetingsRouter } from './meetings';
 import { organisationsRouter } from './organisations';
 import { panelsRouter } from './panels';
+import { reportRouter } from './report';
 import { respondRouter } from './respond';
 import { roundsRouter } from './rounds';
 import { ssoRouter } from './sso';
@@ -25,6 +26,7 @@ export function extraRouters(deps: Deps): Router[] {
     mailRouter(deps),
     organisationsRouter(deps),
     panelsRouter(deps),
+    reportRouter(deps),
     respondRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),

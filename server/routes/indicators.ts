@@ -7,20 +7,20 @@ import { NotFoundError, ValidationError } from '../errors';
 import { handleForm, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { importValues, publishYear, removeValue, setComment, setStatusOverride, setTarget, setValue } from '../services/indicator-admin';
-import { exportYear, isExportFormat } from '../services/indicator-export';
-import {
-  formatTarget,
-  INDICATOR_FORM_FIELDS,
-  type IndicatorFormValues,
-  indicatorPage,
-  indicatorTablePage,
-} from '../services/indicator-view';
+import { exportIndicators, isExportFormat } from '../services/indicator-export';
+import { formatTarget, INDICATOR_FORM_FIELDS, type IndicatorFormValues, indicatorTablePage } from '../services/indicator-view';
 import { defaultIndicatorYear } from '../services/indicators';
+import { indicatorPageWithChart } from '../services/report';
 import { placeholderValues } from '../services/surveys';
 import type { PlaceholderValues } from '../surveys/schema';
-import { parseYear } from '../lib/year';
+import { parseYear, parseYears } from '../lib/year';
 
 const IMPORT_TITLE = 'Läs in historiska indikatorvärden';
+
+/** "1 indikator saknar värde" / "3 indikatorer saknar värde". */
+function withoutValueText(n: number): string {
+  return n === 1 ? '1 indikator saknar värde' : `${n} indikatorer saknar värde`;
+}
 
 function idParam(req: Request): string {
   const id = String(req.params.id ?? '');
@@ -66,10 +66,13 @@ function yearRoutes(r: Router, ctx: Context): void {
   });
 
   r.get('/indicators/export', requireRole('analyst'), async (req, res) => {
-    const year = await yearOf(ctx, req);
-    const format = req.query.format ?? 'csv';
-    if (!isExportFormat(format)) throw new ValidationError([{ field: 'format', message: 'Formatet ska vara json, csv eller flat.' }]);
-    const out = await exportYear(db, year, format, vars());
+    const format = req.query.format ?? 'csv-excel';
+    if (!isExportFormat(format))
+      throw new ValidationError([{ field: 'format', message: 'Formatet ska vara xlsx, csv-excel, csv-codes, json eller flat.' }]);
+    const years = req.query.year === undefined ? [await yearOf(ctx, req)] : parseYears(req.query.year);
+    if (years === null)
+      throw new ValidationError([{ field: 'year', message: 'Ange året med fyra siffror, t.ex. 2025 (flera: 2023-2025).' }]);
+    const out = await exportIndicators(db, years, format, vars());
     res.set('Content-Type', out.contentType);
     res.set('Content-Disposition', `attachment; filename="${out.fileName}"`);
     res.send(out.body);
@@ -86,6 +89,8 @@ function yearRoutes(r: Router, ctx: Context): void {
           'success',
           p.version === 1 ? `${p.year} är publicerat. Siffrorna är nu frysta.` : `${p.year} är publicerat igen som version ${p.version}.`,
         );
+        if (p.withoutValue.length > 0)
+          flash(req, 'info', `${withoutValueText(p.withoutValue.length)}, och redovisas som värde saknas: ${p.withoutValue.join('; ')}.`);
         res.redirect(303, `/indicators?year=${p.year}`);
       },
       async (errors) => {
@@ -139,7 +144,11 @@ async function change(ctx: Context, req: Request, res: Response, run: (id: strin
     },
     async (errors) => {
       if (year === null) throw new ValidationError(errors); // no year to show the page for: the error page
-      res.render('pages/indicators/show', { ...(await indicatorPage(ctx.db, id, year, ctx.vars(), typedValues(req.body))), errors });
+      const typed = typedValues(req.body);
+      res.render('pages/indicators/show', {
+        ...(await indicatorPageWithChart(ctx.db, id, year, ctx.vars(), res.locals.locale, { typed })),
+        errors,
+      });
     },
   );
 }
@@ -148,7 +157,11 @@ async function change(ctx: Context, req: Request, res: Response, run: (id: strin
 function indicatorRoutes(r: Router, ctx: Context): void {
   const { db } = ctx;
   r.get('/indicators/:id', requireRole('analyst'), async (req, res) => {
-    res.render('pages/indicators/show', await indicatorPage(db, idParam(req), await yearOf(ctx, req), ctx.vars()));
+    const takeDraft = req.query.forslag === '1';
+    res.render(
+      'pages/indicators/show',
+      await indicatorPageWithChart(db, idParam(req), await yearOf(ctx, req), ctx.vars(), res.locals.locale, { takeDraft }),
+    );
   });
 
   r.post('/indicators/:id/target', requireRole('analyst'), async (req, res) => {

@@ -6,7 +6,7 @@ import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import { handleForm, intParam, str } from '../forms';
 import type { Locale } from '../i18n';
 import { actorOf, flash, requireRole } from '../middleware/auth';
-import { exportFileName, exportRegisterCsv } from '../services/csv-export';
+import { exportFileName, exportRegisterCsv, exportRegisterXlsx } from '../services/csv-export';
 import { type ImportPlan, type ParsedCsv, parseRegisterCsv } from '../services/csv-import';
 import { eraseContact } from '../services/gdpr';
 import { organisationTypeLabel, ORGANISATION_TYPES } from '../services/organisation-types';
@@ -128,6 +128,14 @@ function listRoutes(r: Router, { db }: Deps): void {
     res.set('Content-Disposition', `attachment; filename="${exportFileName()}"`);
     res.set('Cache-Control', 'no-store');
     res.send(csv);
+  });
+
+  r.get('/organisations/export.xlsx', requireRole('coordinator'), async (req, res) => {
+    const xlsx = await exportRegisterXlsx(db, { includeInactive: req.query.alla === '1' });
+    res.set('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    res.set('Content-Disposition', `attachment; filename="${exportFileName(new Date(), 'xlsx')}"`);
+    res.set('Cache-Control', 'no-store');
+    res.send(xlsx);
   });
 }
 

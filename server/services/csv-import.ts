@@ -211,7 +211,7 @@ export function cleanCell(v: string | undefined): string {
     .replace(/[\t\r\n]+/g, ' ')
     .replace(/ {2,}/g, ' ')
     .trim();
-  return /^'[=+\-@]/.test(s) ? s.slice(1) : s;
+  return /^'([=+\-@]|\d+$)/.test(s) ? s.slice(1) : s;
 }
 
 export type CsvRecords =

@@ -388,7 +388,7 @@ export async function publishYear(
   rawYear: unknown,
   vars: PlaceholderValues,
   rawReason: string | null,
-): Promise<{ year: number; version: number }> {
+): Promise<{ year: number; version: number; withoutValue: string[] }> {
   const year = parseYear(rawYear);
   if (year === null) throw new ValidationError([{ field: 'year', message: YEAR_MESSAGE }]);
   const reason = (rawReason ?? '').replace(/\r\n?/g, '\n').trim();
@@ -411,6 +411,7 @@ export async function publishYear(
       { type: 'publication', id: `${year}-v${version}` },
       { year, version, indicators: rows.length },
     );
-    return { year, version };
+    // published all the same (they are reported as "värde saknas"), but named in the warning
+    return { year, version, withoutValue: rows.filter((r) => r.value === null).map((r) => r.name) };
   });
 }

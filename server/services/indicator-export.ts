@@ -14,6 +14,8 @@ import type { PlaceholderValues } from '../surveys/schema';
 import { neutraliseFormula } from './csv-export';
 import { type IndicatorRow, outputRows } from './indicators';
 import { roundHalfAwayFromZero } from './numbers';
+import { indicatorWorkbook, swedishCsv } from './indicator-spreadsheet';
+import { ValidationError } from '../errors';
 
 /** The fields of the JSON contract (the issue's list plus the documented extras), in CSV order. */
 export const OUTPUT_FIELDS = [
@@ -134,30 +136,58 @@ export async function flatExport(db: Knex, rows: IndicatorRow[]): Promise<{ csv:
   return { csv: csvBuffer([[...FLAT_FIELDS], ...lines]), lines: lines.length, skipped };
 }
 
-export type ExportFormat = 'json' | 'csv' | 'flat';
+/**
+ * json, flat: as before. csv-codes: the machine CSV above (stable codes: yellow, worsened);
+ * `csv` is the same file under its old name, kept for scripts. csv-excel: the CSV för Excel with
+ * Swedish headers and labels; xlsx: the workbook (indicator-spreadsheet.ts).
+ */
+export const EXPORT_FORMATS = ['json', 'csv', 'csv-codes', 'csv-excel', 'flat', 'xlsx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export function isExportFormat(v: unknown): v is ExportFormat {
-  return v === 'json' || v === 'csv' || v === 'flat';
+  return typeof v === 'string' && (EXPORT_FORMATS as readonly string[]).includes(v);
+}
+
+export interface ExportFile {
+  body: Buffer;
+  contentType: string;
+  fileName: string;
+  skipped: string[];
+}
+
+const CSV_TYPE = 'text/csv; charset=utf-8';
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The output of one or more years (several only as xlsx: a sheet per year). */
+export async function exportIndicators(db: Knex, years: number[], format: ExportFormat, vars: PlaceholderValues): Promise<ExportFile> {
+  const name = years.length === 1 ? String(years[0]) : `${Math.min(...years)}-${Math.max(...years)}`;
+  if (format === 'xlsx')
+    return { body: await indicatorWorkbook(db, years, vars), contentType: XLSX_TYPE, fileName: `indikatorer-${name}.xlsx`, skipped: [] };
+  if (years.length !== 1)
+    throw new ValidationError([{ field: 'year', message: 'Flera år i en fil går bara med formatet xlsx (ett blad per år).' }]);
+  const year = years[0];
+  const rows = await outputRows(db, year, vars);
+  switch (format) {
+    case 'json':
+      return {
+        body: Buffer.from(JSON.stringify(toJsonRows(rows), null, 2) + '\n', 'utf8'),
+        contentType: 'application/json; charset=utf-8',
+        fileName: `indikatorer-${year}.json`,
+        skipped: [],
+      };
+    case 'csv':
+    case 'csv-codes':
+      return { body: toCsv(rows), contentType: CSV_TYPE, fileName: `indikatorer-${year}-koder.csv`, skipped: [] };
+    case 'csv-excel':
+      return { body: swedishCsv(rows), contentType: CSV_TYPE, fileName: `indikatorer-${year}.csv`, skipped: [] };
+    default: {
+      const flat = await flatExport(db, rows);
+      return { body: flat.csv, contentType: CSV_TYPE, fileName: `malstyrning-${year}.csv`, skipped: flat.skipped };
+    }
+  }
 }
 
 /** The year's output in one format, as bytes plus its content type and a file name. */
-export async function exportYear(
-  db: Knex,
-  year: number,
-  format: ExportFormat,
-  vars: PlaceholderValues,
-): Promise<{ body: Buffer; contentType: string; fileName: string; skipped: string[] }> {
-  const rows = await outputRows(db, year, vars);
-  if (format === 'json') {
-    return {
-      body: Buffer.from(JSON.stringify(toJsonRows(rows), null, 2) + '\n', 'utf8'),
-      contentType: 'application/json; charset=utf-8',
-      fileName: `indikatorer-${year}.json`,
-      skipped: [],
-    };
-  }
-  if (format === 'csv')
-    return { body: toCsv(rows), contentType: 'text/csv; charset=utf-8', fileName: `indikatorer-${year}.csv`, skipped: [] };
-  const flat = await flatExport(db, rows);
-  return { body: flat.csv, contentType: 'text/csv; charset=utf-8', fileName: `malstyrning-${year}.csv`, skipped: flat.skipped };
+export async function exportYear(db: Knex, year: number, format: ExportFormat, vars: PlaceholderValues): Promise<ExportFile> {
+  return exportIndicators(db, [year], format, vars);
 }

@@ -52,7 +52,11 @@ export interface PresentedRow extends IndicatorRow {
   colourLabel: string;
   trendSymbol: string;
   trendLabel: string;
+  /** "+39 procentenheter", "−16 procentenheter"; beside "oförändrat" with one decimal or "±0". */
   changeDisplay: string;
+  /** The same in two parts, for the English pages: "+39" and "procentenheter" (a translation key). */
+  changeAmount: string;
+  changeUnit: string;
   clarityText: string;
   targetDisplay: string;
   ciDisplay: string;
@@ -65,73 +69,52 @@ export interface PresentedRow extends IndicatorRow {
   hasCi: boolean;
 }
 
+/**
+ * The change beside the arrow (DOMAIN rule 5: it never contradicts the arrow). Whole
+ * procentenheter, except beside "oförändrat": a change below the dead band can round to ±1 whole
+ * point (70,6 % → 71,4 % reads "+1 procentenhet"), so there it has one decimal, and a change that
+ * rounds to 0,0 reads "±0 procentenheter".
+ */
+export function formatChange(changePp: number | null, trend: IndicatorRow['trend']): string {
+  if (changePp === null) return '–';
+  if (trend !== 'unchanged') return formatPp(changePp);
+  const oneDecimal = formatPp(changePp, 1);
+  return /^0,0 /.test(oneDecimal) ? '±0 procentenheter' : oneDecimal;
+}
+
+/** Whether the change is statistically clear, in words; nothing for attendance (a census, DOMAIN rule 6). */
+function clarityOf(row: IndicatorRow): string {
+  if (row.kind === 'attendance' || row.changePp === null) return '';
+  if (row.changeIsClear === true) return 'Förändringen är statistiskt säkerställd';
+  if (row.changeIsClear === false) return 'Förändringen är inte statistiskt säkerställd';
+  return 'Statistisk säkerhet kan inte bedömas (antal saknas för ett av åren)';
+}
+
 export function presentRow<R extends IndicatorRow>(row: R): R & PresentedRow {
   const arrow = row.trend === 'none' ? '' : row.trend === 'unchanged' ? '→' : (row.changePp ?? 0) > 0 ? '↑' : '↓';
+  const changeDisplay = formatChange(row.changePp, row.trend);
+  const unitAt = changeDisplay.lastIndexOf(' ');
+  const census = row.kind === 'attendance';
   return {
     ...row,
     colourSymbol: COLOUR_SYMBOLS[row.colour],
     colourLabel: colourLabel(row.colour),
     trendSymbol: arrow,
     trendLabel: trendLabel(row.trend),
-    changeDisplay: row.changePp === null ? '–' : formatPp(row.changePp),
-    clarityText:
-      row.changeIsClear === true
-        ? 'Förändringen är statistiskt säkerställd'
-        : row.changeIsClear === false
-          ? 'Förändringen är inte statistiskt säkerställd'
-          : row.changePp === null
-            ? ''
-            : 'Statistisk säkerhet kan inte bedömas (antal saknas för ett av åren)',
+    changeDisplay,
+    changeAmount: unitAt < 0 ? changeDisplay : changeDisplay.slice(0, unitAt),
+    changeUnit: unitAt < 0 ? '' : changeDisplay.slice(unitAt + 1),
+    clarityText: clarityOf(row),
     targetDisplay: formatTarget(row.target),
-    ciDisplay: formatInterval(row.ciLow, row.ciHigh),
+    ciDisplay: census ? '–' : formatInterval(row.ciLow, row.ciHigh),
     dontKnowDisplay: row.dontKnowShare === null ? '–' : formatPercent(row.dontKnowShare, 0),
     dontKnowDisplayOneDecimal: row.dontKnowShare === null ? '–' : formatPercent(row.dontKnowShare, 1),
     statusLabel: statusLabel(row.status),
     originLabel: ORIGIN_LABELS[row.origin],
     previousDisplay: formatPercent(row.previousValue, 0),
     isImported: row.origin === 'imported' || row.origin === 'manual',
-    hasCi: row.ciLow !== null && row.ciHigh !== null,
+    hasCi: !census && row.ciLow !== null && row.ciHigh !== null,
   };
-}
-
-export interface ChartBar {
-  year: number;
-  x: number;
-  y: number;
-  height: number;
-  labelY: number;
-  display: string;
-  hasValue: boolean;
-}
-
-/**
- * A bar chart of the series as plain numbers for an SVG template (no markup built here): bars of
- * height value % of the plot, the target as a line. The table next to it is the text alternative.
- */
-export function seriesChart(rows: IndicatorRow[]): {
-  width: number;
-  height: number;
-  bars: ChartBar[];
-  targetY: number | null;
-  baseline: number;
-} {
-  const plotTop = 20;
-  const plotHeight = 160;
-  const barWidth = 36;
-  const gap = 24;
-  const left = 40;
-  const bars = rows.map((r, i) => {
-    const v = r.value === null ? 0 : Math.max(0, Math.min(100, r.value));
-    const height = Math.round((v / 100) * plotHeight * 10) / 10;
-    const y = plotTop + plotHeight - height;
-    return { year: r.year, x: left + i * (barWidth + gap), y, height, labelY: y - 4, display: r.display, hasValue: r.value !== null };
-  });
-  const last = rows[rows.length - 1];
-  const targetY =
-    last && last.target !== null
-      ? Math.round((plotTop + plotHeight - (Math.max(0, Math.min(100, last.target)) / 100) * plotHeight) * 10) / 10
-      : null;
-  return { width: left + rows.length * (barWidth + gap), height: plotTop + plotHeight + 24, bars, targetY, baseline: plotTop + plotHeight };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,7 +131,7 @@ const KIND_LABELS: Record<IndicatorDefinition['kind'], string> = {
 };
 
 /** The year menu: from this year (or a later chosen one) back to 2019 or eight years, newest first. */
-function yearChoices(year: number): Array<{ value: number; selected: boolean }> {
+export function yearChoices(year: number): Array<{ value: number; selected: boolean }> {
   const newest = Math.max(year, currentYear());
   const out: Array<{ value: number; selected: boolean }> = [];
   for (let y = newest; y >= Math.min(FIRST_SERIES_YEAR, newest - YEAR_CHOICES_BACK); y--) out.push({ value: y, selected: y === year });
@@ -169,6 +152,8 @@ export async function indicatorTablePage(db: Knex, year: number, vars: Placehold
       ? { version: publication.version, publishedAt: publication.publishedAt, by: publication.publishedByName }
       : null,
     anyDiffers: table.rows.some((row) => row.differsFrom.length > 0),
+    /** Named before the publish button: they would be reported as "värde saknas". */
+    withoutValue: table.rows.filter((row) => row.value === null).map((row) => row.name),
     publications: await listPublications(db, year),
   };
 }
@@ -271,7 +256,6 @@ export async function indicatorPage(db: Knex, id: string, year: number, vars: Pl
     row,
     live: tableRow.live ? presentRow(tableRow.live) : null,
     series,
-    chart: series.length > 1 ? seriesChart(series) : null,
     breakdowns: await breakdowns(db, indicator, year),
     ...formState(row, await findComment(db, id, year), typed),
     statuses: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),

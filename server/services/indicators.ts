@@ -391,7 +391,8 @@ async function measureAttendance(
   const n = await panelSize(ctx.db, panelId, year);
   const x = await representedCount(ctx.db, panelId, def.meetingType, year);
   if (n === 0) notes.push('Panelen har inga medlemmar för året; ingen andel kan räknas.');
-  return { ...emptyMeasurement(notes), origin: 'attendance', panelId, ...fromCounts(x, n) };
+  // A census of the panel, not a sample: no interval (DOMAIN rule 6).
+  return { ...emptyMeasurement(notes), origin: 'attendance', panelId, ...fromCounts(x, n), ciLow: null, ciHigh: null };
 }
 
 /** The measurement of an indicator for a year, from the first source that has one (see the top). */
@@ -497,7 +498,8 @@ function judgementOf(
     colour: colourFor({ displayed: m.displayNumber, target, tolerance: s.tolerance, direction: ind.direction }),
     trend,
     changePp,
-    changeIsClear: changeClarity(m, previous),
+    // attendance counts the whole panel: there is no sampling error to test (DOMAIN rule 6)
+    changeIsClear: ind.kind === 'attendance' ? null : changeClarity(m, previous),
   };
 }
 

@@ -328,14 +328,15 @@ describeWithService(
       const csv = fs.readFileSync(await download.path(), 'utf8');
       const lines = csv.replace(/^\ufeff/, '').split('\r\n');
       const header = lines[0].split(';');
-      expect(header.slice(0, 3)).toEqual(['id', 'name', 'goal']);
-      const trustLine = lines.find((l) => l.startsWith('fortroende_rua;'))!;
+      // the CSV för Excel: Swedish headers and labels (the machine CSV with codes is its own download)
+      expect(header.slice(0, 4)).toEqual(['Indikator', 'Mål', 'Målnivå', 'År']);
+      const trustLine = lines.find((l) => l.endsWith(';fortroende_rua'))!;
       const cells = Object.fromEntries(header.map((h, i) => [h, trustLine.split(';')[i]]));
-      expect(cells.year).toBe(String(YEAR));
-      expect(cells.numerator).toBe('0');
-      expect(cells.denominator).toBe('1');
-      expect(cells.colour).toBe('red');
-      expect(cells.published).toBe('true');
+      expect(cells['År']).toBe(String(YEAR));
+      expect(cells['Täljare']).toBe('0');
+      expect(cells['Nämnare']).toBe('1');
+      expect(cells['Färg']).toBe('Röd');
+      expect(cells['Publicerat']).toBe('Ja, version 1');
       await context.close();
     });
 

@@ -8,6 +8,7 @@ import { loggedInAgent, startTestApp, type TestApp } from '../helpers/app';
 const PUBLIC = [
   'GET /',
   'GET /health',
+  'GET /health/ready',
   'GET /tillganglighet',
   'POST /sprak',
   'GET /login',
