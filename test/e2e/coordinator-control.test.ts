@@ -261,7 +261,13 @@ describe('new staff accounts', () => {
       });
       expect(res.status).toBe(200);
       expect(textOf(res.text, '#account-link code')).toMatch(/^http:\/\/partnerpuls\.test\/setup\/[A-Za-z0-9_-]+$/);
-      expect(await t.deps.db.table('email_outbox').where({ kind: 'account' })).toHaveLength(0);
+      expect(await t.deps.db('email_outbox').where({ kind: 'account' })).toHaveLength(0);
+      // the outbox page in file mode names no path on the server
+      const coordinatorWithoutSmtp = (await loggedInAgent(t, 'coordinator')).agent;
+      const outbox = await coordinatorWithoutSmtp.get('/outbox').expect(200);
+      expect(textOf(outbox.text, '#mailer')).toMatch(/som \.eml-filer på servern/);
+      expect(outbox.text).not.toContain(t.config.outboxDir);
+      expect(outbox.text).not.toContain(t.tmpDir);
     } finally {
       await t.close();
     }
