@@ -11,6 +11,9 @@ import * as m20261201124000 from './20261201124000_mail-optout-reminders';
 import * as m20261201125500 from './20261201125500_indicators-retired';
 import * as m20261201140000 from './20261201140000_sso-two-factor-rate-limits';
 import * as m20261201150000 from './20261201150000_background-leases';
+import * as m20261202090000 from './20261202090000_invitation-token-access';
+import * as m20261202091000 from './20261202091000_create-meeting-checkins';
+import * as m20261202091100 from './20261202091100_checkin-attendance-to-claims';
 import * as m20261211090000 from './20261211090000_rounds-year-over-year';
 import * as m20261211090100 from './20261211090100_rounds-closed-at-data';
 
@@ -26,6 +29,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261201125500_indicators-retired', m20261201125500],
   ['20261201140000_sso-two-factor-rate-limits', m20261201140000],
   ['20261201150000_background-leases', m20261201150000],
+  ['20261202090000_invitation-token-access', m20261202090000],
+  ['20261202091000_create-meeting-checkins', m20261202091000],
+  ['20261202091100_checkin-attendance-to-claims', m20261202091100],
   ['20261211090000_rounds-year-over-year', m20261211090000],
   ['20261211090100_rounds-closed-at-data', m20261211090100],
 ];

@@ -18,6 +18,10 @@ export function cliOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: N
       clearProgress();
       stderr.write(s + '\n');
     },
+    write(bytes) {
+      clearProgress();
+      stdout.write(bytes);
+    },
     progress(s) {
       if (!stderr.isTTY) return;
       stderr.write(`\r\x1b[K${s.slice(0, Math.max(10, (stderr.columns || 80) - 1))}`);

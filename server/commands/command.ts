@@ -23,6 +23,8 @@ export interface CliOutput {
   log(s: string): void;
   /** Problems and messages for the person (stderr). */
   error(s: string): void;
+  /** Bytes exactly as given (a file on standard output: no newline added); standard output when absent. */
+  write?(bytes: Buffer): void;
   /** Progress of a long job, on stderr and only when it is a terminal (see cli-progress.ts). */
   progress?(s: string): void;
 }

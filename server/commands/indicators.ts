@@ -7,11 +7,11 @@
 // Each syncs the indicator definitions from the survey files first, then calls the same services
 // as the web pages.
 import fs from 'node:fs';
-import { progress, readInputFile } from './io';
+import { progress, readInputFile, writeBytes } from './io';
 import type { CliCommand, CliOutput } from './command';
 import type { Deps } from '../deps';
 import { CLI } from '../services/audit';
-import { importValues, publishYear, setTarget } from '../services/indicator-admin';
+import { importValues, publishYear, setTarget, unusedValuesText } from '../services/indicator-admin';
 import { exportIndicators, isExportFormat } from '../services/indicator-export';
 import { syncIndicatorsFromFiles } from '../services/indicator-sync';
 import { placeholderValues } from '../services/surveys';
@@ -63,7 +63,7 @@ export const indicatorCommands: CliCommand[] = [
         fs.writeFileSync(file, result.body);
         out.log(`Skrev ${file}.`);
       } else {
-        out.log(result.body.toString('utf8').replace(/\r?\n$/, ''));
+        writeBytes(out, result.body); // the file's bytes: CRLF on every line of a CSV, the last one too
       }
       if (result.skipped.length > 0) out.error(`Utan koder för målstyrningssystemet (inte med i filen): ${result.skipped.join(', ')}`);
       return 0;
@@ -134,8 +134,9 @@ export const indicatorCommands: CliCommand[] = [
       if (!bytes) return 2;
       await sync(deps);
       progress(out, 'Läser in värdena …');
-      const r = await importValues(deps.db, CLI, bytes);
+      const r = await importValues(deps.db, CLI, bytes, placeholderValues(deps.config));
       out.log(`${r.rows} värden inlästa (${r.replaced} ersatte tidigare värden) för ${r.indicators.join(', ')}.`);
+      if (r.unused.length > 0) out.error(`Obs: ${unusedValuesText(r.unused)}`);
       return 0;
     },
   },

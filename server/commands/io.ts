@@ -12,6 +12,12 @@ export function readInputFile(file: string, out: CliOutput): Buffer | null {
   }
 }
 
+/** Writes a file's bytes to the command's output unchanged (CSV keeps CRLF on its last line too). */
+export function writeBytes(out: CliOutput, bytes: Buffer): void {
+  if (out.write) out.write(bytes);
+  else process.stdout.write(bytes);
+}
+
 /** Tells how a long job is going (stderr, only on a terminal; see cli-progress.ts). */
 export function progress(out: CliOutput, text: string): void {
   out.progress?.(text);

@@ -413,21 +413,28 @@ export async function answeredCount(db: Knex, roundId: number, questionId: strin
   return countIn(await answersOfQuestion(db, roundId, questionId, itemId).countDistinct<{ n: number }[]>({ n: 'r.id' }).first());
 }
 
-/** Counts per (organisation type or municipality, option code) for the breakdowns. */
-export async function breakdownCounts(
+/** One row per submitted response's answer to a question: the organisation, its type and municipality, the option. */
+export async function answersByOrganisation(
   db: Knex,
   roundId: number,
   questionId: string,
   itemId: string,
-  by: 'type' | 'municipality',
-): Promise<Array<{ key: string | null; code: string; n: number }>> {
-  const column = by === 'type' ? 'o.type' : 'o.municipality';
+): Promise<Array<{ organisationId: number; type: string | null; municipality: string | null; code: string }>> {
   const rows = await answersOfQuestion(db, roundId, questionId, itemId)
     .join('organisations as o', 'o.id', 'r.organisation_id')
-    .select({ key: column, code: 'a.option_code' })
-    .countDistinct<Array<{ key: string | null; code: string; n: number }>>({ n: 'r.id' })
-    .groupBy(column, 'a.option_code');
-  return rows.map((r) => ({ key: r.key === null || r.key === '' ? null : r.key, code: r.code, n: Number(r.n) }));
+    .select<Array<{ organisation_id: number; type: string | null; municipality: string | null; code: string }>>(
+      'r.organisation_id',
+      'o.type',
+      'o.municipality',
+      'a.option_code as code',
+    );
+  const blank = (v: string | null) => (v === null || v === '' ? null : v);
+  return rows.map((r) => ({
+    organisationId: Number(r.organisation_id),
+    type: blank(r.type),
+    municipality: blank(r.municipality),
+    code: r.code,
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,8 +57,64 @@ export async function firstInvitedAt(db: Knex, roundId: number): Promise<string 
   return rows[0]?.first ?? null;
 }
 
-export async function insertInvitationToken(db: Knex, invitationId: number, contactId: number | null, tokenHash: string): Promise<void> {
-  await db('invitation_tokens').insert({ invitation_id: invitationId, contact_id: contactId, token_hash: tokenHash, created_at: nowIso() });
+/** Whether any personal link was ever made for the round (revoked ones included). */
+export async function roundHasTokens(db: Knex, roundId: number): Promise<boolean> {
+  const row = await db('invitation_tokens as t')
+    .join('invitations as i', 'i.id', 't.invitation_id')
+    .where('i.round_id', roundId)
+    .first<{ id: number } | undefined>('t.id');
+  return row !== undefined;
+}
+
+export type LinkAccess = 'answer' | 'status';
+
+/** Stores a token's hash; returns the token row's id. */
+export async function insertInvitationToken(
+  db: Knex,
+  invitationId: number,
+  contactId: number | null,
+  tokenHash: string,
+  access: LinkAccess,
+): Promise<number> {
+  const [row] = await db('invitation_tokens')
+    .insert({ invitation_id: invitationId, contact_id: contactId, token_hash: tokenHash, access, created_at: nowIso() })
+    .returning('id');
+  return Number(typeof row === 'object' ? row.id : row);
+}
+
+/** The invitation's round, organisation and whether the round is confidential, and the organisation's response state. */
+export async function invitationForLink(
+  db: Knex,
+  invitationId: number,
+): Promise<{ roundId: number; organisationId: number; confidential: boolean; responseStatus: string | null } | null> {
+  const row = await db('invitations as i')
+    .join('rounds as r', 'r.id', 'i.round_id')
+    .leftJoin('responses as p', (j) => {
+      j.on('p.round_id', '=', 'i.round_id').andOn('p.organisation_id', '=', 'i.organisation_id');
+    })
+    .where('i.id', invitationId)
+    .first<{ round_id: number; organisation_id: number; confidential: boolean | number; status: string | null } | undefined>(
+      'i.round_id',
+      'i.organisation_id',
+      'r.confidential',
+      'p.status',
+    );
+  if (!row) return null;
+  return {
+    roundId: Number(row.round_id),
+    organisationId: Number(row.organisation_id),
+    confidential: Boolean(row.confidential),
+    responseStatus: row.status ?? null,
+  };
+}
+
+/** Whether the contact holds a live link of the invitation that may open the answer. */
+export async function hasLiveAnswerLink(db: Knex, invitationId: number, contactId: number): Promise<boolean> {
+  const row = await db('invitation_tokens')
+    .where({ invitation_id: invitationId, contact_id: contactId, access: 'answer' })
+    .whereNull('revoked_at')
+    .first<{ id: number } | undefined>('id');
+  return row !== undefined;
 }
 
 export interface LiveToken {
@@ -67,6 +123,7 @@ export interface LiveToken {
   roundId: number;
   organisationId: number;
   contactId: number | null;
+  access: LinkAccess;
 }
 
 /** The token with this hash when neither it nor its invitation is revoked; one indexed lookup. */
@@ -76,13 +133,10 @@ export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveTo
     .where('t.token_hash', tokenHash)
     .whereNull('t.revoked_at')
     .whereNull('i.revoked_at')
-    .first<{ token_id: number; invitation_id: number; round_id: number; organisation_id: number; contact_id: number | null } | undefined>(
-      't.id as token_id',
-      'i.id as invitation_id',
-      'i.round_id',
-      'i.organisation_id',
-      't.contact_id',
-    );
+    .first<
+      | { token_id: number; invitation_id: number; round_id: number; organisation_id: number; contact_id: number | null; access: string }
+      | undefined
+    >('t.id as token_id', 'i.id as invitation_id', 'i.round_id', 'i.organisation_id', 't.contact_id', 't.access');
   if (!row) return null;
   return {
     tokenId: Number(row.token_id),
@@ -90,6 +144,7 @@ export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveTo
     roundId: Number(row.round_id),
     organisationId: Number(row.organisation_id),
     contactId: row.contact_id === null ? null : Number(row.contact_id),
+    access: row.access === 'answer' ? 'answer' : 'status',
   };
 }
 

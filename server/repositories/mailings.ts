@@ -22,6 +22,7 @@ export interface MailRound {
   invitationsAt: string | null;
   invitationsQueuedAt: string | null;
   allowChanges: boolean;
+  confidential: boolean;
   sendConfirmation: boolean;
   reminderDays: number[];
 }
@@ -42,6 +43,7 @@ function toRound(r: RoundRow): MailRound {
     invitationsAt: r.invitations_at ?? null,
     invitationsQueuedAt: r.invitations_queued_at ?? null,
     allowChanges: bool(r.allow_changes),
+    confidential: bool(r.confidential),
     sendConfirmation: bool(r.send_confirmation),
     reminderDays: Array.isArray(days) ? days.map(Number).filter((d) => Number.isInteger(d) && d > 0 && d < 366) : [],
   };

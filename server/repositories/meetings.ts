@@ -133,18 +133,53 @@ export async function replaceAttendance(
   return { added: add.length, removed: remove.length };
 }
 
-/** Records one organisation as represented; false when it already was. */
-export async function addAttendance(
-  db: Knex,
-  meetingId: number,
-  organisationId: number,
-  source: 'checklist' | 'checkin',
-): Promise<boolean> {
-  const existing = await db('attendance').where({ meeting_id: meetingId, organisation_id: organisationId }).first('id');
-  if (existing) return false;
-  await db('attendance')
-    .insert({ meeting_id: meetingId, organisation_id: organisationId, source, created_at: nowIso() })
+// ---------------------------------------------------------------------------------------------
+// Check-in claims (from the meeting's link): attendance only once the coordinator confirms them
+// ---------------------------------------------------------------------------------------------
+
+export interface CheckinClaim {
+  organisationId: number;
+  browserHash: string | null;
+  createdAt: string;
+  confirmedAt: string | null;
+}
+
+export async function claimsOf(db: Knex, meetingId: number): Promise<CheckinClaim[]> {
+  const rows = await db('meeting_checkins')
+    .where({ meeting_id: meetingId })
+    .select('organisation_id', 'browser_hash', 'created_at', 'confirmed_at');
+  return rows.map((r) => ({
+    organisationId: Number(r.organisation_id),
+    browserHash: r.browser_hash,
+    createdAt: r.created_at,
+    confirmedAt: r.confirmed_at,
+  }));
+}
+
+/** The organisation this browser has already claimed at the meeting, if any. */
+export async function claimOfBrowser(db: Knex, meetingId: number, browserHash: string): Promise<number | null> {
+  const row = await db('meeting_checkins')
+    .where({ meeting_id: meetingId, browser_hash: browserHash })
+    .first<{ organisation_id: number } | undefined>('organisation_id');
+  return row ? Number(row.organisation_id) : null;
+}
+
+/** Records a claim; false when the organisation was already claimed (by anyone) or attended. */
+export async function insertClaim(db: Knex, meetingId: number, organisationId: number, browserHash: string): Promise<boolean> {
+  const rows = await db('meeting_checkins')
+    .insert({ meeting_id: meetingId, organisation_id: organisationId, browser_hash: browserHash, created_at: nowIso(), confirmed_at: null })
     .onConflict(['meeting_id', 'organisation_id'])
-    .ignore();
-  return true;
+    .ignore()
+    .returning('id');
+  return rows.length > 0;
+}
+
+/** Marks the claims of these organisations confirmed (the coordinator ticked them on the checklist). */
+export async function confirmClaims(db: Knex, meetingId: number, organisationIds: number[], now: string): Promise<number> {
+  if (organisationIds.length === 0) return 0;
+  return db('meeting_checkins')
+    .where({ meeting_id: meetingId })
+    .whereIn('organisation_id', organisationIds)
+    .whereNull('confirmed_at')
+    .update({ confirmed_at: now });
 }

@@ -170,6 +170,8 @@ export type InvitationTokenRow = {
   invitation_id: number;
   contact_id: number | null;
   token_hash: string;
+  /** 'answer' (opens and changes the organisation's answer) or 'status' (only whether it has answered). */
+  access: string;
   created_at: DbTime;
   last_used_at: DbTime | null;
   revoked_at: DbTime | null;
@@ -239,6 +241,16 @@ export type AttendanceRow = {
   organisation_id: number;
   source: string;
   created_at: DbTime;
+};
+
+export type MeetingCheckinRow = {
+  id: number;
+  meeting_id: number;
+  organisation_id: number;
+  /** SHA-256 of the browser's random check-in cookie; null for claims from before claims existed. */
+  browser_hash: string | null;
+  created_at: DbTime;
+  confirmed_at: DbTime | null;
 };
 
 export type IndicatorRow = {
@@ -412,6 +424,7 @@ export type TableRows = {
   round_templates: RoundTemplateRow;
   meetings: MeetingRow;
   attendance: AttendanceRow;
+  meeting_checkins: MeetingCheckinRow;
   indicators: IndicatorRow;
   indicator_targets: IndicatorTargetRow;
   indicator_values: IndicatorValueRow;

@@ -6,7 +6,16 @@ import type { Deps } from '../deps';
 import { NotFoundError, ValidationError } from '../errors';
 import { handleForm, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
-import { importValues, publishYear, removeValue, setComment, setStatusOverride, setTarget, setValue } from '../services/indicator-admin';
+import {
+  importValues,
+  publishYear,
+  removeValue,
+  setComment,
+  setStatusOverride,
+  setTarget,
+  setValue,
+  unusedValuesText,
+} from '../services/indicator-admin';
 import { exportIndicators, isExportFormat } from '../services/indicator-export';
 import { formatTarget, INDICATOR_FORM_FIELDS, type IndicatorFormValues, indicatorTablePage } from '../services/indicator-view';
 import { defaultIndicatorYear } from '../services/indicators';
@@ -102,7 +111,7 @@ function yearRoutes(r: Router, ctx: Context): void {
 }
 
 /** The import of historical values from a CSV file. */
-function importRoutes(r: Router, { db }: Context): void {
+function importRoutes(r: Router, { db, vars }: Context): void {
   r.get('/indicators/import', requireRole('analyst'), (_req, res) => {
     res.render('pages/indicators/import', { title: IMPORT_TITLE });
   });
@@ -119,12 +128,13 @@ function importRoutes(r: Router, { db }: Context): void {
     await handleForm(
       res,
       async () => {
-        const result = await importValues(db, actorOf(req), file.buffer);
+        const result = await importValues(db, actorOf(req), file.buffer, vars());
         flash(
           req,
           'success',
           `${result.rows} värden är inlästa (${result.replaced} ersatte tidigare värden) för ${result.indicators.join(', ')}.`,
         );
+        if (result.unused.length > 0) flash(req, 'info', unusedValuesText(result.unused));
         res.redirect(303, '/indicators/import');
       },
       (errors) => res.render('pages/indicators/import', { title: IMPORT_TITLE, errors, importFailed: true }),

@@ -141,7 +141,20 @@ function respondPages({ db, config }: RespondDeps) {
     });
   };
 
-  return { vars, base, closed, open, form };
+  /**
+   * A link that may only tell the organisation's status (a confidential round, issued after the
+   * organisation began answering): says whether it has answered, never shows or changes the answer.
+   */
+  const statusOnly = async (res: Response, ctx: RespondentContext, status = 200) => {
+    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+    res.status(status).render('pages/respond/status-only', {
+      title: state.response?.status === 'submitted' ? 'Organisationen har svarat' : 'Organisationen har börjat svara',
+      ...base(ctx, res),
+      ...responseStatus(state),
+    });
+  };
+
+  return { vars, base, closed, open, form, statusOnly };
 }
 
 type RespondPages = ReturnType<typeof respondPages>;
@@ -151,6 +164,7 @@ function answerRoute(r: Router, { db, config }: RespondDeps, pages: RespondPages
   r.post('/s/:token/svar', async (req, res) => {
     const ctx = await pages.open(req, res, { postStatus: true });
     if (!ctx) return;
+    if (ctx.access !== 'answer') return pages.statusOnly(res, ctx, 403);
     const raw = rawFromBody(ctx.survey.definition, req.body);
     const versionText = str(req.body, '_version');
     const formVersion = /^\d{1,9}$/.test(versionText) ? Number(versionText) : -1;
@@ -209,6 +223,7 @@ export function respondRouter(deps: Deps): Router {
       title: page.surveyTitle,
       ...page,
       ...responseStatus(state),
+      statusOnly: ctx.access !== 'answer',
       intro: introParagraphs(ctx.survey.definition, localeOf(res), vars),
     });
   });
@@ -217,6 +232,7 @@ export function respondRouter(deps: Deps): Router {
     const ctx = await pages.open(req, res);
     if (!ctx) return;
     await recordOpened(db, ctx);
+    if (ctx.access !== 'answer') return pages.statusOnly(res, ctx);
     const state = await responseState(db, ctx.round.id, ctx.organisation.id);
     if (state.response?.status === 'submitted' && !ctx.round.allowChanges) return res.redirect(303, `/s/${tokenOf(res)}/kvitto`);
     pages.form(res, ctx, {
@@ -232,6 +248,7 @@ export function respondRouter(deps: Deps): Router {
   r.get('/s/:token/kvitto', async (req, res) => {
     const ctx = await pages.open(req, res);
     if (!ctx) return;
+    if (ctx.access !== 'answer') return pages.statusOnly(res, ctx);
     const state = await responseState(db, ctx.round.id, ctx.organisation.id);
     if (state.response?.status !== 'submitted') return res.redirect(303, `/s/${tokenOf(res)}`);
     res.render('pages/respond/receipt', {

@@ -20,7 +20,7 @@ import type { PlaceholderValues } from '../surveys/schema';
 import { type Actor, audit } from './audit';
 import { readCsv } from './csv';
 import { normaliseHeader } from './csv-import';
-import { computeRows } from './indicators';
+import { computeRows, yearsWithComputedValue } from './indicators';
 import type { Status } from './numbers';
 import { MAX_YEAR, MIN_YEAR, parseYear } from '../lib/year';
 import { inTransaction } from '../repositories/transaction';
@@ -291,6 +291,18 @@ export interface ImportResult {
   rows: number;
   replaced: number;
   indicators: string[];
+  /**
+   * Stored values that are not used, because the year has a figure computed from its answers or
+   * meetings (which always comes first): reported, never silently ignored.
+   */
+  unused: Array<{ indicatorId: string; year: number; display: string }>;
+}
+
+/** "fortroende_rua 2023 (beräknat 73,3 %)", for the import's warning. */
+export function unusedValuesText(unused: ImportResult['unused']): string {
+  return `${unused.length} av värdena används inte, eftersom året har ett utfall beräknat ur enkätsvaren eller närvaron: ${unused
+    .map((u) => `${u.indicatorId} ${u.year} (beräknat ${u.display})`)
+    .join(', ')}.`;
 }
 
 /** The rows of an indicator-values CSV, or the problems (file-level or per row, "Rad 3: …"). */
@@ -345,7 +357,13 @@ export function parseValuesCsv(buf: Buffer): { rows: Array<{ row: number; raw: R
  * nothing is stored unless every row is good. A value for an (indicator, year) that already has
  * one replaces it.
  */
-export async function importValues(db: Knex, actor: Actor, buf: Buffer): Promise<ImportResult> {
+/** Stores historical (or manual) values from a CSV; `vars` only names the options in the check of which values are used. */
+export async function importValues(
+  db: Knex,
+  actor: Actor,
+  buf: Buffer,
+  vars: PlaceholderValues = { region: '', strategy: '' },
+): Promise<ImportResult> {
   const parsed = parseValuesCsv(buf);
   if (parsed.problems.length > 0) throw new ValidationError(parsed.problems, 'Filen kunde inte läsas in.');
   const known = new Set((await listIndicators(db, { includeRetired: true })).map((i) => i.id));
@@ -371,7 +389,8 @@ export async function importValues(db: Knex, actor: Actor, buf: Buffer): Promise
     await audit(trx, actor, 'indicator.values_imported', { type: 'indicator', id: null }, { rows: good.length, replaced: n, indicators });
     return n;
   });
-  return { rows: good.length, replaced, indicators };
+  const unused = await yearsWithComputedValue(db, vars, good);
+  return { rows: good.length, replaced, indicators, unused };
 }
 
 // ---------------------------------------------------------------------------------------------

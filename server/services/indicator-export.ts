@@ -63,6 +63,7 @@ export function toJsonRows(rows: IndicatorRow[]): Array<Record<string, unknown>>
     out.statusOverridden = r.statusOverridden;
     out.origin = r.origin;
     out.sourceComment = r.sourceComment;
+    out.distributionHidden = r.distributionHidden ?? null;
     out.distribution = r.distribution.map((d) => ({
       code: d.code,
       label: d.label,

@@ -37,7 +37,6 @@ import {
   roundedPercent,
   roundHalfAwayFromZero,
   statusFromColour,
-  suppressCells,
   trendFor,
   wilsonInterval,
   type Colour,
@@ -50,7 +49,7 @@ import {
 } from './numbers';
 import {
   answeredCount,
-  breakdownCounts,
+  answersByOrganisation,
   type CommentRecord,
   commentsForYear,
   type IndicatorRecord,
@@ -73,6 +72,7 @@ import {
 import { currentYear } from '../lib/year';
 import { getSurveyVersion } from './survey-versions';
 import { organisationTypeLabel } from './organisation-types';
+import { type SecondaryGround, suppressBreakdowns } from './suppression';
 import {
   type AttendanceIndicator,
   localize,
@@ -122,6 +122,8 @@ export interface Measurement {
   /** "Vet ej" as a share of those that answered the question, exact percent. */
   dontKnowShare: number | null;
   distribution: DistributionEntry[];
+  /** Why the distribution is not shown (a confidential round with fewer than minN answers), or null. */
+  distributionHidden: string | null;
   source: string | null;
   sourceComment: string | null;
   roundId: number | null;
@@ -178,6 +180,12 @@ export interface IndicatorRow {
   statusReason: string | null;
   comment: string | null;
   distribution: DistributionEntry[];
+  /**
+   * Why `distribution` is empty although there are answers: in a confidential round the
+   * distribution over the options is shown only when at least minN organisations answered the
+   * question (the rule of the breakdown cells). Null when it is shown.
+   */
+  distributionHidden: string | null;
   origin: Origin;
   /** Where an imported or manual value comes from. */
   source: string | null;
@@ -204,6 +212,7 @@ function emptyMeasurement(notes: string[] = []): Measurement {
     ciHigh: null,
     dontKnowShare: null,
     distribution: [],
+    distributionHidden: null,
     source: null,
     sourceComment: null,
     roundId: null,
@@ -370,7 +379,30 @@ async function measureSurveyRound(ctx: MeasureContext, def: SurveyIndicator, rou
     responded,
     unanswered: responded - answeredResponses,
   });
-  return { ...base, ...fromShare(share), distribution: distributionOf(ref, def, counts, share.answered, ctx.vars) };
+  return {
+    ...base,
+    ...fromShare(share),
+    ...confidentialDistribution(round, def, distributionOf(ref, def, counts, share.answered, ctx.vars), share),
+  };
+}
+
+/**
+ * The distribution as it may be shown: in a confidential round only when at least minN
+ * organisations answered the question — with one answer, "Mycket högt förtroende 1 (100 %)" is
+ * that organisation's answer. Below it, no distribution and the reason.
+ */
+function confidentialDistribution(
+  round: RoundRef,
+  def: SurveyIndicator,
+  distribution: DistributionEntry[],
+  share: Share,
+): Pick<Measurement, 'distribution' | 'distributionHidden'> {
+  const minN = def.minN ?? DEFAULT_MIN_N;
+  if (!round.confidential || share.answered >= minN) return { distribution, distributionHidden: null };
+  return {
+    distribution: [],
+    distributionHidden: `Omgången är konfidentiell och ${share.answered} ${share.answered === 1 ? 'organisation' : 'organisationer'} har besvarat frågan; svarsfördelningen visas först när minst ${minN} har svarat.`,
+  };
 }
 
 async function measureAttendance(
@@ -395,23 +427,62 @@ async function measureAttendance(
   return { ...emptyMeasurement(notes), origin: 'attendance', panelId, ...fromCounts(x, n), ciLow: null, ciHigh: null };
 }
 
-/** The measurement of an indicator for a year, from the first source that has one (see the top). */
-export async function measure(ctx: MeasureContext, ind: IndicatorRecord, year: number): Promise<Measurement> {
+/** What the year's answers or meetings give for the indicator (no stored value), and the survey round if any. */
+async function computedMeasurement(
+  ctx: MeasureContext,
+  ind: IndicatorRecord,
+  year: number,
+): Promise<{ computed: Measurement | null; round: RoundRef | null }> {
   const def = ind.definition;
-  let computed: Measurement | null = null;
-  let round: RoundRef | null = null;
   if (def.kind === 'survey' && ind.surveyId) {
-    round = await roundFor(ctx.db, ind.surveyId, year);
-    if (round) computed = await measureSurveyRound(ctx, def, round);
-  } else if (def.kind === 'attendance') {
-    computed = await measureAttendance(ctx, ind, def, year);
+    const round = await roundFor(ctx.db, ind.surveyId, year);
+    return { computed: round ? await measureSurveyRound(ctx, def, round) : null, round };
+  }
+  if (def.kind === 'attendance') return { computed: await measureAttendance(ctx, ind, def, year), round: null };
+  return { computed: null, round: null };
+}
+
+/**
+ * The measurement of an indicator for a year, from the first source that has one (see the top).
+ * A stored value (imported or by hand) is used whenever the computation gives no value — also when
+ * the year's round has answers but none to this question (e.g. the question was not asked that
+ * year): then the row notes why the stored value is used.
+ */
+export async function measure(ctx: MeasureContext, ind: IndicatorRecord, year: number): Promise<Measurement> {
+  const { computed, round } = await computedMeasurement(ctx, ind, year);
+  if (computed && computed.value !== null) return computed;
+  const v = await valueOf(ctx, ind.id, year);
+  if (v) {
+    const why = computed
+      ? [`Årets underlag ger inget värde (${computed.notes[0] ?? 'inga svar på frågan som räknas'}); det lagrade värdet används.`]
+      : [];
+    return measurementFromValue(ind, v, why);
   }
   if (computed) return computed;
-  const v = await valueOf(ctx, ind.id, year);
-  if (v) return measurementFromValue(ind, v);
   // a round without submitted responses: show what is known (invited), no value yet
   if (round) return roundMeasurement(round, await invitedCount(ctx.db, round), 0, ['Inga inskickade svar ännu i årets omgång.']);
   return emptyMeasurement();
+}
+
+/**
+ * Of these (indicator, year) pairs, the ones whose year has a computed value — where a stored
+ * value is not used (the import of historical values warns about them).
+ */
+export async function yearsWithComputedValue(
+  db: Knex,
+  vars: PlaceholderValues,
+  pairs: Array<{ indicatorId: string; year: number }>,
+): Promise<Array<{ indicatorId: string; year: number; display: string }>> {
+  const indicators = new Map((await listIndicators(db)).map((i) => [i.id, i]));
+  const ctx = await measureContext(db, vars, []);
+  const out: Array<{ indicatorId: string; year: number; display: string }> = [];
+  for (const p of pairs) {
+    const ind = indicators.get(p.indicatorId);
+    if (!ind) continue;
+    const { computed } = await computedMeasurement(ctx, ind, p.year);
+    if (computed && computed.value !== null) out.push({ ...p, display: formatPercent(computed.displayOneDecimalNumber, 1) });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,6 +614,7 @@ export function assembleRow(
     previousValue: previous?.value ?? null,
     ...statusOf(judgement.colour, comment),
     distribution: m.distribution,
+    distributionHidden: m.distributionHidden,
     origin: m.origin,
     source: m.source,
     sourceComment: m.sourceComment,
@@ -713,6 +785,8 @@ export interface BreakdownCellView {
   n: number;
   hidden: boolean;
   reason: 'primary' | 'secondary' | null;
+  /** Why a secondary cell is hidden (services/suppression.ts): subtraction, the all-0/100 % share, another table. */
+  ground: SecondaryGround | null;
   numerator: number | null;
   value: number | null;
   display: string;
@@ -727,13 +801,47 @@ export interface Breakdown {
   cells: BreakdownCellView[];
 }
 
+const BREAKDOWN_BYS = ['type', 'municipality'] as const;
+
+/** One group of a breakdown before suppression: who is in it, its share's numerator and denominator. */
+interface BreakdownGroup {
+  key: string;
+  members: number[];
+  numerator: number;
+  denominator: number;
+}
+
+/** The groups per organisation type or municipality, in Swedish alphabetical order of the key. */
+function breakdownGroups(
+  answers: Awaited<ReturnType<typeof answersByOrganisation>>,
+  def: SurveyIndicator,
+  dontKnowCodes: string[],
+  by: 'type' | 'municipality',
+): BreakdownGroup[] {
+  const groups = new Map<string, BreakdownGroup>();
+  for (const a of answers) {
+    const key = (by === 'type' ? a.type : a.municipality) ?? '';
+    const g = groups.get(key) ?? { key, members: [], numerator: 0, denominator: 0 };
+    g.members.push(a.organisationId);
+    if (def.numerator.includes(a.code)) g.numerator++;
+    if (def.dontKnowPolicy === 'include' || !dontKnowCodes.includes(a.code)) g.denominator++;
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => a.key.localeCompare(b.key, 'sv'));
+}
+
+function breakdownLabel(by: 'type' | 'municipality', key: string): string {
+  if (key === '') return by === 'type' ? 'Okänd typ' : 'Ingen kommun angiven';
+  return by === 'type' ? organisationTypeLabel(key) : key;
+}
+
 /**
  * Breakdowns of a survey-fed indicator per organisation type and per municipality (DOMAIN rule 8).
- * A cell's n is its denominator (the answers behind its share). Primary suppression hides cells
- * where fewer than minN organisations answered, or whose share rests on fewer than minN (see
- * size); secondary suppression (numbers.suppressCells with the sum of the cells as total, since
- * the total figure is always shown) hides further cells so a hidden
- * one cannot be worked out by subtraction. Confidential rounds get the same breakdowns: they are
+ * A cell's n is its denominator (the answers behind its share). Which cells are hidden is decided
+ * by services/suppression.ts for both tables together (primary: fewer than minN behind the share;
+ * secondary: so that no hidden cell's count or share can be worked out from the total and the shown
+ * cells — by subtraction, from hidden cells that are together all 0 % or all 100 %, or by combining
+ * the type and the municipality table). Confidential rounds get the same breakdowns: they are
  * aggregates, and the suppression is what protects single organisations.
  */
 export async function breakdowns(db: Knex, ind: IndicatorRecord, year: number): Promise<Breakdown[] | null> {
@@ -747,51 +855,41 @@ export async function breakdowns(db: Knex, ind: IndicatorRecord, year: number): 
   const dontKnowCodes = ref.options.filter((o) => o.dontKnow).map((o) => o.code);
   const { questionId, statementId } = splitQuestionRef(def.question);
   const minN = settingsOf(ind).minN;
-  const out: Breakdown[] = [];
-  for (const by of ['type', 'municipality'] as const) {
-    const rows = await breakdownCounts(db, round.id, questionId, statementId ?? '', by);
-    const keys = [...new Set(rows.map((r) => r.key ?? ''))].sort((a, b) => a.localeCompare(b, 'sv'));
-    const cells = keys.map((key) => {
-      const inCell = rows.filter((r) => (r.key ?? '') === key);
-      const answered = inCell.reduce((a, r) => a + r.n, 0);
-      const numerator = inCell.filter((r) => def.numerator.includes(r.code)).reduce((a, r) => a + r.n, 0);
-      const dontKnow = inCell.filter((r) => dontKnowCodes.includes(r.code)).reduce((a, r) => a + r.n, 0);
-      const denominator = def.dontKnowPolicy === 'include' ? answered : answered - dontKnow;
-      // The size the suppression judges is the number of organisations behind the cell, and a
-      // cell whose share rests on fewer than minN of them is too small even when more answered:
-      // with the `exclude` policy a group that answered only "Vet ej" has denominator 0, and
-      // showing it would tell that every organisation in it answered "Vet ej".
-      const size = answered > 0 && denominator < minN ? Math.max(1, Math.min(denominator, minN - 1)) : answered;
-      return { key, numerator, denominator, size };
-    });
-    const total = cells.reduce((a, c) => a + c.size, 0);
-    const suppression = suppressCells(
-      cells.map((c) => ({ key: c.key, n: c.size })),
-      minN,
-      total,
-    );
-    out.push({
-      by,
-      title: by === 'type' ? 'Per organisationstyp' : 'Per kommun',
-      minN,
-      allHidden: suppression.totalMustBeHidden,
-      cells: cells.map((c, i) => {
-        const s = suppression.cells[i];
-        const hidden = s.hidden || suppression.totalMustBeHidden;
-        const label =
-          c.key === '' ? (by === 'type' ? 'Okänd typ' : 'Ingen kommun angiven') : by === 'type' ? organisationTypeLabel(c.key) : c.key;
-        return {
-          key: c.key,
-          label,
-          n: hidden ? 0 : c.denominator,
-          hidden,
-          reason: hidden ? (s.reason ?? 'secondary') : null,
-          numerator: hidden ? null : c.numerator,
-          value: hidden ? null : percentExact(c.numerator, c.denominator),
-          display: hidden ? NO_VALUE_DISPLAY : formatPercent(roundedPercent(c.numerator, c.denominator, 0), 0),
-        };
-      }),
-    });
-  }
-  return out;
+  const answers = await answersByOrganisation(db, round.id, questionId, statementId ?? '');
+  // more than one option from one organisation: the share is not counted (see measure), so neither is a breakdown
+  if (new Set(answers.map((a) => a.organisationId)).size !== answers.length) return null;
+  const groups = BREAKDOWN_BYS.map((by) => breakdownGroups(answers, def, dontKnowCodes, by));
+  const decisions = suppressBreakdowns(
+    BREAKDOWN_BYS.map((by, i) => ({
+      key: by,
+      cells: groups[i].map((g) => ({
+        key: g.key,
+        n: g.denominator,
+        numerator: g.numerator,
+        answered: g.members.length,
+        members: g.members,
+      })),
+    })),
+    minN,
+  );
+  return BREAKDOWN_BYS.map((by, i) => ({
+    by,
+    title: by === 'type' ? 'Per organisationstyp' : 'Per kommun',
+    minN,
+    allHidden: decisions[i].allHidden,
+    cells: groups[i].map((g, k) => {
+      const d = decisions[i].cells[k];
+      return {
+        key: g.key,
+        label: breakdownLabel(by, g.key),
+        n: d.hidden ? 0 : g.denominator,
+        hidden: d.hidden,
+        reason: d.reason,
+        ground: d.ground,
+        numerator: d.hidden ? null : g.numerator,
+        value: d.hidden ? null : percentExact(g.numerator, g.denominator),
+        display: d.hidden ? NO_VALUE_DISPLAY : formatPercent(roundedPercent(g.numerator, g.denominator, 0), 0),
+      };
+    }),
+  }));
 }

@@ -10,13 +10,19 @@ import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import {
   findInvitationId,
   findLiveToken,
+  hasLiveAnswerLink,
   insertInvitation,
   insertInvitationToken,
+  invitationForLink,
+  type LinkAccess,
   type LiveToken,
   markFirstOpened,
   revokeTokensOfContacts,
   touchToken,
 } from '../repositories/invitations';
+import { type Actor, audit } from './audit';
+
+export type { LinkAccess } from '../repositories/invitations';
 
 /** The invitation of the organisation for the round, made when there is none yet; returns its id. */
 export async function ensureInvitation(db: Knex, roundId: number, organisationId: number): Promise<number> {
@@ -30,10 +36,46 @@ export async function ensureInvitation(db: Knex, roundId: number, organisationId
   return again;
 }
 
-/** Makes a new personal link token for the invitation; returns the token (never stored). */
-export async function issueToken(db: Knex, invitationId: number, contactId: number | null): Promise<string> {
+/** Who caused a link to be issued, and how: the audit entry of every issued link names both. */
+export interface LinkCause {
+  /** The staff user, the CLI, the system (scheduled reminders) or the respondent (a confirmation). */
+  actor: Actor;
+  via: 'invitation' | 'reminder' | 'confirmation' | 'manual' | 'links';
+}
+
+/**
+ * What a new link of the invitation may do (see migrations/…_invitation-token-access.ts). In a
+ * round that is not confidential, and before the organisation has begun answering: 'answer'. In a
+ * confidential round once it has an answer: after a submit 'status' for everyone; with a draft,
+ * 'answer' only for a contact who already holds a live 'answer' link of the invitation (the
+ * reminder to the person who is writing the draft) — a contact added later, or whose address was
+ * changed (which revokes their links), or a link for no contact, gets 'status'. So a link a staff
+ * member sends to an address of their own never opens what the organisation has answered.
+ */
+export async function accessForNewLink(db: Knex, invitationId: number, contactId: number | null): Promise<LinkAccess> {
+  const inv = await invitationForLink(db, invitationId);
+  if (!inv) throw new Error(`invitation ${invitationId} does not exist`);
+  if (!inv.confidential || inv.responseStatus === null) return 'answer';
+  if (inv.responseStatus === 'submitted' || contactId === null) return 'status';
+  return (await hasLiveAnswerLink(db, invitationId, contactId)) ? 'answer' : 'status';
+}
+
+/**
+ * Makes a new personal link token for the invitation and audits it (who caused it, how, what the
+ * link may do — ids only); returns the token (never stored).
+ */
+export async function issueToken(db: Knex, invitationId: number, contactId: number | null, cause: LinkCause): Promise<string> {
   const token = newToken();
-  await insertInvitationToken(db, invitationId, contactId, hashToken(token));
+  const access = await accessForNewLink(db, invitationId, contactId);
+  const tokenId = await insertInvitationToken(db, invitationId, contactId, hashToken(token), access);
+  const inv = await invitationForLink(db, invitationId);
+  await audit(
+    db,
+    cause.actor,
+    'link.issued',
+    { type: 'invitation_token', id: tokenId },
+    { via: cause.via, access, invitationId, roundId: inv?.roundId, organisationId: inv?.organisationId, contactId },
+  );
   return token;
 }
 

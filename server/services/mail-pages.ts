@@ -12,6 +12,8 @@ import {
   type TemplateSource,
   validateTemplate,
 } from '../mail/templates';
+import { simpleParser } from 'mailparser';
+import { redactLinkTokens } from '../lib/links';
 import type { Mailer } from '../mail/transport';
 import type { MailRound } from '../repositories/mailings';
 import { OUTBOX_STATUSES } from '../repositories/outbox';
@@ -275,9 +277,24 @@ export async function outboxPage(deps: MailPageDeps, status: string) {
   };
 }
 
-/** One written .eml file, as text. */
+/** The header lines the viewer shows, in this order. */
+const EML_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'content-language', 'list-unsubscribe', 'list-unsubscribe-post'];
+
+/**
+ * One written .eml file, decoded (quoted-printable, base64, MIME parts) and with every link's
+ * secret token taken out (lib/links.redactLinkTokens): the header lines and the text part. A
+ * coordinator sees what the recipient got, never a link that works — in a confidential round a
+ * working personal link would open the organisation's answer. (The file on disk keeps the working
+ * link: it is the message itself; see the README on OUTBOX_DIR.)
+ */
 export async function emlFilePage(deps: Pick<MailPageDeps, 'mailer'>, name: string) {
   const raw = deps.mailer.readFile ? await deps.mailer.readFile(name) : null;
   if (raw === null) throw new NotFoundError('Filen finns inte.');
-  return { title: 'E-postmeddelande', name, raw };
+  const mail = await simpleParser(raw, { skipHtmlToText: true, skipImageLinks: true, skipTextLinks: true });
+  const lines = mail.headerLines
+    .filter((h) => EML_HEADERS.includes(h.key))
+    .sort((a, b) => EML_HEADERS.indexOf(a.key) - EML_HEADERS.indexOf(b.key))
+    .map((h) => h.line.replace(/\r?\n[ \t]+/g, ' '));
+  const text = `${lines.join('\n')}\n\n${mail.text ?? ''}`;
+  return { title: 'E-postmeddelande', name, raw: redactLinkTokens(text), hasHtml: typeof mail.html === 'string' };
 }

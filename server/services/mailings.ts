@@ -64,7 +64,7 @@ import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../r
 import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
 import { inTransaction } from '../repositories/transaction';
 import { audit, type Actor, SYSTEM } from './audit';
-import { ensureInvitation, issueToken } from './invitations';
+import { ensureInvitation, issueToken, type LinkCause } from './invitations';
 import { organisationTypeLabel } from './organisation-types';
 
 export type MailDeps = { db: Knex; config: Config };
@@ -310,6 +310,8 @@ interface QueuedEmail {
   contact: MailContact;
   /** A new personal link of this invitation goes into the e-mail; null for none. */
   invitationId: number | null;
+  /** Who caused the e-mail (and so its link): audited with every link. */
+  cause: LinkCause;
   receiptCode?: string | null;
 }
 
@@ -324,7 +326,7 @@ async function newOptOutToken(db: Knex, contactId: number): Promise<{ token: str
 
 /** Renders the e-mail with new link tokens and writes it to the outbox (inside the caller's transaction). */
 async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<number> {
-  const link = m.invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, m.invitationId, m.contact.id)) : null;
+  const link = m.invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, m.invitationId, m.contact.id, m.cause)) : null;
   const optOut = await newOptOutToken(trx, m.contact.id);
   const email = render(config, m.template, m.locale, {
     round: m.round,
@@ -386,12 +388,14 @@ function invitationTargets(plan: RecipientPlan, organisationIds: number[] | null
 async function queueInvitations(
   trx: Knex,
   config: Config,
+  actor: Actor,
   round: MailRound,
   targets: PlannedOrganisation[],
   locale: Locale | null,
 ): Promise<number> {
   const now = nowIso();
   const templateOf = templatesByLocale(trx, round.id, 'invitation');
+  const cause: LinkCause = { actor, via: 'invitation' };
   let messages = 0;
   for (const organisation of targets) {
     const invitationId = await ensureInvitation(trx, round.id, organisation.id);
@@ -405,6 +409,7 @@ async function queueInvitations(
         organisation,
         contact,
         invitationId,
+        cause,
       });
       messages++;
     }
@@ -421,7 +426,7 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
     const round = await requireRound(trx, roundId);
     requireOpen(round);
     const targets = invitationTargets(await recipientPlan(trx, round), input.organisationIds);
-    const messages = await queueInvitations(trx, config, round, targets, input.locale);
+    const messages = await queueInvitations(trx, config, actor, round, targets, input.locale);
     await audit(
       trx,
       actor,
@@ -448,7 +453,7 @@ export async function queueScheduledInvitations(deps: MailDeps, now: Date): Prom
       const closed = !!round.closesAt && new Date(round.closesAt).getTime() <= now.getTime();
       const plan = await recipientPlan(trx, round);
       const targets = closed ? [] : plan.organisations.filter((o) => o.inPanel && !o.invitedAt && o.reachable.length > 0);
-      const messages = await queueInvitations(trx, deps.config, round, targets, null);
+      const messages = await queueInvitations(trx, deps.config, SYSTEM, round, targets, null);
       const details = {
         organisations: targets.length,
         messages,
@@ -491,7 +496,14 @@ function templatesByLocale(db: Knex, roundId: number, kind: EmailKind): (locale:
 }
 
 /** Queues a reminder to every reachable contact of every invited organisation that has not submitted. */
-async function queueReminders(trx: Knex, config: Config, round: MailRound, organisationIds: number[] | null): Promise<SendResult> {
+async function queueReminders(
+  trx: Knex,
+  config: Config,
+  actor: Actor,
+  round: MailRound,
+  organisationIds: number[] | null,
+): Promise<SendResult> {
+  const cause: LinkCause = { actor, via: 'reminder' };
   const plan = await recipientPlan(trx, round);
   const targets = reminderTargets(plan).filter((o) => o.reachable.length > 0 && (!organisationIds || organisationIds.includes(o.id)));
   const localeOf = await localesFor(trx, config, round.id);
@@ -510,6 +522,7 @@ async function queueReminders(trx: Knex, config: Config, round: MailRound, organ
         organisation,
         contact,
         invitationId,
+        cause,
       });
       messages++;
     }
@@ -527,7 +540,7 @@ export async function sendReminders(
   return inTransaction(deps.db, async (trx) => {
     const round = await requireRound(trx, roundId);
     requireOpen(round);
-    const r = await queueReminders(trx, deps.config, round, organisationIds);
+    const r = await queueReminders(trx, deps.config, actor, round, organisationIds);
     if (!r.messages)
       throw new ValidationError([
         {
@@ -569,7 +582,7 @@ async function queueDueRemindersOfRound(deps: MailDeps, round: MailRound, now: D
       const send = d === due[0] && !!firstInvited && new Date(firstInvited).getTime() < closes - d * DAY_MS;
       const claimed = await claimReminderRun(trx, round.id, d, send ? 'queued' : 'skipped');
       if (!claimed || !send) continue; // another instance got there first, or skipped
-      const r = await queueReminders(trx, deps.config, round, null);
+      const r = await queueReminders(trx, deps.config, SYSTEM, round, null);
       await setReminderRunMessages(trx, round.id, d, r.messages);
       await audit(trx, SYSTEM, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: true, daysBefore: d });
       queued += r.messages;
@@ -585,9 +598,14 @@ function confirmationRecipients(contacts: MailContact[], submittedBy: number | n
   return contacts.filter((c) => c.reachable);
 }
 
-/** When the round allows changes and is open, the confirmation carries a new link of the organisation's invitation. */
+/**
+ * When the round allows changes and is open, the confirmation carries a new link of the
+ * organisation's invitation — except in a confidential round: a link issued after the submit
+ * could not open the answer there (services/invitations.ts), and the links the organisation
+ * already has keep working.
+ */
 async function changeLinkInvitation(db: Knex, round: MailRound, organisationId: number): Promise<number | null> {
-  if (!round.allowChanges || round.state !== 'oppen') return null;
+  if (!round.allowChanges || round.state !== 'oppen' || round.confidential) return null;
   const invitation = (await invitationsOfRound(db, round.id)).get(organisationId);
   return invitation && !invitation.revokedAt ? invitation.invitationId : null;
 }
@@ -620,6 +638,7 @@ export async function queueConfirmationEmail(trx: Knex, config: Config, response
       organisation,
       contact,
       invitationId,
+      cause: { actor: { userId: null, label: 'respondent' }, via: 'confirmation' },
       receiptCode: response.receiptCode,
     });
   }

@@ -1,13 +1,19 @@
 // Årshjul meetings: coordinators register the year's meetings (type, date, place, panel) and who
 // attended — a checklist of the panel's organisations (an organisation is represented if at least
-// one person came) or a check-in link that attendees open at the meeting and pick their
-// organisation from the panel list. The link holds a 256-bit token; only its SHA-256 is stored,
-// so the link is shown once when it is made (a new link replaces the old one). Changes are audited.
+// one person came). A check-in link lets attendees say at the meeting which organisation they
+// represent: each check-in is a CLAIM, shown on the checklist, and counts as attendance only when
+// the coordinator confirms it there — so no figure moves on one anonymous person's word. One
+// organisation per browser (a random cookie, only its hash stored). The link holds a 256-bit
+// token; only its SHA-256 is stored, so the link is shown once when it is made (a new link
+// replaces the old one). Changes are audited.
 import type { Knex } from 'knex';
 import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import {
-  addAttendance,
   attendanceOf,
+  claimOfBrowser,
+  claimsOf,
+  confirmClaims,
+  insertClaim,
   deleteMeeting,
   findMeeting,
   findMeetingByCheckinHash,
@@ -26,6 +32,7 @@ import { inTransaction } from '../repositories/transaction';
 import { MEETING_TYPES } from '../surveys/schema';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
 import { currentYear } from '../lib/year';
+import { nowIso } from '../db';
 import { type Actor, audit } from './audit';
 import { organisationTypeLabel } from './organisation-types';
 import { qrSvgPath } from './qr';
@@ -121,7 +128,14 @@ export async function setAttendance(
   }
   return inTransaction(db, async (trx) => {
     const r = await replaceAttendance(trx, id, ids);
-    await audit(trx, actor, 'meeting.attendance_set', { type: 'meeting', id }, { ...r, represented: ids.length });
+    const confirmed = await confirmClaims(trx, id, ids, nowIso());
+    await audit(
+      trx,
+      actor,
+      'meeting.attendance_set',
+      { type: 'meeting', id },
+      { ...r, represented: ids.length, claimsConfirmed: confirmed },
+    );
     return r;
   });
 }
@@ -153,28 +167,47 @@ async function checkinMeeting(db: Knex, token: string): Promise<{ meeting: Meeti
   return { meeting, organisations: await panelMembers(db, meeting.panelId, meeting.year) };
 }
 
+export type CheckinResult =
+  | { kind: 'claimed'; name: string }
+  /** The organisation was claimed already (by someone else, or from this browser), or the coordinator has it. */
+  | { kind: 'already'; name: string };
+
 /**
- * An attendee checks in for their organisation. Returns the organisation's name, and whether it
- * was already checked in; null when the link is not (or no longer) valid.
+ * An attendee checks in for their organisation: a claim the coordinator confirms on the meeting's
+ * checklist (it does not count as attendance before). `browserId` is the browser's random check-in
+ * cookie: a browser that has claimed one organisation cannot claim another at the same meeting.
+ * Null when the link is not (or no longer) valid.
  */
-export async function checkIn(db: Knex, token: string, organisationId: string): Promise<{ name: string; already: boolean } | null> {
+export async function checkIn(db: Knex, token: string, organisationId: string, browserId: string): Promise<CheckinResult | null> {
   const found = await checkinMeeting(db, token);
   if (!found) return null;
   const org = /^\d{1,9}$/.test(organisationId) ? found.organisations.find((o) => o.id === Number(organisationId)) : undefined;
   if (!org) throw new ValidationError([{ field: 'organisation', message: 'Välj din organisation i listan.' }]);
-  const added = await inTransaction(db, async (trx) => {
-    const isNew = await addAttendance(trx, found.meeting.id, org.id, 'checkin');
+  const browserHash = hashToken(browserId);
+  const earlier = await claimOfBrowser(db, found.meeting.id, browserHash);
+  if (earlier !== null && earlier !== org.id) {
+    const name = found.organisations.find((o) => o.id === earlier)?.name ?? '';
+    throw new ValidationError([
+      {
+        field: 'organisation',
+        message: `Från den här webbläsaren är ${name} redan incheckad. En organisation per webbläsare: de som representerar andra organisationer checkar in från sina egna telefoner.`,
+      },
+    ]);
+  }
+  if (earlier === org.id) return { kind: 'already', name: org.name };
+  const claimed = await inTransaction(db, async (trx) => {
+    const isNew = await insertClaim(trx, found.meeting.id, org.id, browserHash);
     if (isNew)
       await audit(
         trx,
         { userId: null, label: 'respondent' },
-        'meeting.checkin',
+        'meeting.checkin_claimed',
         { type: 'meeting', id: found.meeting.id },
         { organisationId: org.id },
       );
     return isNew;
   });
-  return { name: org.name, already: !added };
+  return { kind: claimed ? 'claimed' : 'already', name: org.name };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,11 +259,14 @@ export async function meetingsPage(db: Knex, year: number, typed?: MeetingForm) 
 export async function meetingPage(db: Knex, id: number, opts: { typed?: MeetingForm; checkinLink?: string } = {}) {
   const meeting = await requireMeeting(db, id);
   const attended = new Map((await attendanceOf(db, id)).map((a) => [a.organisationId, a.source]));
+  const claims = new Map((await claimsOf(db, id)).map((c) => [c.organisationId, c]));
   const organisations = (await panelMembers(db, meeting.panelId, meeting.year)).map((o) => ({
     ...o,
     typeLabel: organisationTypeLabel(o.type),
     checked: attended.has(o.id),
-    viaCheckin: attended.get(o.id) === 'checkin',
+    viaCheckin: claims.has(o.id),
+    // checked in through the link, not (yet) confirmed by the coordinator: does not count
+    claimPending: claims.has(o.id) && !attended.has(o.id),
   }));
   const values = opts.typed ?? { type: meeting.type, heldOn: meeting.heldOn, place: meeting.place ?? '', panelId: String(meeting.panelId) };
   return {
@@ -238,6 +274,7 @@ export async function meetingPage(db: Knex, id: number, opts: { typed?: MeetingF
     meeting: { ...meeting, typeLabel: meetingTypeLabel(meeting.type) },
     organisations,
     represented: organisations.filter((o) => o.checked).length,
+    pendingClaims: organisations.filter((o) => o.claimPending).length,
     panels: await panelChoices(db, values.panelId),
     types: meetingTypeChoices(values.type),
     values,

@@ -160,6 +160,20 @@ function decimalOf(value: number): { numerator: bigint; denominator: bigint } {
   return { numerator: sign === '-' ? -digits : digits, denominator: 10n ** BigInt(scale) };
 }
 
+/**
+ * The sign (−1, 0, 1) of a sum of given values, each read as the decimal it stands for
+ * (`decimalOf`), added exactly with BigInt arithmetic. This is how a value is compared with a
+ * target, a tolerance or a dead band (DOMAIN rules 4–5): 60 − 64,9 + 4,9 is exactly 0, while in
+ * binary floating point 64.9 − 4.9 = 60.00000000000001. Pass a negated value to subtract (negation
+ * is exact in floating point).
+ */
+function signOfSum(values: readonly number[]): -1 | 0 | 1 {
+  const decimals = values.map((v) => decimalOf(v));
+  const common = decimals.reduce((den, d) => (d.denominator > den ? d.denominator : den), 1n); // powers of ten: the largest is a common multiple
+  const sum = decimals.reduce((total, d) => total + d.numerator * (common / d.denominator), 0n);
+  return sum > 0n ? 1 : sum < 0n ? -1 : 0;
+}
+
 function roundValue(value: number, decimals: number): RoundedDecimal {
   assertFinite('value', value);
   assertDecimals(decimals);
@@ -416,6 +430,7 @@ export interface ColourInput {
  * The traffic light (DOMAIN rule 4), judged on the displayed (rounded) value.
  * higher is better: green if value ≥ target; yellow if value ≥ target − tolerance; else red.
  * lower is better:  green if value ≤ target; yellow if value ≤ target + tolerance; else red.
+ * Compared exactly on the decimals (64,9 − 4,9 is 60), never in binary floating point.
  * 'missing' (grey, "värde saknas") when there is no value — and also when there is a value but
  * no target: without a målvärde there is nothing to judge against (DOMAIN is silent; decided here).
  */
@@ -428,13 +443,14 @@ export function colourFor(input: ColourInput): Colour {
   if (target === null || target === undefined) return 'missing';
   assertFinite('target', target);
   const value = roundHalfAwayFromZero(displayed, 0);
+  // Exact decimal comparisons (signOfSum), never value >= target - tolerance in floating point.
   if (direction === 'higher') {
-    if (value >= target) return 'green';
-    if (value >= target - tolerance) return 'yellow';
+    if (signOfSum([value, -target]) >= 0) return 'green';
+    if (signOfSum([value, -target, tolerance]) >= 0) return 'yellow';
     return 'red';
   }
-  if (value <= target) return 'green';
-  if (value <= target + tolerance) return 'yellow';
+  if (signOfSum([value, -target]) <= 0) return 'green';
+  if (signOfSum([value, -target, -tolerance]) <= 0) return 'yellow';
   return 'red';
 }
 
@@ -482,8 +498,9 @@ export interface TrendResult {
  * The arrow vs last year (DOMAIN rule 5), from the unrounded values: Δ = current − previous.
  * 'none' when either value is missing (no arrow); 'unchanged' when |Δ| < deadBand; otherwise
  * improved/worsened according to the direction (for lower-is-better a decrease is improved).
- * |Δ| is compared after reading it to 9 decimals, so a float difference like 0.9999999999999964
- * for a true 1 pp is not mistaken for "below the dead band".
+ * Δ and |Δ| < deadBand are computed on the decimals the values stand for (signOfSum), so a float
+ * difference like 0.9999999999999964 for a true 1 pp is not mistaken for "below the dead band",
+ * and a change of exactly 0 is "unchanged" whatever the dead band (changePp is then 0).
  */
 export function trendFor(input: TrendInput): TrendResult {
   const { current, previous, deadBand = DEFAULT_DEAD_BAND_PP, direction } = input;
@@ -495,10 +512,14 @@ export function trendFor(input: TrendInput): TrendResult {
   }
   assertFinite('current', current);
   assertFinite('previous', previous);
+  // Δ = current − previous, and |Δ| against the dead band, exactly (signOfSum): a change of exactly
+  // 0 is always unchanged (also with a dead band of 0), and 0,3 − 0,1 is not below a dead band of 0,2.
+  const sign = signOfSum([current, -previous]);
+  if (sign === 0) return { trend: 'unchanged', changePp: 0 };
+  const belowBand = sign > 0 ? signOfSum([current, -previous, -deadBand]) < 0 : signOfSum([previous, -current, -deadBand]) < 0;
   const changePp = current - previous;
-  const comparable = roundHalfAwayFromZero(changePp, 9);
-  if (Math.abs(comparable) < deadBand) return { trend: 'unchanged', changePp };
-  const up = comparable > 0;
+  if (belowBand) return { trend: 'unchanged', changePp };
+  const up = sign > 0;
   const improved = direction === 'higher' ? up : !up;
   return { trend: improved ? 'improved' : 'worsened', changePp };
 }
@@ -654,87 +675,4 @@ export function computeShare(input: ShareInput): Share {
     ciHigh: interval ? interval.high : null,
     dontKnowShare: percentExact(dontKnow, answered),
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// 10. Breakdown suppression
-// ---------------------------------------------------------------------------------------------
-
-export interface BreakdownCell {
-  key: string;
-  /** Number of answers behind the cell. */
-  n: number;
-}
-
-export type SuppressionReason = 'primary' | 'secondary';
-
-export interface SuppressedCell {
-  key: string;
-  n: number;
-  hidden: boolean;
-  reason: SuppressionReason | null;
-}
-
-export interface SuppressionResult {
-  /** The cells in input order. */
-  cells: SuppressedCell[];
-  /**
-   * True when, with a total shown, no choice of cells can protect the small ones (e.g. every
-   * cell is small and they add up to fewer than minN): the total must not be shown either.
-   */
-  totalMustBeHidden: boolean;
-}
-
-/**
- * Which cells of a breakdown (per organisation type, per municipality…) are hidden (DOMAIN rule 8).
- *
- * Primary: a cell with 0 < n < minN is hidden. A cell with n = 0 is not: it contains no
- * organisation's answer (its value is "värde saknas" anyway), so it reveals nothing.
- *
- * Secondary (only when `total` is given, i.e. the figure for the whole group is shown — which
- * it is whenever the indicator itself is shown): the hidden cells could be worked out by
- * subtracting the shown cells from the total. If `total` exceeds the sum of the cells, the
- * difference is an unlisted group that is never shown and counts as hidden. The hidden set is
- * safe when it has no cell below minN, or when it has at least two non-empty cells whose
- * answers add up to at least minN. Until it is safe, the smallest shown non-empty cell
- * (ties: first in input order) is hidden too, reason 'secondary'. Hiding an empty cell would
- * not help, so empty cells are never chosen.
- */
-export function suppressCells(cells: readonly BreakdownCell[], minN: number = DEFAULT_MIN_N, total?: number): SuppressionResult {
-  assertCount('minN', minN);
-  const seen = new Set<string>();
-  for (const cell of cells) {
-    assertCount(`n of cell ${cell.key}`, cell.n);
-    if (seen.has(cell.key)) throw new RangeError(`duplicate cell key ${cell.key}`);
-    seen.add(cell.key);
-  }
-  const result: SuppressedCell[] = cells.map((cell) => {
-    const primary = cell.n > 0 && cell.n < minN;
-    return { key: cell.key, n: cell.n, hidden: primary, reason: primary ? 'primary' : null };
-  });
-  if (total === undefined) return { cells: result, totalMustBeHidden: false };
-
-  assertCount('total', total);
-  const listed = cells.reduce((sum, cell) => sum + cell.n, 0);
-  if (total < listed) throw new RangeError(`total (${total}) is less than the sum of the cells (${listed})`);
-  const unlisted = total - listed;
-
-  const isSafe = (): boolean => {
-    const hiddenSizes = result.filter((cell) => cell.hidden && cell.n > 0).map((cell) => cell.n);
-    if (unlisted > 0) hiddenSizes.push(unlisted);
-    if (hiddenSizes.every((n) => n >= minN)) return true;
-    const hiddenAnswers = hiddenSizes.reduce((sum, n) => sum + n, 0);
-    return hiddenSizes.length >= 2 && hiddenAnswers >= minN;
-  };
-
-  while (!isSafe()) {
-    let next: SuppressedCell | undefined;
-    for (const cell of result) {
-      if (!cell.hidden && cell.n > 0 && (next === undefined || cell.n < next.n)) next = cell;
-    }
-    if (next === undefined) return { cells: result, totalMustBeHidden: true };
-    next.hidden = true;
-    next.reason = 'secondary';
-  }
-  return { cells: result, totalMustBeHidden: false };
 }

@@ -234,7 +234,11 @@ export async function editContact(db: Knex, actor: Actor, id: number, form: Cont
   const changed = (Object.keys(input) as Array<keyof ContactInput>).filter((k) => (before[k] ?? null) !== (input[k] ?? null));
   await inTransaction(db, async (trx) => {
     await updateContact(trx, id, input);
-    await audit(trx, actor, 'contact.updated', { type: 'contact', id }, { fields: changed });
+    // Links sent to the old address stop working: whoever reads that mailbox now is not the
+    // contact any more. (In a confidential round the next link to the new address then only
+    // tells whether the organisation has answered, if it has begun: services/invitations.ts.)
+    const linksRevoked = changed.includes('email') ? await revokeContactTokens(trx, [id]) : 0;
+    await audit(trx, actor, 'contact.updated', { type: 'contact', id }, { fields: changed, ...(linksRevoked ? { linksRevoked } : {}) });
   });
   return before;
 }

@@ -36,6 +36,8 @@ import { type Actor, audit } from './audit';
 import { type ImportProblem, problemText } from './csv-import';
 import { type CsvFile, readCsv } from './csv';
 import { ensureInvitation } from './invitations';
+import { roundHasTokens } from '../repositories/invitations';
+import { currentYear } from '../lib/year';
 import { normaliseOrganisationNumber } from './organisation-types';
 import { currentSurveys, getSurveyVersion, pinSurveyVersion } from './survey-versions';
 import { currentSurveysOrRefuse, placeholderValues } from './surveys';
@@ -140,6 +142,27 @@ async function panelFor(db: Knex, input: ResponseImportInput, problems: ImportPr
   return panel;
 }
 
+/**
+ * Why answers cannot be imported into an existing round, or null. Imports are for rounds that
+ * have no personal links and are not open: answers imported into a round that organisations
+ * answer themselves would make them "submitted" without answering (their own link would say so,
+ * and no reminder would reach them), and would mix forged figures into the round's.
+ */
+async function roundRefusal(db: Knex, round: Round): Promise<string | null> {
+  const why =
+    round.state === 'publicerad'
+      ? 'är publicerad och kan inte ta emot fler svar'
+      : round.state === 'oppen'
+        ? 'är öppen: organisationerna svarar själva via sina personliga länkar'
+        : round.state === 'utkast'
+          ? 'är ett utkast som ska öppnas för organisationerna att svara i'
+          : (await roundHasTokens(db, round.id))
+            ? 'har haft personliga länkar: organisationerna har kunnat svara själva'
+            : null;
+  if (!why) return null;
+  return `Omgången ”${round.title}” ${why}. Tidigare svar kan bara importeras till en omgång som är stängd och aldrig har haft personliga länkar, eller till ett år och en panel utan omgång (då skapas en stängd, importerad omgång).`;
+}
+
 /** Checks the year, the panel, the round and the survey; fills them into the plan. The definition, or null when something is wrong. */
 async function checkTarget(
   db: Knex,
@@ -150,12 +173,14 @@ async function checkTarget(
   const { problems } = plan;
   if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100)
     fileProblem(problems, 'Ange år med fyra siffror, t.ex. 2023.');
+  else if (input.year > currentYear())
+    fileProblem(problems, `${input.year} har inte börjat: tidigare svar kan bara importeras för år som har varit (eller pågår).`);
   const panel = await panelFor(db, input, problems);
   plan.panel = panel;
   if (panel && problems.length === 0) {
     plan.existingRound = await findRoundOf(db, input.surveyId, input.year, panel.id);
-    if (plan.existingRound?.state === 'publicerad')
-      fileProblem(problems, `Omgången ”${plan.existingRound.title}” är publicerad och kan inte ta emot fler svar.`);
+    const refusal = plan.existingRound ? await roundRefusal(db, plan.existingRound) : null;
+    if (refusal) fileProblem(problems, refusal);
   }
   const survey = await surveyFor(db, config.surveysDir, input.surveyId, plan.existingRound);
   if (!survey) {

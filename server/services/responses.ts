@@ -34,7 +34,7 @@ import { findRound, type Round } from '../repositories/rounds';
 import type { Locale } from '../surveys/schema';
 import { type AnswerValue, answersKey, checkAnswers, type RawAnswers, summariseAnswers, type AnswerSummaryItem } from './answers';
 import { audit } from './audit';
-import { markOpened, type ResolvedToken, resolveToken } from './invitations';
+import { type LinkAccess, markOpened, type ResolvedToken, resolveToken } from './invitations';
 import { queueConfirmationEmail } from './mailings';
 import { respondentPhase, type RespondentPhase } from './rounds';
 import { getSurveyVersion, type SurveyVersion } from './survey-versions';
@@ -64,6 +64,12 @@ export interface RespondentContext {
   contactId: number | null;
   /** That contact's language (sv | en): the pages are in it unless the visitor has chosen another. */
   contactLanguage: Locale | null;
+  /**
+   * What the link may do: 'answer', or 'status' — a link issued in a confidential round after the
+   * organisation began answering (services/invitations.ts): it tells whether the organisation has
+   * answered, and never shows or changes the answer.
+   */
+  access: LinkAccess;
   survey: SurveyVersion;
   phase: RespondentPhase;
 }
@@ -84,6 +90,7 @@ export async function respondentContext(db: Knex, token: string, now: Date = new
     organisation: { id: resolved.organisationId, name },
     contactId: resolved.contactId,
     contactLanguage: asLocale(await contactLanguage(db, resolved.contactId)),
+    access: resolved.access,
     survey: await getSurveyVersion(db, round.surveyVersionId),
     phase: respondentPhase(round, now),
   };
@@ -135,6 +142,17 @@ async function retryOnUniqueViolation<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A link that may only tell the organisation's status never writes (the routes do not offer it either). */
+function assertMayAnswer(ctx: RespondentContext): void {
+  if (ctx.access !== 'answer')
+    throw new ForbiddenError('Länken visar bara att organisationen har svarat; den kan inte visa eller ändra svaret.');
+}
+
+/** The ids an audit entry of a respondent's save or submit carries: the link and its contact. */
+function viaLink(ctx: RespondentContext): { tokenId: number; contactId: number | null } {
+  return { tokenId: ctx.resolved.tokenId, contactId: ctx.contactId };
+}
+
 async function assertStillOpen(trx: Knex, roundId: number): Promise<Round> {
   const round = await findRound(trx, roundId);
   if (!round || respondentPhase(round) !== 'open')
@@ -156,6 +174,7 @@ export async function saveDraft(
   formVersion: number,
   locale: Locale = 'sv',
 ): Promise<SaveResult> {
+  assertMayAnswer(ctx);
   const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: false, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   return retryOnUniqueViolation(() =>
@@ -175,7 +194,7 @@ export async function saveDraft(
           at: now,
         });
         await replaceAnswers(trx, id, checked.answers);
-        await audit(trx, RESPONDENT, 'responses.save', { type: 'response', id }, { roundId: ctx.round.id, version: 1 });
+        await audit(trx, RESPONDENT, 'responses.save', { type: 'response', id }, { roundId: ctx.round.id, version: 1, ...viaLink(ctx) });
         return { kind: 'saved', version: 1 };
       }
       if (resp.version !== formVersion) {
@@ -190,7 +209,7 @@ export async function saveDraft(
         RESPONDENT,
         'responses.save',
         { type: 'response', id: resp.id },
-        { roundId: ctx.round.id, version: formVersion + 1 },
+        { roundId: ctx.round.id, version: formVersion + 1, ...viaLink(ctx) },
       );
       return { kind: 'saved', version: formVersion + 1 };
     }),
@@ -284,7 +303,7 @@ async function storeSubmission(
     RESPONDENT,
     revision === 1 ? 'responses.submit' : 'responses.change',
     { type: 'response', id: responseId },
-    { roundId: s.round.id, revision },
+    { roundId: s.round.id, revision, ...viaLink(s.ctx) },
   );
   if (revision === 1 && s.round.sendConfirmation) await queueConfirmation(trx, responseId, config);
 }
@@ -303,6 +322,7 @@ export async function submitResponse(
   formVersion: number,
   locale: Locale = 'sv',
 ): Promise<SubmitResult> {
+  assertMayAnswer(ctx);
   const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: true, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   const key = answersKey(checked.answers);

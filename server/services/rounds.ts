@@ -18,7 +18,7 @@ import { str } from '../forms';
 import { nowIso } from '../db';
 import { activeMemberIds, addMembers, findPanel, listPanels } from '../repositories/panels';
 import { copyRoundTemplates } from '../repositories/round-templates';
-import { findResponse, organisationName } from '../repositories/responses';
+import { organisationName } from '../repositories/responses';
 import {
   activeInvitations,
   clearUndeliveredMailBodies,
@@ -44,8 +44,8 @@ import { inTransaction } from '../repositories/transaction';
 import type { Role } from '../repositories/users';
 import { respondentUrl } from '../lib/links';
 import { isEmail } from './accounts';
-import { type Actor, audit } from './audit';
-import { ensureInvitation, issueToken } from './invitations';
+import { type Actor, audit, SYSTEM } from './audit';
+import { ensureInvitation, issueToken, type LinkCause } from './invitations';
 import { formatResponseRate } from './numbers';
 import { stockholmToUtc, utcToStockholm } from './stockholm-time';
 import { getSurveyVersion, pinSurveyVersion } from './survey-versions';
@@ -627,6 +627,13 @@ export async function reopenRound(
 ): Promise<void> {
   const round = await getRound(db, id);
   if (round.state !== 'stangd') throw refuse(round, 'oppen');
+  // Its answers were imported, not given through personal links: opened, its organisations would
+  // read "submitted" without having answered and get no reminders.
+  if (round.imported)
+    throw new ConflictError(
+      'Omgången är importerad (svaren kommer från ett tidigare verktyg) och kan inte öppnas. Skapa en ny omgång för ett år som inte har någon.',
+      'imported_round',
+    );
   const problems: FieldProblem[] = [];
   const reason = input.reason.trim();
   if (!reason) problems.push({ field: 'reason', message: 'Skriv varför omgången öppnas igen.' });
@@ -788,7 +795,12 @@ export interface PersonalLink {
  * ones keep working until the round closes. Contacts that have opted out or bounced are
  * included: whether to e-mail them is the mail area's decision.
  */
-export async function linksForRound(db: Knex, roundId: number, opts: { organisationIds?: number[] } = {}): Promise<PersonalLink[]> {
+export async function linksForRound(
+  db: Knex,
+  roundId: number,
+  opts: { organisationIds?: number[]; cause?: LinkCause } = {},
+): Promise<PersonalLink[]> {
+  const cause = opts.cause ?? { actor: SYSTEM, via: 'links' };
   const round = await getRound(db, roundId);
   if (round.state !== 'oppen') throw new ConflictError('Länkar kan bara skapas för en öppen omgång.', 'round_not_open');
   await syncInvitations(db, roundId);
@@ -798,7 +810,7 @@ export async function linksForRound(db: Knex, roundId: number, opts: { organisat
   for (const c of await linkableContacts(db, [...invitationOf.keys()])) {
     const invitationId = invitationOf.get(c.organisationId);
     if (invitationId === undefined) continue;
-    links.push({ organisationId: c.organisationId, contactId: c.id, invitationId, token: await issueToken(db, invitationId, c.id) });
+    links.push({ organisationId: c.organisationId, contactId: c.id, invitationId, token: await issueToken(db, invitationId, c.id, cause) });
   }
   return links;
 }
@@ -817,14 +829,15 @@ export async function manualLink(db: Knex, actor: Actor, roundId: number, organi
     invitation = { id: await ensureInvitation(db, roundId, organisationId), revoked: false };
   }
   if (invitation.revoked) throw new ConflictError('Organisationens inbjudan är återkallad.', 'invitation_revoked');
-  // A link opens the organisation's draft and its receipt: in a confidential round the staff
-  // must not be able to read what an organisation has answered, so no link once it has begun.
-  if (round.confidential && (await findResponse(db, roundId, organisationId)))
+  // A hand-made link is seen by the staff member who makes it. In a confidential round no staff
+  // member may be able to read what an organisation answers — also not later, with a link kept
+  // from before the organisation began — so none is made there.
+  if (round.confidential)
     throw new ConflictError(
-      'Omgången är konfidentiell och organisationen har redan börjat svara eller skickat in sina svar. En personlig länk skulle visa svaren, så den kan inte skapas här. Be organisationen använda länken i sin inbjudan eller skicka en påminnelse.',
-      'confidential_response_exists',
+      'Omgången är konfidentiell. En personlig länk som visas här skulle kunna öppna organisationens svar, så den kan inte skapas. Skicka en påminnelse i stället: den går direkt till organisationens kontaktpersoner.',
+      'confidential_round',
     );
-  const token = await issueToken(db, invitation.id, null);
+  const token = await issueToken(db, invitation.id, null, { actor, via: 'manual' });
   await audit(db, actor, 'rounds.manual_link', { type: 'round', id: roundId }, { organisationId, invitationId: invitation.id });
   return token;
 }

@@ -24,6 +24,7 @@ import { createContact, createOrganisation, createPanel, createRound, surveyFrom
 import { drainAll } from '../helpers/mail';
 import { chromiumPath, describeWithService } from '../helpers/services';
 import { parseMessage } from '../helpers/smtp';
+import { TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 // A real browser on a busy 2-core machine: a page sweep may take longer than jest's default.
 jest.setTimeout(180_000);
@@ -311,7 +312,7 @@ describeWithService(
         panelId: ids.panel,
         state: 'oppen',
       });
-      tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null);
+      tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null, TEST_LINK_CAUSE);
 
       // An årshjul meeting with attendance and a check-in link
       ids.meeting = await createMeeting(db, actor, {

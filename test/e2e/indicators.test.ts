@@ -51,7 +51,9 @@ let roundId: number;
 function capture() {
   const lines: string[] = [];
   const errors: string[] = [];
-  return { lines, errors, out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s) } };
+  // write(): a file on standard output (the last line's end dropped, as a line of log())
+  const write = (b: Buffer) => lines.push(b.toString('utf8').replace(/\r?\n$/, ''));
+  return { lines, errors, out: { log: (s: string) => lines.push(s), error: (s: string) => errors.push(s), write } };
 }
 
 const rep = (code: string, n: number) => Array.from({ length: n }, () => code);
@@ -220,12 +222,17 @@ describe('attendance registered by the coordinator', () => {
       .type('form')
       .send({ _csrf: csrfFrom(form.text), organisation: String(organisationIds[7]) });
     expect(done.status).toBe(200);
-    expect(done.text).toContain('är registrerad som representerad');
+    expect(done.text).toContain('är incheckad');
     const outsider = await attendee
       .post(link)
       .type('form')
       .send({ _csrf: csrfFrom(form.text), organisation: String(organisationIds[12]) });
     expect(outsider.status).toBe(400);
+    // a check-in is a claim: it counts once the coordinator confirms it on the checklist
+    const confirmed = await postWith(coordinator, meetingUrl, `/meetings/${id}/attendance`, {
+      organisations: [...organisationIds.slice(0, 5), organisationIds[7]].map(String),
+    });
+    expect(confirmed.status).toBe(303);
     // a new link replaces the old one
     await postWith(coordinator, meetingUrl, `/meetings/${id}/checkin-link`, {});
     await request(t.app).get(link).expect(404);
@@ -238,7 +245,8 @@ describe('attendance registered by the coordinator', () => {
       'meeting.created',
       'meeting.attendance_set',
       'meeting.checkin_opened',
-      'meeting.checkin',
+      'meeting.checkin_claimed',
+      'meeting.attendance_set',
       'meeting.checkin_opened',
     ]);
   });

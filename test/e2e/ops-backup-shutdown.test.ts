@@ -13,7 +13,7 @@ import { createDb, migrateLatest } from '../../server/db';
 import { buildDeps, type Deps } from '../../server/deps';
 import { insertOutboxMessage as enqueue } from '../../server/repositories/outbox';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
-import { createPartnership, createRound } from '../helpers/fixtures';
+import { createPartnership, createRound, TEST_LINK_CAUSE } from '../helpers/fixtures';
 import { type Child, exitWithin, freePort, startServer, tmpDir } from '../helpers/process';
 import { startSmtpServer } from '../helpers/smtp';
 
@@ -108,7 +108,7 @@ describe('backup under load, restore, and SIGTERM under load', () => {
     const roundId = await createRound(db, { year: 2025, panelId: p.panelId });
     for (const [i, orgId] of p.organisationIds.entries()) {
       organisations.push(orgId);
-      tokens.push(await issueToken(db, await ensureInvitation(db, roundId, orgId), p.contactIds[i]));
+      tokens.push(await issueToken(db, await ensureInvitation(db, roundId, orgId), p.contactIds[i], TEST_LINK_CAUSE));
     }
     await db.destroy();
     const port = await freePort();

@@ -8,7 +8,7 @@ import { CLI } from '../../server/services/audit';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { RATE_LIMITS } from '../../server/services/rate-limits';
 import { type Agent, createUser, csrfFrom, startTestApp, type TestApp, TEST_PASSWORD } from '../helpers/app';
-import { createPartnership, createRound } from '../helpers/fixtures';
+import { createPartnership, createRound, TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 const YEAR = new Date().getFullYear();
 
@@ -30,7 +30,7 @@ async function respondentLink(t: TestApp): Promise<string> {
   const p = await createPartnership(t.deps.db, 1, YEAR);
   const roundId = await createRound(t.deps.db, { year: YEAR, panelId: p.panelId });
   const invitationId = await ensureInvitation(t.deps.db, roundId, p.organisationIds[0]);
-  return issueToken(t.deps.db, invitationId, p.contactIds[0]);
+  return issueToken(t.deps.db, invitationId, p.contactIds[0], TEST_LINK_CAUSE);
 }
 
 describe('behind a proxy without TRUST_PROXY (everyone shares one address)', () => {

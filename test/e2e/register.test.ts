@@ -9,6 +9,7 @@ import { ensureInvitation, issueToken } from '../../server/services/invitations'
 import { csrfFrom, loggedInAgent, postForm, startTestApp, type TestApp, type Agent } from '../helpers/app';
 import { createPanel, createRound } from '../helpers/fixtures';
 import { errorSummary, page as parsePage, rowCells, textOf, textsOf } from '../helpers/html';
+import { TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 let t: TestApp;
 let coordinator: Agent;
@@ -57,7 +58,7 @@ async function personalLinks(orgId: number, contactIds: number[]): Promise<strin
   const roundId = await createRound(db(), { year, panelId: await createPanel(db(), [orgId], year) });
   const invitationId = await ensureInvitation(db(), roundId, orgId);
   const links: string[] = [];
-  for (const id of contactIds) links.push(`/s/${await issueToken(db(), invitationId, id)}`);
+  for (const id of contactIds) links.push(`/s/${await issueToken(db(), invitationId, id, TEST_LINK_CAUSE)}`);
   return links;
 }
 

@@ -11,6 +11,7 @@ import { RATE_LIMITS } from '../../server/services/rate-limits';
 import { type Agent, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
 import { createContact, createPartnership, createRound, surveyFromYaml } from '../helpers/fixtures';
 import { errorSummary, page as parse, textOf, textsOf } from '../helpers/html';
+import { TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 let t: TestApp;
 const db = () => t.deps.db;
@@ -34,7 +35,7 @@ async function setup(n = 2, round: Parameters<typeof createRound>[1] extends inf
   const links = new Map<number, string>();
   for (const [i, orgId] of p.organisationIds.entries()) {
     const invitationId = await ensureInvitation(db(), roundId, orgId);
-    links.set(p.contactIds[i], await issueToken(db(), invitationId, p.contactIds[i]));
+    links.set(p.contactIds[i], await issueToken(db(), invitationId, p.contactIds[i], TEST_LINK_CAUSE));
   }
   return { ...p, roundId, year, tokenOf: (contactId: number) => links.get(contactId)! };
 }
@@ -42,7 +43,7 @@ async function setup(n = 2, round: Parameters<typeof createRound>[1] extends inf
 async function secondContactToken(roundId: number, organisationId: number, name: string): Promise<{ contactId: number; token: string }> {
   const contactId = await createContact(db(), organisationId, { name });
   const invitationId = await ensureInvitation(db(), roundId, organisationId);
-  return { contactId, token: await issueToken(db(), invitationId, contactId) };
+  return { contactId, token: await issueToken(db(), invitationId, contactId, TEST_LINK_CAUSE) };
 }
 
 async function openForm(agent: Agent, token: string) {
@@ -115,7 +116,7 @@ describe('the personal link', () => {
   it('gives unknown, malformed and revoked tokens the same calm 404 page', async () => {
     const s = await setup(1);
     const valid = s.tokenOf(s.contactIds[0]);
-    const revoked = await issueToken(db(), await ensureInvitation(db(), s.roundId, s.organisationIds[0]), s.contactIds[0]);
+    const revoked = await issueToken(db(), await ensureInvitation(db(), s.roundId, s.organisationIds[0]), s.contactIds[0], TEST_LINK_CAUSE);
     await db()('invitation_tokens')
       .where({ token_hash: hashToken(revoked) })
       .update({ revoked_at: new Date().toISOString() });
@@ -478,7 +479,7 @@ questions:
   async function conditionRound() {
     const p = await createPartnership(db(), 1, 2025);
     const roundId = await createRound(db(), { year: 2025, panelId: p.panelId, survey: surveyFromYaml(YAML, 'villkorstest.yaml') });
-    const token = await issueToken(db(), await ensureInvitation(db(), roundId, p.organisationIds[0]), p.contactIds[0]);
+    const token = await issueToken(db(), await ensureInvitation(db(), roundId, p.organisationIds[0]), p.contactIds[0], TEST_LINK_CAUSE);
     return { ...p, roundId, token };
   }
 

@@ -13,6 +13,7 @@ import { refuseToStartOnInvalidSurveys } from '../../server/services/surveys';
 import { type Agent, csrfFrom, loggedInAgent, postForm, startTestApp, type TestApp } from '../helpers/app';
 import { createPartnership, createRound, insertSubmittedResponse, SURVEYS_DIR } from '../helpers/fixtures';
 import { errorSummary, page as parse, rowCells, textOf, textsOf } from '../helpers/html';
+import { TEST_LINK_CAUSE } from '../helpers/fixtures';
 
 let t: TestApp;
 let coordinator: Agent;
@@ -257,7 +258,7 @@ describe('pinning the survey version', () => {
         ),
       );
       expect((await action(coordinator, id, 'oppna')).status).toBe(303);
-      const token = await issueToken(db(), await ensureInvitation(db(), id, p.organisationIds[0]), p.contactIds[0]);
+      const token = await issueToken(db(), await ensureInvitation(db(), id, p.organisationIds[0]), p.contactIds[0], TEST_LINK_CAUSE);
       const questions = (html: string) => textsOf(html, '.question-text');
       expect(questions((await request(t.app).get(`/s/${token}/svar`).expect(200)).text)).toContainEqual(
         expect.stringContaining('Version ett – i vilken utsträckning har Region Testlän'),
@@ -279,7 +280,7 @@ describe('pinning the survey version', () => {
       const id2 = await createViaHttp(roundForm(p.panelId, { survey: 'file:foretagsframjande', year: '2026' }));
       await db()('panel_memberships').insert({ panel_id: p.panelId, organisation_id: p.organisationIds[0], year: 2026 });
       expect((await action(coordinator, id2, 'oppna')).status).toBe(303);
-      const token2 = await issueToken(db(), await ensureInvitation(db(), id2, p.organisationIds[0]), p.contactIds[0]);
+      const token2 = await issueToken(db(), await ensureInvitation(db(), id2, p.organisationIds[0]), p.contactIds[0], TEST_LINK_CAUSE);
       expect(questions((await request(t.app).get(`/s/${token2}/svar`).expect(200)).text)).toContainEqual(
         expect.stringContaining('Version två –'),
       );
@@ -387,17 +388,15 @@ describe('following up', () => {
     expect((await coordinator.get(`/rounds/${s.roundId}`)).text).not.toContain(token); // not shown again
   });
 
-  it('in a confidential round refuses a hand-made link once the organisation has a draft or has submitted (the link would show its answers)', async () => {
+  it('in a confidential round refuses every hand-made link (a link a staff member has seen could open the answers, also later)', async () => {
     const s = await roundWithStatuses({ confidential: true });
     const tokens = async () => Number((await db()('invitation_tokens').count({ n: '*' }))[0].n);
     const before = await tokens();
-    // organisationIds[2] has a draft, [3] has submitted
-    for (const orgId of [s.organisationIds[2], s.organisationIds[3]]) {
+    // organisationIds[0] has not begun, [2] has a draft, [3] has submitted
+    for (const orgId of [s.organisationIds[0], s.organisationIds[2], s.organisationIds[3]]) {
       const res = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, { organisation_id: String(orgId) });
       expect(res.status).toBe(409);
-      expect(errorSummary(res.text)).toContainEqual(
-        expect.stringContaining('Omgången är konfidentiell och organisationen har redan börjat svara eller skickat in sina svar.'),
-      );
+      expect(errorSummary(res.text)).toContainEqual(expect.stringContaining('Omgången är konfidentiell. En personlig länk som visas här'));
       expect(res.text).not.toMatch(/<code class="copyable">/);
     }
     expect(await tokens()).toBe(before);
@@ -406,14 +405,11 @@ describe('following up', () => {
         .where({ action: 'rounds.manual_link', entity_id: String(s.roundId) })
         .first(),
     ).toBeUndefined();
-    // an organisation that has not begun may still get one
-    const ok = await postForm(coordinator, `/rounds/${s.roundId}`, `/rounds/${s.roundId}/lank`, {
-      organisation_id: String(s.organisationIds[0]),
-    });
-    expect(ok.status).toBe(200);
-    expect(textOf(ok.text, '#manual-link code.copyable')).toMatch(/^http:\/\/partnerpuls\.test\/s\//);
-    expect(await tokens()).toBe(before + 1);
-    // in an ordinary round a link for an organisation that has submitted is still allowed
+    // the round page offers none and says why
+    const page = await coordinator.get(`/rounds/${s.roundId}`).expect(200);
+    expect(parse(page.text)(`form[action="/rounds/${s.roundId}/lank"]`).length).toBe(0);
+    expect(textOf(page.text, '#no-manual-links')).toContain('Skicka en påminnelse i stället');
+    // in an ordinary round a link for an organisation that has submitted is still allowed, and audited with who made it
     const open = await roundWithStatuses({ confidential: false });
     expect(
       (
@@ -422,6 +418,14 @@ describe('following up', () => {
         })
       ).status,
     ).toBe(200);
+    const issued = await db()('audit_log').where({ action: 'link.issued' }).orderBy('id', 'desc').first();
+    expect(issued).toMatchObject({ actor: 'user', entity_type: 'invitation_token' });
+    expect(issued?.actor_user_id).not.toBeNull();
+    expect(typeof issued?.details === 'string' ? JSON.parse(issued.details) : issued?.details).toMatchObject({
+      via: 'manual',
+      access: 'answer',
+      organisationId: open.organisationIds[3],
+    });
   });
 
   it('shows why a link cannot be made on the round page (a closed round)', async () => {

@@ -173,3 +173,6 @@ export async function insertSubmittedResponse(
   }
   return responseId;
 }
+
+/** Who "caused" a link a test makes directly (services/invitations.issueToken audits every link). */
+export const TEST_LINK_CAUSE = { actor: { userId: null, label: 'system' as const }, via: 'links' as const };

@@ -24,7 +24,6 @@ import {
   roundedPercent,
   statusFromColour,
   statusLabel,
-  suppressCells,
   trendFor,
   trendLabel,
   wilsonInterval,
@@ -463,117 +462,5 @@ describe('computeShare edge cases', () => {
     expect(() => computeShare({ ...Q1, responded: 15, invited: 14, policy: 'include' })).toThrow(RangeError);
     expect(() => computeShare({ ...Q1, dontKnowCodes: ['hog'], policy: 'include' })).toThrow(/Vet ej/);
     expect(() => computeShare({ ...Q1, counts: { ...Q1_COUNTS, hog: 3.5 }, policy: 'include' })).toThrow(RangeError);
-  });
-});
-
-describe('breakdown suppression (rule 8)', () => {
-  const hiddenKeys = (result: ReturnType<typeof suppressCells>): Record<string, string | null> =>
-    Object.fromEntries(result.cells.map((cell) => [cell.key, cell.reason]));
-
-  it('primary: hides 0 < n < minN, shows n = 0 and n ≥ minN (no total shown)', () => {
-    const result = suppressCells(
-      [
-        { key: 'kommun', n: 9 },
-        { key: 'lansstyrelsen', n: 1 },
-        { key: 'folkhogskola', n: 0 },
-        { key: 'naringsliv', n: 5 },
-      ],
-      5,
-    );
-    expect(hiddenKeys(result)).toEqual({ kommun: null, lansstyrelsen: 'primary', folkhogskola: null, naringsliv: null });
-    expect(result.cells.find((cell) => cell.key === 'lansstyrelsen')?.hidden).toBe(true);
-    expect(result.totalMustBeHidden).toBe(false);
-  });
-
-  it('secondary: with the total shown, one hidden cell could be back-calculated, so the next-smallest is hidden too', () => {
-    // 18 answers: kommuner 9, högskolor 6, näringsliv 3. With the total shown, näringsliv = 18 − 9 − 6.
-    const cells = [
-      { key: 'kommun', n: 9 },
-      { key: 'hogskola', n: 6 },
-      { key: 'naringsliv', n: 3 },
-    ];
-    expect(hiddenKeys(suppressCells(cells, 5))).toEqual({ kommun: null, hogskola: null, naringsliv: 'primary' });
-    const result = suppressCells(cells, 5, 18);
-    expect(hiddenKeys(result)).toEqual({ kommun: null, hogskola: 'secondary', naringsliv: 'primary' });
-    // what is left visible cannot isolate näringsliv: 18 − 9 = 9 = högskolor + näringsliv together
-    expect(result.totalMustBeHidden).toBe(false);
-  });
-
-  it('two small hidden cells that add up to fewer than minN need a third', () => {
-    const result = suppressCells(
-      [
-        { key: 'a', n: 2 },
-        { key: 'b', n: 1 },
-        { key: 'c', n: 7 },
-        { key: 'd', n: 6 },
-      ],
-      5,
-      16,
-    );
-    expect(hiddenKeys(result)).toEqual({ a: 'primary', b: 'primary', c: null, d: 'secondary' });
-  });
-
-  it('two hidden cells that together reach minN are safe', () => {
-    const result = suppressCells(
-      [
-        { key: 'a', n: 3 },
-        { key: 'b', n: 4 },
-        { key: 'c', n: 10 },
-      ],
-      5,
-      17,
-    );
-    expect(hiddenKeys(result)).toEqual({ a: 'primary', b: 'primary', c: null });
-  });
-
-  it('an unlisted remainder of the total counts as hidden', () => {
-    // total 20 but the listed cells add to 18: the 2 organisations without a type could be worked out
-    const result = suppressCells(
-      [
-        { key: 'kommun', n: 12 },
-        { key: 'region', n: 6 },
-      ],
-      5,
-      20,
-    );
-    expect(hiddenKeys(result)).toEqual({ kommun: null, region: 'secondary' });
-  });
-
-  it('when nothing can protect the small cells, the total must be hidden', () => {
-    const result = suppressCells(
-      [
-        { key: 'a', n: 2 },
-        { key: 'b', n: 1 },
-      ],
-      5,
-      3,
-    );
-    expect(result.cells.every((cell) => cell.hidden)).toBe(true);
-    expect(result.totalMustBeHidden).toBe(true);
-  });
-
-  it('nothing is hidden when every cell has at least minN answers', () => {
-    const result = suppressCells(
-      [
-        { key: 'a', n: 5 },
-        { key: 'b', n: 8 },
-      ],
-      5,
-      13,
-    );
-    expect(result.cells.some((cell) => cell.hidden)).toBe(false);
-  });
-
-  it('rejects inconsistent input', () => {
-    expect(() =>
-      suppressCells(
-        [
-          { key: 'a', n: 3 },
-          { key: 'a', n: 4 },
-        ],
-        5,
-      ),
-    ).toThrow(/duplicate/);
-    expect(() => suppressCells([{ key: 'a', n: 8 }], 5, 7)).toThrow(/total/);
   });
 });
