@@ -4,6 +4,7 @@
 import { runHttpBench } from './http';
 import { runIndicatorsBench } from './indicators';
 import { runMailBench } from './mail';
+import { runUploadsBench } from './uploads';
 
 const BENCHMARKS: Record<string, { description: string; run: (args: string[]) => Promise<void> }> = {
   http: {
@@ -19,6 +20,11 @@ const BENCHMARKS: Record<string, { description: string; run: (args: string[]) =>
   mail: {
     description: 'N invitations through the outbox to a local SMTP server vs a bare pooled nodemailer loop (--n 2000)',
     run: runMailBench,
+  },
+  uploads: {
+    description:
+      'the largest accepted file of each upload kind (and the files of issue 9): time, peak memory, longest event-loop stall, /health latency meanwhile (--case NAME --timeout 120)',
+    run: runUploadsBench,
   },
 };
 

@@ -14,6 +14,9 @@ import * as m20261201150000 from './20261201150000_background-leases';
 import * as m20261202090000 from './20261202090000_invitation-token-access';
 import * as m20261202091000 from './20261202091000_create-meeting-checkins';
 import * as m20261202091100 from './20261202091100_checkin-attendance-to-claims';
+import * as m20261202120000 from './20261202120000_outbox-list-unsubscribe';
+import * as m20261202120100 from './20261202120100_outbox-tokens-out-of-headers';
+import * as m20261202120200 from './20261202120200_mail-sends';
 import * as m20261211090000 from './20261211090000_rounds-year-over-year';
 import * as m20261211090100 from './20261211090100_rounds-closed-at-data';
 
@@ -32,6 +35,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261202090000_invitation-token-access', m20261202090000],
   ['20261202091000_create-meeting-checkins', m20261202091000],
   ['20261202091100_checkin-attendance-to-claims', m20261202091100],
+  ['20261202120000_outbox-list-unsubscribe', m20261202120000],
+  ['20261202120100_outbox-tokens-out-of-headers', m20261202120100],
+  ['20261202120200_mail-sends', m20261202120200],
   ['20261211090000_rounds-year-over-year', m20261211090000],
   ['20261211090100_rounds-closed-at-data', m20261211090100],
 ];

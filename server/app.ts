@@ -4,17 +4,18 @@ import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import type { RenderViewOptions } from 'express-handlebars/types';
-import multer from 'multer';
 import type { Deps } from './deps';
 import type { Locale } from './i18n';
 import { loadUser } from './middleware/auth';
 import { csrfProtection } from './middleware/csrf';
 import { errorHandler, notFound } from './middleware/error-handler';
+import { cleanBody, cleanQueryParser, readableCharsetOnly } from './middleware/input';
 import { locale, pageLocals } from './middleware/page';
 import { securityHeaders } from './middleware/security';
 import { sessions } from './middleware/session';
 import { warnOnForwardedFor } from './middleware/rate-limits';
 import { enforceSessionLifetime } from './middleware/staff-session';
+import { uploads } from './middleware/uploads';
 import { adminRouter } from './routes/admin';
 import { authRouter } from './routes/auth';
 import { healthRouter } from './routes/health';
@@ -22,8 +23,6 @@ import { extraRouters } from './routes';
 import { publicRouter } from './routes/public';
 import { requestLog } from './middleware/request-log';
 import { createViewEngine } from './views';
-
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -45,6 +44,7 @@ export function createApp(deps: Deps): express.Express {
   app.use(enforceSessionLifetime(deps.config));
   app.use(loadUser(deps.db));
   app.use(uploads());
+  app.use(cleanBody());
   app.use(locale(deps.config));
   app.use(csrfProtection(deps));
   app.use(pageLocals(deps.config));
@@ -58,6 +58,7 @@ export function createApp(deps: Deps): express.Express {
 function settings(app: express.Express, { config, logger }: Deps): void {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.set('query parser', cleanQueryParser);
   app.use(warnOnForwardedFor(config.trustProxy, logger));
   const engine = createViewEngine(config.viewsDir);
   // renderView reports success and failure through the callback; its promise is not needed
@@ -78,18 +79,10 @@ const noStore: express.RequestHandler = (_req, res, next) => {
 };
 
 function bodyParsers(app: express.Express): void {
+  app.use(readableCharsetOnly());
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 5000 }));
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
-}
-
-/**
- * Files (CSV imports, survey uploads) arrive as multipart, only from logged-in staff; parsed
- * before the CSRF check. An anonymous multipart request is not read (and fails the CSRF check).
- */
-function uploads(): express.RequestHandler {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 50 } }).single('file');
-  return (req, res, next) => (req.user ? upload(req, res, next) : next());
 }
 
 function routes(app: express.Express, deps: Deps): void {

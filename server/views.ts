@@ -59,9 +59,13 @@ export function createViewEngine(viewsDir: string) {
     layoutsDir: path.join(viewsDir, 'layouts'),
     partialsDir: path.join(viewsDir, 'partials'),
     helpers: {
-      // {{t "Svensk text %{n}" n=3}} – translated to the request's locale
-      t(this: unknown, key: string, options: HelperOptions) {
-        return translator(localeOf(options))(key, options.hash ?? {});
+      // {{t "Svensk text %{n}" n=3}} – translated to the request's locale. The values may also
+      // come as one object: {{t title values=titleValues}}. User data goes in values, never as the
+      // key (see i18n.ts: a value is put in as it is, a text that is not a key is shown as it is).
+      t(this: unknown, key: unknown, options: HelperOptions) {
+        const { values, ...named } = (options.hash ?? {}) as Record<string, unknown>;
+        const all = values !== null && typeof values === 'object' ? { ...(values as Record<string, unknown>), ...named } : named;
+        return translator(localeOf(options))(typeof key === 'string' || typeof key === 'number' ? String(key) : '', all);
       },
       eq: (a: unknown, b: unknown) => a === b || String(a) === String(b),
       ne: (a: unknown, b: unknown) => !(a === b || String(a) === String(b)),

@@ -1,6 +1,7 @@
 // Command-line commands of the e-mail outbox (listed in server/cli-commands.ts):
 //   outbox status                       counts per status, the latest failures
-//   outbox send                         sends everything due now (when no app instance runs a worker)
+//   outbox send [--now]                 sends everything due now (when no app instance runs a worker);
+//                                       --now: also what waits out a backoff after an outage
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
 //   mail bounces FIL…                   delivery reports (.eml) mark their messages and contacts bounced
@@ -16,8 +17,8 @@ import {
   outboxStatusCounts,
   queueScheduledReminders,
   retryFailedOfRound,
-  outboxWorker,
   retryMessage,
+  sendDueMail,
 } from '../services/mailings';
 
 function positiveInt(v: unknown): number | null {
@@ -47,16 +48,15 @@ export const mailCommands: CliCommand[] = [
   },
   {
     name: 'outbox send',
-    usage: 'outbox send',
+    usage: 'outbox send [--now]',
     description:
-      'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false).',
-    async run(deps, _a, out) {
-      const worker = outboxWorker(deps, { schedulerEveryMs: 0 });
-      const r = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0 };
-      for (let batch = await worker.runOnce(); batch.claimed > 0; batch = await worker.runOnce()) {
-        for (const k of Object.keys(r) as Array<keyof typeof r>) r[k] += batch[k];
-        progress(out, `Skickat ${r.sent} (studsade ${r.bounced}, försöks igen ${r.retried}, misslyckades ${r.failed}) …`);
-      }
+      'Skickar allt i utkorgen som ska skickas nu och avslutar sedan (för drift utan utskicksprocess i appen, OUTBOX_WORKER=false). Med --now skickas också det som väntar på ett nytt försök efter ett avbrott hos e-postservern.',
+    options: { now: { type: 'boolean' } },
+    async run(deps, { values }, out) {
+      const r = await sendDueMail(deps, {
+        now: values.now === true,
+        onBatch: (t) => progress(out, `Skickat ${t.sent} (studsade ${t.bounced}, försöks igen ${t.retried}, misslyckades ${t.failed}) …`),
+      });
       await deps.mailer.close();
       out.log(`Skickade: ${r.sent}, studsade: ${r.bounced}, försöks igen senare: ${r.retried}, misslyckades: ${r.failed}.`);
       return 0;

@@ -66,7 +66,7 @@ export const registerCommands: CliCommand[] = [
       const options = panelOptions(values, out);
       if (typeof options === 'number') return options;
 
-      const parsed = parseRegisterCsv(bytes);
+      const parsed = await parseRegisterCsv(bytes);
       if (parsed.problems.length) {
         for (const p of parsed.problems) out.error(problemText(p));
         out.error('Inget lästes in.');

@@ -6,9 +6,13 @@
 // - Outcome: sent → bodies cleared; 4xx reply or connection error → back to the queue with
 //   exponential backoff; after MAIL_MAX_ATTEMPTS tries → failed (visible, can be retried by hand);
 //   5xx reply to RCPT TO/DATA → bounced, and the contact gets bounced_at + bounce_reason.
-// - A row left in 'sending' by a crashed worker is reclaimed after staleAfterMs (5 minutes; a send
-//   times out long before that, see transport.ts), so at most the message that was on the wire at
-//   a hard crash can go out twice.
+// - Claims are short and kept alive: while a batch is being sent, a heartbeat renews claimed_at of
+//   its rows every heartbeatMs (20 s); a claim not renewed for staleAfterMs (60 s) is taken to be
+//   from a crashed worker and the row is due again. Before each message the worker makes sure it
+//   still holds the row (renewed within the last two heartbeats, else renewed there and then): a
+//   worker that stalled so long that another one took the row over leaves it alone ("released").
+//   So a living sender's messages are never sent by another worker, and after a hard crash at most
+//   the messages that were on the wire at that moment can go out twice (with the same Message-ID).
 // - The loop also runs the scheduled jobs once a minute (runScheduler): the scheduled invitations,
 //   the scheduled reminders, and the bounce mailbox when one is configured.
 // - stop() lets the batch in flight finish before it resolves.
@@ -23,7 +27,16 @@ import type { Config } from '../config';
 import type { Heartbeats } from '../lib/heartbeats';
 import { nowIso } from '../db';
 import { contactsByIds, markContactBounced, type MailContactRow } from '../repositories/mailings';
-import { claimDue, markBounced, markFailed, markForRetry, markSent, releaseClaimed, type OutboxMessage } from '../repositories/outbox';
+import {
+  claimDue,
+  markBounced,
+  markFailed,
+  markForRetry,
+  markSent,
+  type OutboxMessage,
+  releaseClaimed,
+  renewClaims,
+} from '../repositories/outbox';
 import { inTransaction } from '../repositories/transaction';
 import type { Mailer } from './transport';
 
@@ -59,8 +72,10 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Wait between polls when nothing is due. */
   pollMs?: number;
-  /** A row in 'sending' longer than this is taken to be from a crashed worker and reclaimed. */
+  /** A claim not renewed for this long is taken to be from a crashed worker and the row is reclaimed (60 s). */
   staleAfterMs?: number;
+  /** How often the claims of the batch in flight are renewed (a third of staleAfterMs). */
+  heartbeatMs?: number;
   /** First retry delay; doubled for every further attempt, up to backoffMaxMs. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -74,6 +89,8 @@ export interface BatchResult {
   retried: number;
   failed: number;
   bounced: number;
+  /** Claimed rows left alone because another worker had taken them over (this one stalled). */
+  released: number;
 }
 
 type RowOutcome = Exclude<keyof BatchResult, 'claimed'>;
@@ -128,6 +145,67 @@ function contactRefusal(c: MailContactRow | undefined): string | null {
   return null;
 }
 
+/** The stored headers plus List-Unsubscribe (RFC 2369) and one-click List-Unsubscribe-Post (RFC 8058) from the row's own column. */
+function withUnsubscribe(row: OutboxMessage): Record<string, string> {
+  if (!row.listUnsubscribe) return row.headers;
+  return { ...row.headers, 'List-Unsubscribe': row.listUnsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
+
+/**
+ * The claims of one batch: the rows not yet done with are renewed every heartbeat; a row is sent
+ * only while its claim is still this worker's and recent (see claimTiming).
+ */
+class BatchClaims {
+  private readonly open: Set<number>;
+  private held: Set<number>;
+  private renewedAt: number;
+  private renewing: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly worker: OutboxWorker,
+    rows: OutboxMessage[],
+    claimedAt: number,
+  ) {
+    this.open = new Set(rows.map((r) => r.id));
+    this.held = new Set(this.open);
+    this.renewedAt = claimedAt;
+    this.timer = setInterval(() => void this.renew(), worker.claimTiming.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** Whether the row may be sent now: renews first when the last renewal is not recent. */
+  async stillHeld(id: number): Promise<boolean> {
+    const { renewAfterMs, validMs } = this.worker.claimTiming;
+    if (Date.now() - this.renewedAt > renewAfterMs) await this.renew();
+    return this.held.has(id) && Date.now() - this.renewedAt <= validMs;
+  }
+
+  done(id: number): void {
+    this.open.delete(id);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One renewal at a time; a failed one is logged and leaves renewedAt as it was. */
+  private renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      const started = Date.now();
+      try {
+        this.held = new Set(await this.worker.renewClaims([...this.open]));
+        this.renewedAt = started;
+      } catch (err) {
+        this.worker.logRenewalError(err);
+      } finally {
+        this.renewing = null;
+      }
+    })();
+    return this.renewing;
+  }
+}
+
 export class OutboxWorker {
   readonly workerId: string;
   private readonly opts: Required<Omit<WorkerOptions, 'workerId'>>;
@@ -145,14 +223,15 @@ export class OutboxWorker {
       batchSize: options.batchSize ?? 50,
       concurrency: options.concurrency ?? Math.max(4, deps.config.smtpMaxConnections * 4),
       pollMs: options.pollMs ?? 2000,
-      staleAfterMs: options.staleAfterMs ?? 5 * 60_000,
+      staleAfterMs: options.staleAfterMs ?? 60_000,
+      heartbeatMs: options.heartbeatMs ?? Math.round((options.staleAfterMs ?? 60_000) / 3),
       backoffBaseMs: options.backoffBaseMs ?? 60_000,
       backoffMaxMs: options.backoffMaxMs ?? 60 * 60_000,
       schedulerEveryMs: options.schedulerEveryMs ?? 60_000,
     };
   }
 
-  /** Claims one batch of due rows and sends it. */
+  /** Claims one batch of due rows and sends it, renewing the claims while it works. */
   async runOnce(): Promise<BatchResult> {
     const { db } = this.deps;
     const now = Date.now();
@@ -163,38 +242,78 @@ export class OutboxWorker {
       new Date(now).toISOString(),
       new Date(now - this.opts.staleAfterMs).toISOString(),
     );
-    const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, failed: 0, bounced: 0 };
-    // Whether each recipient may still be e-mailed (opted out, bounced or erased since queueing), in one query.
-    const contacts = await contactsByIds(db, [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))]);
+    const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, failed: 0, bounced: 0, released: 0 };
+    if (!rows.length) return result;
+    const claims = new BatchClaims(this, rows, now);
     let next = 0;
-    const lane = async () => {
-      // when stopping, each lane finishes the message it is sending and takes no new one
-      while (next < rows.length && !this.stopping) {
-        const row = rows[next++];
-        result[await this.sendRow(row, contacts)]++;
-        this.deps.heartbeats?.beat('outbox');
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, lane));
-    if (next < rows.length)
-      await releaseClaimed(
-        this.deps.db,
-        rows.slice(next).map((r) => r.id),
-        this.workerId,
-      ); // back to the queue, not sent
-    if (rows.length) this.deps.logger.info({ worker: this.workerId, ...result }, 'outbox batch');
+    try {
+      // Whether each recipient may still be e-mailed (opted out, bounced or erased since queueing), in one query.
+      const contacts = await contactsByIds(db, [...new Set(rows.map((r) => r.contactId).filter((id): id is number => id !== null))]);
+      const lane = async () => {
+        // when stopping, each lane finishes the message it is sending and takes no new one
+        while (next < rows.length && !this.stopping) {
+          const row = rows[next++];
+          result[await this.sendClaimedRow(row, contacts, claims)]++;
+          this.deps.heartbeats?.beat('outbox');
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, lane));
+      // back to the queue, not sent
+      if (next < rows.length)
+        await releaseClaimed(
+          db,
+          rows.slice(next).map((r) => r.id),
+          this.workerId,
+        );
+    } finally {
+      claims.stop();
+    }
+    this.deps.logger.info({ worker: this.workerId, ...result }, 'outbox batch');
     return result;
+  }
+
+  /** Renews this worker's claims on the rows (the heartbeat); returns the ids it still holds. */
+  renewClaims(ids: number[]): Promise<number[]> {
+    return renewClaims(this.deps.db, this.workerId, ids, nowIso());
+  }
+
+  /**
+   * The claim settings: how often to renew; how old the last renewal may be before a message is
+   * sent without renewing first; and how old it may be at all (half the time-out: room for clocks
+   * that differ between instances).
+   */
+  get claimTiming(): { heartbeatMs: number; renewAfterMs: number; validMs: number } {
+    const validMs = this.opts.staleAfterMs / 2;
+    return { heartbeatMs: this.opts.heartbeatMs, renewAfterMs: Math.min(2 * this.opts.heartbeatMs, validMs), validMs };
+  }
+
+  /** Logs a failed renewal (the rows are then left alone once their last renewal is too old). */
+  logRenewalError(err: unknown): void {
+    this.deps.logger.error({ err, worker: this.workerId }, 'outbox claims could not be renewed');
   }
 
   /** Runs batches until nothing is due (for the CLI, tests and the benchmark). */
   async drain(maxBatches = 10_000): Promise<BatchResult> {
-    const total: BatchResult = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0 };
+    const total: BatchResult = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0, released: 0 };
     for (let i = 0; i < maxBatches && !this.stopping; i++) {
       const r = await this.runOnce();
       for (const k of Object.keys(total) as Array<keyof BatchResult>) total[k] += r[k];
       if (r.claimed === 0) break;
     }
     return total;
+  }
+
+  /** One claimed row: sent only while this worker still holds it; done with either way. */
+  private async sendClaimedRow(row: OutboxMessage, contacts: Map<number, MailContactRow>, claims: BatchClaims): Promise<RowOutcome> {
+    try {
+      if (!(await claims.stillHeld(row.id))) {
+        this.deps.logger.warn({ outbox: row.id, worker: this.workerId }, 'outbox row was taken over by another worker; not sent here');
+        return 'released';
+      }
+      return await this.sendRow(row, contacts);
+    } finally {
+      claims.done(row.id);
+    }
   }
 
   private async sendRow(row: OutboxMessage, contacts: Map<number, MailContactRow>): Promise<RowOutcome> {
@@ -226,7 +345,7 @@ export class OutboxWorker {
         text: row.textBody,
         html: row.htmlBody,
         messageId: row.messageId,
-        headers: row.headers,
+        headers: withUnsubscribe(row),
       });
       return { kind: 'sent' };
     } catch (err) {

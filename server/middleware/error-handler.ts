@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Deps } from '../deps';
 import { AppError, ValidationError } from '../errors';
+import { unreadableCharsetMessage } from './input';
 
 interface Outcome {
   status: number;
@@ -18,6 +19,22 @@ interface LibraryError {
   type?: string;
   message?: string;
   stack?: string;
+  /** body-parser (http-errors): the status, and whether the message may be shown */
+  status?: number;
+  expose?: boolean;
+  charset?: string;
+  encoding?: string;
+}
+
+const UNREADABLE = 'Förfrågan kunde inte läsas. Kontrollera formuläret och försök igen.';
+
+/** The body parsers' own errors (body-parser, via http-errors): a 4xx with a Swedish message. */
+function bodyOutcome(e: LibraryError): Outcome | null {
+  if (e.type === 'charset.unsupported') return { status: 415, message: unreadableCharsetMessage(e.charset ?? '?') };
+  if (e.type === 'encoding.unsupported')
+    return { status: 415, message: `Förfrågan är komprimerad på ett sätt (${String(e.encoding ?? '?').slice(0, 40)}) som inte kan läsas.` };
+  if (e.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return { status: e.status, message: UNREADABLE };
+  return null;
 }
 
 function outcomeOf(err: unknown): Outcome | null {
@@ -30,10 +47,10 @@ function outcomeOf(err: unknown): Outcome | null {
   if (err instanceof ValidationError) return { status: 400, message: err.problems.map((p) => p.message).join(' ') || err.message };
   if (err instanceof AppError) return { status: err.status, message: err.message };
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE' || e.code === 'LIMIT_FIELD_VALUE')
-    return { status: 413, message: 'Det du skickade är för stort. En fil får vara högst 20 MB.' };
+    return { status: 413, message: 'Det du skickade är för stort.' };
   if (e.code?.startsWith('LIMIT_') || e.type === 'entity.parse.failed' || e.type === 'parameters.too.many')
-    return { status: 400, message: 'Förfrågan kunde inte läsas. Kontrollera formuläret och försök igen.' };
-  return null;
+    return { status: 400, message: UNREADABLE };
+  return bodyOutcome(e);
 }
 
 function titleOf(status: number): string {

@@ -61,14 +61,14 @@ export async function deleteExpiredSessions(db: Knex, now: Date): Promise<number
   return Number(await q.delete());
 }
 
-/** Clears the bodies (which hold working personal links) of failed and bounced e-mails queued before `before`. */
+/** Clears the bodies (which hold working personal links) and opt-out links of failed and bounced e-mails queued before `before`. */
 export async function clearOldOutboxBodies(db: Knex, before: string): Promise<number> {
   const n = await db('email_outbox')
     .whereIn('status', ['failed', 'bounced'])
     .where('created_at', '<', before)
     .where((w) => {
-      w.whereNotNull('text_body').orWhereNotNull('html_body');
+      w.whereNotNull('text_body').orWhereNotNull('html_body').orWhereNotNull('list_unsubscribe');
     })
-    .update({ text_body: null, html_body: null });
+    .update({ text_body: null, html_body: null, list_unsubscribe: null });
   return Number(n);
 }

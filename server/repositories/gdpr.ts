@@ -10,8 +10,10 @@ import type { OutboxRow } from './tables';
 const CHUNK = 500;
 
 /** What a cleared outbox row keeps: no address, headers or body; a neutral subject. */
-function clearedOutbox(subject: string): Pick<OutboxRow, 'to_address' | 'subject' | 'text_body' | 'html_body' | 'headers'> {
-  return { to_address: null, subject, text_body: null, html_body: null, headers: null };
+function clearedOutbox(
+  subject: string,
+): Pick<OutboxRow, 'to_address' | 'subject' | 'text_body' | 'html_body' | 'headers' | 'list_unsubscribe'> {
+  return { to_address: null, subject, text_body: null, html_body: null, headers: null, list_unsubscribe: null };
 }
 
 /** The e-mail addresses the contacts still have. */

@@ -7,7 +7,13 @@
 // personal link and are cleared once the row is sent or bounced (a failed row keeps them for a
 // retry by hand until its round closes: services/rounds.ts closeRound); subject, to_address and the
 // status stay for the follow-up (to_address and subject are cleared when the contact is erased,
-// its .eml files deleted — see services/gdpr.ts).
+// its .eml files deleted — see services/gdpr.ts). list_unsubscribe (the List-Unsubscribe header,
+// which holds the opt-out token) is kept and cleared exactly like the bodies; `headers` holds only
+// what may stay (Content-Language, Auto-Submitted).
+//
+// Claims: a worker marks the rows it takes 'sending' with its id and the time; while it works on
+// them it renews claimed_at (renewClaims, the heartbeat). A claim not renewed for the worker's
+// time-out is taken to be from a crashed worker and the row is due again.
 import type { Knex } from 'knex';
 import { isPostgres, json, nowIso } from '../db';
 import type { OutboxRow } from './tables';
@@ -39,6 +45,8 @@ export interface OutboxMessage {
   sentAt: string | null;
   lastError: string | null;
   createdAt: string;
+  /** The List-Unsubscribe header value (`<url>`, with the opt-out token) until the message is done with. */
+  listUnsubscribe: string | null;
 }
 
 /** last_error and bounce reasons are kept this short. */
@@ -65,8 +73,12 @@ function toMessage(r: OutboxRow): OutboxMessage {
     sentAt: r.sent_at,
     lastError: r.last_error,
     createdAt: r.created_at,
+    listUnsubscribe: r.list_unsubscribe ?? null,
   };
 }
+
+/** What a row keeps once its message is done with (sent, bounced, given up): no link, no opt-out token. */
+const CLEARED_SECRETS = { text_body: null, html_body: null, list_unsubscribe: null } as const;
 
 export interface NewOutboxMessage {
   kind: OutboxKind;
@@ -77,8 +89,13 @@ export interface NewOutboxMessage {
   subject: string;
   text: string;
   html: string | null;
+  /** Headers that may stay after sending (no tokens). */
   headers: Record<string, string>;
+  /** The List-Unsubscribe header value (holds the opt-out token), or null. */
+  listUnsubscribe?: string | null;
   messageId: string;
+  /** The send (mail_sends) this e-mail belongs to; null for a confirmation. */
+  sendId?: number | null;
 }
 
 /** Writes one queued outbox row (call inside the transaction that made what the e-mail is about); returns its id. */
@@ -95,6 +112,8 @@ export async function insertOutboxMessage(db: Knex, m: NewOutboxMessage): Promis
       text_body: m.text,
       html_body: m.html,
       headers: JSON.stringify(m.headers),
+      list_unsubscribe: m.listUnsubscribe ?? null,
+      send_id: m.sendId ?? null,
       message_id: m.messageId,
       status: 'queued',
       attempts: 0,
@@ -164,6 +183,36 @@ export function claimDue(db: Knex, workerId: string, limit: number, now: string,
   return inTransaction(db, (trx) => (isPostgres(db) ? claimOnPostgres(trx, claim) : claimOnSqlite(trx, claim)));
 }
 
+/**
+ * The heartbeat: renews the claim on those of `ids` this worker still holds; returns their ids
+ * (a row missing from the answer was reclaimed by another worker, and must not be sent).
+ */
+export async function renewClaims(db: Knex, workerId: string, ids: number[], now: string): Promise<number[]> {
+  if (!ids.length) return [];
+  const held: number[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db('email_outbox')
+      .whereIn('id', ids.slice(i, i + 500))
+      .where({ status: 'sending', claimed_by: workerId })
+      .update({ claimed_at: now })
+      .returning('id');
+    held.push(...rows.map((r) => Number(r.id)));
+  }
+  return held;
+}
+
+/** "Skicka nu": queued messages waiting for a later try are due at once; returns how many. */
+export async function makeWaitingDue(db: Knex, now: string): Promise<number> {
+  const n = await db('email_outbox').where('status', 'queued').andWhere('next_attempt_at', '>', now).update({ next_attempt_at: now });
+  return Number(n);
+}
+
+/** Queued messages waiting for a later try (after a temporary error). */
+export async function countWaiting(db: Knex, now: string): Promise<number> {
+  const [r] = await db('email_outbox').where('status', 'queued').andWhere('next_attempt_at', '>', now).count({ n: '*' });
+  return Number(r?.n ?? 0);
+}
+
 /** A claimed row, still held by this worker. */
 function claimedBy(db: Knex, id: number, workerId: string) {
   return db('email_outbox').where({ id, status: 'sending', claimed_by: workerId });
@@ -174,8 +223,7 @@ export async function markSent(db: Knex, id: number, workerId: string): Promise<
   const n = await claimedBy(db, id, workerId).update({
     status: 'sent',
     sent_at: nowIso(),
-    text_body: null,
-    html_body: null,
+    ...CLEARED_SECRETS,
     last_error: null,
   });
   return Number(n) === 1;
@@ -210,8 +258,7 @@ export async function markBounced(db: Knex, id: number, workerId: string, reason
   const n = await claimedBy(db, id, workerId).update({
     status: 'bounced',
     last_error: reason.slice(0, MAX_ERROR_LENGTH),
-    text_body: null,
-    html_body: null,
+    ...CLEARED_SECRETS,
   });
   return Number(n) === 1;
 }
@@ -239,7 +286,7 @@ export async function markSentAsBounced(
 export async function failQueuedOfContact(db: Knex, contactId: number, reason: string): Promise<void> {
   await db('email_outbox')
     .where({ contact_id: contactId, status: 'queued' })
-    .update({ status: 'failed', last_error: reason, text_body: null, html_body: null });
+    .update({ status: 'failed', last_error: reason, ...CLEARED_SECRETS });
 }
 
 /** A failed row back to the queue for a new try, by hand. False when the row cannot be retried (not failed, or its content is gone). */
@@ -285,12 +332,12 @@ export async function failedMessageIds(db: Knex, roundId: number | null): Promis
   return rows.map((r) => Number(r.id));
 }
 
-export interface OutboxListItem extends Omit<OutboxMessage, 'textBody' | 'htmlBody' | 'headers'> {
+export interface OutboxListItem extends Omit<OutboxMessage, 'textBody' | 'htmlBody' | 'headers' | 'listUnsubscribe'> {
   roundTitle: string | null;
   organisationName: string | null;
 }
 
-type OutboxListRow = Omit<OutboxRow, 'text_body' | 'html_body' | 'headers'> & {
+type OutboxListRow = Omit<OutboxRow, 'text_body' | 'html_body' | 'headers' | 'list_unsubscribe' | 'send_id'> & {
   round_title: string | null;
   organisation_name: string | null;
 };
@@ -330,7 +377,8 @@ export async function listOutbox(
   if (opts.roundId) q.where('o.round_id', opts.roundId);
   const rows = await q.select<OutboxListRow[]>(LIST_COLUMNS);
   return rows.map((r) => {
-    const { textBody: _t, htmlBody: _h, headers: _x, ...rest } = toMessage({ ...r, text_body: null, html_body: null, headers: null });
+    const cleared = { ...r, text_body: null, html_body: null, headers: null, list_unsubscribe: null, send_id: null };
+    const { textBody: _t, htmlBody: _h, headers: _x, listUnsubscribe: _u, ...rest } = toMessage(cleared);
     return { ...rest, roundTitle: r.round_title ?? null, organisationName: r.organisation_name ?? null };
   });
 }

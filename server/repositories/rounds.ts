@@ -204,7 +204,7 @@ export async function clearUndeliveredMailBodies(db: Knex, roundId: number): Pro
   await db('email_outbox')
     .where({ round_id: roundId })
     .whereIn('status', ['failed', 'bounced'])
-    .update({ text_body: null, html_body: null });
+    .update({ text_body: null, html_body: null, list_unsubscribe: null });
 }
 
 /** Active organisations in the panel for the year, by name. */

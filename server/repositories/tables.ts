@@ -330,6 +330,10 @@ export type OutboxRow = {
   sent_at: DbTime | null;
   last_error: string | null;
   created_at: DbTime;
+  /** The List-Unsubscribe header (holds an opt-out token): cleared with the bodies. */
+  list_unsubscribe: string | null;
+  /** The send (mail_sends) that queued the e-mail; null for confirmations and older rows. */
+  send_id: number | null;
 };
 
 export type RegisterImportRow = {
@@ -349,6 +353,18 @@ export type MailOptoutTokenRow = {
   outbox_id: number | null;
   created_at: DbTime;
   used_at: DbTime | null;
+};
+
+export type MailSendRow = {
+  id: number;
+  request_key: string;
+  round_id: number;
+  kind: string;
+  scope: string;
+  requested_by: number | null;
+  organisations: number;
+  messages: number;
+  created_at: DbTime;
 };
 
 export type MailReminderRunRow = {
@@ -434,6 +450,7 @@ export type TableRows = {
   register_imports: RegisterImportRow;
   mail_optout_tokens: MailOptoutTokenRow;
   mail_reminder_runs: MailReminderRunRow;
+  mail_sends: MailSendRow;
   user_identities: UserIdentityRow;
   user_totp: UserTotpRow;
   user_recovery_codes: UserRecoveryCodeRow;

@@ -23,8 +23,10 @@ import { indicatorPageWithChart } from '../services/report';
 import { placeholderValues } from '../services/surveys';
 import type { PlaceholderValues } from '../surveys/schema';
 import { parseYear, parseYears } from '../lib/year';
+import { UPLOAD_LIMITS, uploadLimitText } from '../lib/upload-limits';
 
 const IMPORT_TITLE = 'Läs in historiska indikatorvärden';
+const IMPORT_PAGE = { title: IMPORT_TITLE, uploadLimit: uploadLimitText(UPLOAD_LIMITS.indicatorValues) };
 
 /** "1 indikator saknar värde" / "3 indikatorer saknar värde". */
 function withoutValueText(n: number): string {
@@ -113,7 +115,7 @@ function yearRoutes(r: Router, ctx: Context): void {
 /** The import of historical values from a CSV file. */
 function importRoutes(r: Router, { db, vars }: Context): void {
   r.get('/indicators/import', requireRole('analyst'), (_req, res) => {
-    res.render('pages/indicators/import', { title: IMPORT_TITLE });
+    res.render('pages/indicators/import', { ...IMPORT_PAGE });
   });
 
   r.post('/indicators/import', requireRole('analyst'), async (req, res) => {
@@ -121,7 +123,7 @@ function importRoutes(r: Router, { db, vars }: Context): void {
     if (!file) {
       res.status(400);
       return res.render('pages/indicators/import', {
-        title: IMPORT_TITLE,
+        ...IMPORT_PAGE,
         errors: [{ field: 'file', message: 'Välj en CSV-fil att läsa in.' }],
       });
     }
@@ -137,7 +139,7 @@ function importRoutes(r: Router, { db, vars }: Context): void {
         if (result.unused.length > 0) flash(req, 'info', unusedValuesText(result.unused));
         res.redirect(303, '/indicators/import');
       },
-      (errors) => res.render('pages/indicators/import', { title: IMPORT_TITLE, errors, importFailed: true }),
+      (errors) => res.render('pages/indicators/import', { ...IMPORT_PAGE, errors, importFailed: true }),
     );
   });
 }

@@ -7,9 +7,11 @@
 //   /rounds/:id/mail/preview/:kind/:locale      the HTML version of a preview
 //   /rounds/:id/mail/non-responders.csv   export for phone follow-up
 //   /outbox                               recent outbox rows; in file mode the written .eml files
+//   /outbox/send-now                      "Skicka nu": mail waiting out a backoff is due at once
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
 import { type Request, Router } from 'express';
+import type { Knex } from 'knex';
 import { NotFoundError, ValidationError } from '../errors';
 import { handleForm, intParam, str, strList } from '../forms';
 import { isLocale, type Locale } from '../i18n';
@@ -28,6 +30,7 @@ import {
   previewHtml,
   remindPage,
   sendPage,
+  sendResultMessage,
   templateEditPage,
   templatesPage,
 } from '../services/mail-pages';
@@ -40,6 +43,8 @@ import {
   saveTemplate,
   sendInvitations,
   sendReminders,
+  sendRequestOf,
+  sendWaitingNow,
 } from '../services/mailings';
 
 function roundIdOf(req: Request): number {
@@ -134,12 +139,14 @@ function invitationRoutes(r: Router, deps: MailPageDeps): void {
           throw new ValidationError([
             { field: 'organisationIds', message: 'Välj minst en organisation, eller välj att skicka till alla som inte fått inbjudan.' },
           ]);
-        const result = await sendInvitations(deps, actorOf(req), id, { organisationIds: scope === 'chosen' ? chosen : null, locale });
-        flash(
-          req,
-          'success',
-          `${result.messages} inbjudningar till ${result.organisations} organisationer ligger i kö och skickas nu. Sidan visar hur utskicket går.`,
-        );
+        const request = sendRequestOf(str(req.body, 'sendRequestId'), str(req.body, 'afterSendId'));
+        const result = await sendInvitations(deps, actorOf(req), id, {
+          organisationIds: scope === 'chosen' ? chosen : null,
+          locale,
+          request,
+        });
+        const { kind, message } = sendResultMessage('invitation', result);
+        flash(req, kind, message);
         res.redirect(303, `/rounds/${id}/mail`);
       },
       async (errors) => {
@@ -190,9 +197,12 @@ function reminderRoutes(r: Router, deps: MailPageDeps): void {
       async () => {
         if (chosen && !chosen.length)
           throw new ValidationError([{ field: 'organisationIds', message: 'Välj minst en organisation att påminna.' }]);
-        await assertReminderNotTooSoon(deps.db, id, confirmRecent);
-        const result = await sendReminders(deps, actorOf(req), id, chosen);
-        flash(req, 'success', `${result.messages} påminnelser till ${result.organisations} organisationer ligger i kö och skickas nu.`);
+        const request = sendRequestOf(str(req.body, 'sendRequestId'), str(req.body, 'afterSendId'));
+        // the second-reminder check runs inside the send, after the press is known to be new
+        const notTooSoon = (trx: Knex) => assertReminderNotTooSoon(trx, id, confirmRecent);
+        const result = await sendReminders(deps, actorOf(req), id, chosen, request, notTooSoon);
+        const { kind, message } = sendResultMessage('reminder', result);
+        flash(req, kind, message);
         res.redirect(303, back);
       },
       async (errors) =>
@@ -256,6 +266,12 @@ function outboxRoutes(r: Router, deps: MailPageDeps): void {
 
   r.get('/outbox/files/:name', requireRole('coordinator'), async (req, res) => {
     res.render('pages/mail/eml', await emlFilePage(deps, String(req.params.name)));
+  });
+
+  r.post('/outbox/send-now', requireRole('coordinator'), async (req, res) => {
+    const n = await sendWaitingNow(deps.db, actorOf(req));
+    flash(req, n ? 'success' : 'info', n ? `${n} meddelanden skickas nu.` : 'Inga meddelanden väntade på ett nytt försök.');
+    res.redirect(303, '/outbox');
   });
 
   r.post('/outbox/:id/retry', requireRole('coordinator'), async (req, res) => {

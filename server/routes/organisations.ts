@@ -29,6 +29,8 @@ import {
   CONTACT_LANGUAGES,
 } from '../services/register';
 import { currentYear, parseYear } from '../lib/year';
+import { titleOfData } from '../lib/titles';
+import { listedProblems, UPLOAD_LIMITS, uploadLimitText } from '../lib/upload-limits';
 
 const DELIMITER_LABELS: Record<string, string> = { ';': 'semikolon (;)', ',': 'komma (,)', '\t': 'tabb' };
 const ENCODING_LABELS: Record<string, string> = {
@@ -158,7 +160,8 @@ function renderPreview(res: Response, view: PreviewView): void {
     errors: problems.length
       ? [{ field: '', message: `Filen har ${problems.length} fel. Inget har lästs in. Rätta filen och ladda upp den igen.` }]
       : undefined,
-    problems,
+    problems: listedProblems(problems.map((p) => ({ ...p, field: '' }))),
+    problemCount: problems.length,
     fileName: view.fileName,
     // (not called `encoding`: express-handlebars reads that option as the template file's encoding)
     encodingLabel: view.parsed.encoding ? ENCODING_LABELS[view.parsed.encoding] : null,
@@ -203,6 +206,7 @@ function importRoutes(r: Router, deps: Deps): void {
       panels: await listPanels(db),
       values: { year: String(currentYear()) },
       minutes: PENDING_IMPORT_MINUTES,
+      uploadLimit: uploadLimitText(UPLOAD_LIMITS.register),
       ...extra,
     });
   };
@@ -215,7 +219,7 @@ function importRoutes(r: Router, deps: Deps): void {
       res,
       async () => {
         const { file, panel, year } = await checkUpload(deps, req);
-        const parsed = parseRegisterCsv(file.buffer);
+        const parsed = await parseRegisterCsv(file.buffer);
         const fileName = file.originalname || null;
         if (parsed.problems.length) return renderPreview(res, { parsed, plan: null, fileName, importId: null, panel, year });
         const options = panel && year ? { panelId: panel.id, year } : {};
@@ -251,7 +255,7 @@ function organisationRoutes(r: Router, { db, config }: Deps): void {
   r.get('/organisations/:id', requireRole('coordinator'), async (req, res) => {
     const { organisation, contacts, panels } = await organisationPage(db, idOf(req));
     res.render('pages/organisations/show', {
-      title: organisation.name,
+      ...titleOfData(organisation.name),
       organisation: { ...organisation, typeLabel: organisationTypeLabel(organisation.type, res.locals.locale) },
       contacts,
       panels: panels.map((p) => ({ ...p, yearsText: p.years.join(', ') })),

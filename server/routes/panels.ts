@@ -8,6 +8,7 @@ import { actorOf, flash, requireRole } from '../middleware/auth';
 import { organisationTypeLabel } from '../services/organisation-types';
 import { copyPanelMembers, createPanel, editPanel, panelSummaries, panelYear, setPanelMembers } from '../services/panels';
 import { currentYear, parseYear } from '../lib/year';
+import { titleOfData } from '../lib/titles';
 
 function idOf(req: Request): number {
   const id = intParam(req.params.id);
@@ -55,7 +56,7 @@ export function panelsRouter(deps: Deps): Router {
     const locale = res.locals.locale;
     const lastYearWithMembers = [...view.years].reverse().find((x) => x.year < y)?.year ?? null;
     res.render('pages/panels/show', {
-      title: view.panel.name,
+      ...titleOfData(view.panel.name),
       panel: view.panel,
       year: y,
       years: view.years.map((x) => ({ ...x, current: x.year === y })),

@@ -27,6 +27,7 @@ import {
 } from '../services/responses';
 import { placeholderValues } from '../services/surveys';
 import type { Locale } from '../surveys/schema';
+import { titleOfData } from '../lib/titles';
 
 type RespondDeps = Pick<Deps, 'db' | 'config'>;
 
@@ -125,7 +126,7 @@ function respondPages({ db, config }: RespondDeps) {
     if (o.status) res.status(o.status);
     const page = base(ctx, res);
     res.render('pages/respond/form', {
-      title: page.surveyTitle,
+      ...titleOfData(page.surveyTitle),
       ...page,
       ...responseStatus(o.state),
       errors: errors.length ? errors : undefined,
@@ -220,7 +221,7 @@ export function respondRouter(deps: Deps): Router {
     const state = await responseState(db, ctx.round.id, ctx.organisation.id);
     const page = pages.base(ctx, res);
     res.render('pages/respond/start', {
-      title: page.surveyTitle,
+      ...titleOfData(page.surveyTitle),
       ...page,
       ...responseStatus(state),
       statusOnly: ctx.access !== 'answer',

@@ -16,6 +16,7 @@ import {
   runResponseImport,
 } from '../services/response-import';
 import { panelChoices } from '../services/rounds';
+import { listedProblems } from '../lib/upload-limits';
 
 /** The confirm form sends the file back inside an urlencoded body (limit 1 MB). */
 const MAX_PREVIEW_BYTES = 600 * 1024;
@@ -94,7 +95,7 @@ export function importRoutes(r: Router, deps: Pick<Deps, 'db' | 'config'>): void
       return page(res.status(400), {
         values,
         fileName: file.originalname,
-        problems: plan.problems.map(problemText),
+        problems: listedProblems(plan.problems.map((p) => ({ field: '', message: problemText(p) }))).map((p) => p.message),
         problemCount: plan.problems.length,
       });
     if (file.size > MAX_PREVIEW_BYTES)
@@ -112,7 +113,7 @@ export function importRoutes(r: Router, deps: Pick<Deps, 'db' | 'config'>): void
         flash(req, 'success', `${result.imported} svar är importerade${result.createdRound ? ' i en ny, stängd omgång' : ''}.`);
         res.redirect(303, `/rounds/${result.roundId}`);
       },
-      (problems) => page(res, { values, problems: problems.map((p) => p.message), problemCount: problems.length }),
+      (problems) => page(res, { values, problems: listedProblems(problems).map((p) => p.message), problemCount: problems.length }),
     );
   });
 }

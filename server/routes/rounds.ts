@@ -36,8 +36,10 @@ import {
   updateRound,
 } from '../services/rounds';
 import { formatStockholmDeadline, utcToStockholm } from '../services/stockholm-time';
+import { sendFormFields } from '../services/mailings';
 import { surveyChoices } from '../services/surveys';
 import { importRoutes } from './response-import';
+import { titleOfData } from '../lib/titles';
 
 type RoundsDeps = Pick<Deps, 'db' | 'config'>;
 
@@ -75,7 +77,7 @@ function roundPages({ db, config }: RoundsDeps) {
     const view = await roundDetail(db, config, id, role);
     const round = view.round;
     res.render('pages/rounds/detail', {
-      title: round.title,
+      ...titleOfData(round.title),
       ...view,
       opensText: formatStockholmDeadline(round.opensAt),
       closesText: formatStockholmDeadline(round.closesAt),
@@ -187,7 +189,12 @@ function stateRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): 
       flash(req, 'error', 'Bara en öppen omgång kan stängas.');
       return res.redirect(303, `/rounds/${summary.round.id}`);
     }
-    res.render('pages/rounds/close', { title: 'Stäng omgången', ...summary, closesText: formatStockholmDeadline(summary.round.closesAt) });
+    res.render('pages/rounds/close', {
+      title: 'Stäng omgången',
+      ...summary,
+      closesText: formatStockholmDeadline(summary.round.closesAt),
+      ...(await sendFormFields(db, summary.round.id, 'reminder')),
+    });
   });
   transition(
     'stang',
@@ -249,7 +256,11 @@ function organisationRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundP
     const organisationId = intParam(req.params.organisationId);
     if (!organisationId) throw new NotFoundError('Organisationen finns inte.');
     const view = await organisationAnswers(db, config, id, organisationId, res.locals.locale ?? 'sv');
-    res.render('pages/rounds/answers', { title: `${view.organisationName} – ${view.round.title}`, ...view });
+    res.render('pages/rounds/answers', {
+      title: '%{organisation} – %{round}',
+      titleValues: { organisation: view.organisationName, round: view.round.title },
+      ...view,
+    });
   });
 }
 

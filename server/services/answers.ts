@@ -11,8 +11,7 @@
 //
 // A question is referred to by its id (`rus_planering`), a matrix statement by
 // `matrixId.statementId`; that reference is also the form field name and the CSV column.
-import type { TFunction } from 'i18next';
-import { translator } from '../i18n';
+import { type Translate, translator } from '../i18n';
 import type { AnswerValue } from '../repositories/responses';
 import {
   type ChoiceQuestion,
@@ -113,7 +112,7 @@ export interface CheckedAnswers {
 interface AnswerCheck {
   raw: RawAnswers;
   enforceRequired: boolean;
-  tr: TFunction;
+  tr: Translate;
   /** A definition text in the respondent's language (placeholders filled in when `vars` is given). */
   text: (t: LocalizedText) => string;
   /** The answers accepted so far, by reference (later conditions are evaluated on these). */

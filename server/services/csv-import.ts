@@ -15,7 +15,10 @@
 // escapes them, and the CSV export prefixes such cells with ' so a spreadsheet shows them as text.
 // On import a leading ' before = + - @ is taken away again, so an export can be re-imported.
 import iconv from 'iconv-lite';
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
+import { yieldToEventLoop } from '../lib/event-loop';
+import { CONTROL_CHARS, countControlChars } from '../lib/text';
+import { tooManyRowsMessage, UPLOAD_LIMITS } from '../lib/upload-limits';
 import { isEmail } from './accounts';
 import { normaliseOrganisationNumber, ORGANISATION_TYPES, type OrganisationType, parseOrganisationType } from './organisation-types';
 import type { RegisterSnapshot } from '../repositories/organisations';
@@ -76,8 +79,6 @@ export function parseContactLanguage(v: string): string | null | undefined {
   return undefined;
 }
 
-export const MAX_IMPORT_ROWS = 50_000;
-
 export interface ImportProblem {
   /** Row number as a spreadsheet shows it (header = 1); null for the file as a whole. */
   row: number | null;
@@ -132,9 +133,8 @@ function isValidUtf8(buf: Buffer): boolean {
   }
 }
 
-/** Control characters that never appear in a text file (tab, CR and LF do). */
-// eslint-disable-next-line no-control-regex -- finding control characters is what this pattern is for
-export const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+/** Control characters that never appear in a text file (tab, CR and LF do); the same rule as for forms. */
+export { CONTROL_CHARS };
 
 export function decodeCsvBytes(buf: Buffer): Decoded {
   if (buf.length === 0) return { problem: fileProblem('Filen är tom.') };
@@ -169,8 +169,8 @@ export function decodeCsvBytes(buf: Buffer): Decoded {
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const controls = (text.match(CONTROL_CHARS) ?? []).length;
-  if (controls > Math.max(2, text.length / 200) || text.includes('\u0000')) return { problem: fileProblem(NOT_CSV) };
+  const allowed = Math.max(2, text.length / 200);
+  if (text.includes('\u0000') || countControlChars(text, allowed + 1) > allowed) return { problem: fileProblem(NOT_CSV) };
   return { text, encoding };
 }
 
@@ -215,37 +215,61 @@ export function cleanCell(v: string | undefined): string {
 }
 
 export type CsvRecords =
-  | { ok: true; records: string[][]; delimiter: ParsedCsv['delimiter']; lineOffset: number }
+  | { ok: true; records: string[][]; delimiter: ParsedCsv['delimiter']; lineOffset: number; tooManyRows: boolean }
   | { ok: false; error: { code?: string; lines?: number }; delimiter: ParsedCsv['delimiter']; lineOffset: number };
+
+/** The text is fed to the CSV parser in pieces of this many characters, with a turn of the event loop between them. */
+const CHUNK_CHARS = 64 * 1024;
+
+const hasContent = (rec: string[]) => rec.some((c) => c && c.trim());
+
+/** The separator from Excel's "sep=;" hint line (which is then left out) or detected from the header line. */
+function delimiterOf(input: string): { text: string; delimiter: ParsedCsv['delimiter']; lineOffset: number } {
+  const sep = /^sep=(.)\r?\n/i.exec(input);
+  if (sep && [';', ',', '\t'].includes(sep[1]))
+    return { text: input.slice(sep[0].length), delimiter: sep[1] as ParsedCsv['delimiter'], lineOffset: 1 };
+  return { text: input, delimiter: detectDelimiter(input.split(/\r\n|\n|\r/, 1)[0] ?? ''), lineOffset: 0 };
+}
 
 /**
  * Text → records (arrays of cells): the separator from Excel's "sep=;" hint line or detected from
  * the header line, quoted fields, rows of different lengths, leading empty lines skipped.
  * `lineOffset` is how many lines of the file come before the first record. Shared with services/csv.ts.
+ *
+ * Streaming: the parser gets the text in pieces and the event loop a turn between them; reading
+ * stops as soon as there are more than `maxRows` rows with content after the header
+ * (`tooManyRows`), so a huge file costs no more than the limit.
  */
-export function splitCsvRecords(input: string): CsvRecords {
-  let text = input;
-  let lineOffset = 0;
-  let delimiter: ParsedCsv['delimiter'];
-  const sep = /^sep=(.)\r?\n/i.exec(text);
-  if (sep && [';', ',', '\t'].includes(sep[1])) {
-    delimiter = sep[1] as ParsedCsv['delimiter'];
-    text = text.slice(sep[0].length);
-    lineOffset = 1;
-  } else {
-    delimiter = detectDelimiter(text.split(/\r\n|\n|\r/, 1)[0] ?? '');
+export async function splitCsvRecords(input: string, limits: { maxRows?: number } = {}): Promise<CsvRecords> {
+  const { text, delimiter, lineOffset: skipped } = delimiterOf(input);
+  let lineOffset = skipped;
+  const parser = parse({ delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, max_record_size: 100_000 });
+  const records: string[][] = [];
+  let dataRows = -1; // the header is the first record with content
+  let failure: { code?: string; lines?: number } | null = null;
+  const done = new Promise<void>((resolve) => {
+    parser.on('end', resolve);
+    parser.on('close', resolve);
+  });
+  parser.on('data', (rec: string[]) => {
+    records.push(rec);
+    if (dataRows >= 0 || hasContent(rec)) dataRows += hasContent(rec) ? 1 : 0;
+  });
+  parser.on('error', (e: { code?: string; lines?: number }) => (failure ??= e));
+  const tooMany = () => limits.maxRows !== undefined && dataRows > limits.maxRows;
+  for (let i = 0; i < text.length && !failure && !tooMany(); i += CHUNK_CHARS) {
+    parser.write(text.slice(i, i + CHUNK_CHARS));
+    await yieldToEventLoop();
   }
-  let records: string[][];
-  try {
-    records = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, max_record_size: 100_000 });
-  } catch (e) {
-    return { ok: false, error: e as { code?: string; lines?: number }, delimiter, lineOffset };
-  }
-  while (records.length && records[0].every((c) => !c || !c.trim())) {
+  if (tooMany() || failure) parser.destroy();
+  else parser.end();
+  await done;
+  if (failure) return { ok: false, error: failure, delimiter, lineOffset };
+  while (records.length && !hasContent(records[0])) {
     records.shift();
     lineOffset++;
   }
-  return { ok: true, records, delimiter, lineOffset };
+  return { ok: true, records, delimiter, lineOffset, tooManyRows: tooMany() };
 }
 
 const CSV_ERRORS: Record<string, string> = {
@@ -311,10 +335,11 @@ function readRows(records: string[][], index: Header['index'], lineOffset: numbe
   return rows;
 }
 
-export function parseRegisterCsv(buf: Buffer): ParsedCsv {
+/** A register file → rows, or its file-level problems (also more rows than UPLOAD_LIMITS.register allows). */
+export async function parseRegisterCsv(buf: Buffer): Promise<ParsedCsv> {
   const decoded = decodeCsvBytes(buf);
   if ('problem' in decoded) return emptyParse([decoded.problem]);
-  const split = splitCsvRecords(decoded.text);
+  const split = await splitCsvRecords(decoded.text, { maxRows: UPLOAD_LIMITS.register.maxRows! });
   const base = { delimiter: split.delimiter, encoding: decoded.encoding };
   if (!split.ok) {
     const why = (split.error.code && CSV_ERRORS[split.error.code]) || 'filen följer inte CSV-formatet';
@@ -322,17 +347,13 @@ export function parseRegisterCsv(buf: Buffer): ParsedCsv {
     return emptyParse([fileProblem(`Filen kunde inte läsas som CSV: ${why}${where}. Kontrollera filen och försök igen.`)], base);
   }
   if (split.records.length === 0) return emptyParse([fileProblem('Filen innehåller inga rader.')], base);
+  if (split.tooManyRows) return emptyParse([fileProblem(tooManyRowsMessage('register'))], base);
 
   const header = readHeader(split.records[0]);
   const found = { ...base, columns: header.columns, ignoredColumns: header.ignoredColumns };
   if (header.problems.length) return emptyParse(header.problems, found);
   const rows = readRows(split.records, header.index, split.lineOffset);
   if (rows.length === 0) return emptyParse([fileProblem('Filen innehåller bara rubrikraden och inga organisationer.')], found);
-  if (rows.length > MAX_IMPORT_ROWS)
-    return emptyParse(
-      [fileProblem(`Filen har ${rows.length} rader. Högst ${MAX_IMPORT_ROWS} rader kan läsas in åt gången; dela upp filen.`)],
-      found,
-    );
   return { rows, problems: [], ...found };
 }
 

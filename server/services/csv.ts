@@ -16,6 +16,12 @@ export interface CsvFile {
 
 export type CsvReadResult = { ok: true; csv: CsvFile } | { ok: false; problem: ImportProblem };
 
+export interface CsvLimits {
+  /** More rows with content after the header than this: the file is refused with `tooManyRows` as its problem. */
+  maxRows: number;
+  tooManyRows: string;
+}
+
 /** Trims, drops control characters, keeps line breaks (as \n), undoes an export's formula guard ('=…). */
 export function cleanCsvCell(v: string | undefined): string {
   if (v === undefined || v === null) return '';
@@ -23,10 +29,11 @@ export function cleanCsvCell(v: string | undefined): string {
   return /^'[=+\-@]/.test(s) ? s.slice(1) : s;
 }
 
-export function readCsv(buf: Buffer): CsvReadResult {
+/** The file's header and rows (read in pieces, see splitCsvRecords), or its one file-level problem. */
+export async function readCsv(buf: Buffer, limits?: CsvLimits): Promise<CsvReadResult> {
   const decoded = decodeCsvBytes(buf);
   if ('problem' in decoded) return { ok: false, problem: decoded.problem };
-  const split = splitCsvRecords(decoded.text);
+  const split = await splitCsvRecords(decoded.text, { maxRows: limits?.maxRows });
   if (!split.ok) {
     const where = typeof split.error.lines === 'number' ? ` (nära rad ${split.error.lines + split.lineOffset})` : '';
     const why =
@@ -35,6 +42,7 @@ export function readCsv(buf: Buffer): CsvReadResult {
   }
   const { records, delimiter, lineOffset } = split;
   if (records.length === 0) return { ok: false, problem: { row: null, column: null, message: 'Filen innehåller inga rader.' } };
+  if (split.tooManyRows && limits) return { ok: false, problem: { row: null, column: null, message: limits.tooManyRows } };
   const header = records[0].map((h) => cleanCsvCell(h));
   const rows: CsvFile['rows'] = [];
   for (let i = 1; i < records.length; i++) {

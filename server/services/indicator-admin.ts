@@ -19,6 +19,7 @@ import {
 import type { PlaceholderValues } from '../surveys/schema';
 import { type Actor, audit } from './audit';
 import { readCsv } from './csv';
+import { listedProblems, tooManyRowsMessage, UPLOAD_LIMITS } from '../lib/upload-limits';
 import { normaliseHeader } from './csv-import';
 import { computeRows, yearsWithComputedValue } from './indicators';
 import type { Status } from './numbers';
@@ -306,8 +307,8 @@ export function unusedValuesText(unused: ImportResult['unused']): string {
 }
 
 /** The rows of an indicator-values CSV, or the problems (file-level or per row, "Rad 3: …"). */
-export function parseValuesCsv(buf: Buffer): { rows: Array<{ row: number; raw: RawValueRow }>; problems: FieldProblem[] } {
-  const read = readCsv(buf);
+export async function parseValuesCsv(buf: Buffer): Promise<{ rows: Array<{ row: number; raw: RawValueRow }>; problems: FieldProblem[] }> {
+  const read = await readCsv(buf, { maxRows: UPLOAD_LIMITS.indicatorValues.maxRows!, tooManyRows: tooManyRowsMessage('indicatorValues') });
   if (!read.ok) return { rows: [], problems: [{ field: 'file', message: read.problem.message }] };
   const header = read.csv.header.map((h) => normaliseHeader(h));
   const index: Partial<Record<keyof RawValueRow, number>> = {};
@@ -364,7 +365,7 @@ export async function importValues(
   buf: Buffer,
   vars: PlaceholderValues = { region: '', strategy: '' },
 ): Promise<ImportResult> {
-  const parsed = parseValuesCsv(buf);
+  const parsed = await parseValuesCsv(buf);
   if (parsed.problems.length > 0) throw new ValidationError(parsed.problems, 'Filen kunde inte läsas in.');
   const known = new Set((await listIndicators(db, { includeRetired: true })).map((i) => i.id));
   const problems: FieldProblem[] = [];
@@ -381,7 +382,7 @@ export async function importValues(
     else seen.set(key, row);
     good.push(value);
   }
-  if (problems.length > 0) throw new ValidationError(problems, 'Inget lästes in: filen innehåller fel.');
+  if (problems.length > 0) throw new ValidationError(listedProblems(problems), 'Inget lästes in: filen innehåller fel.');
   const indicators = [...new Set(good.map((v) => v.indicatorId))].sort();
   const replaced = await inTransaction(db, async (trx) => {
     let n = 0;

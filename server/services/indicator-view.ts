@@ -25,6 +25,7 @@ import {
   LEVEL_LABELS,
 } from './indicators';
 import { colourLabel, formatNumber, formatPercent, formatPp, statusLabel, trendLabel, type Colour } from './numbers';
+import { titleOfData } from '../lib/titles';
 
 /** Shapes, so the colours also differ in form: filled circle, triangle, square, hollow circle. */
 export const COLOUR_SYMBOLS: Record<Colour, string> = { green: '●', yellow: '▲', red: '■', missing: '○' };
@@ -247,7 +248,7 @@ export async function indicatorPage(db: Knex, id: string, year: number, vars: Pl
   const row = presentRow(tableRow);
   const series = (await indicatorSeries(db, id, year, vars)).map((x) => presentRow(x));
   return {
-    title: indicator.name,
+    ...titleOfData(indicator.name),
     indicator,
     levelLabel: LEVEL_LABELS[indicator.level ?? ''] ?? '',
     definitionText: definitionText(indicator.definition),

@@ -33,7 +33,10 @@ import {
   recipientPlan,
   reminderTargets,
   requireRound,
+  type SendResult,
+  sendFormFields,
   templateFor,
+  waitingMessageCount,
 } from './mailings';
 
 /** What the e-mail pages need: the database, config and the mailer (its description, and the .eml files in file mode). */
@@ -139,6 +142,33 @@ export async function sendPage(deps: MailPageDeps, roundId: number, form: SendFo
     scope: form.scope ?? 'not_invited',
     errors: form.errors,
     schedule: scheduleView(round, form.schedule),
+    ...(await sendFormFields(deps.db, roundId, 'invitation')),
+  };
+}
+
+/**
+ * The message after a press of a send form: queued now, or — when the send had been made already
+ * (a second press, or another tab) — when it was made and how far it has come.
+ */
+export function sendResultMessage(kind: 'invitation' | 'reminder', r: SendResult): { kind: 'success' | 'info'; message: string } {
+  const words = kind === 'invitation' ? { done: 'Inbjudningarna', many: 'inbjudningar' } : { done: 'Påminnelserna', many: 'påminnelser' };
+  const made = r.alreadyMade;
+  if (!made) {
+    const tail = kind === 'invitation' ? ' Sidan visar hur utskicket går.' : '';
+    return {
+      kind: 'success',
+      message: `${r.messages} ${words.many} till ${r.organisations} organisationer ligger i kö och skickas nu.${tail}`,
+    };
+  }
+  const at = utcToStockholm(made.createdAt)?.time.replace(':', '.') ?? '–';
+  const again = made.samePress
+    ? ''
+    : ` Vill du skicka fler, öppna sidan ${kind === 'invitation' ? 'Skicka inbjudningar' : 'Påminn de som inte svarat'} igen.`;
+  return {
+    kind: 'info',
+    message:
+      `${words.done} är redan skickade (kl. ${at}): ${made.messages} ${words.many} till ${made.organisations} organisationer. ` +
+      `Skickade hittills: ${made.sent} av ${made.total}.${again}`,
   };
 }
 
@@ -187,6 +217,7 @@ export async function remindPage(
     contacts: contactChoices(targets, (o) => o.reachable, preview),
     preview,
     previewHtmlUrl: previewHtmlUrl(roundId, 'reminder', locale, preview),
+    ...(await sendFormFields(deps.db, roundId, 'reminder')),
     reminderDays: round.reminderDays.join(' och '),
     errors,
   };
@@ -269,6 +300,7 @@ export async function outboxPage(deps: MailPageDeps, status: string) {
     title: 'Utkorgen',
     rows: await outboxMessages(deps.db, { status: chosen, limit: 200 }),
     counts: await outboxStatusCounts(deps.db),
+    waiting: await waitingMessageCount(deps.db),
     statuses: OUTBOX_STATUSES.map((s) => ({ value: s, label: OUTBOX_STATUS_LABELS[s], selected: s === chosen })),
     fileMode: deps.mailer.kind === 'file',
     files,

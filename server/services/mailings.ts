@@ -9,6 +9,15 @@
 //
 // Who is reachable: a contact with a valid e-mail address that is active, not erased, not opted
 // out and not bounced. A reminder goes only to invited organisations that have not submitted.
+//
+// A send is made once (mail_sends): the send transaction first takes the round's send lock
+// (repositories/mail-sends.ts lockRoundForSending), then records the send under the form's
+// send-request id (unique; one id per rendering of the form). A second press of the same form —
+// a double click, a retried request, another app instance — finds the recorded send; a press on
+// a page rendered before another send of the same kind (a second tab) finds that newer send.
+// Either way nothing is queued and the page says when the send was made and how far it has come.
+// Each queued e-mail carries its send's id, unique per send, organisation and contact.
+import crypto from 'node:crypto';
 import { readBounceMailbox } from './bounces';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -45,6 +54,17 @@ import {
   responsesOfRound,
   roundsWithDueInvitations,
 } from '../repositories/mailings';
+import {
+  findSendByKey,
+  insertSend,
+  latestSendAfter,
+  latestSendId,
+  lockRoundForSending,
+  type MailSend,
+  type SendKind,
+  sendProgress,
+  setSendCounts,
+} from '../repositories/mail-sends';
 import { findOptOutToken, insertOptOutToken, linkOptOutToken, markOptOutTokenUsed } from '../repositories/optout';
 import {
   failedMessageIds,
@@ -53,6 +73,8 @@ import {
   insertOutboxMessage,
   lastLocaleByContact,
   listOutbox,
+  makeWaitingDue,
+  countWaiting,
   OUTBOX_STATUSES,
   type OutboxCounts,
   outboxCounts,
@@ -63,7 +85,7 @@ import {
 import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../repositories/reminder-runs';
 import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
 import { inTransaction } from '../repositories/transaction';
-import { audit, type Actor, SYSTEM } from './audit';
+import { audit, type Actor, CLI, SYSTEM } from './audit';
 import { ensureInvitation, issueToken, type LinkCause } from './invitations';
 import { organisationTypeLabel } from './organisation-types';
 
@@ -80,26 +102,41 @@ export interface MailContact extends MailContactRow {
   reachable: boolean;
   /** Why the contact cannot be e-mailed (Swedish), or null. */
   reason: string | null;
+  /** The same as a translation key and its values (the mail server's reply is a value, never a key). */
+  reasonKey: string | null;
+  reasonValues: Record<string, string>;
+}
+
+/** Why the contact cannot be e-mailed, as a key and values; null when it can. */
+function unreachableBecause(c: MailContactRow): { key: string; values: Record<string, string> } | null {
+  const plain = (key: string) => ({ key, values: {} });
+  if (c.erasedAt) return plain('Kontaktuppgifterna är raderade');
+  if (!c.active) return plain('Kontakten är inaktiv');
+  if (!isValidEmail(c.email)) return plain(c.email ? 'Ogiltig e-postadress' : 'Saknar e-postadress');
+  if (c.optedOutAt) return plain('Har avregistrerat sig från utskick');
+  if (c.bouncedAt)
+    return c.bounceReason ? { key: 'E-post har studsat (%{reply})', values: { reply: c.bounceReason } } : plain('E-post har studsat');
+  return null;
 }
 
 export function reachability(c: MailContactRow): MailContact {
-  let reason: string | null = null;
-  if (c.erasedAt) reason = 'Kontaktuppgifterna är raderade';
-  else if (!c.active) reason = 'Kontakten är inaktiv';
-  else if (!isValidEmail(c.email)) reason = c.email ? 'Ogiltig e-postadress' : 'Saknar e-postadress';
-  else if (c.optedOutAt) reason = 'Har avregistrerat sig från utskick';
-  else if (c.bouncedAt) reason = `E-post har studsat${c.bounceReason ? ` (${c.bounceReason})` : ''}`;
-  return { ...c, reachable: reason === null, reason };
+  const why = unreachableBecause(c);
+  const reason = why ? why.key.replace('%{reply}', why.values.reply ?? '') : null;
+  return { ...c, reachable: why === null, reason, reasonKey: why?.key ?? null, reasonValues: why?.values ?? {} };
 }
 
-/** List-Unsubscribe (RFC 2369) and one-click List-Unsubscribe-Post (RFC 8058) headers. */
-export function unsubscribeHeaders(config: Pick<Config, 'baseUrl'>, token: string, locale: Locale): Record<string, string> {
-  return {
-    'List-Unsubscribe': `<${oneClickUnsubscribeUrl(config.baseUrl, token)}>`,
-    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    'Content-Language': locale,
-    'Auto-Submitted': 'auto-generated',
-  };
+/** The List-Unsubscribe header value (RFC 2369): the one-click opt-out URL, which holds the token. */
+export function listUnsubscribeValue(config: Pick<Config, 'baseUrl'>, token: string): string {
+  return `<${oneClickUnsubscribeUrl(config.baseUrl, token)}>`;
+}
+
+/**
+ * Headers that stay with the outbox row after sending (no tokens). List-Unsubscribe and the
+ * one-click List-Unsubscribe-Post (RFC 8058) are added by the worker from the row's
+ * list_unsubscribe, which is cleared once the message is sent.
+ */
+export function storedHeaders(locale: Locale): Record<string, string> {
+  return { 'Content-Language': locale, 'Auto-Submitted': 'auto-generated' };
 }
 
 /** Reply-To: a reply to any e-mail of the round goes to the round's reply address (the contact person's by default). */
@@ -313,6 +350,8 @@ interface QueuedEmail {
   /** Who caused the e-mail (and so its link): audited with every link. */
   cause: LinkCause;
   receiptCode?: string | null;
+  /** The send (mail_sends) this e-mail is part of; none for a confirmation. */
+  sendId?: number;
 }
 
 /**
@@ -345,11 +384,21 @@ async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<nu
     subject: email.subject,
     text: email.text,
     html: email.html,
-    headers: { ...unsubscribeHeaders(config, optOut.token, m.locale), ...replyToHeader(m.round) },
+    headers: { ...storedHeaders(m.locale), ...replyToHeader(m.round) },
+    listUnsubscribe: listUnsubscribeValue(config, optOut.token),
     messageId: newMessageId(config.baseUrl),
+    sendId: m.sendId ?? null,
   });
   await linkOptOutToken(trx, optOut.id, outboxId);
   return outboxId;
+}
+
+/** Where a press of a send form comes from: the form's send-request id and what the page knew. */
+export interface SendRequest {
+  /** The form's send-request id (one per rendering of the page); null when the form had none. */
+  requestId: string | null;
+  /** The latest send of the same kind when the page was rendered (0: none); null: not checked. */
+  afterSendId: number | null;
 }
 
 export interface SendInput {
@@ -357,11 +406,74 @@ export interface SendInput {
   organisationIds: number[] | null;
   /** The language of every message; null: each contact's own language. */
   locale: Locale | null;
+  request?: SendRequest;
 }
 
 export interface SendResult {
   organisations: number;
   messages: number;
+  /** Set when nothing was queued because the send had been made already. */
+  alreadyMade?: MadeSend;
+}
+
+/** An earlier send that a press found: when, how big, and how far it has come. */
+export interface MadeSend {
+  kind: SendKind;
+  createdAt: string;
+  organisations: number;
+  messages: number;
+  sent: number;
+  total: number;
+  /** True when it is the same press (same send-request id); false for another send made since the page was rendered. */
+  samePress: boolean;
+}
+
+/** A new, random send-request id for a rendering of a send form. */
+export function newSendRequestId(): string {
+  return crypto.randomBytes(18).toString('base64url');
+}
+
+/** The send-request id and the latest send of the kind, for the hidden fields of a send form. */
+export async function sendFormFields(db: Knex, roundId: number, kind: SendKind): Promise<{ sendRequestId: string; afterSendId: number }> {
+  return { sendRequestId: newSendRequestId(), afterSendId: await latestSendId(db, roundId, kind) };
+}
+
+/** A send-request id as it may come from a form, or null. */
+export function sendRequestOf(requestId: string, afterSendId: string): SendRequest {
+  return {
+    requestId: /^[A-Za-z0-9_-]{16,100}$/.test(requestId) ? requestId : null,
+    afterSendId: /^\d{1,9}$/.test(afterSendId) ? Number(afterSendId) : null,
+  };
+}
+
+async function madeSend(db: Knex, send: MailSend, samePress: boolean): Promise<MadeSend> {
+  const progress = await sendProgress(db, send.id);
+  const { kind, createdAt, organisations, messages } = send;
+  return { kind, createdAt, organisations, messages, ...progress, samePress };
+}
+
+interface SendClaim {
+  kind: SendKind;
+  scope: string;
+  request: SendRequest | undefined;
+}
+
+/**
+ * Inside the send transaction, after the round's send lock: records the send, or returns the
+ * earlier send this press duplicates (the same request id, or a newer send than the page knew).
+ */
+async function claimSend(trx: Knex, actor: Actor, roundId: number, c: SendClaim): Promise<{ sendId: number } | { earlier: MadeSend }> {
+  const requestId = c.request?.requestId ?? null;
+  const same = requestId ? await findSendByKey(trx, requestId) : null;
+  if (same) return { earlier: await madeSend(trx, same, true) };
+  const afterId = c.request?.afterSendId ?? null;
+  const newer = afterId === null ? null : await latestSendAfter(trx, roundId, c.kind, afterId);
+  if (newer) return { earlier: await madeSend(trx, newer, false) };
+  const key = requestId ?? `server:${newSendRequestId()}`;
+  const created = { requestKey: key, roundId, kind: c.kind, scope: c.scope, requestedBy: actor.userId, createdAt: nowIso() };
+  const sendId = await insertSend(trx, created);
+  if (sendId === null) return { earlier: await madeSend(trx, (await findSendByKey(trx, key))!, true) };
+  return { sendId };
 }
 
 /** The organisations that get an invitation: the chosen ones, or those of the panel not yet invited — with a reachable contact. */
@@ -392,6 +504,7 @@ async function queueInvitations(
   round: MailRound,
   targets: PlannedOrganisation[],
   locale: Locale | null,
+  sendId: number | undefined,
 ): Promise<number> {
   const now = nowIso();
   const templateOf = templatesByLocale(trx, round.id, 'invitation');
@@ -410,6 +523,7 @@ async function queueInvitations(
         contact,
         invitationId,
         cause,
+        sendId,
       });
       messages++;
     }
@@ -418,24 +532,41 @@ async function queueInvitations(
   return messages;
 }
 
-/** "Skicka inbjudningar": invitations, tokens and outbox rows in one transaction. */
+/** "Skicka inbjudningar": invitations, tokens and outbox rows in one transaction — once per press (see the top). */
 export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: number, input: SendInput): Promise<SendResult> {
   const { db, config } = deps;
   if (input.locale) validateTemplate(await templateFor(db, roundId, 'invitation', input.locale));
   return inTransaction(db, async (trx) => {
+    await lockRoundForSending(trx, roundId);
     const round = await requireRound(trx, roundId);
     requireOpen(round);
+    const scope = input.organisationIds ? 'chosen' : 'not_invited';
+    const claim = await claimSend(trx, actor, round.id, { kind: 'invitation', scope, request: input.request });
+    if ('earlier' in claim) return { organisations: 0, messages: 0, alreadyMade: claim.earlier };
     const targets = invitationTargets(await recipientPlan(trx, round), input.organisationIds);
-    const messages = await queueInvitations(trx, config, actor, round, targets, input.locale);
+    const messages = await queueInvitations(trx, config, actor, round, targets, input.locale, claim.sendId);
+    await setSendCounts(trx, claim.sendId, targets.length, messages);
     await audit(
       trx,
       actor,
       'mail.invitations_queued',
       { type: 'round', id: round.id },
-      { organisations: targets.length, messages, locale: input.locale ?? 'contact' },
+      { organisations: targets.length, messages, locale: input.locale ?? 'contact', sendId: claim.sendId },
     );
     return { organisations: targets.length, messages };
   });
+}
+
+/** The send of scheduled invitations (so a send form rendered before it finds it, like a second tab's). */
+function scheduledInvitationSend(roundId: number, now: Date) {
+  return {
+    requestKey: `invitation:${roundId}:${now.toISOString()}`,
+    roundId,
+    kind: 'invitation' as const,
+    scope: 'scheduled',
+    requestedBy: null,
+    createdAt: nowIso(),
+  };
 }
 
 /**
@@ -453,12 +584,15 @@ export async function queueScheduledInvitations(deps: MailDeps, now: Date): Prom
       const closed = !!round.closesAt && new Date(round.closesAt).getTime() <= now.getTime();
       const plan = await recipientPlan(trx, round);
       const targets = closed ? [] : plan.organisations.filter((o) => o.inPanel && !o.invitedAt && o.reachable.length > 0);
-      const messages = await queueInvitations(trx, deps.config, SYSTEM, round, targets, null);
+      const sendId = targets.length ? await insertSend(trx, scheduledInvitationSend(round.id, now)) : null;
+      const messages = await queueInvitations(trx, deps.config, SYSTEM, round, targets, null, sendId ?? undefined);
+      if (sendId !== null) await setSendCounts(trx, sendId, targets.length, messages);
       const details = {
         organisations: targets.length,
         messages,
         locale: 'contact',
         scheduled: true,
+        ...(sendId !== null ? { sendId } : {}),
         ...(closed ? { skipped: 'closed' } : {}),
       };
       await audit(trx, SYSTEM, 'mail.invitations_queued', { type: 'round', id: round.id }, details);
@@ -502,6 +636,7 @@ async function queueReminders(
   actor: Actor,
   round: MailRound,
   organisationIds: number[] | null,
+  sendId: number,
 ): Promise<SendResult> {
   const cause: LinkCause = { actor, via: 'reminder' };
   const plan = await recipientPlan(trx, round);
@@ -523,6 +658,7 @@ async function queueReminders(
         contact,
         invitationId,
         cause,
+        sendId,
       });
       messages++;
     }
@@ -530,17 +666,25 @@ async function queueReminders(
   return { organisations: targets.length, messages };
 }
 
-/** "Påminn de som inte svarat", by hand. */
+/** "Påminn de som inte svarat", by hand — once per press (see the top). */
 export async function sendReminders(
   deps: MailDeps,
   actor: Actor,
   roundId: number,
   organisationIds: number[] | null = null,
+  request?: SendRequest,
+  /** Checks for a new press (not a repeated one) before anything is queued, e.g. a second reminder within a day. */
+  beforeQueue?: (trx: Knex) => Promise<void>,
 ): Promise<SendResult> {
   return inTransaction(deps.db, async (trx) => {
+    await lockRoundForSending(trx, roundId);
     const round = await requireRound(trx, roundId);
     requireOpen(round);
-    const r = await queueReminders(trx, deps.config, actor, round, organisationIds);
+    const scope = organisationIds ? 'chosen' : 'not_submitted';
+    const claim = await claimSend(trx, actor, round.id, { kind: 'reminder', scope, request });
+    if ('earlier' in claim) return { organisations: 0, messages: 0, alreadyMade: claim.earlier };
+    if (beforeQueue) await beforeQueue(trx);
+    const r = await queueReminders(trx, deps.config, actor, round, organisationIds, claim.sendId);
     if (!r.messages)
       throw new ValidationError([
         {
@@ -549,7 +693,8 @@ export async function sendReminders(
             'Det finns ingen att påminna: alla inbjudna organisationer har svarat eller saknar kontaktperson som kan nås med e-post.',
         },
       ]);
-    await audit(trx, actor, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: false });
+    await setSendCounts(trx, claim.sendId, r.organisations, r.messages);
+    await audit(trx, actor, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: false, sendId: claim.sendId });
     return r;
   });
 }
@@ -567,6 +712,18 @@ export async function queueScheduledReminders(deps: MailDeps, now: Date): Promis
   return total;
 }
 
+/** The send of a scheduled reminder: one per round and "days before closing", like its reminder run. */
+function scheduledSend(roundId: number, daysBefore: number) {
+  return {
+    requestKey: `reminder:${roundId}:${daysBefore}`,
+    roundId,
+    kind: 'reminder' as const,
+    scope: 'scheduled',
+    requestedBy: null,
+    createdAt: nowIso(),
+  };
+}
+
 /** The scheduled reminders of one round that are due at `now` and not yet handled; returns how many messages were queued. */
 async function queueDueRemindersOfRound(deps: MailDeps, round: MailRound, now: Date): Promise<number> {
   const closes = new Date(round.closesAt!).getTime();
@@ -582,7 +739,10 @@ async function queueDueRemindersOfRound(deps: MailDeps, round: MailRound, now: D
       const send = d === due[0] && !!firstInvited && new Date(firstInvited).getTime() < closes - d * DAY_MS;
       const claimed = await claimReminderRun(trx, round.id, d, send ? 'queued' : 'skipped');
       if (!claimed || !send) continue; // another instance got there first, or skipped
-      const r = await queueReminders(trx, deps.config, SYSTEM, round, null);
+      const sendId = await insertSend(trx, scheduledSend(round.id, d));
+      if (sendId === null) continue; // (the run above is the guard; the send's key says the same)
+      const r = await queueReminders(trx, deps.config, SYSTEM, round, null, sendId);
+      await setSendCounts(trx, sendId, r.organisations, r.messages);
       await setReminderRunMessages(trx, round.id, d, r.messages);
       await audit(trx, SYSTEM, 'mail.reminders_queued', { type: 'round', id: round.id }, { ...r, scheduled: true, daysBefore: d });
       queued += r.messages;
@@ -675,9 +835,38 @@ export function outboxWorker(deps: OutboxDeps, options: WorkerOptions = {}): Out
   return new OutboxWorker(outboxWorkerDeps(deps), options);
 }
 
-/** Sends everything due now and returns (the CLI, for a deployment without a worker in the app). */
-export function sendDueMail(deps: OutboxDeps): Promise<BatchResult> {
-  return outboxWorker(deps, { schedulerEveryMs: 0 }).drain();
+/**
+ * Sends everything due now and returns (the CLI, for a deployment without a worker in the app).
+ * With `now`, messages waiting out a backoff after a temporary error are sent at once too;
+ * `onBatch` is told the running totals after each batch (the CLI's progress line).
+ */
+export async function sendDueMail(
+  deps: OutboxDeps,
+  opts: { now?: boolean; onBatch?: (total: BatchResult) => void } = {},
+): Promise<BatchResult> {
+  if (opts.now) await sendWaitingNow(deps.db, CLI);
+  const worker = outboxWorker(deps, { schedulerEveryMs: 0 });
+  const total: BatchResult = { claimed: 0, sent: 0, retried: 0, failed: 0, bounced: 0, released: 0 };
+  for (let batch = await worker.runOnce(); batch.claimed > 0; batch = await worker.runOnce()) {
+    for (const k of Object.keys(total) as Array<keyof BatchResult>) total[k] += batch[k];
+    opts.onBatch?.(total);
+  }
+  return total;
+}
+
+/** Queued messages waiting for a later try after a temporary error (an SMTP outage). */
+export function waitingMessageCount(db: Knex): Promise<number> {
+  return countWaiting(db, nowIso());
+}
+
+/**
+ * "Skicka nu": every queued message waiting out its backoff is due at once; the worker (or
+ * `outbox send`) takes it within seconds. Returns how many; audited when there were any.
+ */
+export async function sendWaitingNow(db: Knex, actor: Actor): Promise<number> {
+  const n = await makeWaitingDue(db, nowIso());
+  if (n) await audit(db, actor, 'mail.send_now', null, { messages: n });
+  return n;
 }
 
 export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {

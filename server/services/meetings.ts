@@ -270,7 +270,8 @@ export async function meetingPage(db: Knex, id: number, opts: { typed?: MeetingF
   }));
   const values = opts.typed ?? { type: meeting.type, heldOn: meeting.heldOn, place: meeting.place ?? '', panelId: String(meeting.panelId) };
   return {
-    title: `${meetingTypeLabel(meeting.type)} ${meeting.heldOn}`,
+    title: '%{type} %{date}',
+    titleValues: { type: meetingTypeLabel(meeting.type), date: meeting.heldOn },
     meeting: { ...meeting, typeLabel: meetingTypeLabel(meeting.type) },
     organisations,
     represented: organisations.filter((o) => o.checked).length,

@@ -35,6 +35,7 @@ import { type AnswerValue, answerRefs, checkAnswers, conditionText, type RawAnsw
 import { type Actor, audit } from './audit';
 import { type ImportProblem, problemText } from './csv-import';
 import { type CsvFile, readCsv } from './csv';
+import { tooManyRowsMessage, UPLOAD_LIMITS } from '../lib/upload-limits';
 import { ensureInvitation } from './invitations';
 import { roundHasTokens } from '../repositories/invitations';
 import { currentYear } from '../lib/year';
@@ -46,7 +47,6 @@ export { problemText };
 
 export const ORGANISATION_COLUMN = 'organisation';
 export const MULTIPLE_SEPARATORS = /[;|]/;
-export const MAX_RESPONSE_IMPORT_ROWS = 5000;
 
 type ImportConfig = Pick<Config, 'surveysDir' | 'regionName' | 'strategyName'>;
 
@@ -197,16 +197,14 @@ async function checkTarget(
 // Step 2: the file and its columns
 // ---------------------------------------------------------------------------------------------
 
-function readImportFile(bytes: Buffer, problems: ImportProblem[]): CsvFile | null {
-  const read = readCsv(bytes);
+async function readImportFile(bytes: Buffer, problems: ImportProblem[]): Promise<CsvFile | null> {
+  const read = await readCsv(bytes, { maxRows: UPLOAD_LIMITS.responses.maxRows!, tooManyRows: tooManyRowsMessage('responses') });
   if (!read.ok) {
     problems.push(read.problem);
     return null;
   }
   const { rows } = read.csv;
   if (rows.length === 0) fileProblem(problems, 'Filen innehåller bara rubrikraden och inga organisationer.');
-  else if (rows.length > MAX_RESPONSE_IMPORT_ROWS)
-    fileProblem(problems, `Filen har ${rows.length} rader; högst ${MAX_RESPONSE_IMPORT_ROWS} kan läsas in åt gången.`);
   return problems.length ? null : read.csv;
 }
 
@@ -417,7 +415,7 @@ export async function planResponseImport(db: Knex, config: ImportConfig, input: 
   };
   const def = await checkTarget(db, config, input, plan);
   if (!def) return plan;
-  const csv = readImportFile(input.bytes, plan.problems);
+  const csv = await readImportFile(input.bytes, plan.problems);
   if (!csv) return plan;
   const columns = readColumns(csv.header, def, plan.problems);
   if (!columns) return plan;

@@ -22,6 +22,7 @@ import { roundCountsBySurveyVersion } from '../repositories/rounds';
 import { findSurveyVersionByHash, isUploadedVersion, listUploadedVersionIds } from '../repositories/survey-versions';
 import { type Actor, audit } from './audit';
 import { currentSurveys, getSurveyVersion, pinSurveyVersion } from './survey-versions';
+import { tooLargeMessage, UPLOAD_LIMITS } from '../lib/upload-limits';
 
 /** The values of {region} and {strategy} in survey texts. */
 export function placeholderValues(config: Pick<Config, 'regionName' | 'strategyName'>): PlaceholderValues {
@@ -188,8 +189,6 @@ export async function resolveSurveyChoice(
   throw bad('Välj vilken enkät omgången ska använda.');
 }
 
-export const MAX_SURVEY_UPLOAD_BYTES = 512 * 1024;
-
 /**
  * An admin uploads a survey file. It goes through the same validation as the files in surveys/
  * (and its indicator ids may not clash with another survey's), then it is stored as a version
@@ -203,7 +202,7 @@ export async function uploadSurveyDefinition(
 ): Promise<{ versionId: number; surveyId: string; hash: string; existed: boolean; sameAsFile: boolean }> {
   const fail = (message: string) => new ValidationError([{ field: 'file', message }]);
   if (file.bytes.length === 0) throw fail('Filen är tom. Välj en enkätfil i YAML-format (.yaml).');
-  if (file.bytes.length > MAX_SURVEY_UPLOAD_BYTES) throw fail('Filen är för stor för att vara en enkätfil (högst 512 kB).');
+  if (file.bytes.length > UPLOAD_LIMITS.survey.maxBytes) throw fail(tooLargeMessage('survey'));
   if (!/\.ya?ml$/i.test(file.originalName)) throw fail('Välj en enkätfil i YAML-format (filnamnet slutar på .yaml eller .yml).');
   let text: string;
   try {

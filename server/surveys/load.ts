@@ -8,6 +8,12 @@
 //   3. meaning (duplicate ids and codes, scale references, conditions, indicators, sections,
 //      placeholders) — only when step 2 passed, since it relies on the typed shape.
 //
+// Linear in the size of the file, whatever it holds (issue 9: 60 000 unknown keys took minutes):
+// a file nested deeper than MAX_DEPTH is refused before YAML reads it; duplicate keys are found
+// with one set per map (yaml's own check compares every key with every other); a key's place in
+// the file is found through an index per map; and at most MAX_LISTED_PROBLEMS problems are
+// described — sorted by line — with one more that counts the rest.
+//
 // Content hash — the choice: sha256 over the canonical JSON (keys sorted, no whitespace) of the
 // *resolved* definition (scales inlined, defaults filled in). So:
 //   * whitespace, comments, key order, quoting style and YAML anchors do not change the hash;
@@ -20,7 +26,8 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap } from 'yaml';
+import { MAX_LISTED_PROBLEMS, moreProblemsMessage } from '../lib/upload-limits';
 import {
   ID_PATTERN,
   PLACEHOLDERS,
@@ -125,29 +132,110 @@ export function checkSurveyYaml(text: string, fileName: string): SurveyProblem[]
   return analyseSurveyYaml(text, fileName).problems;
 }
 
+/** Deeper than this (indentation levels or brackets) no survey file goes; YAML would recurse that deep. */
+const MAX_DEPTH = 64;
+
+/** Where a scan of flow brackets stands: inside which quote (if any), and how deep. */
+interface BracketScan {
+  quote: string | null;
+  depth: number;
+  deepest: number;
+}
+
+/** Flow brackets ([ {) of one line outside quotes (which may span lines) and comments. */
+function scanBrackets(line: string, scan: BracketScan): void {
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (scan.quote) {
+      if (ch === scan.quote) scan.quote = null;
+    } else if (ch === '"' || ch === "'") scan.quote = ch;
+    else if (ch === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) return;
+    else if (ch === '[' || ch === '{') scan.deepest = Math.max(scan.deepest, ++scan.depth);
+    else if (ch === ']' || ch === '}') scan.depth = Math.max(0, scan.depth - 1);
+  }
+}
+
+/**
+ * A linear look at the text before YAML reads it: the deepest nesting by indentation (leading
+ * spaces and "- " of a line, in steps of two) and by flow brackets ([ {).
+ */
+function nestingDepth(source: string): number {
+  const scan: BracketScan = { quote: null, depth: 0, deepest: 0 };
+  let deepest = 0;
+  for (const line of source.split('\n')) {
+    deepest = Math.max(deepest, Math.ceil((/^[ -]*/.exec(line)?.[0].length ?? 0) / 2));
+    scanBrackets(line, scan);
+  }
+  return Math.max(deepest, scan.deepest);
+}
+
+/** Duplicate keys, each map checked with one set (yaml's uniqueKeys check is quadratic in a map's size). */
+function duplicateKeys(doc: Document, lineCounter: LineCounter, fileName: string): SurveyProblem[] {
+  const out: SurveyProblem[] = [];
+  const visit = (node: unknown): void => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        if (seen.has(key)) {
+          const pos = lineCounter.linePos(rangeStart(pair.key) ?? 0);
+          out.push({ file: fileName, line: Math.max(pos.line, 1), column: pos.col, path: '', message: YAML_MESSAGES.DUPLICATE_KEY! });
+        }
+        seen.add(key);
+        visit(pair.value);
+      }
+    } else if (isSeq(node)) node.items.forEach(visit);
+  };
+  visit(doc.contents);
+  return out;
+}
+
+/** The first MAX_LISTED_PROBLEMS of `total` problems, and then one that says how many more there are. */
+function capped(problems: SurveyProblem[], total: number, fileName: string): SurveyProblem[] {
+  if (total <= MAX_LISTED_PROBLEMS) return problems;
+  const more = { file: fileName, line: null, column: null, path: '', message: moreProblemsMessage(total) };
+  return [...problems.slice(0, MAX_LISTED_PROBLEMS), more];
+}
+
 function analyseSurveyYaml(text: string, fileName: string): Analysis {
   const source = text.replace(/^\uFEFF/, '');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2', schema: 'core' });
+  const tooDeep = nestingDepth(source) > MAX_DEPTH;
+  const doc = parseDocument(tooDeep ? '' : source, { lineCounter, prettyErrors: false, uniqueKeys: false, version: '1.2', schema: 'core' });
 
   let raw: unknown = undefined;
+  const index = new WeakMap<YAMLMap, Map<string, Pair>>();
   const locate = (segments: Segment[]): Pick<SurveyProblem, 'line' | 'column' | 'path'> => {
-    const offset = offsetOf(doc, segments);
+    const offset = offsetOf(doc, segments, index);
     const pos = offset === null ? null : lineCounter.linePos(offset);
     return { line: pos ? Math.max(pos.line, 1) : null, column: pos ? pos.col : null, path: formatPath(raw, segments) };
   };
-  const located = (rawProblems: RawProblem[]): SurveyProblem[] =>
-    rawProblems.map((p) => ({ file: fileName, ...locate(p.path), message: p.message })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  // Sorted by line, then only the first ones get their readable path (formatPath looks through lists).
+  const located = (rawProblems: RawProblem[]): SurveyProblem[] => {
+    const placed = rawProblems.map((p) => {
+      const offset = offsetOf(doc, p.path, index);
+      return { p, line: offset === null ? 0 : lineCounter.linePos(offset).line };
+    });
+    placed.sort((a, b) => a.line - b.line);
+    const listed = placed.slice(0, MAX_LISTED_PROBLEMS).map(({ p }) => ({ file: fileName, ...locate(p.path), message: p.message }));
+    return capped(listed, placed.length, fileName);
+  };
 
+  if (tooDeep) {
+    const message = `filen är för djupt nästlad (fler än ${MAX_DEPTH} nivåer): en enkätfil har bara några få nivåer av indrag och klamrar`;
+    return { survey: null, problems: [{ file: fileName, line: null, column: null, path: '', message }], locate };
+  }
   if (doc.errors.length > 0) {
     const lines = source.split(/\r?\n/);
-    const problems = doc.errors.map((err): SurveyProblem => {
+    const problems = doc.errors.slice(0, MAX_LISTED_PROBLEMS).map((err): SurveyProblem => {
       const pos = lineCounter.linePos(err.pos[0]);
       const line = Math.max(pos.line, 1);
       return { file: fileName, line, column: pos.col, path: '', message: yamlErrorMessage(err.code, err.message, lines[line - 1] ?? '') };
     });
-    return { survey: null, problems, locate };
+    return { survey: null, problems: capped(problems, doc.errors.length, fileName), locate };
   }
+  const duplicates = duplicateKeys(doc, lineCounter, fileName);
+  if (duplicates.length > 0) return { survey: null, problems: capped(duplicates, duplicates.length, fileName), locate };
 
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -345,8 +433,9 @@ function issueMessage(c: IssueAt): string {
 
 function unrecognizedKeyProblems({ issue, allowedKeys, at }: IssueAt): RawProblem[] {
   const allowed = allowedKeys.get(pathKey(at)) ?? [];
-  return (issue.keys ?? []).map((k) => {
-    const guess = closest(k, allowed);
+  // (only the first ones are ever listed: beyond them the edit distance is not worth working out)
+  return (issue.keys ?? []).map((k, n) => {
+    const guess = n < MAX_LISTED_PROBLEMS ? closest(k, allowed) : null;
     const hint = guess ? ` – menade du '${guess}'?` : '';
     const list = allowed.length ? ` (tillåtna: ${allowed.join(', ')})` : '';
     return { path: [...at, k], message: `okänd nyckel '${k}'${hint}${list}` };
@@ -867,16 +956,30 @@ function formatPath(raw: unknown, at: readonly Segment[]): string {
   return out;
 }
 
+/** The pairs of a map by key, built once per map (so finding many keys of one map stays linear). */
+function pairOf(node: YAMLMap, key: string, index: WeakMap<YAMLMap, Map<string, Pair>>): Pair | undefined {
+  let byKey = index.get(node);
+  if (!byKey) {
+    byKey = new Map();
+    for (const p of node.items) {
+      const k = String(isScalar(p.key) ? p.key.value : p.key);
+      if (!byKey.has(k)) byKey.set(k, p);
+    }
+    index.set(node, byKey);
+  }
+  return byKey.get(key);
+}
+
 /** The source offset of the deepest node on the path that exists; for a path ending at a map
  *  key, the key itself (so the line is the key's line). */
-function offsetOf(doc: Document, at: readonly Segment[]): number | null {
+function offsetOf(doc: Document, at: readonly Segment[], index: WeakMap<YAMLMap, Map<string, Pair>>): number | null {
   let node: unknown = doc.contents;
   let offset = rangeStart(node);
   for (let i = 0; i < at.length; i++) {
     const seg = at[i];
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      const pair = pairOf(node, String(seg), index);
       if (!pair) break;
       if (i === at.length - 1) return rangeStart(pair.key) ?? offset;
       node = pair.value;

@@ -93,6 +93,31 @@ describe('the reminder page', () => {
     await drainAll(env.t);
     expect(env.smtp.messages.map((m) => m.to[0])).toEqual(['kontakt2-1@org2.example.se']);
   });
+
+  it('a second press of the same form (a double click) reminds once and says so, not that it is too soon', async () => {
+    const p = await partnershipWithOpenRound(db(), 2);
+    await invite(p.roundId);
+    const url = `/rounds/${p.roundId}/mail/remind`;
+    const page = await coordinator.get(url).expect(200);
+    const $ = parse(page.text);
+    const fields = {
+      _csrf: csrfFrom(page.text),
+      scope: 'chosen',
+      organisationIds: p.organisationIds.map(String),
+      sendRequestId: String($('input[name="sendRequestId"]').val()),
+      afterSendId: String($('input[name="afterSendId"]').val()),
+    };
+    env.smtp.messages.length = 0;
+    expect((await coordinator.post(url).type('form').send(fields)).status).toBe(303);
+    const second = await coordinator.post(url).type('form').send(fields);
+    expect(second.status).toBe(303);
+    const after = await coordinator.get(second.headers.location).expect(200);
+    expect(textOf(after.text, '.notice-info')).toMatch(
+      /^Påminnelserna är redan skickade \(kl\. \d\d\.\d\d\): 2 påminnelser till 2 organisationer\./,
+    );
+    await drainAll(env.t);
+    expect(env.smtp.messages).toHaveLength(2);
+  });
 });
 
 describe('closing a round', () => {

@@ -59,7 +59,7 @@ describe('reminders', () => {
       expect((await resolveToken(db, link.split('/s/')[1]))?.roundId).toBe(p.roundId);
     }
     const audit = (await db('audit_log').where({ action: 'mail.reminders_queued' }).first())!;
-    expect(json(audit.details)).toEqual({ organisations: 3, messages: 4, scheduled: false });
+    expect(json(audit.details)).toEqual({ organisations: 3, messages: 4, scheduled: false, sendId: expect.any(Number) as unknown });
     expect(JSON.stringify(audit.details)).not.toContain('@');
   });
 

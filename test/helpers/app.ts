@@ -26,7 +26,7 @@ export function testDatabaseKind(): 'postgres' | 'sqlite' {
   return process.env.TEST_DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
 }
 
-async function freshDatabaseUrl(tmpDir: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshDatabaseUrl(tmpDir: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const pgUrl = process.env.TEST_DATABASE_URL;
   if (pgUrl && pgUrl.startsWith('postgres')) {
     const name = 'pp_test_' + crypto.randomBytes(6).toString('hex');

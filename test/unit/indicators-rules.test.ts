@@ -157,15 +157,17 @@ describe('historical values', () => {
     expect(msgs({ numerator: '8', denominator: '14', value: '60' })[0]).toContain('stämmer inte med täljare/nämnare');
     expect(msgs({ numerator: '8' })).toEqual(['täljare och nämnare ska anges tillsammans']);
   });
-  it('reads the columns by their English or Swedish names and reports missing columns', () => {
-    expect(parseValuesCsv(Buffer.from('indikator;år;täljare;nämnare;källa\nx;2020;1;2;R\n')).rows[0].raw).toMatchObject({
+  it('reads the columns by their English or Swedish names and reports missing columns', async () => {
+    expect((await parseValuesCsv(Buffer.from('indikator;år;täljare;nämnare;källa\nx;2020;1;2;R\n'))).rows[0].raw).toMatchObject({
       indicator: 'x',
       year: '2020',
       numerator: '1',
       denominator: '2',
       source: 'R',
     });
-    expect(parseValuesCsv(Buffer.from('indicator;year\nx;2020\n')).problems[0].message).toContain('Filen saknar kolumnerna: source, value');
+    expect((await parseValuesCsv(Buffer.from('indicator;year\nx;2020\n'))).problems[0].message).toContain(
+      'Filen saknar kolumnerna: source, value',
+    );
   });
   it('parses decimals as people type them', () => {
     expect([

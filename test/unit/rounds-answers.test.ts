@@ -157,8 +157,8 @@ questions:
 });
 
 describe('readCsv', () => {
-  it('reads UTF-8 with BOM and ";", keeping line breaks inside quoted cells and row numbers as a spreadsheet shows them', () => {
-    const r = readCsv(
+  it('reads UTF-8 with BOM and ";", keeping line breaks inside quoted cells and row numbers as a spreadsheet shows them', async () => {
+    const r = await readCsv(
       Buffer.concat([
         Buffer.from([0xef, 0xbb, 0xbf]),
         Buffer.from('organisation;kommentar\r\nÖrebro;"rad 1\r\nrad 2"\r\n;;\r\nUmeå;\'=1+1\r\n'),
@@ -173,19 +173,19 @@ describe('readCsv', () => {
     ]);
   });
 
-  it('reads Windows-1252 with ","', () => {
-    const r = readCsv(iconv.encode('organisation,svar\r\nSjöviks folkhögskola,Högt förtroende\r\n', 'win1252'));
+  it('reads Windows-1252 with ","', async () => {
+    const r = await readCsv(iconv.encode('organisation,svar\r\nSjöviks folkhögskola,Högt förtroende\r\n', 'win1252'));
     if (!r.ok) throw new Error(r.problem.message);
     expect(r.csv.encoding).toBe('windows-1252');
     expect(r.csv.delimiter).toBe(',');
     expect(r.csv.rows[0].cells).toEqual(['Sjöviks folkhögskola', 'Högt förtroende']);
   });
 
-  it('explains a file that is not CSV', () => {
-    const r = readCsv(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0]));
+  it('explains a file that is not CSV', async () => {
+    const r = await readCsv(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0]));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problem.message).toContain('Excel-arbetsbok');
-    const empty = readCsv(Buffer.alloc(0));
+    const empty = await readCsv(Buffer.alloc(0));
     expect(empty.ok).toBe(false);
   });
 });
