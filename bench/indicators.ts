@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
 import { loadConfig } from '../server/config';
-import { createDb, isPostgres, migrateLatest, nowIso } from '../server/db';
+import { createDb, migrateLatest, nowIso, refreshStatistics } from '../server/db';
 import { declaredIndicators, syncIndicators } from '../server/services/indicator-sync';
 import { computeRows, type IndicatorRow } from '../server/services/indicators';
 import { pinSurveyVersion } from '../server/services/survey-versions';
@@ -56,7 +56,7 @@ async function insertChunked(db: Knex, table: string, rows: Array<Record<string,
   for (let i = 0; i < rows.length; i += CHUNK) await db(table).insert(rows.slice(i, i + CHUNK));
 }
 
-interface SeedSummary {
+export interface SeedSummary {
   organisations: number;
   years: number[];
   invitations: number;
@@ -66,7 +66,7 @@ interface SeedSummary {
   answerRows: number;
 }
 
-async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years: number[]): Promise<SeedSummary> {
+export async function seed(db: Knex, survey: LoadedSurvey, organisations: number, years: number[]): Promise<SeedSummary> {
   const rand = seededRandom(8_400_400);
   const now = nowIso();
   const versionId = await pinSurveyVersion(db, survey);
@@ -316,7 +316,7 @@ export async function runIndicatorsBench(argv: string[]): Promise<void> {
     const seeded = await seed(db, survey, organisations, years);
     // PostgreSQL plans by statistics that autovacuum refreshes shortly after a bulk load; refresh
     // them now, as a database in use has them (SQLite keeps no statistics unless asked).
-    if (isPostgres(db)) await db.raw('analyze');
+    await refreshStatistics(db);
     const seedMs = Math.round(ms(s0));
     console.log(
       `  Seeded in ${seedMs} ms: ${seeded.invitations} invitations, ${seeded.submitted} submitted responses (${seeded.withoutTrustAnswer} without the trust answer), ${seeded.drafts} drafts, ${seeded.answerRows} answer rows`,

@@ -23,6 +23,7 @@ import { extraRouters } from './routes';
 import { publicRouter } from './routes/public';
 import { requestLog } from './middleware/request-log';
 import { createViewEngine } from './views';
+import { gated } from './lib/route-gate';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -85,9 +86,7 @@ function bodyParsers(app: express.Express): void {
   app.use(cookieParser());
 }
 
+/** Every router, each entered only for the paths it has (lib/route-gate.ts). */
 function routes(app: express.Express, deps: Deps): void {
-  app.use(publicRouter(deps));
-  app.use(authRouter(deps));
-  app.use(adminRouter(deps));
-  for (const r of extraRouters(deps)) app.use(r);
+  for (const r of [publicRouter(deps), authRouter(deps), adminRouter(deps), ...extraRouters(deps)]) app.use(gated(r));
 }

@@ -315,3 +315,15 @@ export function loadConfigOrExit(): Config {
     throw e;
   }
 }
+
+/**
+ * INDICATOR_CACHE (issue 10): `on` (default) keeps computed indicator figures in the database;
+ * `off` computes them on every view; `verify` (the tests) computes them on every view and fails
+ * when a kept figure still marked current differs from the live one.
+ */
+export type IndicatorCacheMode = 'on' | 'off' | 'verify';
+
+export function indicatorCacheMode(env: NodeJS.ProcessEnv = process.env): IndicatorCacheMode {
+  const v = (env.INDICATOR_CACHE ?? '').trim().toLowerCase();
+  return v === 'off' || v === 'verify' ? v : 'on';
+}

@@ -1,15 +1,45 @@
 // The only place a Knex instance is made.
-// SQLite: foreign keys on for every connection, WAL, a busy timeout; one connection
-// (SQLite serialises writers anyway, and one connection keeps transactions simple).
+// SQLite: every connection gets SQLITE_PRAGMAS (foreign keys, WAL with synchronous=NORMAL, a busy
+// timeout, a larger page cache); a small pool, so reads run beside a write (WAL lets readers go
+// on while one connection writes) — writers take turns: every transaction takes the write lock
+// at its start and transactions of this process are queued (repositories/transaction.ts).
 // PostgreSQL: a pool; timestamps and counts are parsed so both databases return the same shapes.
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import sqlite3 from 'sqlite3';
 import { sqliteFileOf } from './config';
 import { ensurePrivateDir, ensurePrivateFile } from './lib/private-files';
 import { migrationSource } from '../migrations';
 
 export type Db = Knex;
+
+/**
+ * What every SQLite connection is set to. WAL with synchronous=NORMAL: a commit is durable once
+ * written to the WAL file, which survives a crash of the app or of Node; only a power loss or an
+ * operating-system crash can lose the last commits before the next checkpoint (the database
+ * stays consistent — it is never corrupted). busy_timeout: how long a write waits for another
+ * process's write lock. cache_size: 16 MB of pages per connection (SQLite's default is 2 MB).
+ */
+export const SQLITE_PRAGMAS: readonly string[] = [
+  'foreign_keys = ON',
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+  'cache_size = -16000',
+  'temp_store = MEMORY',
+];
+
+/** SQLite connections per process: one writing at a time, and the others reading meanwhile. */
+const SQLITE_CONNECTIONS = 3;
+
+type SqliteConnection = { run: (sql: string, cb: (err: Error | null) => void) => void };
+
+function runPragmas(conn: SqliteConnection, pragmas: string[], done: (err: Error | null) => void): void {
+  const next = pragmas.shift();
+  if (next === undefined) return done(null);
+  conn.run(`PRAGMA ${next}`, (err) => (err ? done(err) : runPragmas(conn, pragmas, done)));
+}
 
 // Both databases hand back ISO-8601 strings for timestamps and numbers for counts.
 pg.types.setTypeParser(1184, (v: string) => new Date(v).toISOString()); // timestamptz
@@ -36,18 +66,10 @@ export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): 
       useNullAsDefault: true,
       pool: {
         min: 1,
-        max: 1,
-        afterCreate(
-          conn: { run: (sql: string, cb: (err: Error | null) => void) => void },
-          done: (err: Error | null, conn: unknown) => void,
-        ) {
-          conn.run('PRAGMA foreign_keys = ON', (e1) => {
-            if (e1) return done(e1, conn);
-            conn.run('PRAGMA journal_mode = WAL', (e2) => {
-              if (e2) return done(e2, conn);
-              conn.run('PRAGMA busy_timeout = 5000', (e3) => done(e3, conn));
-            });
-          });
+        // an in-memory database exists once per connection: it must stay one
+        max: file === ':memory:' ? 1 : SQLITE_CONNECTIONS,
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+          runPragmas(conn, [...SQLITE_PRAGMAS], (err) => done(err, conn));
         },
       },
     });
@@ -113,17 +135,17 @@ async function ensureSqliteBookkeeping(db: Knex): Promise<void> {
  * since knex's own lock table is itself created by the first migration run and two instances
  * creating it at once collide. Waiting longer than `lockWaitMs` fails as MigrationLocked.
  */
-async function migrateOnce(db: Knex, lockWaitMs: number): Promise<void> {
+async function migrateOnce(db: Knex, lockWaitMs: number): Promise<boolean> {
+  const latest = async () => ((await db.migrate.latest({ migrationSource })) as [number, string[]])[1].length > 0;
   if (!isPostgres(db)) {
     await ensureSqliteBookkeeping(db);
-    await db.migrate.latest({ migrationSource });
-    return;
+    return latest();
   }
   try {
-    await db.transaction(async (trx) => {
+    return await db.transaction(async (trx) => {
       await trx.raw(`set local lock_timeout = '${Math.max(1, Math.round(lockWaitMs))}ms'`);
       await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_ADVISORY_LOCK]);
-      await db.migrate.latest({ migrationSource });
+      return latest();
     });
   } catch (e) {
     if ((e as { code?: string }).code === '55P03')
@@ -141,7 +163,8 @@ export async function migrateLatest(db: Knex, { lockWaitMs = 0 } = {}): Promise<
   const giveUpAt = Date.now() + lockWaitMs;
   for (;;) {
     try {
-      await migrateOnce(db, Math.max(0, giveUpAt - Date.now()));
+      const ran = await migrateOnce(db, Math.max(0, giveUpAt - Date.now()));
+      await refreshStatistics(db, ran); // ANALYZE after migrating (issue 10)
       return;
     } catch (e) {
       if (isBookkeepingRace(e) && Date.now() < giveUpAt + 5000) continue;
@@ -149,6 +172,17 @@ export async function migrateLatest(db: Knex, { lockWaitMs = 0 } = {}): Promise<
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
+}
+
+/**
+ * Fresh planner statistics, so the grouped counts of the indicators use the indexes that start
+ * from the round (issue 10). After migrations and bulk imports (`full`): ANALYZE. Otherwise on
+ * SQLite `PRAGMA optimize`, which analyzes only what changed much and costs next to nothing.
+ */
+export async function refreshStatistics(db: Knex, full = true): Promise<void> {
+  if (isPostgres(db)) {
+    if (full) await db.raw('analyze');
+  } else await db.raw(full ? 'analyze' : 'pragma optimize');
 }
 
 /** Releases a migration lock left by an interrupted migration (`migrate --unlock`). */
@@ -191,7 +225,80 @@ export function countOf(rows: Array<Record<string, unknown>>, key = 'n'): number
   return Number(rows[0]?.[key] ?? 0);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Prepared reads for the hottest pages
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A read-only SQLite connection of its own (beside knex's pool) with its statements prepared once
+ * and kept: a knex query costs about 0,1 ms of CPU before SQLite sees it, and preparing a join
+ * about as much again; a kept statement about a third of one of those. It closes itself (its
+ * statements finalized) after a few seconds without use, and is opened again when needed.
+ */
+interface ReadConnection {
+  conn: sqlite3.Database;
+  statements: Map<string, sqlite3.Statement>;
+  idle: NodeJS.Timeout | null;
+}
+
+const READ_IDLE_MS = 5000;
+const readers = new WeakMap<Knex, ReadConnection>();
+
+function sqliteFileOfDb(db: Knex): string | null {
+  const client = db.client as { config: Knex.Config };
+  if (client.config.client !== 'sqlite3') return null;
+  const file = (client.config.connection as { filename?: string } | undefined)?.filename;
+  return file && file !== ':memory:' ? file : null;
+}
+
+function closeReader(db: Knex, reader: ReadConnection): Promise<void> {
+  if (readers.get(db) === reader) readers.delete(db);
+  if (reader.idle) clearTimeout(reader.idle);
+  for (const st of reader.statements.values()) st.finalize();
+  return new Promise((resolve) => reader.conn.close(() => resolve()));
+}
+
+function readerOf(db: Knex, file: string): ReadConnection {
+  let reader = readers.get(db);
+  if (!reader) {
+    const conn = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
+    conn.configure('busyTimeout', 5000);
+    reader = { conn, statements: new Map(), idle: null };
+    readers.set(db, reader);
+  }
+  const r = reader;
+  if (r.idle) clearTimeout(r.idle);
+  r.idle = setTimeout(() => void closeReader(db, r), READ_IDLE_MS).unref();
+  return r;
+}
+
+/**
+ * The rows of a read-only statement on a hot path (`?` placeholders, names as both databases
+ * write them). SQLite: on the read-only connection with the statement kept prepared (it sees every
+ * committed write, as WAL readers do). Inside a transaction, on PostgreSQL and for an in-memory
+ * database: through knex, as any query.
+ */
+export async function preparedRows<T>(db: Knex, sql: string, params: unknown[]): Promise<T[]> {
+  const file = sqliteFileOfDb(db);
+  if (file === null || (db as unknown as { isTransaction?: boolean }).isTransaction) {
+    const result = (await db.raw(sql, params as Knex.RawBinding[])) as T[] | { rows: T[] };
+    return Array.isArray(result) ? result : result.rows;
+  }
+  const reader = readerOf(db, file);
+  let st = reader.statements.get(sql);
+  if (!st) {
+    st = reader.conn.prepare(sql);
+    reader.statements.set(sql, st);
+  }
+  const statement = st;
+  return new Promise<T[]>((resolve, reject) => {
+    statement.all(params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
+  });
+}
+
 /** Closes every connection (at shutdown, after the last request and the workers have stopped). */
 export async function closeDb(db: Knex): Promise<void> {
+  const reader = readers.get(db);
+  if (reader) await closeReader(db, reader);
   await db.destroy();
 }

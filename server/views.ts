@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { create } from 'express-handlebars';
 import type { HelperOptions } from 'handlebars';
-import { translator, type Locale } from './i18n';
+import { translate, type Locale } from './i18n';
+import { dateTimeFormat } from './lib/intl';
 import { PACKAGE_ROOT } from './lib/paths';
 
 const TZ = 'Europe/Stockholm';
@@ -12,7 +13,7 @@ export function formatDateTime(iso: string | null | undefined, locale: Locale = 
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '–';
-  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+  return dateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
     timeZone: TZ,
     year: 'numeric',
     month: '2-digit',
@@ -26,7 +27,7 @@ export function formatDate(iso: string | null | undefined, locale: Locale = 'sv'
   if (!iso) return '–';
   const d = new Date(iso.length === 10 ? iso + 'T12:00:00Z' : iso);
   if (Number.isNaN(d.getTime())) return '–';
-  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+  return dateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
     timeZone: TZ,
     year: 'numeric',
     month: 'long',
@@ -65,7 +66,7 @@ export function createViewEngine(viewsDir: string) {
       t(this: unknown, key: unknown, options: HelperOptions) {
         const { values, ...named } = (options.hash ?? {}) as Record<string, unknown>;
         const all = values !== null && typeof values === 'object' ? { ...(values as Record<string, unknown>), ...named } : named;
-        return translator(localeOf(options))(typeof key === 'string' || typeof key === 'number' ? String(key) : '', all);
+        return translate(localeOf(options), typeof key === 'string' || typeof key === 'number' ? String(key) : '', all);
       },
       eq: (a: unknown, b: unknown) => a === b || String(a) === String(b),
       ne: (a: unknown, b: unknown) => !(a === b || String(a) === String(b)),

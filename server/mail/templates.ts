@@ -19,6 +19,7 @@ import Handlebars from 'handlebars';
 import type { Config } from '../config';
 import { type FieldProblem, ValidationError } from '../errors';
 import type { Locale } from '../i18n';
+import { dateTimeFormat } from '../lib/intl';
 import { PACKAGE_ROOT } from '../lib/paths';
 
 export const EMAIL_KINDS = ['invitation', 'reminder', 'confirmation'] as const;
@@ -203,8 +204,7 @@ export function templateProblems(source: string, field: string, fieldLabel: stri
   return problems;
 }
 
-/** Throws ValidationError when the subject or body is empty, too long or uses anything not allowed. */
-export function validateTemplate(t: TemplateSource): void {
+function problemsOf(t: TemplateSource): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (!t.subject.trim()) problems.push({ field: 'subject', message: 'Ämnesraden får inte vara tom.' });
   else if (t.subject.length > 250) problems.push({ field: 'subject', message: 'Ämnesraden får vara högst 250 tecken.' });
@@ -213,7 +213,23 @@ export function validateTemplate(t: TemplateSource): void {
   if (!t.body.trim()) problems.push({ field: 'body', message: 'Meddelandets text får inte vara tom.' });
   else if (t.body.length > 20_000) problems.push({ field: 'body', message: 'Meddelandets text får vara högst 20 000 tecken.' });
   else problems.push(...templateProblems(t.body, 'body', 'Meddelandets text'));
-  if (problems.length) throw new ValidationError(problems, 'Mallen kan inte sparas.');
+  return problems;
+}
+
+// A template is checked each time it is used (every queued e-mail); the verdict on a text never
+// changes, so it is kept (parsed once) — up to 500 texts, then started over.
+const verdicts = new Map<string, FieldProblem[]>();
+
+/** Throws ValidationError when the subject or body is empty, too long or uses anything not allowed. */
+export function validateTemplate(t: TemplateSource): void {
+  const key = `${t.subject}\u0000${t.body}`;
+  let problems = verdicts.get(key);
+  if (!problems) {
+    problems = problemsOf(t);
+    if (verdicts.size >= 500) verdicts.clear();
+    verdicts.set(key, problems);
+  }
+  if (problems.length) throw new ValidationError([...problems], 'Mallen kan inte sparas.');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,10 +254,8 @@ export function formatClosingDate(iso: string, locale: Locale): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   const tag = locale === 'sv' ? 'sv-SE' : 'en-GB';
-  const date = new Intl.DateTimeFormat(tag, { timeZone: 'Europe/Stockholm', day: 'numeric', month: 'long', year: 'numeric' }).format(d);
-  const time = new Intl.DateTimeFormat(tag, { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
-    d,
-  );
+  const date = dateTimeFormat(tag, { timeZone: 'Europe/Stockholm', day: 'numeric', month: 'long', year: 'numeric' }).format(d);
+  const time = dateTimeFormat(tag, { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
   return locale === 'sv' ? `${date} kl. ${time.replace(':', '.')}` : `${date} at ${time}`;
 }
 

@@ -20,7 +20,8 @@ export function csrfProtection(deps: Pick<Deps, 'config' | 'secret'>): RequestHa
     skipCsrfProtection: (req) => req.path.startsWith('/api/'),
   });
   const exposeToken: RequestHandler = (req, res, next) => {
-    res.locals.csrfToken = generateCsrfToken(req, res);
+    // the API renders no forms: no token, and no CSRF cookie on its answers
+    if (!req.path.startsWith('/api/')) res.locals.csrfToken = generateCsrfToken(req, res);
     next();
   };
   return [exposeToken, doubleCsrfProtection];

@@ -33,10 +33,10 @@ export async function revokeApiToken(db: Knex, id: number, at: string): Promise<
   await db('api_tokens').where({ id }).whereNull('revoked_at').update({ revoked_at: at });
 }
 
-/** The id of the token with this hash that is not revoked. */
-export async function findLiveApiTokenId(db: Knex, tokenHash: string): Promise<number | null> {
-  const row = await db('api_tokens').where({ token_hash: tokenHash }).whereNull('revoked_at').first('id');
-  return row ? row.id : null;
+/** The id and last use of the token with this hash that is not revoked. */
+export async function findLiveApiToken(db: Knex, tokenHash: string): Promise<{ id: number; lastUsedAt: string | null } | null> {
+  const row = await db('api_tokens').where({ token_hash: tokenHash }).whereNull('revoked_at').first('id', 'last_used_at');
+  return row ? { id: row.id, lastUsedAt: row.last_used_at ?? null } : null;
 }
 
 export async function touchApiToken(db: Knex, id: number, at: string): Promise<void> {

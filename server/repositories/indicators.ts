@@ -378,15 +378,30 @@ export async function respondedCount(db: Knex, roundId: number): Promise<number>
  * in both cases together with any organisation that submitted a response (so responded ≤ invited).
  */
 export async function invitedCount(db: Knex, round: RoundRef): Promise<number> {
-  const anyInvitation = await db('invitations').where({ round_id: round.id }).first('id');
+  const invited = invitedOrganisations(db, round, await hasInvitations(db, round.id));
+  return countIn(await db.from(invited.as('invited')).count<{ n: number }[]>({ n: '*' }).first());
+}
+
+export async function hasInvitations(db: Knex, roundId: number): Promise<boolean> {
+  return (await db('invitations').where({ round_id: roundId }).first('id')) !== undefined;
+}
+
+/**
+ * The organisations invitedCount counts, as a query of `organisation_id` rows (also for counts
+ * per organisation type or municipality): `withInvitations` is hasInvitations() of the round.
+ */
+export function invitedOrganisations(
+  db: Knex,
+  round: Pick<RoundRef, 'id' | 'panelId' | 'year'>,
+  withInvitations: boolean,
+): Knex.QueryBuilder {
   // the union's second part, built in place on the builder knex hands over
   const submitted = (q: Knex.QueryBuilder): void => {
     void q.select('organisation_id').from('responses').where({ round_id: round.id, status: 'submitted' });
   };
-  const invited = anyInvitation
+  return withInvitations
     ? db('invitations').select('organisation_id').where({ round_id: round.id }).whereNull('revoked_at').union(submitted)
     : db('panel_memberships').select('organisation_id').where({ panel_id: round.panelId, year: round.year }).union(submitted);
-  return countIn(await db.from(invited.as('invited')).count<{ n: number }[]>({ n: '*' }).first());
 }
 
 function answersOfQuestion(db: Knex, roundId: number, questionId: string, itemId: string) {

@@ -2,10 +2,18 @@
 // of a token is stored). The rules — who gets a token, when a link stops working — are in
 // services/invitations.ts.
 import type { Knex } from 'knex';
-import { nowIso } from '../db';
+import { nowIso, preparedRows } from '../db';
+import { type Round, toRound } from './rounds';
+import type { RoundRow } from './tables';
 
 export async function findInvitationId(db: Knex, roundId: number, organisationId: number): Promise<number | null> {
   const row = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).first('id');
+  return row ? Number(row.id) : null;
+}
+
+/** The organisation's invitation for the round when it is not revoked, else null. */
+export async function liveInvitationId(db: Knex, roundId: number, organisationId: number): Promise<number | null> {
+  const row = await db('invitations').where({ round_id: roundId, organisation_id: organisationId }).whereNull('revoked_at').first('id');
   return row ? Number(row.id) : null;
 }
 
@@ -123,29 +131,82 @@ export interface LiveToken {
   roundId: number;
   organisationId: number;
   contactId: number | null;
+  /** When the token was last used (kept to the nearest few minutes) and when the invitation was first opened. */
+  lastUsedAt: string | null;
+  firstOpenedAt: string | null;
   access: LinkAccess;
 }
 
-/** The token with this hash when neither it nor its invitation is revoked; one indexed lookup. */
-export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveToken | null> {
-  const row = await db('invitation_tokens as t')
-    .join('invitations as i', 'i.id', 't.invitation_id')
-    .where('t.token_hash', tokenHash)
-    .whereNull('t.revoked_at')
-    .whereNull('i.revoked_at')
-    .first<
-      | { token_id: number; invitation_id: number; round_id: number; organisation_id: number; contact_id: number | null; access: string }
-      | undefined
-    >('t.id as token_id', 'i.id as invitation_id', 'i.round_id', 'i.organisation_id', 't.contact_id', 't.access');
-  if (!row) return null;
+type LiveTokenColumns = {
+  token_id: number;
+  invitation_id: number;
+  round_id: number;
+  organisation_id: number;
+  contact_id: number | null;
+  last_used_at: string | null;
+  first_opened_at: string | null;
+  access: string;
+};
+
+const LIVE_TOKEN_COLUMNS = [
+  't.id as token_id',
+  'i.id as invitation_id',
+  'i.round_id',
+  'i.organisation_id',
+  't.contact_id',
+  't.last_used_at',
+  'i.first_opened_at',
+  't.access',
+] as const;
+
+function toLiveToken(row: LiveTokenColumns): LiveToken {
   return {
     tokenId: Number(row.token_id),
     invitationId: Number(row.invitation_id),
     roundId: Number(row.round_id),
     organisationId: Number(row.organisation_id),
     contactId: row.contact_id === null ? null : Number(row.contact_id),
+    lastUsedAt: row.last_used_at ?? null,
+    firstOpenedAt: row.first_opened_at ?? null,
     access: row.access === 'answer' ? 'answer' : 'status',
   };
+}
+
+function liveTokens(db: Knex, tokenHash: string) {
+  return db('invitation_tokens as t')
+    .join('invitations as i', 'i.id', 't.invitation_id')
+    .where('t.token_hash', tokenHash)
+    .whereNull('t.revoked_at')
+    .whereNull('i.revoked_at');
+}
+
+/** The token with this hash when neither it nor its invitation is revoked; one indexed lookup. */
+export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveToken | null> {
+  const row = await liveTokens(db, tokenHash).first<LiveTokenColumns | undefined>(...LIVE_TOKEN_COLUMNS);
+  return row ? toLiveToken(row) : null;
+}
+
+const RESPONDENT_LINK_SQL = `
+  select r.*, t.id as token_id, i.id as invitation_id, i.round_id, i.organisation_id, t.contact_id,
+         t.last_used_at, i.first_opened_at, t.access, o.name as organisation_name
+  from invitation_tokens t
+  join invitations i on i.id = t.invitation_id
+  join rounds r on r.id = i.round_id
+  join organisations o on o.id = i.organisation_id
+  where t.token_hash = ? and t.revoked_at is null and i.revoked_at is null
+  limit 1`;
+
+/**
+ * What a respondent's page starts from, in one indexed lookup (a kept prepared statement): the
+ * live token with this hash, its round and the organisation's name. Null when the token is
+ * unknown or revoked.
+ */
+export async function findRespondentLink(
+  db: Knex,
+  tokenHash: string,
+): Promise<{ token: LiveToken; round: Round; organisationName: string } | null> {
+  const [row] = await preparedRows<RoundRow & LiveTokenColumns & { organisation_name: string }>(db, RESPONDENT_LINK_SQL, [tokenHash]);
+  return row ? { token: toLiveToken(row), round: toRound(row), organisationName: row.organisation_name } : null;
 }
 
 /** Sets the token's last use to `now` unless it was set after `staleBefore` (a page view then rarely writes). */

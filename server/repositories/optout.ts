@@ -1,19 +1,14 @@
 // Opt-out link tokens (table mail_optout_tokens): one per queued e-mail, for the contact it goes
-// to. Only the SHA-256 of a token is stored; the outbox row it was made for is linked once queued.
+// to. Only the SHA-256 of a token is stored; the outbox row it was made for is stored with it.
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 
-/** Stores a new token's hash for the contact; returns the token row's id. */
-export async function insertOptOutToken(db: Knex, tokenHash: string, contactId: number): Promise<number> {
+/** Stores a new token's hash for the contact (and the outbox row of the e-mail carrying it, when known); returns the token row's id. */
+export async function insertOptOutToken(db: Knex, tokenHash: string, contactId: number, outboxId: number | null = null): Promise<number> {
   const [row] = await db('mail_optout_tokens')
-    .insert({ token_hash: tokenHash, contact_id: contactId, created_at: nowIso() })
+    .insert({ token_hash: tokenHash, contact_id: contactId, outbox_id: outboxId, created_at: nowIso() })
     .returning('id');
   return Number(row.id);
-}
-
-/** Links the token to the outbox row of the e-mail that carries it. */
-export async function linkOptOutToken(db: Knex, tokenId: number, outboxId: number): Promise<void> {
-  await db('mail_optout_tokens').where({ id: tokenId }).update({ outbox_id: outboxId });
 }
 
 export interface OptOutToken {

@@ -1,6 +1,6 @@
 // Responses (one per organisation and round), their answers and their kept revisions.
 import type { Knex } from 'knex';
-import { nowIso } from '../db';
+import { isPostgres, nowIso, preparedRows } from '../db';
 import type { ResponseRow as ResponseTableRow } from './tables';
 
 /** One stored answer: an option chosen, or a text written, for a question (or matrix statement). */
@@ -55,6 +55,65 @@ export async function findResponse(db: Knex, roundId: number, organisationId: nu
   return r ? toResponse(r) : null;
 }
 
+const RESPONSE_STATE_SQL = `
+  select r.*, cs.name as saved_by_name, cb.name as submitted_by_name,
+         a.question_id, a.item_id, a.option_code, a.text_value
+  from responses r
+  left join contacts cs on cs.id = r.saved_by_contact_id
+  left join contacts cb on cb.id = r.submitted_by_contact_id
+  left join answers a on a.response_id = r.id
+  where r.round_id = ? and r.organisation_id = ?
+  order by a.id`;
+
+type ResponseStateRow = ResponseTableRow & {
+  saved_by_name: string | null;
+  submitted_by_name: string | null;
+  question_id: string | null;
+  item_id: string | null;
+  option_code: string | null;
+  text_value: string | null;
+};
+
+/**
+ * The organisation's response with its answers and the names of the contacts who saved and
+ * submitted it last (null when unknown or erased) — one query, a kept prepared statement (the
+ * respondent's pages read it on every view). Null when the organisation has no response.
+ */
+export async function findResponseState(
+  db: Knex,
+  roundId: number,
+  organisationId: number,
+): Promise<{ response: ResponseRow; answers: AnswerValue[]; savedByName: string | null; submittedByName: string | null } | null> {
+  const rows = await preparedRows<ResponseStateRow>(db, RESPONSE_STATE_SQL, [roundId, organisationId]);
+  if (rows.length === 0) return null;
+  const answers = rows
+    .filter((r) => r.question_id !== null)
+    .map((r) => ({
+      questionId: r.question_id!,
+      itemId: r.item_id ?? '',
+      optionCode: r.option_code ?? null,
+      textValue: r.text_value ?? null,
+    }));
+  return {
+    response: toResponse(rows[0]),
+    answers,
+    savedByName: rows[0].saved_by_name || null,
+    submittedByName: rows[0].submitted_by_name || null,
+  };
+}
+
+/**
+ * The response, inside a transaction that is about to change it. PostgreSQL: the row is locked
+ * (FOR UPDATE) until the transaction ends, so two submits of one organisation at the same moment
+ * take turns, and the second sees what the first stored. SQLite: the transaction holds the
+ * database's write lock from its start (repositories/transaction.ts), which serialises them already.
+ */
+export async function lockResponse(trx: Knex, roundId: number, organisationId: number): Promise<ResponseRow | null> {
+  const q = trx('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
+  const r = await (isPostgres(trx) ? q.forUpdate() : q);
+  return r ? toResponse(r) : null;
+}
+
 /** The organisations that have a response (draft or submitted) in the round. */
 export async function organisationsWithResponse(db: Knex, roundId: number): Promise<number[]> {
   const rows = await db('responses').where({ round_id: roundId }).select('organisation_id');
@@ -74,8 +133,14 @@ export async function loadAnswers(db: Knex, responseId: number): Promise<AnswerV
   }));
 }
 
+/** Replaces the response's answers by `answers`. */
 export async function replaceAnswers(db: Knex, responseId: number, answers: AnswerValue[]): Promise<void> {
   await db('answers').where({ response_id: responseId }).delete();
+  await insertAnswers(db, responseId, answers);
+}
+
+/** Adds answers to a response (one that has none yet: a new one). */
+export async function insertAnswers(db: Knex, responseId: number, answers: AnswerValue[]): Promise<void> {
   for (let i = 0; i < answers.length; i += 200) {
     await db('answers').insert(
       answers.slice(i, i + 200).map((a) => ({
@@ -174,13 +239,6 @@ export async function submittedRevisions(db: Knex, responseId: number): Promise<
     .orderBy('revision')
     .select('revision', 'created_at');
   return rows.map((r) => ({ revision: Number(r.revision), createdAt: r.created_at }));
-}
-
-/** The contact's name, or null when unknown or erased. */
-export async function contactName(db: Knex, contactId: number | null): Promise<string | null> {
-  if (contactId === null) return null;
-  const r = await db('contacts').where({ id: contactId }).first('name');
-  return r?.name ? r.name : null;
 }
 
 /** The language (sv | en) of a contact's e-mails and landing page; null for no contact. */

@@ -37,7 +37,7 @@ export interface Round {
   invitationsQueuedAt: string | null;
 }
 
-function toRound(r: RoundRow): Round {
+export function toRound(r: RoundRow): Round {
   const days = json<unknown>(r.reminder_days);
   return {
     id: Number(r.id),

@@ -418,6 +418,21 @@ export type BackgroundLeaseRow = {
   last_result: string | null;
 };
 
+export type IndicatorGenerationRow = {
+  year: number;
+  generation: number;
+};
+
+export type IndicatorFigureRow = {
+  year: number;
+  /** row:<indicator> | breakdowns:<indicator> */
+  key: string;
+  stamp: string;
+  /** JSON (text on SQLite) */
+  payload: string;
+  computed_at: string;
+};
+
 /** Every table and its row type. A new table's migration adds its row here. */
 export type TableRows = {
   organisations: OrganisationRow;
@@ -456,6 +471,8 @@ export type TableRows = {
   user_recovery_codes: UserRecoveryCodeRow;
   rate_limits: RateLimitRow;
   background_leases: BackgroundLeaseRow;
+  indicator_generations: IndicatorGenerationRow;
+  indicator_figures: IndicatorFigureRow;
 };
 
 declare module 'knex/types/tables' {

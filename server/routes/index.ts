@@ -12,6 +12,7 @@ import { organisationsRouter } from './organisations';
 import { panelsRouter } from './panels';
 import { reportRouter } from './report';
 import { respondRouter } from './respond';
+import { resultsRouter } from './results';
 import { roundsRouter } from './rounds';
 import { ssoRouter } from './sso';
 import { surveysRouter } from './surveys';
@@ -28,6 +29,7 @@ export function extraRouters(deps: Deps): Router[] {
     panelsRouter(deps),
     reportRouter(deps),
     respondRouter(deps),
+    resultsRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),
     ssoRouter(deps),

@@ -17,12 +17,15 @@ import { isLocale } from '../i18n';
 import { checkAnswers, rawFromAnswers, rawFromBody, type RawAnswers, summariseAnswers } from '../services/answers';
 import { closedView, formView, introParagraphs, orderErrors, respondentPage } from '../services/respond-view';
 import {
+  answersKept,
   recordOpened,
   type RespondentContext,
   respondentContext,
   responseState,
   type ResponseState,
   saveDraft,
+  type StorageFailure,
+  storageFailure,
   submitResponse,
 } from '../services/responses';
 import { placeholderValues } from '../services/surveys';
@@ -77,6 +80,8 @@ interface FormOptions {
   conflict?: 'newer_draft' | 'submitted_by_other' | null;
   unsaved?: RawAnswers | null;
   locked?: boolean;
+  /** The database did not store the save or submit: why, and whether it could tell. */
+  notSaved?: { submit: boolean; reason: StorageFailure; unknown: boolean } | null;
 }
 
 /** The respondent's pages: what each shows of the round, and the form. */
@@ -139,6 +144,7 @@ function respondPages({ db, config }: RespondDeps) {
       unsavedSummary,
       editingSubmitted: o.state.response?.status === 'submitted',
       locked: o.locked,
+      notSaved: o.notSaved ?? null,
     });
   };
 
@@ -159,6 +165,36 @@ function respondPages({ db, config }: RespondDeps) {
 }
 
 type RespondPages = ReturnType<typeof respondPages>;
+
+/**
+ * The database could not store a save or submit (busy for too long, disk full, not reachable): the
+ * form again, status 503, with what was typed and a notice saying whether it was kept — never the
+ * generic error page, which would lose the answers. Stored anyway (a commit that failed after the
+ * data was written): on as if it had gone well.
+ */
+async function showNotStored(
+  { db, config }: RespondDeps,
+  pages: RespondPages,
+  res: Response,
+  ctx: RespondentContext,
+  f: { raw: RawAnswers; formVersion: number; submit: boolean; failure: StorageFailure; token: string },
+): Promise<void> {
+  const kept = await answersKept(db, config, ctx, f.raw, f.submit ? 'submit' : 'save');
+  if (kept === true) return res.redirect(303, f.submit ? `/s/${f.token}/kvitto` : `/s/${f.token}/svar?sparat=1#sparat`);
+  const state = await responseState(db, ctx.round.id, ctx.organisation.id).catch((): ResponseState => ({
+    response: null,
+    answers: [],
+    savedByName: null,
+    submittedByName: null,
+  }));
+  pages.form(res, ctx, {
+    raw: f.raw,
+    version: f.formVersion < 0 ? (state.response?.version ?? 0) : f.formVersion,
+    state,
+    status: 503,
+    notSaved: { submit: f.submit, reason: f.failure, unknown: kept === null },
+  });
+}
 
 /** POST /s/:token/svar: save a draft or submit; a stale form or a locked answer shows the newer state (409). */
 function answerRoute(r: Router, { db, config }: RespondDeps, pages: RespondPages): void {
@@ -200,8 +236,11 @@ function answerRoute(r: Router, { db, config }: RespondDeps, pages: RespondPages
       await handleForm(res, saveOrSubmit, showErrors);
     } catch (e) {
       // The round closed while the respondent was answering.
-      if (!(e instanceof ConflictError && e.code === 'round_closed')) throw e;
-      pages.closed(res.status(409), ctx, null);
+      if (e instanceof ConflictError && e.code === 'round_closed') return pages.closed(res.status(409), ctx, null);
+      const failure = storageFailure(e);
+      if (!failure) throw e;
+      const submit = str(req.body, '_action') === 'submit';
+      await showNotStored({ db, config }, pages, res, ctx, { raw, formVersion, submit, failure, token });
     }
   });
 }

@@ -73,11 +73,9 @@ export function rawFromAnswers(answers: AnswerValue[]): RawAnswers {
 
 /** A canonical string of a set of answers, to tell whether two sets are the same. */
 export function answersKey(answers: AnswerValue[]): string {
-  return JSON.stringify(
-    answers
-      .map((a) => [a.questionId, a.itemId, a.optionCode, a.textValue])
-      .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
-  );
+  const parts = answers.map((a) => JSON.stringify([a.questionId, a.itemId, a.optionCode, a.textValue]));
+  // plain code-unit order: only equality of two keys matters, and it needs no collation
+  return `[${parts.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).join(',')}]`;
 }
 
 /** Text as stored: CRLF → LF, trailing spaces at line ends kept, the whole trimmed. */

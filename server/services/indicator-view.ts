@@ -243,7 +243,7 @@ async function requireIndicator(db: Knex, id: string): Promise<IndicatorRecord> 
  */
 export async function indicatorPage(db: Knex, id: string, year: number, vars: PlaceholderValues, typed?: IndicatorFormValues) {
   const indicator = await requireIndicator(db, id);
-  const tableRow = (await indicatorTable(db, year, vars)).rows.find((x) => x.id === id);
+  const tableRow = (await indicatorTable(db, year, vars, [id])).rows.find((x) => x.id === id);
   if (!tableRow) throw new NotFoundError('Indikatorn finns inte längre i enkätfilerna.');
   const row = presentRow(tableRow);
   const series = (await indicatorSeries(db, id, year, vars)).map((x) => presentRow(x));

@@ -70,6 +70,7 @@ import {
   valuesForYears,
 } from '../repositories/indicators';
 import { currentYear } from '../lib/year';
+import { keptOrComputed } from './indicator-figures';
 import { getSurveyVersion } from './survey-versions';
 import { organisationTypeLabel } from './organisation-types';
 import { type SecondaryGround, suppressBreakdowns } from './suppression';
@@ -628,9 +629,33 @@ export async function defaultIndicatorYear(db: Knex): Promise<number> {
   return (await latestDataYear(db)) ?? currentYear();
 }
 
-/** The live rows of a year (computed now, whatever has been published), in id order. */
+/**
+ * The live rows of a year (whatever has been published), in id order: computed once and kept
+ * until something they depend on changes (services/indicator-figures.ts).
+ */
 export async function computeRows(db: Knex, year: number, vars: PlaceholderValues, onlyIds?: string[]): Promise<IndicatorRow[]> {
   const indicators = (await listIndicators(db)).filter((i) => !onlyIds || onlyIds.includes(i.id));
+  const key = (id: string) => `row:${id}`;
+  const kept = await keptOrComputed(
+    db,
+    year,
+    vars,
+    indicators.map((i) => key(i.id)),
+    async (keys) => {
+      const rows = await computeRowsNow(
+        db,
+        year,
+        vars,
+        indicators.filter((i) => keys.includes(key(i.id))),
+      );
+      return new Map(rows.map((r) => [key(r.id), r]));
+    },
+  );
+  return indicators.map((i) => kept.get(key(i.id))).filter((r): r is IndicatorRow => r !== undefined);
+}
+
+/** The rows of `indicators` for a year, computed from the data now. */
+async function computeRowsNow(db: Knex, year: number, vars: PlaceholderValues, indicators: IndicatorRecord[]): Promise<IndicatorRow[]> {
   const ctx = await measureContext(db, vars, [year, year - 1]);
   const targets = new Map((await targetsForYears(db, [year])).map((t) => [t.indicatorId, t.target]));
   const comments = new Map((await commentsForYear(db, year)).map((c) => [c.indicatorId, c]));
@@ -716,12 +741,14 @@ export interface IndicatorTable {
 }
 
 /** The year's table: published figures (with the live difference) when published, else live. */
-export async function indicatorTable(db: Knex, year: number, vars: PlaceholderValues): Promise<IndicatorTable> {
-  const live = await computeRows(db, year, vars);
+/** The year's table (or only the rows of `onlyIds`: one indicator's page): published figures (with the live difference) when published, else live. */
+export async function indicatorTable(db: Knex, year: number, vars: PlaceholderValues, onlyIds?: string[]): Promise<IndicatorTable> {
+  const live = await computeRows(db, year, vars, onlyIds);
   const pub = await latestPublication<IndicatorRow>(db, year);
   if (!pub) return { year, publication: null, rows: live.map((r) => ({ ...r, differsFrom: [], live: r })) };
   const liveById = new Map(live.map((r) => [r.id, r]));
-  const rows: TableRow[] = markPublished(pub.snapshot, pub).map((r) => ({
+  const snapshot = pub.snapshot.filter((r) => !onlyIds || onlyIds.includes(r.id));
+  const rows: TableRow[] = markPublished(snapshot, pub).map((r) => ({
     ...r,
     differsFrom: differences(r, liveById.get(r.id)),
     live: liveById.get(r.id) ?? null,
@@ -845,6 +872,12 @@ function breakdownLabel(by: 'type' | 'municipality', key: string): string {
  * aggregates, and the suppression is what protects single organisations.
  */
 export async function breakdowns(db: Knex, ind: IndicatorRecord, year: number): Promise<Breakdown[] | null> {
+  const key = `breakdowns:${ind.id}`;
+  const kept = await keptOrComputed(db, year, null, [key], async () => new Map([[key, await breakdownsNow(db, ind, year)]]));
+  return kept.get(key) ?? null;
+}
+
+async function breakdownsNow(db: Knex, ind: IndicatorRecord, year: number): Promise<Breakdown[] | null> {
   const def = ind.definition;
   if (def.kind !== 'survey' || !ind.surveyId) return null;
   const round = await roundFor(db, ind.surveyId, year);

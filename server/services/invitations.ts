@@ -7,9 +7,11 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
+import type { Round } from '../repositories/rounds';
 import {
   findInvitationId,
   findLiveToken,
+  findRespondentLink,
   hasLiveAnswerLink,
   insertInvitation,
   insertInvitationToken,
@@ -66,8 +68,20 @@ export async function accessForNewLink(db: Knex, invitationId: number, contactId
  */
 export async function issueToken(db: Knex, invitationId: number, contactId: number | null, cause: LinkCause): Promise<string> {
   const token = newToken();
+  await recordIssuedToken(db, invitationId, contactId, hashToken(token), cause);
+  return token;
+}
+
+/** Stores a link token made beforehand (an e-mail rendered outside the transaction) and audits it, as issueToken. */
+export async function recordIssuedToken(
+  db: Knex,
+  invitationId: number,
+  contactId: number | null,
+  tokenHash: string,
+  cause: LinkCause,
+): Promise<void> {
   const access = await accessForNewLink(db, invitationId, contactId);
-  const tokenId = await insertInvitationToken(db, invitationId, contactId, hashToken(token), access);
+  const tokenId = await insertInvitationToken(db, invitationId, contactId, tokenHash, access);
   const inv = await invitationForLink(db, invitationId);
   await audit(
     db,
@@ -76,7 +90,6 @@ export async function issueToken(db: Knex, invitationId: number, contactId: numb
     { type: 'invitation_token', id: tokenId },
     { via: cause.via, access, invitationId, roundId: inv?.roundId, organisationId: inv?.organisationId, contactId },
   );
-  return token;
 }
 
 export type ResolvedToken = LiveToken;
@@ -92,13 +105,28 @@ export async function resolveToken(db: Knex, token: string): Promise<ResolvedTok
   return found && wellFormed ? found : null;
 }
 
-/** Records the first time the organisation's link was opened (for the follow-up page). */
+/** The token's lookup (as resolveToken) together with its round and the organisation's name, in one query. */
+export async function resolveRespondentLink(
+  db: Knex,
+  token: string,
+): Promise<{ resolved: ResolvedToken; round: Round; organisationName: string } | null> {
+  const wellFormed = looksLikeToken(token);
+  const found = await findRespondentLink(db, hashToken(wellFormed ? token : 'malformed:' + String(token).slice(0, 100)));
+  return found && wellFormed ? { resolved: found.token, round: found.round, organisationName: found.organisationName } : null;
+}
+
+/** How often a token's last use is written: to the nearest 10 minutes is enough. */
+const LAST_USED_EVERY_MS = 10 * 60_000;
+
+/**
+ * Records the first time the organisation's link was opened (for the follow-up page) and the
+ * token's last use — only when that changes something, so a repeat visit writes nothing.
+ */
 export async function markOpened(db: Knex, resolved: ResolvedToken): Promise<void> {
   const now = nowIso();
-  // last_used_at to the nearest 10 minutes is enough, and a page view then rarely writes at all
-  const stale = new Date(Date.now() - 10 * 60_000).toISOString();
-  await touchToken(db, resolved.tokenId, now, stale);
-  await markFirstOpened(db, resolved.invitationId, now);
+  const stale = new Date(Date.now() - LAST_USED_EVERY_MS).toISOString();
+  if (resolved.lastUsedAt === null || resolved.lastUsedAt < stale) await touchToken(db, resolved.tokenId, now, stale);
+  if (resolved.firstOpenedAt === null) await markFirstOpened(db, resolved.invitationId, now);
 }
 
 /**

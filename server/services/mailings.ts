@@ -38,7 +38,7 @@ import {
 } from '../mail/templates';
 import { type Mailer, newMessageId } from '../mail/transport';
 import { type BatchResult, OutboxWorker, type WorkerDeps, type WorkerOptions } from '../mail/worker';
-import { firstInvitedAt, invitationsOfRound, markInvited } from '../repositories/invitations';
+import { firstInvitedAt, invitationsOfRound, liveInvitationId, markInvited } from '../repositories/invitations';
 import {
   contactsOfOrganisation,
   contactsOfRound,
@@ -65,7 +65,7 @@ import {
   sendProgress,
   setSendCounts,
 } from '../repositories/mail-sends';
-import { findOptOutToken, insertOptOutToken, linkOptOutToken, markOptOutTokenUsed } from '../repositories/optout';
+import { findOptOutToken, insertOptOutToken, markOptOutTokenUsed } from '../repositories/optout';
 import {
   failedMessageIds,
   failQueuedOfContact,
@@ -86,7 +86,7 @@ import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../r
 import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
 import { inTransaction } from '../repositories/transaction';
 import { audit, type Actor, CLI, SYSTEM } from './audit';
-import { ensureInvitation, issueToken, type LinkCause } from './invitations';
+import { ensureInvitation, type LinkCause, recordIssuedToken } from './invitations';
 import { organisationTypeLabel } from './organisation-types';
 
 export type MailDeps = { db: Knex; config: Config };
@@ -355,42 +355,81 @@ interface QueuedEmail {
 }
 
 /**
- * An opt-out link token for a contact: 256 random bits, only the SHA-256 stored (table
- * mail_optout_tokens). Made when a message is queued, so every e-mail has its own link.
+ * An e-mail rendered and ready to store: its new personal link token and opt-out token are made
+ * (256 random bits each; only their SHA-256 is stored) but nothing is written yet, so the
+ * transaction that queues it only inserts rows.
  */
-async function newOptOutToken(db: Knex, contactId: number): Promise<{ token: string; id: number }> {
-  const token = newToken();
-  return { token, id: await insertOptOutToken(db, hashToken(token), contactId) };
+export interface PreparedEmail {
+  kind: QueuedEmail['kind'];
+  roundId: number;
+  organisationId: number;
+  contactId: number;
+  to: string;
+  email: RenderedEmail;
+  headers: Record<string, string>;
+  /** The List-Unsubscribe value, kept apart from the headers so it can be cleared once sent. */
+  listUnsubscribe: string;
+  messageId: string;
+  /** The send (mail_sends) this e-mail is part of; null for a confirmation. */
+  sendId: number | null;
+  /** The personal link's token hash and the invitation it belongs to; null when the e-mail carries no link. */
+  link: { invitationId: number; tokenHash: string; cause: LinkCause } | null;
+  /** Opt-out token (table mail_optout_tokens), made for every e-mail. */
+  optOutTokenHash: string;
 }
 
-/** Renders the e-mail with new link tokens and writes it to the outbox (inside the caller's transaction). */
-async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<number> {
-  const link = m.invitationId ? respondentUrl(config.baseUrl, await issueToken(trx, m.invitationId, m.contact.id, m.cause)) : null;
-  const optOut = await newOptOutToken(trx, m.contact.id);
+/** Renders the e-mail with new link tokens (nothing written). */
+function prepareEmail(config: Config, m: QueuedEmail): PreparedEmail {
+  const linkToken = m.invitationId ? newToken() : null;
+  const optOutToken = newToken();
   const email = render(config, m.template, m.locale, {
     round: m.round,
     organisationName: m.organisation.name,
     contact: m.contact,
-    link,
-    optOut: optOutUrl(config.baseUrl, optOut.token),
+    link: linkToken ? respondentUrl(config.baseUrl, linkToken) : null,
+    optOut: optOutUrl(config.baseUrl, optOutToken),
     receiptCode: m.receiptCode,
   });
-  const outboxId = await insertOutboxMessage(trx, {
+  return {
     kind: m.kind,
     roundId: m.round.id,
     organisationId: m.organisation.id,
     contactId: m.contact.id,
     to: m.contact.email!.trim(),
-    subject: email.subject,
-    text: email.text,
-    html: email.html,
+    email,
     headers: { ...storedHeaders(m.locale), ...replyToHeader(m.round) },
-    listUnsubscribe: listUnsubscribeValue(config, optOut.token),
+    listUnsubscribe: listUnsubscribeValue(config, optOutToken),
     messageId: newMessageId(config.baseUrl),
     sendId: m.sendId ?? null,
+    link: linkToken && m.invitationId ? { invitationId: m.invitationId, tokenHash: hashToken(linkToken), cause: m.cause } : null,
+    optOutTokenHash: hashToken(optOutToken),
+  };
+}
+
+/** Writes a prepared e-mail to the outbox with its tokens (inside the caller's transaction); returns the outbox id. */
+export async function writePreparedEmail(trx: Knex, p: PreparedEmail): Promise<number> {
+  if (p.link) await recordIssuedToken(trx, p.link.invitationId, p.contactId, p.link.tokenHash, p.link.cause);
+  const outboxId = await insertOutboxMessage(trx, {
+    kind: p.kind,
+    roundId: p.roundId,
+    organisationId: p.organisationId,
+    contactId: p.contactId,
+    to: p.to,
+    subject: p.email.subject,
+    text: p.email.text,
+    html: p.email.html,
+    headers: p.headers,
+    listUnsubscribe: p.listUnsubscribe,
+    messageId: p.messageId,
+    sendId: p.sendId,
   });
-  await linkOptOutToken(trx, optOut.id, outboxId);
+  await insertOptOutToken(trx, p.optOutTokenHash, p.contactId, outboxId);
   return outboxId;
+}
+
+/** Renders the e-mail with new link tokens and writes it to the outbox (inside the caller's transaction). */
+async function queueEmail(trx: Knex, config: Config, m: QueuedEmail): Promise<number> {
+  return writePreparedEmail(trx, prepareEmail(config, m));
 }
 
 /** Where a press of a send form comes from: the form's send-request id and what the page knew. */
@@ -758,51 +797,74 @@ function confirmationRecipients(contacts: MailContact[], submittedBy: number | n
   return contacts.filter((c) => c.reachable);
 }
 
-/**
- * When the round allows changes and is open, the confirmation carries a new link of the
- * organisation's invitation — except in a confidential round: a link issued after the submit
- * could not open the answer there (services/invitations.ts), and the links the organisation
- * already has keep working.
- */
-async function changeLinkInvitation(db: Knex, round: MailRound, organisationId: number): Promise<number | null> {
-  if (!round.allowChanges || round.state !== 'oppen' || round.confidential) return null;
-  const invitation = (await invitationsOfRound(db, round.id)).get(organisationId);
-  return invitation && !invitation.revokedAt ? invitation.invitationId : null;
+/** What a submit knows of itself when it prepares its confirmation (before its transaction). */
+export interface ConfirmationOf {
+  round: MailRound;
+  organisation: { id: number; name: string };
+  /** The contact whose link submitted; null for a link made by hand. */
+  submittedByContactId: number | null;
+  /** The organisation's invitation (not revoked): the confirmation's new link belongs to it. */
+  invitationId: number | null;
+  receiptCode: string | null;
 }
 
 /**
- * The confirmation e-mail after a response is submitted, when the round has send_confirmation.
- * Call inside the transaction that submits (services/responses.ts → queueConfirmation). Goes to
- * the contact who submitted, or — when the link had no contact — to every reachable contact of
- * the organisation. When the round allows changes, the e-mail carries a new personal link.
+ * The confirmation e-mails after a submit, rendered and ready to store (writePreparedEmail): to the
+ * contact who submitted, or — when the link had no contact — to every reachable contact of the
+ * organisation, each in the language of the contact's last invitation or reminder (else their own). When the round allows changes and is
+ * open, each carries a new personal link of the organisation's invitation. [] when the round sends
+ * no confirmation or nobody can be reached. Reads only: a submit prepares this before its
+ * transaction, which then just inserts the rows.
+ */
+export async function prepareConfirmationEmails(db: Knex, config: Config, c: ConfirmationOf): Promise<PreparedEmail[]> {
+  if (!c.round.sendConfirmation) return [];
+  const contacts = (await contactsOfOrganisation(db, c.organisation.id)).map(reachability);
+  const recipients = confirmationRecipients(contacts, c.submittedByContactId);
+  if (!recipients.length) return [];
+  const localeOf = await localesFor(db, config, c.round.id);
+  const templateOf = templatesByLocale(db, c.round.id, 'confirmation');
+  // a new link of the invitation when changes are allowed and the round is open — not in a
+  // confidential round: a link issued after the submit could not open the answer there
+  // (services/invitations.ts), and the links the organisation already has keep working
+  const invitationId = c.round.allowChanges && c.round.state === 'oppen' && !c.round.confidential ? c.invitationId : null;
+  const emails: PreparedEmail[] = [];
+  for (const contact of recipients) {
+    const locale = localeOf(contact);
+    emails.push(
+      prepareEmail(config, {
+        round: c.round,
+        kind: 'confirmation',
+        template: await templateOf(locale),
+        locale,
+        organisation: c.organisation,
+        contact,
+        invitationId,
+        cause: { actor: { userId: null, label: 'respondent' }, via: 'confirmation' },
+        receiptCode: c.receiptCode,
+      }),
+    );
+  }
+  return emails;
+}
+
+/**
+ * The confirmation e-mail of a submitted response, queued inside the caller's transaction (the
+ * same e-mails as prepareConfirmationEmails, for a response already stored).
  */
 export async function queueConfirmationEmail(trx: Knex, config: Config, responseId: number): Promise<number> {
   const response = await findSubmittedResponse(trx, responseId);
   if (!response) return 0;
   const round = await findMailRound(trx, response.roundId);
-  if (!round || !round.sendConfirmation) return 0;
-  const contacts = (await contactsOfOrganisation(trx, response.organisationId)).map(reachability);
-  const recipients = confirmationRecipients(contacts, response.submittedByContactId);
-  if (!recipients.length) return 0;
-  const localeOf = await localesFor(trx, config, round.id);
-  const templateOf = templatesByLocale(trx, round.id, 'confirmation');
-  const invitationId = await changeLinkInvitation(trx, round, response.organisationId);
-  const organisation = { id: response.organisationId, name: response.organisationName };
-  for (const contact of recipients) {
-    const locale = localeOf(contact);
-    await queueEmail(trx, config, {
-      round,
-      kind: 'confirmation',
-      template: await templateOf(locale),
-      locale,
-      organisation,
-      contact,
-      invitationId,
-      cause: { actor: { userId: null, label: 'respondent' }, via: 'confirmation' },
-      receiptCode: response.receiptCode,
-    });
-  }
-  return recipients.length;
+  if (!round) return 0;
+  const emails = await prepareConfirmationEmails(trx, config, {
+    round,
+    organisation: { id: response.organisationId, name: response.organisationName },
+    submittedByContactId: response.submittedByContactId,
+    invitationId: await liveInvitationId(trx, round.id, response.organisationId),
+    receiptCode: response.receiptCode,
+  });
+  for (const e of emails) await writePreparedEmail(trx, e);
+  return emails.length;
 }
 
 // ---------------------------------------------------------------------------------------------

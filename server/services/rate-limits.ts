@@ -97,6 +97,20 @@ export async function clearCounters(db: Knex, keys: GuardKey[]): Promise<void> {
 
 // ------------------------------------------------------------------ secret links and API keys
 
+// A secret that exists goes on existing (used, revoked and expired ones count as known too), so
+// once looked up it is not looked up again: a valid link's every page view then costs no query
+// here. Kept per process, up to 20 000, then started over.
+const knownSecrets = new Set<string>();
+
+async function secretExists(db: Knex, kind: LinkKind, tokenHash: string): Promise<boolean> {
+  const key = `${kind}:${tokenHash}`;
+  if (knownSecrets.has(key)) return true;
+  if (!(await linkTokenExists(db, kind, tokenHash))) return false;
+  if (knownSecrets.size >= 20_000) knownSecrets.clear();
+  knownSecrets.add(key);
+  return true;
+}
+
 export interface GuessVerdict {
   /** the secret exists (valid, used, revoked or expired): not a guess, nothing counted */
   known: boolean;
@@ -109,7 +123,7 @@ export interface GuessVerdict {
  * never existed counts per address and per bucket, and is `limited` once either is full.
  */
 export async function judgeSecret(db: Knex, kind: LinkKind, address: string, token: string): Promise<GuessVerdict> {
-  if (token && (await linkTokenExists(db, kind, hashToken(token)))) return { known: true, limited: false };
+  if (token && (await secretExists(db, kind, hashToken(token)))) return { known: true, limited: false };
   const api = kind === 'api';
   const bucket = (api ? token.replace(/^pp_/, '') : token).slice(0, 1) || '-';
   const keys = [
@@ -159,10 +173,29 @@ export async function loginSucceeded(db: Knex, a: LoginAttempt): Promise<void> {
 
 // ------------------------------------------------------------------ request counts (express-rate-limit)
 
-/** An express-rate-limit store on the database: every instance counts the same hits. */
+/** A request counter as this process knows it: the shared count when last written, plus its own hits since. */
+interface LocalCount {
+  shared: number;
+  pending: number;
+  resetAt: number;
+}
+
+/** How often the hits counted in this process are added to the shared counters. */
+const FLUSH_MS = 1000;
+
+/**
+ * An express-rate-limit store on the database: every instance counts the same hits. Request counts
+ * come with every page view and their limits are generous (600 per 15 minutes per respondent link
+ * and address), so a hit is not a write: each instance counts its hits in memory and adds them to
+ * the shared counter in one upsert per key at most every second (FLUSH_MS). What is compared with
+ * the limit is the shared count as last written plus the hits not yet added, so instances see
+ * each other's hits within a second. A failed write (the database busy) keeps the hits for the next.
+ */
 export class DatabaseStore implements Store {
   readonly localKeys = false;
   private windowMs = MINUTE;
+  private readonly counts = new Map<string, LocalCount>();
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Knex,
@@ -173,22 +206,61 @@ export class DatabaseStore implements Store {
     this.windowMs = options.windowMs;
   }
 
-  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const c = (await readCounters(this.db, [this.prefix + key])).get(this.prefix + key);
-    return c ? { totalHits: c.hits, resetTime: new Date(c.resetAt) } : undefined;
+  private current(key: string, now: number): LocalCount {
+    let c = this.counts.get(key);
+    if (!c || c.resetAt <= now) {
+      c = { shared: 0, pending: 0, resetAt: now + this.windowMs };
+      this.counts.set(key, c);
+    }
+    return c;
   }
 
-  async increment(key: string): Promise<ClientRateLimitInfo> {
-    const c = await hitCounter(this.db, this.prefix + key, this.windowMs);
-    return { totalHits: c.hits, resetTime: new Date(c.resetAt) };
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const c = this.counts.get(key);
+    if (c && c.resetAt > Date.now()) return { totalHits: c.shared + c.pending, resetTime: new Date(c.resetAt) };
+    const stored = (await readCounters(this.db, [this.prefix + key])).get(this.prefix + key);
+    return stored ? { totalHits: stored.hits, resetTime: new Date(stored.resetAt) } : undefined;
+  }
+
+  increment(key: string): Promise<ClientRateLimitInfo> {
+    const c = this.current(key, Date.now());
+    c.pending++;
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
+    return Promise.resolve({ totalHits: c.shared + c.pending, resetTime: new Date(c.resetAt) });
   }
 
   async decrement(key: string): Promise<void> {
-    await takeBackHit(this.db, this.prefix + key);
+    const c = this.counts.get(key);
+    if (c && c.pending > 0) c.pending--;
+    else await takeBackHit(this.db, this.prefix + key);
   }
 
   async resetKey(key: string): Promise<void> {
+    this.counts.delete(key);
     await deleteCounters(this.db, [this.prefix + key]);
+  }
+
+  /** Adds the hits counted here to the shared counters, and learns the others' hits. */
+  async flush(): Promise<void> {
+    this.timer = null;
+    const now = Date.now();
+    for (const [key, c] of this.counts) {
+      if (c.resetAt <= now) {
+        this.counts.delete(key);
+        continue;
+      }
+      if (c.pending === 0) continue;
+      const adding = c.pending;
+      try {
+        const stored = await hitCounter(this.db, this.prefix + key, this.windowMs, now, adding);
+        c.pending -= adding;
+        c.shared = stored.hits;
+        c.resetAt = stored.resetAt;
+      } catch {
+        break; // kept for the next flush
+      }
+    }
+    if ([...this.counts.values()].some((c) => c.pending > 0)) this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
   }
 }
 

@@ -12,7 +12,7 @@
 //   created when it does not exist).
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { nowIso } from '../db';
+import { nowIso, refreshStatistics } from '../db';
 import { ConflictError, ValidationError } from '../errors';
 import {
   insertContacts,
@@ -67,7 +67,7 @@ export async function importRegister(
     const problems = panelInputProblems({ slug: opts.panel.slug, name: opts.panel.name ?? opts.panel.slug });
     if (problems.length) throw new ValidationError(problems);
   }
-  return inTransaction(db, async (trx) => {
+  const result = await inTransaction(db, async (trx): Promise<ImportResult> => {
     const plan = planImport(parsed, await registerSnapshot(trx));
     if (plan.problems.length) return { plan, imported: false };
     await updateKnownOrganisations(trx, plan.organisations);
@@ -80,6 +80,8 @@ export async function importRegister(
     });
     return { plan, imported: true, panel };
   });
+  if (result.imported) await refreshStatistics(db); // a bulk load: the planner's statistics (issue 10)
+  return result;
 }
 
 /** Organisations already in the register: fill in what the file gives. */

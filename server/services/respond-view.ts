@@ -105,19 +105,112 @@ export interface SectionView {
   questions: QuestionView[];
 }
 
-function optionViews(ref: string, options: ScaleOption[], chosen: string[], locale: Locale, vars: PlaceholderValues): OptionView[] {
+/** What a question shows whatever was answered: its texts in one language, its options and fields. */
+interface QuestionSkeleton extends Omit<QuestionView, 'error' | 'options' | 'statements' | 'value' | 'describedBy'> {
+  options: Array<Omit<OptionView, 'checked'>>;
+  statements: Array<Omit<StatementView, 'error' | 'options'> & { options: Array<Omit<OptionView, 'checked'>> }>;
+}
+
+interface SectionSkeleton {
+  title: string | null;
+  intro: string[];
+  questions: QuestionSkeleton[];
+}
+
+function optionSkeletons(ref: string, options: ScaleOption[], locale: Locale, vars: PlaceholderValues): Array<Omit<OptionView, 'checked'>> {
   return options.map((o, i) => ({
     id: i === 0 ? `field-${ref}` : `field-${ref}-${o.code}`,
     code: o.code,
     label: localize(o.label, locale, vars),
-    checked: chosen.includes(o.code),
   }));
+}
+
+function questionSkeleton(def: SurveyDefinition, q: Question, number: number, locale: Locale, vars: PlaceholderValues): QuestionSkeleton {
+  const base = {
+    number,
+    ref: q.id,
+    legend: localize(q.text, locale, vars),
+    help: q.help ? localize(q.help, locale, vars) : null,
+    required: q.required,
+    condition: conditionText(def, q, locale, vars),
+    options: [] as QuestionSkeleton['options'],
+    statements: [] as QuestionSkeleton['statements'],
+    multiline: false,
+    maxLength: 0,
+    inputType: 'radio' as const,
+  };
+  if (q.type === 'text') return { ...base, kind: 'text', multiline: q.multiline, maxLength: q.maxLength };
+  if (q.type === 'matrix')
+    return {
+      ...base,
+      kind: 'matrix',
+      statements: q.statements.map((st) => {
+        const ref = `${q.id}.${st.id}`;
+        return { ref, legend: localize(st.text, locale, vars), options: optionSkeletons(ref, q.options, locale, vars) };
+      }),
+    };
+  return {
+    ...base,
+    kind: 'choice',
+    inputType: q.type === 'multiple' ? 'checkbox' : 'radio',
+    options: optionSkeletons(q.id, q.options, locale, vars),
+  };
+}
+
+// The form's texts are the same on every view of a survey version in a language: localised once
+// (per definition object — the pinned versions are cached — language and placeholder values).
+const skeletons = new WeakMap<SurveyDefinition, Map<string, SectionSkeleton[]>>();
+
+function formSkeleton(def: SurveyDefinition, locale: Locale, vars: PlaceholderValues): SectionSkeleton[] {
+  let byLocale = skeletons.get(def);
+  if (!byLocale) skeletons.set(def, (byLocale = new Map<string, SectionSkeleton[]>()));
+  const key = `${locale}\u0000${JSON.stringify(vars)}`;
+  let sections = byLocale.get(key);
+  if (!sections) {
+    const number = new Map(def.questions.map((q, i) => [q.id, i + 1]));
+    sections = questionsBySection(def).map((group) => ({
+      title: group.section ? localize(group.section.title, locale, vars) : null,
+      intro: group.section?.intro ? localize(group.section.intro, locale, vars).split(/\n\s*\n/) : [],
+      questions: group.questions.map((q) => questionSkeleton(def, q, number.get(q.id)!, locale, vars)),
+    }));
+    byLocale.set(key, sections);
+  }
+  return sections;
 }
 
 function describedBy(ref: string, parts: { help: boolean; condition: boolean; error: boolean }): string {
   return [parts.help ? `hint-${ref}` : '', parts.condition ? `cond-${ref}` : '', parts.error ? `error-${ref}` : '']
     .filter(Boolean)
     .join(' ');
+}
+
+/** A question as the respondent sees it now: the skeleton with what was answered and the errors. */
+function questionView(q: QuestionSkeleton, raw: RawAnswers, errorOf: (ref: string) => string | null): QuestionView {
+  const checked = (ref: string, options: Array<Omit<OptionView, 'checked'>>) => {
+    const chosen = raw[ref] ?? [];
+    return options.map((o) => ({ ...o, checked: chosen.includes(o.code) }));
+  };
+  const hints = { help: !!q.help, condition: !!q.condition };
+  if (q.kind === 'matrix') {
+    // Errors sit at each statement's own fieldset.
+    const statements = q.statements.map((st) => ({
+      ref: st.ref,
+      legend: st.legend,
+      error: errorOf(st.ref),
+      options: checked(st.ref, st.options),
+    }));
+    return { ...q, error: null, options: [], statements, value: '', describedBy: describedBy(q.ref, { ...hints, error: false }) };
+  }
+  const error = errorOf(q.ref);
+  const value = q.kind === 'text' ? (raw[q.ref] ?? []).join('\n') : '';
+  return {
+    ...q,
+    error,
+    options: checked(q.ref, q.options),
+    statements: [],
+    value,
+    describedBy: describedBy(q.ref, { ...hints, error: !!error }),
+  };
 }
 
 export function formView(
@@ -128,69 +221,10 @@ export function formView(
   vars: PlaceholderValues,
 ): SectionView[] {
   const errorOf = (ref: string) => errors.find((e) => e.field === ref)?.message ?? null;
-  const number = new Map(def.questions.map((q, i) => [q.id, i + 1]));
-  const question = (q: Question): QuestionView => {
-    const help = q.help ? localize(q.help, locale, vars) : null;
-    const condition = conditionText(def, q, locale, vars);
-    const base = {
-      number: number.get(q.id)!,
-      ref: q.id,
-      legend: localize(q.text, locale, vars),
-      help,
-      required: q.required,
-      condition,
-      options: [] as OptionView[],
-      statements: [] as StatementView[],
-      multiline: false,
-      maxLength: 0,
-      value: '',
-      inputType: 'radio' as const,
-    };
-    if (q.type === 'text') {
-      const error = errorOf(q.id);
-      return {
-        ...base,
-        kind: 'text',
-        error,
-        multiline: q.multiline,
-        maxLength: q.maxLength,
-        value: (raw[q.id] ?? []).join('\n'),
-        describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: !!error }),
-      };
-    }
-    if (q.type === 'matrix') {
-      const statements = q.statements.map((s) => {
-        const ref = `${q.id}.${s.id}`;
-        return {
-          ref,
-          legend: localize(s.text, locale, vars),
-          error: errorOf(ref),
-          options: optionViews(ref, q.options, raw[ref] ?? [], locale, vars),
-        };
-      });
-      // Errors sit at each statement's own fieldset.
-      return {
-        ...base,
-        kind: 'matrix',
-        error: null,
-        statements,
-        describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: false }),
-      };
-    }
-    const error = errorOf(q.id);
-    return {
-      ...base,
-      kind: 'choice',
-      inputType: q.type === 'multiple' ? 'checkbox' : 'radio',
-      error,
-      options: optionViews(q.id, q.options, raw[q.id] ?? [], locale, vars),
-      describedBy: describedBy(q.id, { help: !!help, condition: !!condition, error: !!error }),
-    };
-  };
-  return questionsBySection(def).map((group) => ({
-    title: group.section ? localize(group.section.title, locale, vars) : null,
-    intro: group.section?.intro ? localize(group.section.intro, locale, vars).split(/\n\s*\n/) : [],
-    questions: group.questions.map(question),
+  return formSkeleton(def, locale, vars).map((section) => ({
+    title: section.title,
+    intro: section.intro,
+    questions: section.questions.map((q) => questionView(q, raw, errorOf)),
   }));
 }
 

@@ -17,6 +17,7 @@
 // reads "imported of invited"), and stores each row as a submitted response (source 'import').
 import type { Knex } from 'knex';
 import type { Config } from '../config';
+import { refreshStatistics } from '../db';
 import { ValidationError } from '../errors';
 import { findPanel, findPanelBySlug, listPanels, type Panel } from '../repositories/panels';
 import {
@@ -497,7 +498,7 @@ export async function runResponseImport(
     );
   }
   const existing = plan.existingRound;
-  return inTransaction(db, async (trx) => {
+  const result = await inTransaction(db, async (trx) => {
     const roundId = existing ? existing.id : await createImportedRound(trx, actor, input, { ...plan, panel, survey });
     for (const m of await panelMembersForYear(trx, panel.id, input.year)) await ensureInvitation(trx, roundId, m.id);
     for (const r of plan.responses) {
@@ -522,4 +523,6 @@ export async function runResponseImport(
     );
     return { roundId, createdRound: !existing, imported: plan.responses.length };
   });
+  await refreshStatistics(db); // a bulk load: the planner's statistics (issue 10)
+  return result;
 }

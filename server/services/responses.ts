@@ -12,18 +12,25 @@
 //
 // Every submitted version is kept as a row in response_revisions; `answers` holds the current
 // state (the draft, or the latest submitted version).
+//
+// A write's transaction only writes: what it needs is read and made before it (the answers
+// checked, the receipt code, the confirmation e-mail rendered with its new link tokens), and
+// inside it only the response row is read again — locked (lockResponse), so a double-clicked
+// submit waits for the first and then finds its own answers stored: the same receipt.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import {
   contactLanguage,
-  contactName,
   findResponse,
+  findResponseState,
+  insertAnswers,
   insertResponse,
   insertRevision,
   isUniqueViolation,
   loadAnswers,
+  lockResponse,
   organisationName,
   replaceAnswers,
   type ResponseRow,
@@ -34,27 +41,17 @@ import { findRound, type Round } from '../repositories/rounds';
 import type { Locale } from '../surveys/schema';
 import { type AnswerValue, answersKey, checkAnswers, type RawAnswers, summariseAnswers, type AnswerSummaryItem } from './answers';
 import { audit } from './audit';
-import { type LinkAccess, markOpened, type ResolvedToken, resolveToken } from './invitations';
-import { queueConfirmationEmail } from './mailings';
+import { type LinkAccess, markOpened, type ResolvedToken, resolveRespondentLink } from './invitations';
+import { prepareConfirmationEmails, type PreparedEmail, writePreparedEmail } from './mailings';
 import { respondentPhase, type RespondentPhase } from './rounds';
 import { getSurveyVersion, type SurveyVersion } from './survey-versions';
 import { placeholderValues } from './surveys';
 import { nowIso } from '../db';
-import { inTransaction } from '../repositories/transaction';
+import { inTransaction, type StorageFailure, storageFailureOf } from '../repositories/transaction';
 
 const RESPONDENT = { userId: null, label: 'respondent' as const };
 
 const asLocale = (v: string | null): Locale | null => (v === 'sv' || v === 'en' ? v : null);
-
-/**
- * The confirmation e-mail, called inside the submit transaction after an organisation's FIRST
- * successful submit, when the round has "send confirmation" on, so the e-mail is queued exactly
- * when the response is stored. The mail area's queueConfirmationEmail reads who submitted
- * (submitted_by_contact_id, null for a link made by hand), the round and the receipt code.
- */
-export async function queueConfirmation(trx: Knex, responseId: number, config: Config): Promise<void> {
-  await queueConfirmationEmail(trx, config, responseId);
-}
 
 export interface RespondentContext {
   resolved: ResolvedToken;
@@ -79,15 +76,13 @@ export interface RespondentContext {
  * token (the caller shows the same "link not valid" page for all three).
  */
 export async function respondentContext(db: Knex, token: string, now: Date = new Date()): Promise<RespondentContext | null> {
-  const resolved = await resolveToken(db, token);
-  if (!resolved) return null;
-  const round = await findRound(db, resolved.roundId);
-  const name = await organisationName(db, resolved.organisationId);
-  if (!round || name === null || round.state === 'utkast') return null;
+  const link = await resolveRespondentLink(db, token);
+  if (!link || link.round.state === 'utkast') return null;
+  const { resolved, round } = link;
   return {
     resolved,
     round,
-    organisation: { id: resolved.organisationId, name },
+    organisation: { id: resolved.organisationId, name: link.organisationName },
     contactId: resolved.contactId,
     contactLanguage: asLocale(await contactLanguage(db, resolved.contactId)),
     access: resolved.access,
@@ -110,14 +105,9 @@ export interface ResponseState {
 }
 
 export async function responseState(db: Knex, roundId: number, organisationId: number): Promise<ResponseState> {
-  const response = await findResponse(db, roundId, organisationId);
-  if (!response) return { response: null, answers: [], savedByName: null, submittedByName: null };
-  return {
-    response,
-    answers: await loadAnswers(db, response.id),
-    savedByName: await contactName(db, response.savedByContactId),
-    submittedByName: await contactName(db, response.submittedByContactId),
-  };
+  return (
+    (await findResponseState(db, roundId, organisationId)) ?? { response: null, answers: [], savedByName: null, submittedByName: null }
+  );
 }
 
 function newReceiptCode(): string {
@@ -180,7 +170,7 @@ export async function saveDraft(
   return retryOnUniqueViolation(() =>
     inTransaction(db, async (trx): Promise<SaveResult> => {
       await assertStillOpen(trx, ctx.round.id);
-      const resp = await findResponse(trx, ctx.round.id, ctx.organisation.id);
+      const resp = await lockResponse(trx, ctx.round.id, ctx.organisation.id);
       if (resp?.status === 'submitted') return { kind: 'locked' };
       const now = nowIso();
       if (!resp) {
@@ -193,7 +183,7 @@ export async function saveDraft(
           receiptCode: null,
           at: now,
         });
-        await replaceAnswers(trx, id, checked.answers);
+        await insertAnswers(trx, id, checked.answers);
         await audit(trx, RESPONDENT, 'responses.save', { type: 'response', id }, { roundId: ctx.round.id, version: 1, ...viaLink(ctx) });
         return { kind: 'saved', version: 1 };
       }
@@ -226,7 +216,7 @@ export type SubmitResult =
   | { kind: 'locked' };
 
 /** Where a submit goes: stored as `revision` of `responseId`, or an outcome that stores nothing. */
-type SubmitWrite = { kind: 'write'; responseId: number; revision: number } | Exclude<SubmitResult, { kind: 'submitted' }>;
+type SubmitWrite = { kind: 'write'; responseId: number; revision: number; fresh?: boolean } | Exclude<SubmitResult, { kind: 'submitted' }>;
 
 /** One submit, as the transaction sees it. */
 interface Submission {
@@ -250,7 +240,7 @@ async function submitFirst(trx: Knex, s: Submission): Promise<SubmitWrite> {
     receiptCode: s.receiptCode,
     at: s.now,
   });
-  return { kind: 'write', responseId, revision: 1 };
+  return { kind: 'write', responseId, revision: 1, fresh: true };
 }
 
 /** A submit over a submitted response: the same answers again, or a change (when the round allows changes). */
@@ -290,13 +280,14 @@ async function submitDraft(trx: Knex, resp: ResponseRow, s: Submission): Promise
 /** The answers as the new revision, its audit entry and (on the first submit) the confirmation e-mail. */
 async function storeSubmission(
   trx: Knex,
-  config: Config,
   s: Submission,
-  write: { responseId: number; revision: number },
+  write: { responseId: number; revision: number; fresh?: boolean },
   answers: AnswerValue[],
+  confirmation: PreparedEmail[],
 ): Promise<void> {
   const { responseId, revision } = write;
-  await replaceAnswers(trx, responseId, answers);
+  if (write.fresh) await insertAnswers(trx, responseId, answers);
+  else await replaceAnswers(trx, responseId, answers);
   await insertRevision(trx, { responseId, revision, kind: 'submitted', answers, contactId: s.ctx.contactId });
   await audit(
     trx,
@@ -305,14 +296,15 @@ async function storeSubmission(
     { type: 'response', id: responseId },
     { roundId: s.round.id, revision, ...viaLink(s.ctx) },
   );
-  if (revision === 1 && s.round.sendConfirmation) await queueConfirmation(trx, responseId, config);
+  if (revision === 1 && s.round.sendConfirmation) for (const e of confirmation) await writePreparedEmail(trx, e);
 }
 
 /**
  * "Skicka in": every rule checked on the server (required answers, option codes of the pinned
  * definition, one option where one is allowed, exclusive options, text length), stored in one
  * transaction with a revision row. A change after submitting (when the round allows it) is a
- * new revision with a new receipt code.
+ * new revision with a new receipt code. The first submit queues the confirmation e-mail (when the
+ * round sends one), prepared before the transaction.
  */
 export async function submitResponse(
   db: Knex,
@@ -326,22 +318,64 @@ export async function submitResponse(
   const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: true, vars: placeholderValues(config), locale });
   if (checked.problems.length) throw problemsToError(checked.problems);
   const key = answersKey(checked.answers);
+  const receiptCode = newReceiptCode();
+  const confirmation = await prepareConfirmationEmails(db, config, {
+    round: ctx.round,
+    organisation: ctx.organisation,
+    submittedByContactId: ctx.contactId,
+    invitationId: ctx.resolved.invitationId,
+    receiptCode,
+  });
   return retryOnUniqueViolation(() =>
     inTransaction(db, async (trx): Promise<SubmitResult> => {
       const round = await assertStillOpen(trx, ctx.round.id);
-      const resp = await findResponse(trx, ctx.round.id, ctx.organisation.id);
+      const resp = await lockResponse(trx, ctx.round.id, ctx.organisation.id);
       const same = resp ? answersKey(await loadAnswers(trx, resp.id)) === key : false;
-      const s: Submission = { ctx, round, formVersion, same, receiptCode: newReceiptCode(), now: nowIso() };
+      const s: Submission = { ctx, round, formVersion, same, receiptCode, now: nowIso() };
       const write = !resp
         ? await submitFirst(trx, s)
         : resp.status === 'submitted'
           ? await submitChange(trx, resp, s)
           : await submitDraft(trx, resp, s);
       if (write.kind !== 'write') return write;
-      await storeSubmission(trx, config, s, write, checked.answers);
-      return { kind: 'submitted', responseId: write.responseId, receiptCode: s.receiptCode, revision: write.revision };
+      await storeSubmission(trx, s, write, checked.answers, confirmation);
+      return { kind: 'submitted', responseId: write.responseId, receiptCode, revision: write.revision };
     }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// When the database could not store a save or a submit
+// ---------------------------------------------------------------------------------------------
+
+export type { StorageFailure };
+
+/** Why a save or submit failed when the database itself is the cause (busy, full, unavailable); null otherwise. */
+export function storageFailure(e: unknown): StorageFailure | null {
+  return storageFailureOf(e);
+}
+
+/**
+ * After a save or submit failed on the database: whether what the form sent is stored anyway (a
+ * commit can fail after the data was written, e.g. a lost connection) — true when the response
+ * holds exactly these answers (and, for a submit, is submitted), false when it does not, null when
+ * the database cannot be read to tell.
+ */
+export async function answersKept(
+  db: Knex,
+  config: Config,
+  ctx: RespondentContext,
+  raw: RawAnswers,
+  action: 'save' | 'submit',
+): Promise<boolean | null> {
+  const checked = checkAnswers(ctx.survey.definition, raw, { enforceRequired: false, vars: placeholderValues(config) });
+  try {
+    const resp = await findResponse(db, ctx.round.id, ctx.organisation.id);
+    if (!resp || (action === 'submit' && resp.status !== 'submitted')) return false;
+    return answersKey(await loadAnswers(db, resp.id)) === answersKey(checked.answers);
+  } catch {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

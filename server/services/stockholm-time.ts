@@ -5,6 +5,8 @@
 //     02:30) is refused with a message — guessing would silently move a deadline;
 //   * a time that exists twice (the hour repeated when summer time ends, e.g. 2025-10-26
 //     02:30) is read as the first of the two (still summer time, +02:00).
+import { dateTimeFormat } from '../lib/intl';
+
 export const STOCKHOLM = 'Europe/Stockholm';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -85,12 +87,26 @@ export function utcToStockholm(iso: string | null | undefined): { date: string; 
   return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:${pad(w.minute)}` };
 }
 
+// A round's deadline is written on every respondent page: the text of an instant never changes.
+const deadlines = new Map<string, string>();
+
 /** "3 november 2025 kl. 09.00" – the Swedish way of writing a deadline. */
 export function formatStockholmDeadline(iso: string | null | undefined, locale: 'sv' | 'en' = 'sv'): string {
   if (!iso) return '–';
+  const key = `${locale}${iso}`;
+  let text = deadlines.get(key);
+  if (text === undefined) {
+    text = deadlineText(iso, locale);
+    if (deadlines.size >= 1000) deadlines.clear();
+    deadlines.set(key, text);
+  }
+  return text;
+}
+
+function deadlineText(iso: string, locale: 'sv' | 'en'): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '–';
-  const date = new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+  const date = dateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
     timeZone: STOCKHOLM,
     day: 'numeric',
     month: 'long',

@@ -1,5 +1,5 @@
 // An axe sweep (WCAG 2.1 A/AA) over every page of the app with realistic data: every staff GET
-// route found in the router (so a new page is checked automatically; only CSV/JSON downloads
+// route found in the router (so a new page is checked automatically; only CSV/JSON/XLSX downloads
 // are skipped, by content type), the pages that only a POST shows (forms with errors, import
 // previews with problems, one-time links), and every page a respondent or meeting attendee
 // can reach by token (start, form, form with errors, draft, receipt, closed, not yet open,
@@ -410,7 +410,7 @@ describeWithService(
       it(`every staff GET page of ${area === 'other' ? 'the start page and the rest' : '/' + area}`, async () => {
         const routes = staffGets().filter((r) => areaOf(r.path) === area);
         expect(await sweep(routes)).toEqual([]);
-      });
+      }, 120_000);
     }
 
     it('the sweep reached every staff GET page, and skipped only downloads (CSV, JSON, XLSX, Word, PDF, SVG, PNG, CSS)', () => {
@@ -559,6 +559,22 @@ describeWithService(
       problems.push(...(await check(page, 'indicator table in English', 'en')));
       await andWait(page, () => page.click('button:has-text("På svenska")'));
 
+      expect(problems).toEqual([]);
+    });
+
+    it("a round's results narrowed to a group (figures hidden, with the reason), to an unknown group, and in English", async () => {
+      const page = staff.page;
+      const problems: string[] = [];
+      await visit(page, `/rounds/${ids.round}/resultat?urval=typ:kommun`);
+      expect(await page.locator('.hidden-cell').count()).toBeGreaterThan(0);
+      problems.push(...(await check(page, 'results narrowed to a small group')));
+      await visit(page, `/rounds/${ids.round}/resultat?urval=typ:finns_inte`);
+      expect(await page.locator('.error-summary').count()).toBe(1);
+      problems.push(...(await check(page, 'results with an unknown group')));
+      await visit(page, `/rounds/${ids.round}/resultat`);
+      await andWait(page, () => page.click('button:has-text("In English")'));
+      problems.push(...(await check(page, 'results in English', 'en')));
+      await andWait(page, () => page.click('button:has-text("På svenska")'));
       expect(problems).toEqual([]);
     });
 

@@ -54,6 +54,7 @@ const ALLOWED: Record<string, string[]> = {
   'pages/rounds/detail.hbs': ['stateLabel', 'statusLabel'],
   'pages/rounds/form.hbs': ['title'],
   'pages/rounds/list.hbs': ['stateLabel'],
+  'pages/rounds/results.hbs': ['stateLabel', 'typeLabel', 'policyText'], // services/results-view.ts: ROUND_STATE_LABELS, TYPE_LABELS, two literal texts
   'pages/setup.hbs': ['title'],
   'partials/field.hbs': ['label', 'hint'],
   'partials/meeting-fields.hbs': ['label'],

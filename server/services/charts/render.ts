@@ -1,7 +1,9 @@
 // Charts rendered on the server: a vega-lite spec compiled to vega and drawn by vega's headless
-// renderer to an SVG string (no client JavaScript), and that SVG drawn to PNG by resvg (for the
-// Word document and the PNG download). Shared by every chart of the app (the indicator series
-// here, the per-question bars of the results page).
+// renderer to an SVG string (no canvas, no browser, no client JavaScript), and that SVG drawn to
+// PNG by resvg (for the Word document and the PNG download). Shared by every chart of the app (the
+// indicator series, the per-question bars of the results page). The SVG is one image for
+// assistive technology (role="img" with a <title>, the results page's also a <desc>); every chart
+// also has its numbers as a table beside it.
 //
 // Fonts: resvg draws text only with the font files it is given. The font is Source Sans 3 from
 // the npm package `source-sans` (Adobe's TTF files, loaded from node_modules; nothing is
@@ -12,7 +14,7 @@
 // CommonJS build (and jest) cannot require.
 import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
-import { parse, View } from 'vega';
+import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
 export const CHART_FONT_FAMILY = 'Source Sans 3';
@@ -25,8 +27,53 @@ export const CHART_FONT_FILES = ['SourceSans3-Regular.ttf', 'SourceSans3-Semibol
 
 export type ChartSpec = TopLevelSpec;
 
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export interface ChartText {
+  /** A unique prefix for the ids of the <title> and <desc> (one per chart on a page). */
+  id: string;
+  /** What the chart shows, in one line. */
+  title: string;
+  /** The chart's numbers in words (the text alternative). */
+  description: string;
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+}
+
+/**
+ * Text widths for the layout. Without a canvas vega estimates 0.8 em per character, about 60 %
+ * too wide for a sans-serif, which leaves a broad empty margin beside every axis label. This
+ * estimate reads the characters (vega supports a user-defined textMetrics.width, as vl-convert
+ * does); it errs a little wide, so a label never runs past the chart's edge.
+ */
+function estimatedWidth(item: { fontSize?: number; fontWeight?: string | number }, text: unknown): number {
+  const size = item.fontSize ?? 11;
+  const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600 ? 1.08 : 1;
+  let em = 0;
+  const line = Array.isArray(text) ? text.join(' ') : typeof text === 'string' || typeof text === 'number' ? String(text) : '';
+  for (const ch of line) {
+    if (/[ il.,:;'!|ijtfr()[\]-]/.test(ch)) em += 0.36;
+    else if (/[mwMWÅÄÖ%@]/.test(ch)) em += 0.92;
+    else if (/[A-Z0-9]/.test(ch)) em += 0.7;
+    else em += 0.62;
+  }
+  return Math.ceil(em * size * bold);
+}
+/** vega's text measurement (exported by vega at run time; its type declarations leave it out). */
+interface TextMetrics {
+  width: (item: { fontSize?: number; fontWeight?: string | number }, text: unknown) => number;
+}
+(vega as unknown as { textMetrics: TextMetrics }).textMetrics.width = estimatedWidth;
+
+async function vegaSvg(spec: ChartSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logLevel: vega.Warn });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
 }
 
 /**
@@ -35,19 +82,29 @@ function escapeXml(s: string): string {
  * chart is one image for assistive technology; the data table beside it carries the numbers).
  */
 export async function renderSvg(spec: ChartSpec, title: string, id: string): Promise<string> {
-  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    const svg = await view.toSVG();
-    const titleId = `${id}-title`;
-    const open = /^<svg [^>]*>/.exec(svg);
-    if (!open) throw new Error('vega gave no SVG root');
-    const root = open[0].replace('<svg ', `<svg id="${escapeXml(id)}" role="img" aria-labelledby="${escapeXml(titleId)}" `);
-    // the marks inside are presentation: vega's own roles (graphics-symbol …) would make each a separate image without a name
-    const marks = svg.slice(open[0].length).replace(/\s(?:role|aria-roledescription|aria-label)="[^"]*"/g, '');
-    return `${root}<title id="${escapeXml(titleId)}">${escapeXml(title)}</title>${marks}`;
-  } finally {
-    view.finalize();
-  }
+  const svg = await vegaSvg(spec);
+  const titleId = `${id}-title`;
+  const open = /^<svg [^>]*>/.exec(svg);
+  if (!open) throw new Error('vega gave no SVG root');
+  const root = open[0].replace('<svg ', `<svg id="${escapeXml(id)}" role="img" aria-labelledby="${escapeXml(titleId)}" `);
+  // the marks inside are presentation: vega's own roles (graphics-symbol …) would make each a separate image without a name
+  const marks = svg.slice(open[0].length).replace(/\s(?:role|aria-roledescription|aria-label)="[^"]*"/g, '');
+  return `${root}<title id="${escapeXml(titleId)}">${escapeXml(title)}</title>${marks}`;
+}
+
+/** A vega-lite specification as an accessible SVG string with a title and a description (safe to put in a page as is). */
+export async function renderVegaLiteSvg(spec: ChartSpec, text: ChartText): Promise<string> {
+  return accessibleSvg(await vegaSvg(spec), text);
+}
+
+/** Adds role="img", the title and the description to vega's <svg>; vega's own ARIA output is turned off in the specs. */
+function accessibleSvg(svg: string, text: ChartText): string {
+  const open = /^<svg\b[^>]*>/.exec(svg);
+  if (!open) throw new Error('vega did not render an <svg> element');
+  const id = escapeXml(text.id);
+  const tag = open[0].replace(/^<svg/, `<svg role="img" aria-labelledby="${id}-title" aria-describedby="${id}-desc" focusable="false"`);
+  const titles = `<title id="${id}-title">${escapeXml(text.title)}</title><desc id="${id}-desc">${escapeXml(text.description)}</desc>`;
+  return tag + titles + svg.slice(open[0].length);
 }
 
 /** The SVG drawn to PNG at `scale` × its size (2 = sharp in print and in Word). */
