@@ -14,6 +14,7 @@ import * as m20261201150000 from './20261201150000_background-leases';
 import * as m20261202090000 from './20261202090000_invitation-token-access';
 import * as m20261202091000 from './20261202091000_create-meeting-checkins';
 import * as m20261202091100 from './20261202091100_checkin-attendance-to-claims';
+import * as m20261210090000 from './20261210090000_survey-editor';
 import * as m20261202120000 from './20261202120000_outbox-list-unsubscribe';
 import * as m20261202120100 from './20261202120100_outbox-tokens-out-of-headers';
 import * as m20261202120200 from './20261202120200_mail-sends';
@@ -38,6 +39,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261202090000_invitation-token-access', m20261202090000],
   ['20261202091000_create-meeting-checkins', m20261202091000],
   ['20261202091100_checkin-attendance-to-claims', m20261202091100],
+  ['20261210090000_survey-editor', m20261210090000],
   ['20261202120000_outbox-list-unsubscribe', m20261202120000],
   ['20261202120100_outbox-tokens-out-of-headers', m20261202120100],
   ['20261202120200_mail-sends', m20261202120200],

@@ -59,6 +59,9 @@ export function createViewEngine(viewsDir: string) {
     defaultLayout: 'main',
     layoutsDir: path.join(viewsDir, 'layouts'),
     partialsDir: path.join(viewsDir, 'partials'),
+    // An indented partial call must not indent the partial's output: that would put spaces into
+    // the value of a textarea inside it (a respondent's answer, an intro in the survey editor).
+    compilerOptions: { preventIndent: true },
     helpers: {
       // {{t "Svensk text %{n}" n=3}} – translated to the request's locale. The values may also
       // come as one object: {{t title values=titleValues}}. User data goes in values, never as the

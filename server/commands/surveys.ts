@@ -1,11 +1,15 @@
 // Command-line commands of the survey area (listed in server/cli-commands.ts):
 //   surveys check [MAPP]
+//   surveys export ID [--version V] [--out FIL]
 //   import responses FIL.csv --survey ID --year ÅÅÅÅ --panel KORTNAMN [--confidential] [--dry-run]
+import fs from 'node:fs';
 import path from 'node:path';
 import { progress, readInputFile } from './io';
 import type { CliCommand } from './command';
 import { CLI } from '../services/audit';
 import { planResponseImport, problemText, runResponseImport } from '../services/response-import';
+import { NotFoundError } from '../errors';
+import { exportVersionYaml } from '../services/survey-history';
 import { currentSurveys } from '../services/survey-versions';
 import { surveyFileProblems } from '../services/surveys';
 
@@ -29,6 +33,36 @@ export const surveyCommands: CliCommand[] = [
       for (const s of surveys)
         out.log(`  ${s.definition.id}  ${s.fileName}  ${s.hash}  ${s.definition.title.sv}  (${s.definition.questions.length} frågor)`);
       return 0;
+    },
+  },
+  {
+    name: 'surveys export',
+    usage: 'surveys export ID [--version V] [--out FIL]',
+    description:
+      'Skriver en sparad version av enkäten ID som den YAML-fil som surveys check och servern läser (utan --version: enkätens gällande version, ' +
+      'den senaste från filen eller redigeraren). Versionens nummer står på sidan Enkäter → Versioner. Filen ger samma innehållshash som versionen.',
+    options: { version: { type: 'string' }, out: { type: 'string' } },
+    async run(deps, { positionals, values }, out) {
+      const surveyId = positionals[0] ?? '';
+      const versionText = typeof values.version === 'string' ? values.version.trim() : '';
+      if (!/^[a-z][a-z0-9_]*$/.test(surveyId) || positionals.length > 1 || (versionText && !/^\d{1,9}$/.test(versionText))) {
+        out.error('Användning: npm run cli -- surveys export ID [--version V] [--out FIL] (V är versionens nummer).');
+        return 2;
+      }
+      try {
+        const result = await exportVersionYaml(deps.db, surveyId, versionText ? Number(versionText) : null);
+        if (typeof values.out === 'string' && values.out) {
+          fs.writeFileSync(values.out, result.yaml);
+          out.log(`Skrev version ${result.versionId} av ${surveyId} till ${values.out}.`);
+        } else {
+          out.log(result.yaml.replace(/\n$/, ''));
+        }
+        return 0;
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+        out.error(e.message);
+        return 1;
+      }
     },
   },
   {

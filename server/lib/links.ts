@@ -8,6 +8,11 @@ export function respondentUrl(baseUrl: string, token: string): string {
   return `${base(baseUrl)}/s/${token}`;
 }
 
+/** A round's test link (answers are kept apart and never counted): BASE_URL/s/test/<token>. */
+export function testLinkUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/s/test/${token}`;
+}
+
 /** The page where a recipient opts out of e-mail: BASE_URL/avregistrera/<token>. */
 export function optOutUrl(baseUrl: string, token: string): string {
   return `${base(baseUrl)}/avregistrera/${token}`;

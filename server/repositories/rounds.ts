@@ -352,3 +352,20 @@ export async function linkableContacts(db: Knex, organisationIds: number[]): Pro
   }
   return out;
 }
+
+/** The rounds of a survey with the version each uses (the survey's version history shows which years used which version). */
+export async function roundsOfSurvey(
+  db: Knex,
+  surveyId: string,
+): Promise<Array<{ id: number; title: string; year: number; state: RoundState; surveyVersionId: number }>> {
+  const rows = await db('rounds')
+    .where({ survey_id: surveyId })
+    .orderBy([{ column: 'year' }, { column: 'id' }]);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    title: r.title,
+    year: Number(r.year),
+    state: r.state as RoundState,
+    surveyVersionId: Number(r.survey_version_id),
+  }));
+}

@@ -123,6 +123,24 @@ export type SurveyVersionRow = {
   title: string;
   source: string;
   created_at: DbTime;
+  created_by: number | null;
+  parent_version_id: number | null;
+  note: string | null;
+};
+
+/** A survey version being edited in the browser (the document is the survey file's data as JSON). */
+export type SurveyDraftRow = {
+  id: number;
+  survey_id: string;
+  parent_version_id: number | null;
+  document: string;
+  confirmed: string;
+  note: string | null;
+  revision: number;
+  created_by: number | null;
+  updated_by: number | null;
+  created_at: DbTime;
+  updated_at: DbTime;
 };
 
 export type RoundRow = {
@@ -212,6 +230,26 @@ export type ResponseRevisionRow = {
   answers: DbJson;
   contact_id: number | null;
   created_at: DbTime;
+};
+
+export type RoundTestLinkRow = {
+  id: number;
+  round_id: number;
+  token_hash: string;
+  created_by: number | null;
+  created_at: DbTime;
+  revoked_at: DbTime | null;
+};
+
+/** Answers given through a round's test link: never in `responses`/`answers`, so never in a figure. */
+export type TestResponseRow = {
+  id: number;
+  round_id: number;
+  test_link_id: number | null;
+  survey_version_id: number;
+  answers: string;
+  locale: string;
+  submitted_at: DbTime;
 };
 
 export type RoundTemplateRow = {
@@ -446,12 +484,15 @@ export type TableRows = {
   settings: SettingRow;
   audit_log: AuditRow;
   survey_versions: SurveyVersionRow;
+  survey_drafts: SurveyDraftRow;
   rounds: RoundRow;
   invitations: InvitationRow;
   invitation_tokens: InvitationTokenRow;
   responses: ResponseRow;
   answers: AnswerRow;
   response_revisions: ResponseRevisionRow;
+  round_test_links: RoundTestLinkRow;
+  test_responses: TestResponseRow;
   round_templates: RoundTemplateRow;
   meetings: MeetingRow;
   attendance: AttendanceRow;

@@ -15,7 +15,9 @@ import { respondRouter } from './respond';
 import { resultsRouter } from './results';
 import { roundsRouter } from './rounds';
 import { ssoRouter } from './sso';
+import { surveyEditorRouter } from './survey-editor';
 import { surveysRouter } from './surveys';
+import { testLinkRouter } from './test-links';
 import { twoFactorRouter } from './two-factor';
 
 export function extraRouters(deps: Deps): Router[] {
@@ -32,6 +34,8 @@ export function extraRouters(deps: Deps): Router[] {
     resultsRouter(deps),
     roundsRouter(deps),
     surveysRouter(deps),
+    surveyEditorRouter(deps),
+    testLinkRouter(deps),
     ssoRouter(deps),
     twoFactorRouter(deps),
     accountRouter(deps),

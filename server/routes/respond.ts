@@ -29,7 +29,7 @@ import {
   submitResponse,
 } from '../services/responses';
 import { placeholderValues } from '../services/surveys';
-import type { Locale } from '../surveys/schema';
+import { type Locale, type SurveyDefinition, surveyLanguages } from '../surveys/schema';
 import { titleOfData } from '../lib/titles';
 
 type RespondDeps = Pick<Deps, 'db' | 'config'>;
@@ -57,6 +57,16 @@ function respondGuards(db: Deps['db']): RequestHandler[] {
 const localeOf = (res: Response): Locale => res.locals.locale ?? 'sv';
 /** Whether the visitor has picked a language with the switch in the header (the pp.lang cookie). */
 const languageChosen = (req: Request): boolean => isLocale((req.cookies as Record<string, unknown> | undefined)?.['pp.lang']);
+
+/**
+ * The respondent reads the survey in a language it has: a Swedish-only survey is shown in Swedish
+ * (also to a visitor who chose English) and without the language switch.
+ */
+export function surveyLanguage(res: Response, def: Pick<SurveyDefinition, 'title'>): void {
+  const languages = surveyLanguages(def);
+  if (!languages.includes(localeOf(res))) res.locals.locale = 'sv';
+  if (languages.length < 2) res.locals.hideLanguageSwitch = true;
+}
 const tokenOf = (res: Response): string => String(res.locals.respondentToken ?? '');
 
 function responseStatus(state: ResponseState) {
@@ -109,6 +119,8 @@ function respondPages({ db, config }: RespondDeps) {
     res.locals.respondentToken = token;
     // The contact's own language, unless the visitor has chosen one with the language switch.
     if (ctx.contactLanguage && !languageChosen(req)) res.locals.locale = ctx.contactLanguage;
+    // …in a language the survey has (a Swedish-only survey stays Swedish)
+    surveyLanguage(res, ctx.survey.definition);
     if (ctx.phase === 'open') return ctx;
     res.status(opts.postStatus ? 409 : 200);
     if (ctx.phase === 'not_open') {

@@ -38,6 +38,7 @@ import {
 import { formatStockholmDeadline, utcToStockholm } from '../services/stockholm-time';
 import { sendFormFields } from '../services/mailings';
 import { surveyChoices } from '../services/surveys';
+import { testState } from '../services/test-links';
 import { importRoutes } from './response-import';
 import { titleOfData } from '../lib/titles';
 
@@ -79,6 +80,7 @@ function roundPages({ db, config }: RoundsDeps) {
     res.render('pages/rounds/detail', {
       ...titleOfData(round.title),
       ...view,
+      test: await testState(db, id),
       opensText: formatStockholmDeadline(round.opensAt),
       closesText: formatStockholmDeadline(round.closesAt),
       isDraft: round.state === 'utkast',

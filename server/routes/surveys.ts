@@ -1,5 +1,5 @@
 // Survey definitions in the interface:
-//   GET  /surveys          the current survey files (hash, questions) and uploaded versions
+//   GET  /surveys          the current survey files (hash, questions), every survey's versions and drafts, uploaded versions
 //   POST /surveys/upload   an admin uploads a definition (YAML); same validation as the files;
 //                          kept as a survey version with source 'upload' (see services/surveys.ts)
 import { type Response, Router } from 'express';
@@ -7,6 +7,7 @@ import type { Deps } from '../deps';
 import type { FieldProblem } from '../errors';
 import { handleForm } from '../forms';
 import { actorOf, requireRole } from '../middleware/auth';
+import { surveyOverview } from '../services/survey-history';
 import { currentSurveysOrProblems, listUploadedVersions, placeholderValues, uploadSurveyDefinition } from '../services/surveys';
 
 export function surveysRouter(deps: Deps): Router {
@@ -19,6 +20,7 @@ export function surveysRouter(deps: Deps): Router {
       title: 'Enkäter',
       ...(await currentSurveysOrProblems(config)),
       uploads: await listUploadedVersions(db, placeholderValues(config)),
+      overview: await surveyOverview(db, config),
       surveysDir: config.surveysDir,
       ...extra,
     });

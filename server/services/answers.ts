@@ -130,7 +130,7 @@ export function checkAnswers(
     raw,
     enforceRequired: opts.enforceRequired,
     tr: translator(locale),
-    text: (t) => (vars ? localize(t, locale, vars) : t[locale]),
+    text: (t) => (vars ? localize(t, locale, vars) : (t[locale] ?? t.sv)),
     accepted: {},
     answers: [],
     problems: [],

@@ -20,6 +20,7 @@ import type { Deps } from '../deps';
 import { type FieldProblem, ValidationError } from '../errors';
 import { retireIndicatorsExcept, upsertIndicator } from '../repositories/indicators';
 import { loadSurveyDir, type LoadedSurvey } from '../surveys/load';
+import { currentDefinitions } from './survey-versions';
 import { placeholderValues } from './surveys';
 import { indicatorFileSchema, type IndicatorDefinition, type PlaceholderValues, renderText, resolveQuestionRef } from '../surveys/schema';
 import { inTransaction } from '../repositories/transaction';
@@ -148,9 +149,13 @@ export async function syncIndicators(db: Knex, declared: DeclaredIndicator[], va
   });
 }
 
-/** Reads the survey files and surveys/indikatorer/, and syncs (start, CLI). */
+/**
+ * Reads the survey files and surveys/indikatorer/, and syncs (start, CLI, a version marked ready
+ * in the editor). A survey's indicators come from its current definition: the newest version
+ * from its file or made in the editor (services/survey-versions.ts currentDefinitions).
+ */
 export async function syncIndicatorsFromFiles(deps: Pick<Deps, 'config' | 'db'>): Promise<SyncResult> {
-  const surveys = await loadSurveyDir(deps.config.surveysDir);
+  const surveys = await currentDefinitions(deps.db, await loadSurveyDir(deps.config.surveysDir));
   const extra = await loadIndicatorFiles(path.join(deps.config.surveysDir, INDICATOR_FILES_SUBDIR));
   return syncIndicators(deps.db, declaredIndicators(surveys, extra), placeholderValues(deps.config));
 }

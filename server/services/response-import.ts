@@ -82,7 +82,7 @@ export interface ResponseImportPlan {
   surveySource: { loaded: LoadedSurvey | null; versionId: number | null } | null;
 }
 
-/** The surveys an import can be for: each current file, and each survey that has uploaded versions. */
+/** The surveys an import can be for: each current file, and each survey that has versions uploaded or made in the editor. */
 export async function importSurveyChoices(db: Knex, config: ImportConfig): Promise<Array<{ value: string; label: string }>> {
   const vars = placeholderValues(config);
   const files = await currentSurveys(config.surveysDir).catch((e: unknown) => {
@@ -95,7 +95,7 @@ export async function importSurveyChoices(db: Knex, config: ImportConfig): Promi
   }));
   for (const u of await uploadedSurveyTitles(db))
     if (!options.some((o) => o.value === u.surveyId))
-      options.push({ value: u.surveyId, label: `${renderText(u.title, vars)} (${u.surveyId}, uppladdad)` });
+      options.push({ value: u.surveyId, label: `${renderText(u.title, vars)} (${u.surveyId}, i Partnerpuls)` });
   return options;
 }
 

@@ -48,7 +48,7 @@ import { type Actor, audit, SYSTEM } from './audit';
 import { ensureInvitation, issueToken, type LinkCause } from './invitations';
 import { formatResponseRate } from './numbers';
 import { stockholmToUtc, utcToStockholm } from './stockholm-time';
-import { getSurveyVersion, pinSurveyVersion } from './survey-versions';
+import { getSurveyVersion, pinSurveyVersion, type SurveyVersionSource } from './survey-versions';
 import { currentSurveysOrRefuse, placeholderValues, resolveSurveyChoice } from './surveys';
 import { renderText } from '../surveys/schema';
 
@@ -221,10 +221,10 @@ export function roundToForm(round: Round, surveyChoice: string): RoundFormValues
   };
 }
 
-/** The form value for a round's survey: the file it follows, or the uploaded version it uses. */
+/** The form value for a round's survey: the file it follows, or the version (uploaded or made in the editor) it uses. */
 export async function surveyChoiceOf(db: Knex, round: Round): Promise<string> {
   const v = await getSurveyVersion(db, round.surveyVersionId);
-  return v.source === 'upload' ? `version:${v.id}` : `file:${v.surveyId}`;
+  return v.source === 'file' ? `file:${v.surveyId}` : `version:${v.id}`;
 }
 
 type TimeField = 'opens' | 'closes' | 'invitations';
@@ -697,7 +697,7 @@ export interface RoundDetail {
   stateLabel: string;
   counts: InvitationCounts;
   responseRate: string;
-  survey: { hash: string; source: 'file' | 'upload'; title: string; versionLabel: string | null };
+  survey: { hash: string; source: SurveyVersionSource; title: string; versionLabel: string | null; versionId: number };
   /** Per organisation; null when the viewer may not see who answered (an analyst, confidential round). */
   organisations: Array<{
     organisationId: number;
@@ -768,6 +768,7 @@ export async function roundDetail(
       source: version.source,
       title: renderText(version.definition.title.sv, placeholderValues(config)),
       versionLabel: version.definition.version ?? null,
+      versionId: version.id,
     },
     organisations,
     answersVisible: !round.confidential,

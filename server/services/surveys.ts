@@ -19,9 +19,9 @@ import {
 } from '../surveys/load';
 import { type PlaceholderValues, type SurveyDefinition, renderText } from '../surveys/schema';
 import { roundCountsBySurveyVersion } from '../repositories/rounds';
-import { findSurveyVersionByHash, isUploadedVersion, listUploadedVersionIds } from '../repositories/survey-versions';
+import { findSurveyVersionByHash, isChoosableVersion, listVersionIds } from '../repositories/survey-versions';
 import { type Actor, audit } from './audit';
-import { currentSurveys, getSurveyVersion, pinSurveyVersion } from './survey-versions';
+import { currentSurveys, getSurveyVersion, pinSurveyVersion, type SurveyVersionSource } from './survey-versions';
 import { tooLargeMessage, UPLOAD_LIMITS } from '../lib/upload-limits';
 
 /** The values of {region} and {strategy} in survey texts. */
@@ -119,12 +119,18 @@ export async function currentSurveysOrProblems(
 
 export interface UploadedVersion extends SurveyListItem {
   versionId: number;
+  source: SurveyVersionSource;
   createdAt: string;
   roundCount: number;
 }
 
-export async function listUploadedVersions(db: Knex, vars: PlaceholderValues): Promise<UploadedVersion[]> {
-  const uploads = await listUploadedVersionIds(db);
+/** The versions uploaded by an admin (`sources` ['upload']) or also those made in the editor, newest first. */
+export async function listUploadedVersions(
+  db: Knex,
+  vars: PlaceholderValues,
+  sources: Array<'upload' | 'editor'> = ['upload'],
+): Promise<UploadedVersion[]> {
+  const uploads = await listVersionIds(db, sources);
   const countOf = await roundCountsBySurveyVersion(db);
   const out: UploadedVersion[] = [];
   for (const u of uploads) {
@@ -132,6 +138,7 @@ export async function listUploadedVersions(db: Knex, vars: PlaceholderValues): P
     out.push({
       ...listItem(v.definition, v.hash, null, vars),
       versionId: v.id,
+      source: v.source,
       createdAt: u.createdAt,
       roundCount: countOf.get(v.id) ?? 0,
     });
@@ -139,7 +146,7 @@ export async function listUploadedVersions(db: Knex, vars: PlaceholderValues): P
   return out;
 }
 
-/** What a coordinator can base a round on: each current file, and each uploaded version. */
+/** What a coordinator can base a round on: each current file, each uploaded version and each version made in the editor (marked ready). */
 export interface SurveyChoice {
   /** `file:<surveyId>` or `version:<surveyVersionId>` */
   value: string;
@@ -154,19 +161,22 @@ export async function surveyChoices(db: Knex, config: Pick<Config, 'surveysDir' 
   } catch (e) {
     if (!(e instanceof SurveyDefinitionError)) throw e; // a broken file: offer the uploaded versions; choosing a file says what is wrong
   }
-  const uploads = await listUploadedVersions(db, vars);
+  const versions = await listUploadedVersions(db, vars, ['upload', 'editor']);
   return [
     ...files.map((s) => ({ value: `file:${s.definition.id}`, label: `${renderText(s.definition.title.sv, vars)} (${s.fileName})` })),
-    ...uploads.map((u) => ({
+    ...versions.map((u) => ({
       value: `version:${u.versionId}`,
-      label: `${u.title} – uppladdad version ${u.hash.slice(0, 12)} (${u.createdAt.slice(0, 10)})`,
+      label:
+        u.source === 'editor'
+          ? `${u.title} – version ${u.versionId}${u.versionLabel ? ` ”${u.versionLabel}”` : ''}, gjord i redigeraren (${u.createdAt.slice(0, 10)})`
+          : `${u.title} – uppladdad version ${u.hash.slice(0, 12)} (${u.createdAt.slice(0, 10)})`,
     })),
   ];
 }
 
 /**
  * Resolves a survey choice to a stored version: a file is pinned as it reads right now (source
- * 'file'); an uploaded version is used as it is. Throws ValidationError (field `survey`).
+ * 'file'); an uploaded version, or one made in the editor, is used as it is. Throws ValidationError (field `survey`).
  */
 export async function resolveSurveyChoice(
   db: Knex,
@@ -182,7 +192,7 @@ export async function resolveSurveyChoice(
   }
   if (choice.startsWith('version:') && /^\d{1,9}$/.test(choice.slice('version:'.length))) {
     const id = Number(choice.slice('version:'.length));
-    if (!(await isUploadedVersion(db, id))) throw bad('Välj en enkät i listan. Den valda uppladdade versionen finns inte.');
+    if (!(await isChoosableVersion(db, id))) throw bad('Välj en enkät i listan. Den valda versionen finns inte.');
     const v = await getSurveyVersion(db, id);
     return { versionId: v.id, definition: v.definition };
   }

@@ -56,6 +56,8 @@ export interface SurveyProblem {
   column: number | null;
   /** Where in the file, e.g. `questions.rus_statistik.options[1].code`; '' for the whole file. */
   path: string;
+  /** The same place as keys and list positions (`['questions', 1, 'options', 1, 'code']`); [] for the whole file. */
+  segments: Array<string | number>;
   /** In Swedish. */
   message: string;
 }
@@ -108,16 +110,18 @@ function sortKeys(value: unknown): unknown {
 // Parsing one file
 // ---------------------------------------------------------------------------------------
 
-type Segment = string | number;
+export type Segment = string | number;
 interface RawProblem {
   path: Segment[];
   message: string;
+  /** What kind of problem: a zod issue code, or 'meaning', 'placeholder', 'english_missing', 'english_unexpected'. */
+  code: string;
 }
 interface Analysis {
   survey: LoadedSurvey | null;
   problems: SurveyProblem[];
   /** Position of a path in the file (for problems found later, across files). */
-  locate: (segments: Segment[]) => Pick<SurveyProblem, 'line' | 'column' | 'path'>;
+  locate: (segments: Segment[]) => Pick<SurveyProblem, 'line' | 'column' | 'path' | 'segments'>;
 }
 
 /** Parses and validates one survey file. Throws SurveyDefinitionError with every problem found. */
@@ -179,7 +183,14 @@ function duplicateKeys(doc: Document, lineCounter: LineCounter, fileName: string
         const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
         if (seen.has(key)) {
           const pos = lineCounter.linePos(rangeStart(pair.key) ?? 0);
-          out.push({ file: fileName, line: Math.max(pos.line, 1), column: pos.col, path: '', message: YAML_MESSAGES.DUPLICATE_KEY! });
+          out.push({
+            file: fileName,
+            line: Math.max(pos.line, 1),
+            column: pos.col,
+            path: '',
+            segments: [],
+            message: YAML_MESSAGES.DUPLICATE_KEY!,
+          });
         }
         seen.add(key);
         visit(pair.value);
@@ -193,8 +204,29 @@ function duplicateKeys(doc: Document, lineCounter: LineCounter, fileName: string
 /** The first MAX_LISTED_PROBLEMS of `total` problems, and then one that says how many more there are. */
 function capped(problems: SurveyProblem[], total: number, fileName: string): SurveyProblem[] {
   if (total <= MAX_LISTED_PROBLEMS) return problems;
-  const more = { file: fileName, line: null, column: null, path: '', message: moreProblemsMessage(total) };
+  const more = { file: fileName, line: null, column: null, path: '', segments: [], message: moreProblemsMessage(total) };
   return [...problems.slice(0, MAX_LISTED_PROBLEMS), more];
+}
+
+/** A problem in a survey given as data (the editor's working copy): where, as segments and as a readable path, and what. */
+export interface DataProblem {
+  segments: Segment[];
+  path: string;
+  message: string;
+  code: string;
+}
+
+/**
+ * Validates a survey given as data, in the shape of a survey file (what the editor in the browser
+ * works on): exactly the checks a file gets — structure, languages, placeholders, meaning — with
+ * every problem at once. `survey` is the loaded survey when there is no problem.
+ */
+export function checkSurveyData(raw: unknown, fileName = 'enkat.yaml'): { survey: LoadedSurvey | null; problems: DataProblem[] } {
+  const { definition, problems } = validateRaw(raw);
+  return {
+    survey: definition ? loadedSurvey(definition, fileName) : null,
+    problems: problems.map((p) => ({ segments: p.path, path: formatPath(raw, p.path), message: p.message, code: p.code })),
+  };
 }
 
 function analyseSurveyYaml(text: string, fileName: string): Analysis {
@@ -205,11 +237,19 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
 
   let raw: unknown = undefined;
   const index = new WeakMap<YAMLMap, Map<string, Pair>>();
-  const locate = (segments: Segment[]): Pick<SurveyProblem, 'line' | 'column' | 'path'> => {
+  const locate = (segments: Segment[]): Pick<SurveyProblem, 'line' | 'column' | 'path' | 'segments'> => {
     const offset = offsetOf(doc, segments, index);
     const pos = offset === null ? null : lineCounter.linePos(offset);
-    return { line: pos ? Math.max(pos.line, 1) : null, column: pos ? pos.col : null, path: formatPath(raw, segments) };
+    return { line: pos ? Math.max(pos.line, 1) : null, column: pos ? pos.col : null, path: formatPath(raw, segments), segments };
   };
+  const whole = (message: string, line: number | null = null, column: number | null = null): SurveyProblem => ({
+    file: fileName,
+    line,
+    column,
+    path: '',
+    segments: [],
+    message,
+  });
   // Sorted by line, then only the first ones get their readable path (formatPath looks through lists).
   const located = (rawProblems: RawProblem[]): SurveyProblem[] => {
     const placed = rawProblems.map((p) => {
@@ -223,14 +263,14 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
 
   if (tooDeep) {
     const message = `filen är för djupt nästlad (fler än ${MAX_DEPTH} nivåer): en enkätfil har bara några få nivåer av indrag och klamrar`;
-    return { survey: null, problems: [{ file: fileName, line: null, column: null, path: '', message }], locate };
+    return { survey: null, problems: [whole(message)], locate };
   }
   if (doc.errors.length > 0) {
     const lines = source.split(/\r?\n/);
     const problems = doc.errors.slice(0, MAX_LISTED_PROBLEMS).map((err): SurveyProblem => {
       const pos = lineCounter.linePos(err.pos[0]);
       const line = Math.max(pos.line, 1);
-      return { file: fileName, line, column: pos.col, path: '', message: yamlErrorMessage(err.code, err.message, lines[line - 1] ?? '') };
+      return whole(yamlErrorMessage(err.code, err.message, lines[line - 1] ?? ''), line, pos.col);
     });
     return { survey: null, problems: capped(problems, doc.errors.length, fileName), locate };
   }
@@ -240,20 +280,28 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return {
-      survey: null,
-      problems: [
-        { file: fileName, line: null, column: null, path: '', message: `filen kunde inte läsas som YAML: ${(err as Error).message}` },
-      ],
-      locate,
-    };
+    return { survey: null, problems: [whole(`filen kunde inte läsas som YAML: ${(err as Error).message}`)], locate };
   }
-  if (raw === null || raw === undefined) {
-    return { survey: null, problems: [{ file: fileName, line: 1, column: 1, path: '', message: 'filen är tom' }], locate };
-  }
+  if (raw === null || raw === undefined) return { survey: null, problems: [whole('filen är tom', 1, 1)], locate };
 
-  // Step 2: structure. The error callback only records which keys each object allows,
-  // so that an unknown key can be reported with the allowed ones and a "menade du …?".
+  const { definition, problems } = validateRaw(raw);
+  return { survey: definition ? loadedSurvey(definition, fileName) : null, problems: located(problems), locate };
+}
+
+function loadedSurvey(definition: SurveyDefinition, fileName: string): LoadedSurvey {
+  const json = canonicalJson(definition);
+  return { fileName, definition, hash: sha256(json), canonicalJson: json };
+}
+
+/**
+ * Steps 2 and 3 on the data of a file: structure (zod), the texts (languages, placeholders) and —
+ * when the structure is right, or can be made right by filling in the values that were wrong —
+ * the meaning. So a file with an empty text and a condition on an unknown code gets both problems
+ * at once, not the second only after the first is fixed.
+ */
+function validateRaw(raw: unknown): { definition: SurveyDefinition | null; problems: RawProblem[] } {
+  // The error callback only records which keys each object allows, so that an unknown key can
+  // be reported with the allowed ones and a "menade du …?".
   const allowedKeys = new Map<string, string[]>();
   const parsed = surveyFileSchema.safeParse(raw, {
     error: (issue) => {
@@ -262,22 +310,15 @@ function analyseSurveyYaml(text: string, fileName: string): Analysis {
       return undefined;
     },
   });
-  const placeholderProblems = checkPlaceholders(raw);
+  const textProblems = [...checkLanguages(raw), ...checkPlaceholders(raw)];
   if (!parsed.success) {
-    const structural = parsed.error.issues.flatMap((issue) => zodIssueProblems(issue as ZodIssueLike, raw, allowedKeys));
-    return { survey: null, problems: located([...structural, ...placeholderProblems]), locate };
+    const issues = parsed.error.issues as ZodIssueLike[];
+    const structural = issues.flatMap((issue) => zodIssueProblems(issue, raw, allowedKeys));
+    return { definition: null, problems: [...structural, ...textProblems, ...semanticsDespite(raw, issues)] };
   }
-
-  // Step 3: meaning.
   const semantic = checkSemantics(parsed.data);
-  if (semantic.length > 0 || placeholderProblems.length > 0) {
-    return { survey: null, problems: located([...semantic, ...placeholderProblems]), locate };
-  }
-
-  const definition = toDefinition(parsed.data);
-  const json = canonicalJson(definition);
-  const hash = sha256(json);
-  return { survey: { fileName, definition, hash, canonicalJson: json }, problems: [], locate };
+  if (semantic.length > 0 || textProblems.length > 0) return { definition: null, problems: [...semantic, ...textProblems] };
+  return { definition: toDefinition(parsed.data), problems: [] };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,7 +348,7 @@ async function readSurveyDir(dir: string): Promise<{ surveys: LoadedSurvey[]; pr
     const code = (err as NodeJS.ErrnoException).code;
     const message =
       code === 'ENOENT' ? `mappen med enkätfiler finns inte: ${dir}` : `mappen med enkätfiler kunde inte läsas: ${(err as Error).message}`;
-    return { surveys: [], problems: [{ file: dir, line: null, column: null, path: '', message }] };
+    return { surveys: [], problems: [{ file: dir, line: null, column: null, path: '', segments: [], message }] };
   }
   const names = entries
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/i.test(e.name) && !e.name.startsWith('.'))
@@ -323,7 +364,14 @@ async function readSurveyDir(dir: string): Promise<{ surveys: LoadedSurvey[]; pr
     try {
       text = await fs.readFile(path.join(dir, name), 'utf8');
     } catch (err) {
-      problems.push({ file: name, line: null, column: null, path: '', message: `filen kunde inte läsas: ${(err as Error).message}` });
+      problems.push({
+        file: name,
+        line: null,
+        column: null,
+        path: '',
+        segments: [],
+        message: `filen kunde inte läsas: ${(err as Error).message}`,
+      });
       continue;
     }
     const analysis = analyseSurveyYaml(text, name);
@@ -404,7 +452,7 @@ function zodIssueProblems(issue: ZodIssueLike, raw: unknown, allowedKeys: Map<st
   const at = issue.path.map((s) => (typeof s === 'number' ? s : String(s)));
   const c: IssueAt = { issue, raw, allowedKeys, at, key: lastKey(at), input: valueAt(raw, at) };
   if (issue.code === 'unrecognized_keys') return unrecognizedKeyProblems(c);
-  return [{ path: at, message: issueMessage(c) }];
+  return [{ path: at, message: issueMessage(c), code: issue.code }];
 }
 
 function issueMessage(c: IssueAt): string {
@@ -438,7 +486,7 @@ function unrecognizedKeyProblems({ issue, allowedKeys, at }: IssueAt): RawProble
     const guess = n < MAX_LISTED_PROBLEMS ? closest(k, allowed) : null;
     const hint = guess ? ` – menade du '${guess}'?` : '';
     const list = allowed.length ? ` (tillåtna: ${allowed.join(', ')})` : '';
-    return { path: [...at, k], message: `okänd nyckel '${k}'${hint}${list}` };
+    return { path: [...at, k], message: `okänd nyckel '${k}'${hint}${list}`, code: issue.code };
   });
 }
 
@@ -461,7 +509,7 @@ function invalidTypeMessage(c: IssueAt): string {
     return `skalan saknar etiketter: alternativet ${describe(input)} ska skrivas med kod och etikett, t.ex. { code: ${typeof input === 'string' ? input : 'kod'}, label: { sv: …, en: … } }`;
   const shape = c.allowedKeys.get(pathKey(at));
   if (issue.expected === 'object' && shape && shape.includes('sv'))
-    return `'${key}' ska ha en svensk och en engelsk text: ${key}: { sv: …, en: … } (fick ${describe(input)})`;
+    return `'${key}' ska ha en svensk text (och en engelsk om enkäten finns på engelska): ${key}: { sv: …, en: … } (fick ${describe(input)})`;
   const what = EXPECTED_TYPES[issue.expected ?? ''] ?? `ska vara av typen ${issue.expected}`;
   return `${key ? `'${key}' ` : ''}${what} (fick ${describe(input)})${quoteHint(issue.expected, input)}`;
 }
@@ -592,7 +640,7 @@ function checkSemantics(file: SurveyFile): RawProblem[] {
   const c: SemanticCheck = {
     file,
     scales: file.scales ?? {},
-    add: (p, message) => problems.push({ path: p, message }),
+    add: (p, message) => problems.push({ path: p, message, code: 'meaning' }),
     questionIndex: new Map(),
     optionsByIndex: [],
   };
@@ -828,12 +876,13 @@ function checkPlaceholders(raw: unknown): RawProblem[] {
           const guess = closest(match[1], PLACEHOLDERS);
           problems.push({
             path: at,
+            code: 'placeholder',
             message: `okänd platshållare '${match[0]}'${guess ? ` – menade du '{${guess}}'?` : ''} (tillgängliga: ${known})`,
           });
         }
       }
       if (/[{}]/.test(value.replace(PLACEHOLDER_PATTERN, ''))) {
-        problems.push({ path: at, message: `ensam klammerparentes i texten – platshållare skrivs ${known}` });
+        problems.push({ path: at, code: 'placeholder', message: `ensam klammerparentes i texten – platshållare skrivs ${known}` });
       }
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => visit(v, [...at, i]));
@@ -846,11 +895,150 @@ function checkPlaceholders(raw: unknown): RawProblem[] {
 }
 
 // ---------------------------------------------------------------------------------------
+// Languages: Swedish always; English for the whole survey or not at all
+// ---------------------------------------------------------------------------------------
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Every text a respondent reads (title, intro, sections, questions, help, options, statements), where it is in the file. */
+function respondentTexts(raw: unknown): Array<{ at: Segment[]; text: Record<string, unknown> }> {
+  const out: Array<{ at: Segment[]; text: Record<string, unknown> }> = [];
+  const add = (at: Segment[], v: unknown) => {
+    if (isRecord(v)) out.push({ at, text: v });
+  };
+  const options = (at: Segment[], v: unknown) =>
+    listOf(v).forEach((o, j) => {
+      if (isRecord(o)) add([...at, j, 'label'], o.label);
+    });
+  if (!isRecord(raw)) return out;
+  add(['title'], raw.title);
+  add(['intro'], raw.intro);
+  listOf(raw.sections).forEach((section, k) => {
+    if (!isRecord(section)) return;
+    add(['sections', k, 'title'], section.title);
+    add(['sections', k, 'intro'], section.intro);
+  });
+  if (isRecord(raw.scales))
+    for (const [name, scale] of Object.entries(raw.scales)) if (isRecord(scale)) options(['scales', name, 'options'], scale.options);
+  listOf(raw.questions).forEach((q, i) => {
+    if (!isRecord(q)) return;
+    add(['questions', i, 'text'], q.text);
+    add(['questions', i, 'help'], q.help);
+    options(['questions', i, 'options'], q.options);
+    listOf(q.statements).forEach((st, k) => {
+      if (isRecord(st)) add(['questions', i, 'statements', k, 'text'], st.text);
+    });
+  });
+  return out;
+}
+
+export const ENGLISH_MISSING =
+  'texten saknar engelska (en): enkätens titel finns på engelska, så enkäten är tvåspråkig och alla texter behöver en engelsk version';
+export const ENGLISH_UNEXPECTED =
+  'texten har en engelsk version (en), men enkätens titel saknar engelska, så enkäten är bara på svenska: ta bort den engelska texten, eller ge titeln en engelsk text (title.en) så att enkäten blir tvåspråkig';
+
+/**
+ * A survey is in Swedish, and also in English when its title has an English text (title.en).
+ * Then every text a respondent reads needs English; without it, no text may have English (the
+ * respondent would never see it, and a half-translated survey is not offered in English).
+ */
+function checkLanguages(raw: unknown): RawProblem[] {
+  const texts = respondentTexts(raw);
+  const title = texts.find((t) => t.at.length === 1 && t.at[0] === 'title');
+  if (!title) return [];
+  const english = title.text.en !== undefined;
+  return texts.flatMap(({ at, text }): RawProblem[] => {
+    if (english && text.en === undefined) return [{ path: [...at, 'en'], message: ENGLISH_MISSING, code: 'english_missing' }];
+    if (!english && text.en !== undefined) return [{ path: [...at, 'en'], message: ENGLISH_UNEXPECTED, code: 'english_unexpected' }];
+    return [];
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The meaning of a file whose structure is wrong
+// ---------------------------------------------------------------------------------------
+
+/** Stands in for a wrong value while the meaning is checked; problems that mention it are not reported. */
+const FILLER = 'x_ersatt_varde';
+const TEXT_KEYS = new Set(['title', 'intro', 'text', 'help', 'label', 'name', 'goal']);
+const ID_KEYS = new Set(['id', 'code', 'section', 'scale', 'question']);
+
+function setAt(root: unknown, at: Segment[], value: unknown): boolean {
+  let node: unknown = root;
+  for (const seg of at.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return false;
+    node = (node as Record<Segment, unknown>)[seg];
+  }
+  if (node === null || typeof node !== 'object' || at.length === 0) return false;
+  const last = at[at.length - 1];
+  if (value === undefined) delete (node as Record<Segment, unknown>)[last];
+  else (node as Record<Segment, unknown>)[last] = value;
+  return true;
+}
+
+/** A stand-in for a value of the wrong type, or undefined when there is no sensible one. */
+function typeStandIn(issue: ZodIssueLike, at: Segment[], filler: () => string): unknown {
+  const key = lastKey(at);
+  if (issue.expected === 'string') return ID_KEYS.has(key) || typeof at[at.length - 1] === 'number' ? filler() : FILLER;
+  if (issue.expected === 'number' || issue.expected === 'int') return 1;
+  if (issue.expected === 'boolean') return false;
+  if (issue.expected === 'object' && TEXT_KEYS.has(key)) return { sv: FILLER };
+  return undefined;
+}
+
+/** A stand-in for a value out of range (a text too short or long, a number too small or big). */
+function rangeStandIn(issue: ZodIssueLike, filler: () => string): unknown {
+  const small = issue.code === 'too_small';
+  if (issue.origin === 'string') return small ? filler() : filler().slice(0, Number(issue.maximum));
+  if (issue.origin === 'number') return Number(small ? issue.minimum : issue.maximum);
+  return undefined;
+}
+
+/** Replaces the value a zod issue is about with one that passes; false when there is no sensible stand-in. */
+function patchIssue(copy: unknown, issue: ZodIssueLike, filler: () => string): boolean {
+  const at = issue.path.map((s) => (typeof s === 'number' ? s : String(s)));
+  let standIn: unknown;
+  if (issue.code === 'unrecognized_keys') return (issue.keys ?? []).every((k) => setAt(copy, [...at, k], undefined));
+  if (issue.code === 'invalid_format') standIn = filler();
+  else if (issue.code === 'invalid_value') standIn = issue.values?.[0];
+  else if (issue.code === 'too_small' || issue.code === 'too_big') standIn = rangeStandIn(issue, filler);
+  else if (issue.code === 'invalid_type') standIn = typeStandIn(issue, at, filler);
+  return standIn !== undefined && setAt(copy, at, standIn);
+}
+
+const startsWith = (path: Segment[], prefix: Segment[]) => prefix.every((seg, i) => path[i] === seg);
+
+/**
+ * The meaning checks on a copy of the file in which each wrong value is replaced by one that
+ * passes (an empty text by a text, a bad id by an id …), so the author sees those problems too.
+ * Nothing is reported about a replaced value. [] when the structure cannot be made right.
+ */
+function semanticsDespite(raw: unknown, firstIssues: ZodIssueLike[]): RawProblem[] {
+  const copy: unknown = structuredClone(raw);
+  const patched: Segment[][] = [];
+  let n = 0;
+  const filler = () => `${FILLER}_${++n}`;
+  let issues = firstIssues;
+  for (let pass = 0; pass < 4; pass++) {
+    for (const issue of issues) {
+      if (!patchIssue(copy, issue, filler)) return [];
+      patched.push(issue.path.map((s) => (typeof s === 'number' ? s : String(s))));
+    }
+    const again = surveyFileSchema.safeParse(copy);
+    if (again.success)
+      return checkSemantics(again.data).filter((p) => !p.message.includes(FILLER) && !patched.some((at) => startsWith(p.path, at)));
+    issues = again.error.issues;
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------------------
 // File → definition
 // ---------------------------------------------------------------------------------------
 
 function copyOption(o: SurveyFileOption): ScaleOption {
-  return { code: o.code, label: { sv: o.label.sv, en: o.label.en }, dontKnow: o.dontKnow, exclusive: o.exclusive };
+  return { code: o.code, label: { ...o.label }, dontKnow: o.dontKnow, exclusive: o.exclusive };
 }
 
 /** Only called on a file that passed checkSemantics. */

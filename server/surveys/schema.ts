@@ -85,8 +85,9 @@ export const questionRefSchema = z
   .max(2 * ID_MAX_LENGTH + 1)
   .regex(QUESTION_REF_PATTERN);
 
-/** A text in Swedish and English (both required). */
-export const localizedTextSchema = z.strictObject({ sv: nonEmptyText, en: nonEmptyText });
+/** A text in Swedish, and in English when the survey has English (its title has an English
+ *  text; then every text needs one — checked in ./load.ts). */
+export const localizedTextSchema = z.strictObject({ sv: nonEmptyText, en: nonEmptyText.optional() });
 /** A text in Swedish, optionally also in English (indicator and goal names, as written in the report). */
 export const svTextSchema = z.strictObject({ sv: nonEmptyText, en: nonEmptyText.optional() });
 
@@ -218,9 +219,10 @@ export type SurveyFileOption = z.output<typeof optionSchema>;
 // ---------------------------------------------------------------------------------------
 
 export type { Locale };
+/** A respondent-facing text: Swedish always, English when the survey has English. */
 export interface LocalizedText {
   sv: string;
-  en: string;
+  en?: string;
 }
 export interface SvText {
   sv: string;
@@ -409,6 +411,11 @@ export function renderText(text: string, vars: PlaceholderValues): string {
   return text.replace(PLACEHOLDER_PATTERN, (whole, name: string) =>
     Object.prototype.hasOwnProperty.call(vars, name) ? vars[name as PlaceholderName] : whole,
   );
+}
+
+/** The languages a respondent can read the survey in: Swedish, and English when its title has English (then every text has). */
+export function surveyLanguages(def: Pick<SurveyDefinition, 'title'>): Locale[] {
+  return def.title.en === undefined ? ['sv'] : ['sv', 'en'];
 }
 
 /** The text in the wanted language, falling back to Swedish, with placeholders filled in. */

@@ -15,6 +15,8 @@ import { placeholderValues } from '../../server/services/surveys';
 import { sendInvitations } from '../../server/services/mailings';
 import { createCheckinLink, createMeeting, setAttendance } from '../../server/services/meetings';
 import { closeRound, manualLink } from '../../server/services/rounds';
+import { startDraftFromVersion } from '../../server/services/survey-editor';
+import { createTestLink, submitTestAnswers, testContext } from '../../server/services/test-links';
 import { generate } from 'otplib';
 import { createUser, csrfFrom, startTestApp, type TestApp, TEST_PASSWORD } from '../helpers/app';
 import { axeViolations, launchBrowser, listen } from '../helpers/browser';
@@ -63,6 +65,19 @@ const HOUSE_RULES = `(() => {
   for (const t of document.querySelectorAll('main table')) if (!t.querySelector('caption')) out.push('a table without caption');
   return out;
 })()`;
+
+/** A survey in Swedish only: no language switch for its respondents. */
+const SWEDISH_ONLY_YAML = `
+id: bara_svenska
+title: { sv: Enkät om samarbetet }
+intro: { sv: "{region} vill veta hur samarbetet fungerar." }
+estimatedMinutes: 2
+questions:
+  - id: samarbete
+    type: yesno
+    required: true
+    text: { sv: Fungerar samarbetet? }
+`;
 
 /** Every kind of question a survey file can have: yes/no, a condition, multiple choice, a matrix, long text with help. */
 const EVERY_KIND_YAML = `
@@ -147,6 +162,9 @@ describeWithService(
       contact: number;
       meeting: number;
       emlFile: string;
+      version: number;
+      draft: number;
+      testAnswer: number;
     };
     const tokens = {} as {
       submitted: string;
@@ -157,6 +175,8 @@ describeWithService(
       optOut: string;
       checkin: string;
       everyKind: string;
+      test: string;
+      swedishOnly: string;
     };
 
     /** Axe on the page that is open now, and the house rules; returns "label: problem" lines. */
@@ -314,6 +334,22 @@ describeWithService(
       });
       tokens.everyKind = await issueToken(db, await ensureInvitation(db, everyKind, ids.organisations[0]), null, TEST_LINK_CAUSE);
 
+      // The survey editor: a draft of a new version from this year's version; a round's test link
+      // with one test answer; a round of a survey in Swedish only
+      ids.version = Number((await db('rounds').where({ id: ids.round }).first())!.survey_version_id);
+      ids.draft = await startDraftFromVersion(db, actor, ids.version);
+      const testUrl = await createTestLink(db, t.deps.config, actor, ids.draftRound);
+      tokens.test = testUrl.split('/s/test/')[1];
+      const testCtx = (await testContext(db, tokens.test))!;
+      ids.testAnswer = await submitTestAnswers(db, t.deps.config, testCtx, { tydlig_roll_rua: 'hog' }, 'sv');
+      const swedishOnly = await createRound(db, {
+        survey: surveyFromYaml(SWEDISH_ONLY_YAML, 'bara-svenska.yaml'),
+        year: YEAR,
+        panelId: ids.panel,
+        state: 'oppen',
+      });
+      tokens.swedishOnly = await issueToken(db, await ensureInvitation(db, swedishOnly, ids.organisations[0]), null, TEST_LINK_CAUSE);
+
       // An årshjul meeting with attendance and a check-in link
       ids.meeting = await createMeeting(db, actor, {
         type: 'arbetsmote',
@@ -341,6 +377,7 @@ describeWithService(
         '/rounds/:id/redigera': `/rounds/${ids.draftRound}/redigera`,
         '/rounds/:id/ateroppna': `/rounds/${ids.closedRound}/ateroppna`,
         '/rounds/:id/svar/:organisationId': `/rounds/${ids.round}/svar/${ids.organisations[0]}`,
+        '/rounds/:id/testsvar': `/rounds/${ids.draftRound}/testsvar`,
         '/outbox/files/:name': `/outbox/files/${encodeURIComponent(ids.emlFile)}`,
         '/rapport/:year/diagram/:file': `/rapport/${YEAR}/diagram/fortroende_rua.svg`,
       };
@@ -358,6 +395,9 @@ describeWithService(
         .replace(':id', byArea[area] ?? ':id')
         .replace(':kind', 'invitation')
         .replace(':locale', 'sv')
+        .replace(':surveyId', 'partnerskapsenkat')
+        .replace(':versionId', String(ids.version))
+        .replace(':draftId', String(ids.draft))
         .replace(':year', String(YEAR));
     }
 
@@ -413,14 +453,14 @@ describeWithService(
       }, 120_000);
     }
 
-    it('the sweep reached every staff GET page, and skipped only downloads (CSV, JSON, XLSX, Word, PDF, SVG, PNG, CSS)', () => {
+    it('the sweep reached every staff GET page, and skipped only downloads (CSV, JSON, YAML, XLSX, Word, PDF, SVG, PNG, CSS)', () => {
       const all = staffGets();
       expect(all.length).toBeGreaterThan(30);
       expect([...checked, ...downloads.map((d) => d.split(' ')[0])].sort()).toEqual(all.map((r) => r.path).sort());
       expect(
         downloads.filter(
           (d) =>
-            !/text\/csv|application\/json|spreadsheetml|wordprocessingml|application\/pdf|image\/svg|image\/png|text\/css|text\/html/.test(
+            !/text\/csv|application\/json|application\/yaml|spreadsheetml|wordprocessingml|application\/pdf|image\/svg|image\/png|text\/css|text\/html/.test(
               d,
             ),
         ),
@@ -578,6 +618,62 @@ describeWithService(
       expect(problems).toEqual([]);
     });
 
+    it("the survey editor's pages that a POST shows: every problem at once, an unsaved change, a guarded change, a preview", async () => {
+      const page = staff.page;
+      const problems: string[] = [];
+      const editor = `/surveys/utkast/${ids.draft}`;
+      const save = () => andWait(page, () => page.locator('form.editor button[value=save]').first().click());
+      await visit(page, editor);
+      await page.fill('#field-questions-0-text-sv', '');
+      await page.fill('#field-estimatedMinutes', 'fem');
+      await save();
+      expect(await page.locator('.error-summary li').count()).toBe(2);
+      problems.push(...(await check(page, 'survey editor with every problem at once')));
+      await andWait(page, () => page.click('.error-summary a >> nth=1'));
+      expect(await hasFocus(page, '#field-questions-0-text-sv')).toBe(true);
+      await andWait(page, () => page.click('#questions-1 button[value="up:questions:1"]'));
+      expect(await page.locator('#unsaved').count()).toBe(1);
+      problems.push(...(await check(page, 'survey editor after moving a question, not saved')));
+      // an option an indicator counts: the explicit choice beside the field
+      await visit(page, editor);
+      await page.fill('#field-scales-1-options-1-label-sv', 'Ganska högt förtroende');
+      await save();
+      expect(await page.locator('#scales-1-options-1 input[name=_confirm]').count()).toBe(1);
+      problems.push(...(await check(page, 'survey editor with a changed option an indicator counts')));
+      // a question with answers removed: the choice listed on its own
+      await visit(page, editor);
+      await andWait(page, () => page.click('#questions-2 button[value="remove:questions:2"]'));
+      await save();
+      expect(await page.locator('#borttaget').count()).toBe(1);
+      problems.push(...(await check(page, 'survey editor with a removed question to confirm')));
+      await visit(page, `${editor}/indikatorer`);
+      await page.fill('#field-indicators-0-target', '140');
+      await save();
+      expect(await page.locator('.error-summary li').count()).toBe(1);
+      problems.push(...(await check(page, 'indicator editor with a problem')));
+      await visit(page, `${editor}/andringar`);
+      await andWait(page, () => page.click('button:has-text("Markera som klar")'));
+      expect(await page.locator('.error-summary li').count()).toBe(1); // nothing changed yet
+      problems.push(...(await check(page, 'a draft without changes marked ready')));
+      await visit(page, '/surveys/ny');
+      await andWait(page, () => page.click('button:has-text("Skapa utkastet")'));
+      expect(await page.locator('.error-summary li').count()).toBeGreaterThan(1);
+      problems.push(...(await check(page, 'new survey with errors')));
+      // the preview: answers checked, and in English
+      await visit(page, `/surveys/versioner/${ids.version}/forhandsvisning`);
+      await andWait(page, () => page.click('button[value=submit]'));
+      expect(await page.locator('.error-summary li').count()).toBe(3);
+      problems.push(...(await check(page, 'preview with errors')));
+      await visit(page, `/surveys/versioner/${ids.version}/forhandsvisning?sprak=en`);
+      problems.push(...(await check(page, 'preview in English', 'en')));
+      // a round's test link, shown once
+      await visit(page, `/rounds/${ids.round}`);
+      await andWait(page, () => page.click('button:has-text("Skapa testlänk")'));
+      expect(await page.locator('#test-link code').count()).toBe(1);
+      problems.push(...(await check(page, 'test link shown once')));
+      expect(problems).toEqual([]);
+    });
+
     it('the pages a respondent, a contact or a meeting attendee reaches by link (on a phone-sized screen)', async () => {
       // People open these links from an e-mail or a QR code, often on a phone: checked at 375 px,
       // where nothing may need sideways scrolling either.
@@ -641,6 +737,14 @@ describeWithService(
       expect(await page.locator('h1').innerText()).toBe('Tack!');
       problems.push(...(await checkPhone('checked in')));
       await at('/incheckning/ogiltig', 'check-in invalid link', 404);
+      // a round's test link: the form, with errors, the receipt; a survey in Swedish only
+      await at(`/s/test/${tokens.test}`, 'test link form');
+      await andWait(page, () => page.click('button[value=submit]'));
+      expect(await page.locator('.error-summary li').count()).toBe(1);
+      problems.push(...(await checkPhone('test link form with errors')));
+      await at(`/s/test/${tokens.test}/kvitto/${ids.testAnswer}`, 'test answer receipt');
+      await at(`/s/${tokens.swedishOnly}/svar`, 'form of a survey in Swedish only');
+      expect(await page.locator('form.lang-switch').count()).toBe(0);
       // the public pages of the foundation
       await at('/login', 'login');
       await at('/tillganglighet', 'accessibility statement');

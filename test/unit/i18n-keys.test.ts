@@ -54,8 +54,22 @@ const ALLOWED: Record<string, string[]> = {
   'pages/rounds/detail.hbs': ['stateLabel', 'statusLabel'],
   'pages/rounds/form.hbs': ['title'],
   'pages/rounds/list.hbs': ['stateLabel'],
-  'pages/rounds/results.hbs': ['stateLabel', 'typeLabel', 'policyText'], // services/results-view.ts: ROUND_STATE_LABELS, TYPE_LABELS, two literal texts
   'pages/setup.hbs': ['title'],
+  'pages/rounds/results.hbs': ['stateLabel', 'typeLabel', 'policyText'], // round state, question type, the Vet ej rule: labels made by results-view.ts
+  'pages/surveys/editor-indicators.hbs': ['kindLabel'],
+  'pages/surveys/editor.hbs': ['typeLabel', 'label'], // question types (survey-editor-view.ts)
+  'pages/surveys/new.hbs': ['label'], // question types
+  'pages/surveys/version.hbs': ['sourceLabel', 'stateLabel'],
+  'pages/surveys/versions.hbs': ['sourceLabel', 'stateLabel'],
+  'partials/draft-header.hbs': ['label'], // the editor's tabs
+  // the editor's fields: label and hint are literal texts given by the including template; a
+  // select translates its choices only when told to (translate=true: levels, meeting types)
+  'partials/editor-check.hbs': ['label', 'hint'],
+  'partials/editor-confirm.hbs': ['label'],
+  'partials/editor-id.hbs': ['label'],
+  'partials/editor-input.hbs': ['label', 'hint'],
+  'partials/editor-move.hbs': ['removeLabel'],
+  'partials/editor-select.hbs': ['label', 'hint', 'empty'],
   'partials/field.hbs': ['label', 'hint'],
   'partials/meeting-fields.hbs': ['label'],
   'partials/yes-no.hbs': ['legend', 'hint'],

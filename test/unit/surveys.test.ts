@@ -84,7 +84,7 @@ describe('the shipped survey files', () => {
       ['rua', 'text'],
     ]);
     // Every text has an English translation.
-    for (const question of def.questions) expect(question.text.en.length).toBeGreaterThan(0);
+    for (const question of def.questions) expect(question.text.en?.length).toBeGreaterThan(0);
   });
 
   it('the partnership survey feeds the three indicators with explicit Vet ej policy and targets', () => {
@@ -326,7 +326,8 @@ describe('broken survey files fail with the file, the line, the path and what is
       text: edit('{ sv: Lågt förtroende, en: Low trust }', '{ sv: Lågt förtroende }'),
       line: ['sv: Lågt förtroende'],
       path: 'scales.fortroende.options[2].label.en',
-      message: 'texten saknar engelska (en)',
+      message:
+        'texten saknar engelska (en): enkätens titel finns på engelska, så enkäten är tvåspråkig och alla texter behöver en engelsk version',
     },
     {
       name: 'a duplicate option code',
@@ -467,7 +468,7 @@ describe('broken survey files fail with the file, the line, the path and what is
       text: edit('text: { sv: Varför?, en: Why? }', 'text: Varför?'),
       line: ['text: Varför?'],
       path: 'questions.kommentar.text',
-      message: "'text' ska ha en svensk och en engelsk text: text: { sv: …, en: … } (fick 'Varför?')",
+      message: "'text' ska ha en svensk text (och en engelsk om enkäten finns på engelska): text: { sv: …, en: … } (fick 'Varför?')",
     },
     {
       name: 'a reference to a scale that does not exist',
