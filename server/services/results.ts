@@ -216,7 +216,9 @@ function verdictOf(
   const cells = [...(grouped.answered.get(ref) ?? new Map<string, number>())].map(([key, answered]) => {
     const codes = grouped.choices.get(ref)?.get(key) ?? new Map<string, number>();
     const dontKnow = dk.reduce((a, code) => a + (codes.get(code) ?? 0), 0);
-    return { key, answered, denominator: excludes ? answered - dontKnow : answered };
+    // under `exclude` the Vet ej answers are outside the denominator, so they are no share of it
+    const shown = new Map([...codes].filter(([code]) => !(excludes && dk.includes(code))));
+    return { key, answered, denominator: excludes ? answered - dontKnow : answered, counts: shown };
   });
   return suppressGroups(cells, minN).get(groupKey(filter.key)) ?? { hidden: false, reason: null };
 }

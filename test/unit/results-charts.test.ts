@@ -104,6 +104,33 @@ describe('suppression of groups (the adapter over the breakdown rule)', () => {
     expect([v.get('a')!.reason, v.get('b')!.hidden, v.get('c')!.reason]).toEqual(['primary', false, 'secondary']);
   });
 
+  it('hides one more group when the hidden ones together chose an option 0 % or 100 % (complementary disclosure)', () => {
+    // a and b are small (3 each) and both chose only "ja": shown c and d and the total would give
+    // away that every organisation of a and b said "ja" unless another group is hidden as well
+    const group = (key: string, n: number, ja: number) => ({
+      key,
+      answered: n,
+      denominator: n,
+      counts: new Map([
+        ['ja', ja],
+        ['nej', n - ja],
+      ]),
+    });
+    const v = suppressGroups([group('a', 3, 3), group('b', 3, 3), group('c', 10, 5), group('d', 12, 4)], 5);
+    expect([v.get('a')!.reason, v.get('b')!.reason, v.get('c')!.reason, v.get('d')!.hidden]).toEqual([
+      'primary',
+      'primary',
+      'secondary',
+      false,
+    ]);
+    // by size alone (no counts per option) the block of a and b is safe, and c is shown
+    const bySize = suppressGroups(
+      [group('a', 3, 3), group('b', 3, 3), group('c', 10, 5), group('d', 12, 4)].map(({ counts: _c, ...g }) => g),
+      5,
+    );
+    expect(bySize.get('c')!.hidden).toBe(false);
+  });
+
   it('hides every group when the small ones cannot be protected, and never an empty one for size', () => {
     const v = suppressGroups(cells({ a: 2, b: 1, c: 0 }), 5);
     expect([v.get('a')!.hidden, v.get('b')!.hidden, v.get('c')!.hidden]).toEqual([true, true, true]);
