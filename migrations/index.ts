@@ -21,6 +21,8 @@ import * as m20261202120200 from './20261202120200_mail-sends';
 import * as m20261210100000 from './20261210100000_answer-round-indexes';
 import * as m20261210100100 from './20261210100100_indicator-figures';
 import * as m20261210100200 from './20261210100200_indicator-generation-triggers';
+import * as m20261211090000 from './20261211090000_rounds-year-over-year';
+import * as m20261211090100 from './20261211090100_rounds-closed-at-data';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
 
@@ -44,6 +46,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261210100000_answer-round-indexes', m20261210100000],
   ['20261210100100_indicator-figures', m20261210100100],
   ['20261210100200_indicator-generation-triggers', m20261210100200],
+  ['20261211090000_rounds-year-over-year', m20261211090000],
+  ['20261211090100_rounds-closed-at-data', m20261211090100],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -18,6 +18,8 @@ export interface Config {
   outboxDir: string;
   surveysDir: string;
   smtpUrl: string | null;
+  /** An optional mailbox (imap:// or imaps://, with user and password) where delivery reports arrive; read by the worker. */
+  bounceImapUrl: string | null;
   smtpRatePerSecond: number;
   smtpMaxConnections: number;
   smtpTlsRejectUnauthorized: boolean;
@@ -134,6 +136,7 @@ const envSchema = z.object({
   OUTBOX_DIR: z.string().optional(),
   SURVEYS_DIR: z.string().optional(),
   SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']),
+  BOUNCE_IMAP_URL: url('BOUNCE_IMAP_URL', ['imap:', 'imaps:']),
   SMTP_RATE_PER_SECOND: int('SMTP_RATE_PER_SECOND', 1, 10000),
   SMTP_MAX_CONNECTIONS: int('SMTP_MAX_CONNECTIONS', 1, 100),
   SMTP_TLS_REJECT_UNAUTHORIZED: bool('SMTP_TLS_REJECT_UNAUTHORIZED'),
@@ -241,10 +244,18 @@ function mailSettings(
   e: Env,
 ): Pick<
   Config,
-  'smtpUrl' | 'smtpRatePerSecond' | 'smtpMaxConnections' | 'smtpTlsRejectUnauthorized' | 'mailFrom' | 'outboxWorker' | 'mailMaxAttempts'
+  | 'smtpUrl'
+  | 'bounceImapUrl'
+  | 'smtpRatePerSecond'
+  | 'smtpMaxConnections'
+  | 'smtpTlsRejectUnauthorized'
+  | 'mailFrom'
+  | 'outboxWorker'
+  | 'mailMaxAttempts'
 > {
   return {
     smtpUrl: e.SMTP_URL ?? null,
+    bounceImapUrl: e.BOUNCE_IMAP_URL ?? null,
     smtpRatePerSecond: e.SMTP_RATE_PER_SECOND ?? 10,
     smtpMaxConnections: e.SMTP_MAX_CONNECTIONS ?? 3,
     smtpTlsRejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED ?? true,

@@ -4,9 +4,13 @@
 //                                       --now: also what waits out a backoff after an outage
 //   outbox retry --id N | --failed [--round N]   failed messages back to the queue
 //   reminders run                       queues the scheduled reminders that are due now
+//   mail bounces FIL…                   delivery reports (.eml) mark their messages and contacts bounced
+//   mail bounces --mailbox              reads the bounce mailbox (BOUNCE_IMAP_URL) once
 import type { CliCommand } from './command';
 import { progress } from './io';
 import { CLI } from '../services/audit';
+import { applyDeliveryReport, type BounceOutcome, readBounceMailbox } from '../services/bounces';
+import { readInputFile } from './io';
 import {
   OUTBOX_STATUS_LABELS,
   outboxMessages,
@@ -100,6 +104,44 @@ export const mailCommands: CliCommand[] = [
       const n = await queueScheduledReminders(deps, new Date());
       out.log(n ? `${n} påminnelser ligger i kö.` : 'Inga schemalagda påminnelser är aktuella nu.');
       return 0;
+    },
+  },
+  {
+    name: 'mail bounces',
+    usage: 'mail bounces FIL.eml … | mail bounces --mailbox',
+    description:
+      'Läser studsrapporter (leveransrapporter enligt RFC 3464) från filer, eller en gång från studsbrevlådan (BOUNCE_IMAP_URL), och markerar meddelandena och kontaktpersonerna som studsade.',
+    options: { mailbox: { type: 'boolean' } },
+    async run(deps, { positionals, values }, out) {
+      if (values.mailbox) {
+        if (!deps.config.bounceImapUrl) {
+          out.error('BOUNCE_IMAP_URL är inte inställd.');
+          return 2;
+        }
+        out.log(`Markerade som studsade: ${await readBounceMailbox(deps.db, deps.config)}.`);
+        return 0;
+      }
+      if (!positionals.length) {
+        out.error('Ange en eller flera .eml-filer, eller --mailbox.');
+        return 2;
+      }
+      const texts: Record<BounceOutcome, string> = {
+        bounced: 'markerad som studsad',
+        'unknown-message': 'inget skickat meddelande med det Message-ID:t (redan markerat, eller inte från Partnerpuls)',
+        'not-failed': 'ingen misslyckad leverans (t.ex. en försening): ingenting ändrat',
+        'not-a-report': 'ingen leveransrapport',
+      };
+      let failed = 0;
+      for (const file of positionals) {
+        const raw = readInputFile(file, out);
+        if (!raw) {
+          failed++;
+          continue;
+        }
+        const r = await applyDeliveryReport(deps.db, raw, CLI);
+        out.log(`${file}: ${texts[r.outcome]}${r.status ? ` (${r.status})` : ''}.`);
+      }
+      return failed ? 1 : 0;
     },
   },
 ];

@@ -13,7 +13,8 @@
 //   worker that stalled so long that another one took the row over leaves it alone ("released").
 //   So a living sender's messages are never sent by another worker, and after a hard crash at most
 //   the messages that were on the wire at that moment can go out twice (with the same Message-ID).
-// - The loop also runs the reminder scheduler once a minute.
+// - The loop also runs the scheduled jobs once a minute (runScheduler): the scheduled invitations,
+//   the scheduled reminders, and the bounce mailbox when one is configured.
 // - stop() lets the batch in flight finish before it resolves.
 //
 // The worker sits below the services: what it needs from them (the audit log, the reminder
@@ -55,6 +56,10 @@ export interface WorkerDeps {
   audit: WorkerAudit;
   /** Queues the scheduled reminders due at `now`; returns how many messages were queued. */
   queueScheduledReminders: (now: Date) => Promise<number>;
+  /** Queues the scheduled invitations due at `now` (each round's once, across instances); returns how many messages were queued. */
+  queueScheduledInvitations: (now: Date) => Promise<number>;
+  /** Reads the bounce mailbox (BOUNCE_IMAP_URL) when it is due; returns how many messages were marked bounced. Absent: no mailbox. */
+  readBounceMailbox?: (now: Date) => Promise<number>;
   /** Signs of life for /health/ready (the app's worker; the CLI's need none). */
   heartbeats?: Heartbeats;
 }
@@ -382,11 +387,27 @@ export class OutboxWorker {
   private async schedulerTick(): Promise<void> {
     if (!this.opts.schedulerEveryMs || Date.now() - this.lastSchedulerRun < this.opts.schedulerEveryMs) return;
     this.lastSchedulerRun = Date.now();
-    try {
-      const queued = await this.deps.queueScheduledReminders(new Date());
-      if (queued) this.deps.logger.info({ queued }, 'scheduled reminders queued');
-    } catch (err) {
-      this.deps.logger.error({ err }, 'reminder scheduler failed');
+    await this.runScheduler(new Date());
+  }
+
+  /**
+   * The scheduled jobs as of `now` (the loop runs them once a minute; tests and the CLI may pass
+   * another time): invitations, reminders, and the bounce mailbox. One failing does not stop the others.
+   */
+  async runScheduler(now: Date): Promise<void> {
+    const jobs: Array<[string, ((at: Date) => Promise<number>) | undefined]> = [
+      ['scheduled invitations', this.deps.queueScheduledInvitations],
+      ['scheduled reminders', this.deps.queueScheduledReminders],
+      ['bounce mailbox', this.deps.readBounceMailbox],
+    ];
+    for (const [name, job] of jobs) {
+      if (!job) continue;
+      try {
+        const n = await job(now);
+        if (n) this.deps.logger.info({ job: name, n }, `${name}: done`);
+      } catch (err) {
+        this.deps.logger.error({ err, job: name }, `${name} failed`);
+      }
     }
   }
 

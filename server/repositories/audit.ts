@@ -38,7 +38,10 @@ export async function insertAuditEntry(db: Knex, e: NewAuditEntry): Promise<void
 }
 
 /** The latest entries first, optionally of one entity. */
-export async function listAuditEntries(db: Knex, opts: { limit: number; entityType?: string; entityId?: string }): Promise<AuditEntry[]> {
+export async function listAuditEntries(
+  db: Knex,
+  opts: { limit: number; entityType?: string; entityId?: string; action?: string },
+): Promise<AuditEntry[]> {
   let q = db('audit_log as a')
     .leftJoin('users as u', 'u.id', 'a.actor_user_id')
     .select<Array<AuditRow & { actor_name: string | null }>>('a.*', 'u.name as actor_name')
@@ -46,6 +49,7 @@ export async function listAuditEntries(db: Knex, opts: { limit: number; entityTy
     .limit(opts.limit);
   if (opts.entityType) q = q.where('a.entity_type', opts.entityType);
   if (opts.entityId) q = q.where('a.entity_id', opts.entityId);
+  if (opts.action) q = q.where('a.action', opts.action);
   const rows = await q;
   return rows.map((r) => ({
     id: r.id,

@@ -16,6 +16,11 @@ export interface MailRound {
   closesAt: string | null;
   contactName: string | null;
   contactEmail: string | null;
+  /** Reply-To of every e-mail of the round: the reply address set, else the contact person's address. */
+  replyTo: string | null;
+  /** When the invitations are sent by the scheduler, and when they were queued. */
+  invitationsAt: string | null;
+  invitationsQueuedAt: string | null;
   allowChanges: boolean;
   confidential: boolean;
   sendConfirmation: boolean;
@@ -34,6 +39,9 @@ function toRound(r: RoundRow): MailRound {
     closesAt: r.closes_at,
     contactName: r.contact_name,
     contactEmail: r.contact_email,
+    replyTo: r.reply_to || r.contact_email || null,
+    invitationsAt: r.invitations_at ?? null,
+    invitationsQueuedAt: r.invitations_queued_at ?? null,
     allowChanges: bool(r.allow_changes),
     confidential: bool(r.confidential),
     sendConfirmation: bool(r.send_confirmation),
@@ -44,6 +52,30 @@ function toRound(r: RoundRow): MailRound {
 export async function findMailRound(db: Knex, id: number): Promise<MailRound | null> {
   const r = await db('rounds').where({ id }).first();
   return r ? toRound(r) : null;
+}
+
+/** Open rounds whose scheduled invitations are due at `now` and not yet queued (for the scheduler). */
+export async function roundsWithDueInvitations(db: Knex, now: string): Promise<MailRound[]> {
+  const rows = await db('rounds')
+    .where({ state: 'oppen' })
+    .whereNull('invitations_queued_at')
+    .where('invitations_at', '<=', now)
+    .orderBy('id');
+  return rows.map(toRound);
+}
+
+/**
+ * Takes the round's scheduled invitations for this instance: a conditional update only one
+ * instance wins (on PostgreSQL the second waits for the first's transaction, then finds the
+ * column set). False when another instance — or an earlier run — already took them.
+ */
+export async function claimScheduledInvitations(db: Knex, roundId: number, now: string): Promise<boolean> {
+  const n = await db('rounds')
+    .where({ id: roundId, state: 'oppen' })
+    .whereNull('invitations_queued_at')
+    .where('invitations_at', '<=', now)
+    .update({ invitations_queued_at: now });
+  return Number(n) === 1;
 }
 
 /** Open rounds with scheduled reminders and a closing time (for the scheduler). */
@@ -95,6 +127,8 @@ export interface MailContactRow {
   bouncedAt: string | null;
   bounceReason: string | null;
   erasedAt: string | null;
+  /** The language of the contact's e-mails (sv | en). */
+  language: string;
 }
 
 const CONTACT_COLUMNS = [
@@ -108,6 +142,7 @@ const CONTACT_COLUMNS = [
   'bounced_at',
   'bounce_reason',
   'erased_at',
+  'language',
 ] as const;
 
 function toContact(r: Pick<ContactRow, (typeof CONTACT_COLUMNS)[number]>): MailContactRow {
@@ -122,6 +157,7 @@ function toContact(r: Pick<ContactRow, (typeof CONTACT_COLUMNS)[number]>): MailC
     bouncedAt: r.bounced_at,
     bounceReason: r.bounce_reason,
     erasedAt: r.erased_at,
+    language: r.language,
   };
 }
 
@@ -213,4 +249,32 @@ export async function findSubmittedResponse(db: Knex, responseId: number): Promi
     submittedByContactId: row.submitted_by_contact_id ? Number(row.submitted_by_contact_id) : null,
     receiptCode: row.receipt_code ?? null,
   };
+}
+
+/** Contacts whose address bounced since `since`, newest first, with their organisation (the start page). */
+export async function recentlyBouncedContacts(
+  db: Knex,
+  since: string,
+  limit: number,
+): Promise<Array<{ id: number; name: string | null; organisationId: number; organisationName: string; bouncedAt: string }>> {
+  const rows = await db('contacts as c')
+    .join('organisations as o', 'o.id', 'c.organisation_id')
+    .where('c.bounced_at', '>=', since)
+    .whereNull('c.erased_at')
+    .orderBy('c.bounced_at', 'desc')
+    .limit(limit)
+    .select<Array<{ id: number; name: string | null; organisation_id: number; organisation_name: string; bounced_at: string }>>(
+      'c.id',
+      'c.name',
+      'c.organisation_id',
+      'o.name as organisation_name',
+      'c.bounced_at',
+    );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: r.name,
+    organisationId: Number(r.organisation_id),
+    organisationName: r.organisation_name,
+    bouncedAt: r.bounced_at,
+  }));
 }

@@ -53,6 +53,11 @@ export async function listMeetings(db: Knex, year: number): Promise<MeetingRecor
   return (await meetingQuery(db).where('m.year', year).orderBy('m.held_on').orderBy('m.id')).map(toMeeting);
 }
 
+/** Meetings held on `fromDate` (YYYY-MM-DD) or later, soonest first. */
+export async function upcomingMeetings(db: Knex, fromDate: string, limit: number): Promise<MeetingRecord[]> {
+  return (await meetingQuery(db).where('m.held_on', '>=', fromDate).orderBy('m.held_on').orderBy('m.id').limit(limit)).map(toMeeting);
+}
+
 export async function findMeeting(db: Knex, id: number): Promise<MeetingRecord | null> {
   const r = await meetingQuery(db).where('m.id', id).first();
   return r ? toMeeting(r) : null;

@@ -29,6 +29,8 @@ export interface Contact {
   erasedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** sv | en: the language of the contact's e-mails and landing page */
+  language: string;
 }
 
 /** Rows per insert or whereIn (SQLite allows 999 bound values per statement). */
@@ -46,6 +48,8 @@ export interface ContactInput {
   email: string;
   phone: string | null;
   role: string | null;
+  /** sv | en; a new contact without one gets sv, an update without one keeps what it had */
+  language?: string;
 }
 
 function toOrganisation(r: OrganisationRow): Organisation {
@@ -76,6 +80,7 @@ function toContact(r: ContactRow): Contact {
     erasedAt: r.erased_at ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    language: r.language ?? 'sv',
   };
 }
 
@@ -185,7 +190,10 @@ export async function findContactByEmail(db: Knex, email: string, exceptId?: num
   return r ? toContact(r) : null;
 }
 
-type NewContactRow = Pick<ContactRow, 'organisation_id' | 'name' | 'email' | 'phone' | 'role' | 'active' | 'created_at' | 'updated_at'>;
+type NewContactRow = Pick<
+  ContactRow,
+  'organisation_id' | 'name' | 'email' | 'phone' | 'role' | 'active' | 'created_at' | 'updated_at' | 'language'
+>;
 
 function newContactRow(organisationId: number, input: ContactInput, now: string): NewContactRow {
   return {
@@ -194,6 +202,7 @@ function newContactRow(organisationId: number, input: ContactInput, now: string)
     email: input.email,
     phone: input.phone,
     role: input.role,
+    language: input.language ?? 'sv',
     active: true,
     created_at: now,
     updated_at: now,
@@ -222,6 +231,7 @@ export async function updateContact(db: Knex, id: number, patch: Partial<Contact
   if (patch.email !== undefined) row.email = patch.email;
   if (patch.phone !== undefined) row.phone = patch.phone;
   if (patch.role !== undefined) row.role = patch.role;
+  if (patch.language !== undefined) row.language = patch.language;
   if (patch.active !== undefined) row.active = patch.active;
   await db('contacts').where({ id }).update(row);
 }

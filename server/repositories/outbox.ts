@@ -263,6 +263,25 @@ export async function markBounced(db: Knex, id: number, workerId: string, reason
   return Number(n) === 1;
 }
 
+/**
+ * A delivery report (a bounce that came after the SMTP server had accepted the message): the sent
+ * row with that Message-ID becomes bounced. Null when there is no such sent row (unknown, or
+ * already marked by an earlier report).
+ */
+export async function markSentAsBounced(
+  db: Knex,
+  messageId: string,
+  reason: string,
+): Promise<{ id: number; contactId: number | null; toAddress: string | null } | null> {
+  const row = await db('email_outbox').where({ message_id: messageId, status: 'sent' }).first('id', 'contact_id', 'to_address');
+  if (!row) return null;
+  const n = await db('email_outbox')
+    .where({ id: row.id, status: 'sent' })
+    .update({ status: 'bounced', last_error: reason.slice(0, MAX_ERROR_LENGTH), text_body: null, html_body: null });
+  if (Number(n) !== 1) return null;
+  return { id: Number(row.id), contactId: row.contact_id === null ? null : Number(row.contact_id), toAddress: row.to_address };
+}
+
 /** Messages still waiting for a contact are not sent (the contact opted out): failed with the reason, bodies cleared. */
 export async function failQueuedOfContact(db: Knex, contactId: number, reason: string): Promise<void> {
   await db('email_outbox')
@@ -414,32 +433,31 @@ export async function outboxCountsByOrganisation(db: Knex, roundId: number): Pro
   return out;
 }
 
-/** The Content-Language of the latest invitation or reminder to each organisation of the round. */
-export async function lastLocaleByOrganisation(db: Knex, roundId: number): Promise<Map<number, string>> {
+/** The Content-Language of the latest invitation or reminder to each contact of the round. */
+export async function lastLocaleByContact(db: Knex, roundId: number): Promise<Map<number, string>> {
   const rows = await db('email_outbox')
     .where({ round_id: roundId })
     .whereIn('kind', ['invitation', 'reminder'])
-    .whereNotNull('organisation_id')
+    .whereNotNull('contact_id')
     .orderBy('id')
-    .select('organisation_id', 'headers');
+    .select('contact_id', 'headers');
   const out = new Map<number, string>();
   for (const r of rows) {
     const h = json<Record<string, string> | null>(r.headers) ?? {};
-    if (h['Content-Language']) out.set(Number(r.organisation_id), h['Content-Language']);
+    if (h['Content-Language']) out.set(Number(r.contact_id), h['Content-Language']);
   }
   return out;
 }
 
-/** The locale of the organisation's last invitation or reminder e-mail in the round (Content-Language), or null. */
-export async function lastLocaleOfOrganisation(db: Knex, roundId: number, organisationId: number): Promise<string | null> {
+/** Failed and bounced messages created since `since` (the start page's "e-mail that did not arrive"). */
+export async function undeliveredSince(db: Knex, since: string): Promise<{ failed: number; bounced: number }> {
   const rows = await db('email_outbox')
-    .where({ round_id: roundId, organisation_id: organisationId })
-    .whereIn('kind', ['invitation', 'reminder'])
-    .orderBy('id', 'desc')
-    .select('headers');
-  for (const r of rows) {
-    const h = json<Record<string, string> | null>(r.headers) ?? {};
-    if (h['Content-Language']) return h['Content-Language'];
-  }
-  return null;
+    .where('created_at', '>=', since)
+    .whereIn('status', ['failed', 'bounced'])
+    .select('status')
+    .count<Array<{ status: string; n: number | string }>>({ n: '*' })
+    .groupBy('status');
+  const out = { failed: 0, bounced: 0 };
+  for (const r of rows) out[r.status as 'failed' | 'bounced'] = Number(r.n);
+  return out;
 }

@@ -31,3 +31,19 @@ export async function saveRoundTemplate(
 export async function deleteRoundTemplate(db: Knex, roundId: number, kind: string, locale: string): Promise<number> {
   return Number(await db('round_templates').where({ round_id: roundId, kind, locale }).delete());
 }
+
+/** Copies every template of one round to another (a round made from last year's); returns how many. */
+export async function copyRoundTemplates(db: Knex, fromRoundId: number, toRoundId: number, now: string): Promise<number> {
+  const rows = await db('round_templates').where({ round_id: fromRoundId }).select('kind', 'locale', 'subject', 'body');
+  if (rows.length === 0) return 0;
+  await db('round_templates').insert(
+    rows.map((r) => ({ round_id: toRoundId, kind: r.kind, locale: r.locale, subject: r.subject, body: r.body, updated_at: now })),
+  );
+  return rows.length;
+}
+
+/** How many templates of its own the round has. */
+export async function countRoundTemplates(db: Knex, roundId: number): Promise<number> {
+  const [row] = await db('round_templates').where({ round_id: roundId }).count<Array<{ n: number | string }>>({ n: '*' });
+  return Number(row?.n ?? 0);
+}

@@ -27,6 +27,14 @@ export interface Round {
   createdBy: number | null;
   createdAt: string;
   updatedAt: string;
+  /** When the round really closed; null while it is not closed. */
+  closedAt: string | null;
+  /** The Reply-To of the round's e-mails as set; null: the contact person's address. */
+  replyTo: string | null;
+  /** When the background worker sends the invitations (null: sent by hand). */
+  invitationsAt: string | null;
+  /** When the scheduled invitations were queued (null: not yet). */
+  invitationsQueuedAt: string | null;
 }
 
 export function toRound(r: RoundRow): Round {
@@ -51,6 +59,10 @@ export function toRound(r: RoundRow): Round {
     createdBy: r.created_by === null || r.created_by === undefined ? null : Number(r.created_by),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    closedAt: r.closed_at ?? null,
+    replyTo: r.reply_to ?? null,
+    invitationsAt: r.invitations_at ?? null,
+    invitationsQueuedAt: r.invitations_queued_at ?? null,
   };
 }
 
@@ -101,9 +113,17 @@ export async function roundCountsBySurveyVersion(db: Knex): Promise<Map<number, 
 }
 
 /** The fields a coordinator sets on a round (the rest is state and bookkeeping). */
-export type RoundRowInput = Omit<Round, 'id' | 'state' | 'imported' | 'createdBy' | 'createdAt' | 'updatedAt'>;
+export type RoundRowInput = Omit<
+  Round,
+  'id' | 'state' | 'imported' | 'createdBy' | 'createdAt' | 'updatedAt' | 'closedAt' | 'invitationsQueuedAt'
+>;
 
-function rowOf(r: RoundRowInput): Omit<RoundRow, 'id' | 'state' | 'imported' | 'created_by' | 'created_at' | 'updated_at'> {
+type SettableColumns = Omit<
+  RoundRow,
+  'id' | 'state' | 'imported' | 'created_by' | 'created_at' | 'updated_at' | 'closed_at' | 'invitations_queued_at'
+>;
+
+function rowOf(r: RoundRowInput): SettableColumns {
   return {
     survey_version_id: r.surveyVersionId,
     survey_id: r.surveyId,
@@ -118,6 +138,8 @@ function rowOf(r: RoundRowInput): Omit<RoundRow, 'id' | 'state' | 'imported' | '
     allow_changes: r.allowChanges,
     send_confirmation: r.sendConfirmation,
     reminder_days: JSON.stringify(r.reminderDays),
+    reply_to: r.replyTo,
+    invitations_at: r.invitationsAt,
   };
 }
 
@@ -147,10 +169,11 @@ export async function updateDraftRound(db: Knex, id: number, r: RoundRowInput): 
   return Number(n) === 1;
 }
 
-/** What may change together with a round's state: the pinned version (open), the closing time (reopen). */
+/** What may change together with a round's state: the pinned version (open), the closing time (reopen), when it closed. */
 export interface RoundStatePatch {
   surveyVersionId?: number;
   closesAt?: string | null;
+  closedAt?: string | null;
 }
 
 /** Moves a round from `from` to `to`; false when the round was no longer in `from` (someone else moved it). */
@@ -160,9 +183,16 @@ export async function setRoundState(db: Knex, id: number, from: RoundState, to: 
     .update({
       ...(patch.surveyVersionId !== undefined ? { survey_version_id: patch.surveyVersionId } : {}),
       ...(patch.closesAt !== undefined ? { closes_at: patch.closesAt } : {}),
+      ...(patch.closedAt !== undefined ? { closed_at: patch.closedAt } : {}),
       state: to,
       updated_at: nowIso(),
     });
+  return Number(n) === 1;
+}
+
+/** Sets or clears when the round's invitations are sent; false when they have been queued already. */
+export async function setInvitationsAt(db: Knex, roundId: number, at: string | null, now: string = nowIso()): Promise<boolean> {
+  const n = await db('rounds').where({ id: roundId }).whereNull('invitations_queued_at').update({ invitations_at: at, updated_at: now });
   return Number(n) === 1;
 }
 

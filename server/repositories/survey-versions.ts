@@ -129,6 +129,12 @@ export async function uploadedSurveyTitles(db: Knex): Promise<Array<{ surveyId: 
   return rows.map((r) => ({ surveyId: r.survey_id, title: r.title }));
 }
 
+/** The newest version of the survey that does not come from a file (uploaded, or made in the interface), or null. */
+export async function latestNonFileVersionId(db: Knex, surveyId: string): Promise<number | null> {
+  const r = await db('survey_versions').where({ survey_id: surveyId }).whereNot({ source: 'file' }).orderBy('id', 'desc').first('id');
+  return r ? Number(r.id) : null;
+}
+
 export interface SurveyVersionSummary {
   id: number;
   surveyId: string;

@@ -38,6 +38,8 @@ export type ContactRow = {
   erased_at: DbTime | null;
   created_at: DbTime;
   updated_at: DbTime;
+  /** sv | en: the language of the contact's e-mails and landing page */
+  language: string;
 };
 
 export type PanelRow = {
@@ -161,6 +163,14 @@ export type RoundRow = {
   created_by: number | null;
   created_at: DbTime;
   updated_at: DbTime;
+  /** when the round really closed (null while it has not) */
+  closed_at: DbTime | null;
+  /** Reply-To of the round's e-mails; null: the contact person's address */
+  reply_to: string | null;
+  /** the invitations are sent at this time by the background worker */
+  invitations_at: DbTime | null;
+  /** set by the one instance that queued the scheduled invitations */
+  invitations_queued_at: DbTime | null;
 };
 
 export type InvitationRow = {

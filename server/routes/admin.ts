@@ -5,11 +5,10 @@ import type { Deps } from '../deps';
 import { NotFoundError } from '../errors';
 import { handleForm, intParam, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
-import { changeRole, createAccount, listAccounts, newSetupLinkFor, ROLES, setActive } from '../services/accounts';
+import { changeRole, listAccounts, ROLES, setActive } from '../services/accounts';
+import { createAccountWithLink, newSetupLinkWithDelivery, ROLE_LABELS } from '../services/account-links';
 import { createApiToken, listApiTokens, revokeApiToken } from '../services/api-tokens';
 import { listAudit } from '../services/audit';
-
-export const ROLE_LABELS: Record<string, string> = { admin: 'Administratör', coordinator: 'Samordnare', analyst: 'Analytiker' };
 
 function idParam(req: Request): number {
   const id = intParam(req.params.id);
@@ -18,7 +17,6 @@ function idParam(req: Request): number {
 }
 
 function accountRoutes(r: Router, { db, config }: Deps): void {
-  const setupUrl = (token: string) => `${config.baseUrl}/setup/${token}`;
   const renderUsers = async (res: Response, extra: Record<string, unknown> = {}) => {
     const users = (await listAccounts(db)).map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role] }));
     res.render('pages/admin/users', {
@@ -36,8 +34,7 @@ function accountRoutes(r: Router, { db, config }: Deps): void {
     await handleForm(
       res,
       async () => {
-        const { user, setupToken } = await createAccount(db, actorOf(req), values);
-        await renderUsers(res, { created: { user, link: setupUrl(setupToken) } });
+        await renderUsers(res, { created: await createAccountWithLink(db, config, actorOf(req), values), newAccount: true });
       },
       (errors) => renderUsers(res, { errors, values }),
     );
@@ -58,8 +55,7 @@ function accountRoutes(r: Router, { db, config }: Deps): void {
   });
 
   r.post('/admin/users/:id/setup-link', requireRole('admin'), async (req, res) => {
-    const token = await newSetupLinkFor(db, actorOf(req), idParam(req));
-    await renderUsers(res, { created: { link: setupUrl(token) } });
+    await renderUsers(res, { created: await newSetupLinkWithDelivery(db, config, actorOf(req), idParam(req)) });
   });
 }
 

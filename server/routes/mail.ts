@@ -11,12 +11,16 @@
 //   /avregistrera/:token                  opt-out: GET shows a confirmation page, POST opts out
 //   /api/v1/avregistrera/:token           List-Unsubscribe target: POST = RFC 8058 one-click, GET → the page
 import { type Request, Router } from 'express';
+import type { Knex } from 'knex';
 import { NotFoundError, ValidationError } from '../errors';
 import { handleForm, intParam, str, strList } from '../forms';
 import { isLocale, type Locale } from '../i18n';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { tokenPageLimits } from '../middleware/rate-limits';
 import { nonRespondersCsv } from '../services/mail-follow-up';
+import { assertReminderNotTooSoon } from '../services/reminder-status';
+import { scheduleInvitations } from '../services/rounds';
+import { formatStockholmDeadline } from '../services/stockholm-time';
 import {
   emailKindOf,
   emlFilePage,
@@ -49,6 +53,11 @@ function roundIdOf(req: Request): number {
   return id;
 }
 
+/** The language chosen for a send: 'sv' or 'en' for every message; anything else ('contact'): each contact's own. */
+function mailLanguageOf(v: unknown): Locale | null {
+  return isLocale(v) ? v : null;
+}
+
 function localeOf(v: unknown, fallback?: Locale): Locale {
   if (isLocale(v)) return v;
   if (fallback) return fallback;
@@ -78,6 +87,7 @@ export function mailRouter(deps: MailPageDeps): Router {
   followUpRoutes(r, deps);
   invitationRoutes(r, deps);
   reminderRoutes(r, deps);
+  scheduleRoutes(r, deps);
   templateRoutes(r, deps);
   outboxRoutes(r, deps);
   optOutRoutes(r, deps);
@@ -112,9 +122,8 @@ function followUpRoutes(r: Router, deps: MailPageDeps): void {
 }
 
 function invitationRoutes(r: Router, deps: MailPageDeps): void {
-  const { config } = deps;
   r.get('/rounds/:id/mail/send', requireRole('coordinator'), async (req, res) => {
-    const locale = localeOf(str(req.query, 'locale'), config.defaultLocale);
+    const locale = mailLanguageOf(str(req.query, 'locale'));
     res.render('pages/mail/send', await sendPage(deps, roundIdOf(req), { locale, contactId: intParam(str(req.query, 'contact')) }));
   });
 
@@ -122,7 +131,7 @@ function invitationRoutes(r: Router, deps: MailPageDeps): void {
     const id = roundIdOf(req);
     const scope = str(req.body, 'scope') === 'chosen' ? 'chosen' : 'not_invited';
     const chosen = idList(req.body, 'organisationIds');
-    const locale = localeOf(str(req.body, 'locale'), config.defaultLocale);
+    const locale = mailLanguageOf(str(req.body, 'locale'));
     await handleForm(
       res,
       async () => {
@@ -148,6 +157,29 @@ function invitationRoutes(r: Router, deps: MailPageDeps): void {
   });
 }
 
+/** "Skicka inbjudningarna automatiskt": a time for the scheduler, or none (the date left empty). */
+function scheduleRoutes(r: Router, deps: MailPageDeps): void {
+  r.post('/rounds/:id/mail/schedule', requireRole('coordinator'), async (req, res) => {
+    const id = roundIdOf(req);
+    const schedule = { date: str(req.body, 'invitations_date'), time: str(req.body, 'invitations_time') };
+    await handleForm(
+      res,
+      async () => {
+        const at = await scheduleInvitations(deps.db, actorOf(req), id, schedule);
+        flash(
+          req,
+          'success',
+          at
+            ? `Inbjudningarna skickas automatiskt ${formatStockholmDeadline(at)} till dem som inte fått någon inbjudan.`
+            : 'Inbjudningarna är inte längre schemalagda. Skicka dem för hand.',
+        );
+        res.redirect(303, `/rounds/${id}/mail/send`);
+      },
+      async (errors) => res.render('pages/mail/send', await sendPage(deps, id, { locale: null, contactId: null, schedule, errors })),
+    );
+  });
+}
+
 function reminderRoutes(r: Router, deps: MailPageDeps): void {
   r.get('/rounds/:id/mail/remind', requireRole('coordinator'), async (req, res) => {
     res.render('pages/mail/remind', await remindPage(deps, roundIdOf(req), intParam(str(req.query, 'contact'))));
@@ -155,15 +187,29 @@ function reminderRoutes(r: Router, deps: MailPageDeps): void {
 
   r.post('/rounds/:id/mail/remind', requireRole('coordinator'), async (req, res) => {
     const id = roundIdOf(req);
+    // scope=chosen: only the organisations ticked (the reminder page, or the drafts on the closing page)
+    const chosen = str(req.body, 'scope') === 'chosen' ? idList(req.body, 'organisationIds') : null;
+    const confirmRecent = str(req.body, 'confirm_recent') === 'ja';
+    // from the closing page: back there afterwards
+    const back = str(req.body, 'tillbaka') === 'stang' ? `/rounds/${id}/stang` : `/rounds/${id}/mail`;
     await handleForm(
       res,
       async () => {
+        if (chosen && !chosen.length)
+          throw new ValidationError([{ field: 'organisationIds', message: 'Välj minst en organisation att påminna.' }]);
         const request = sendRequestOf(str(req.body, 'sendRequestId'), str(req.body, 'afterSendId'));
-        const { kind, message } = sendResultMessage('reminder', await sendReminders(deps, actorOf(req), id, null, request));
+        // the second-reminder check runs inside the send, after the press is known to be new
+        const notTooSoon = (trx: Knex) => assertReminderNotTooSoon(trx, id, confirmRecent);
+        const result = await sendReminders(deps, actorOf(req), id, chosen, request, notTooSoon);
+        const { kind, message } = sendResultMessage('reminder', result);
         flash(req, kind, message);
-        res.redirect(303, `/rounds/${id}/mail`);
+        res.redirect(303, back);
       },
-      async (errors) => res.render('pages/mail/remind', await remindPage(deps, id, intParam(str(req.query, 'contact')), errors)),
+      async (errors) =>
+        res.render(
+          'pages/mail/remind',
+          await remindPage(deps, id, intParam(str(req.query, 'contact')), errors, { selected: chosen, confirmRecent }),
+        ),
     );
   });
 }

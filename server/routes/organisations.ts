@@ -26,6 +26,7 @@ import {
   searchOrganisations,
   setContactActive,
   setOrganisationActive,
+  CONTACT_LANGUAGES,
 } from '../services/register';
 import { currentYear, parseYear } from '../lib/year';
 import { titleOfData } from '../lib/titles';
@@ -53,7 +54,13 @@ function organisationForm(body: unknown): OrganisationForm {
 }
 
 function contactForm(body: unknown): ContactForm {
-  return { name: str(body, 'name'), email: str(body, 'email'), phone: str(body, 'phone'), role: str(body, 'role') };
+  return {
+    name: str(body, 'name'),
+    email: str(body, 'email'),
+    phone: str(body, 'phone'),
+    role: str(body, 'role'),
+    language: str(body, 'language'),
+  };
 }
 
 function idOf(req: Request): number {
@@ -306,6 +313,7 @@ function contactRoutes(r: Router, { db, config }: Deps): void {
       title: extra.contact ? 'Kontaktperson' : 'Ny kontaktperson',
       organisation,
       retentionMonths: config.retentionMonths,
+      languages: CONTACT_LANGUAGES,
       ...extra,
     });
   };
@@ -332,7 +340,13 @@ function contactRoutes(r: Router, { db, config }: Deps): void {
     const contact = await findLiveContact(db, idOf(req));
     await renderContactForm(res, contact.organisationId, {
       contact,
-      values: { name: contact.name ?? '', email: contact.email ?? '', phone: contact.phone ?? '', role: contact.role ?? '' },
+      values: {
+        name: contact.name ?? '',
+        email: contact.email ?? '',
+        phone: contact.phone ?? '',
+        role: contact.role ?? '',
+        language: contact.language,
+      },
       action: `/contacts/${contact.id}`,
     });
   });

@@ -1,8 +1,11 @@
-// Pages anyone may see: the start page, the accessibility statement, the language switch.
-import { Router } from 'express';
+// Pages anyone may see: the accessibility statement, the language switch; and the start page
+// (Översikt) for staff.
+import { type RequestHandler, Router } from 'express';
 import type { Deps } from '../deps';
 import { str } from '../forms';
 import { isLocale } from '../i18n';
+import { requireRole } from '../middleware/auth';
+import { overviewPage } from '../services/overview';
 
 export function safeReturnPath(v: unknown, fallback = '/'): string {
   return typeof v === 'string' && /^\/(?![/\\])[^\s]*$/.test(v) ? v : fallback;
@@ -10,9 +13,10 @@ export function safeReturnPath(v: unknown, fallback = '/'): string {
 
 export function publicRouter(deps: Deps): Router {
   const r = Router();
-  r.get('/', (req, res) => {
-    if (!req.user) return res.redirect(303, '/login');
-    res.render('pages/home', { title: 'Översikt' });
+  // The start page (Översikt) for every staff role; anyone else is sent to the login page.
+  const toLogin: RequestHandler = (req, res, next) => (req.user ? next() : res.redirect(303, '/login'));
+  r.get('/', toLogin, requireRole('coordinator', 'analyst'), async (req, res) => {
+    res.render('pages/home', await overviewPage(deps.db, req.user!.role));
   });
   r.get('/tillganglighet', (_req, res) => {
     res.render('pages/accessibility', {

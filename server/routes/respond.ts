@@ -13,8 +13,9 @@ import { clientAddress, requestLimit, secretLinkGuard } from '../middleware/rate
 import { RATE_LIMITS, secretDigest } from '../services/rate-limits';
 import { ConflictError, type FieldProblem } from '../errors';
 import { handleForm, str } from '../forms';
+import { isLocale } from '../i18n';
 import { checkAnswers, rawFromAnswers, rawFromBody, type RawAnswers, summariseAnswers } from '../services/answers';
-import { formView, introParagraphs, orderErrors, respondentPage } from '../services/respond-view';
+import { closedView, formView, introParagraphs, orderErrors, respondentPage } from '../services/respond-view';
 import {
   answersKept,
   recordOpened,
@@ -54,6 +55,8 @@ function respondGuards(db: Deps['db']): RequestHandler[] {
 }
 
 const localeOf = (res: Response): Locale => res.locals.locale ?? 'sv';
+/** Whether the visitor has picked a language with the switch in the header (the pp.lang cookie). */
+const languageChosen = (req: Request): boolean => isLocale((req.cookies as Record<string, unknown> | undefined)?.['pp.lang']);
 
 /**
  * The respondent reads the survey in a language it has: a Swedish-only survey is shown in Swedish
@@ -98,7 +101,12 @@ function respondPages({ db, config }: RespondDeps) {
   const base = (ctx: RespondentContext, res: Response) => respondentPage(ctx, config, localeOf(res), `/s/${tokenOf(res)}`);
 
   const closed = (res: Response, ctx: RespondentContext, submittedAt: string | null) =>
-    res.render('pages/respond/closed', { title: 'Enkäten är stängd', ...base(ctx, res), submittedAt });
+    res.render('pages/respond/closed', {
+      title: 'Enkäten är stängd',
+      ...base(ctx, res),
+      ...closedView(ctx.round, localeOf(res)),
+      submittedAt,
+    });
 
   /** Resolves the token; renders the right page and returns null when the form is not available. */
   const open = async (req: Request, res: Response, opts: { postStatus?: boolean } = {}): Promise<RespondentContext | null> => {
@@ -109,6 +117,9 @@ function respondPages({ db, config }: RespondDeps) {
       return null;
     }
     res.locals.respondentToken = token;
+    // The contact's own language, unless the visitor has chosen one with the language switch.
+    if (ctx.contactLanguage && !languageChosen(req)) res.locals.locale = ctx.contactLanguage;
+    // …in a language the survey has (a Swedish-only survey stays Swedish)
     surveyLanguage(res, ctx.survey.definition);
     if (ctx.phase === 'open') return ctx;
     res.status(opts.postStatus ? 409 : 200);

@@ -3,7 +3,9 @@
 //   GET  /rounds/ny  POST /rounds        create
 //   GET  /rounds/:id                     detail: state actions, response rate, organisations
 //   GET|POST /rounds/:id/redigera        edit while utkast
-//   POST /rounds/:id/oppna|stang|publicera, GET|POST /rounds/:id/ateroppna (with a reason)
+//   GET  /rounds/ny?fran=:id             "Skapa omgång från förra året": the form filled in from that round
+//   POST /rounds/:id/oppna|publicera, GET|POST /rounds/:id/ateroppna (with a reason)
+//   GET|POST /rounds/:id/stang           close, after a confirmation naming who has not answered
 //   POST /rounds/:id/lank                a personal link for one organisation, shown once
 //   GET  /rounds/:id/svar/:organisationId one organisation's answers (never in a confidential round)
 //   GET|POST /rounds/import              import earlier answers from CSV (preview, then import)
@@ -13,8 +15,10 @@ import { ConflictError, type FieldProblem, NotFoundError } from '../errors';
 import { handleForm, intParam, str } from '../forms';
 import { actorOf, flash, requireRole } from '../middleware/auth';
 import { organisationAnswers } from '../services/responses';
+import { formFromLastYear, type FromLastYearForm, lastYearCandidates } from '../services/round-from-last-year';
 import {
   closeRound,
+  closingSummary,
   createRound,
   defaultRoundForm,
   getRound,
@@ -32,6 +36,7 @@ import {
   updateRound,
 } from '../services/rounds';
 import { formatStockholmDeadline, utcToStockholm } from '../services/stockholm-time';
+import { sendFormFields } from '../services/mailings';
 import { surveyChoices } from '../services/surveys';
 import { testState } from '../services/test-links';
 import { importRoutes } from './response-import';
@@ -47,11 +52,15 @@ function idOf(req: Request): number {
 
 /** The pages of a round, rendered with whatever status the response already has (400 after a form error). */
 function roundPages({ db, config }: RoundsDeps) {
-  const form = async (res: Response, o: { values: RoundFormValues; roundId?: number; errors?: FieldProblem[] }) => {
+  const form = async (
+    res: Response,
+    o: { values: RoundFormValues; roundId?: number; errors?: FieldProblem[]; fromLastYear?: FromLastYearForm['source'] },
+  ) => {
     res.render('pages/rounds/form', {
-      title: o.roundId ? 'Ändra enkätomgång' : 'Skapa enkätomgång',
+      title: o.roundId ? 'Ändra enkätomgång' : o.fromLastYear ? 'Skapa omgång från förra året' : 'Skapa enkätomgång',
       values: o.values,
       roundId: o.roundId,
+      fromLastYear: o.fromLastYear,
       action: o.roundId ? `/rounds/${o.roundId}/redigera` : '/rounds',
       surveys: await surveyChoices(db, config),
       panels: await panelChoices(db),
@@ -78,6 +87,8 @@ function roundPages({ db, config }: RoundsDeps) {
       isOpen: round.state === 'oppen',
       isClosed: round.state === 'stangd',
       canCoordinate: role === 'coordinator' || role === 'admin',
+      invitationsText: round.invitationsAt ? formatStockholmDeadline(round.invitationsAt) : null,
+      replyToText: round.replyTo ?? round.contactEmail,
       reminderText: round.reminderDays.length ? round.reminderDays.map((d) => `${d}`).join(', ') : null,
       ...extra,
     });
@@ -100,8 +111,11 @@ function roundPages({ db, config }: RoundsDeps) {
 type RoundPages = ReturnType<typeof roundPages>;
 
 function createRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): void {
-  r.get('/rounds/ny', requireRole('coordinator'), async (_req, res) => {
-    await pages.form(res, { values: defaultRoundForm() });
+  r.get('/rounds/ny', requireRole('coordinator'), async (req, res) => {
+    const from = intParam(str(req.query, 'fran'));
+    if (!from) return pages.form(res, { values: defaultRoundForm() });
+    const filled = await formFromLastYear(db, config, from);
+    await pages.form(res, { values: filled.values, fromLastYear: filled.source });
   });
   r.post('/rounds', requireRole('coordinator'), async (req, res) => {
     const values = readRoundForm(req.body);
@@ -112,7 +126,11 @@ function createRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages):
         flash(req, 'success', 'Omgången är skapad som utkast. Kontrollera uppgifterna och öppna den när den ska börja.');
         res.redirect(303, `/rounds/${id}`);
       },
-      (errors) => pages.form(res, { values, errors }),
+      async (errors) => {
+        const from = intParam(values.copy_from);
+        const fromLastYear = from ? (await formFromLastYear(db, config, from).catch(() => null))?.source : undefined;
+        await pages.form(res, { values, errors, fromLastYear });
+      },
     );
   });
 }
@@ -144,10 +162,14 @@ function editRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): v
 
 /** The state actions: open, close, publish, reopen (with a reason). */
 function stateRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): void {
-  /** A state action: on a ValidationError the detail page shows what is missing. */
-  const transition = (path: string, run: (req: Request, id: number) => Promise<string>) => {
+  /**
+   * A state action: on a ValidationError the detail page shows what is missing. With `confirmedOn`,
+   * a POST without the confirmation of that page (bekrafta=ja) changes nothing and shows the page.
+   */
+  const transition = (path: string, run: (req: Request, id: number) => Promise<string>, opts: { confirmedOn?: string } = {}) => {
     r.post(`/rounds/:id/${path}`, requireRole('coordinator'), async (req, res) => {
       const id = idOf(req);
+      if (opts.confirmedOn && str(req.body, 'bekrafta') !== 'ja') return res.redirect(303, `/rounds/${id}/${opts.confirmedOn}`);
       await handleForm(
         res,
         async () => {
@@ -162,10 +184,28 @@ function stateRoutes(r: Router, { db, config }: RoundsDeps, pages: RoundPages): 
     const { invited } = await openRound(db, config, actorOf(req), id);
     return `Omgången är öppen. ${invited} organisationer är inbjudna; skicka inbjudningarna under E-post.`;
   });
-  transition('stang', async (req, id) => {
-    await closeRound(db, actorOf(req), id);
-    return 'Omgången är stängd. Länkarna tar inte längre emot svar.';
+  // Closing asks first: the page names who has not answered and who has a draft not sent in.
+  r.get('/rounds/:id/stang', requireRole('coordinator'), async (req, res) => {
+    const summary = await closingSummary(db, idOf(req));
+    if (summary.round.state !== 'oppen') {
+      flash(req, 'error', 'Bara en öppen omgång kan stängas.');
+      return res.redirect(303, `/rounds/${summary.round.id}`);
+    }
+    res.render('pages/rounds/close', {
+      title: 'Stäng omgången',
+      ...summary,
+      closesText: formatStockholmDeadline(summary.round.closesAt),
+      ...(await sendFormFields(db, summary.round.id, 'reminder')),
+    });
   });
+  transition(
+    'stang',
+    async (req, id) => {
+      await closeRound(db, actorOf(req), id);
+      return 'Omgången är stängd. Länkarna tar inte längre emot svar.';
+    },
+    { confirmedOn: 'stang' },
+  );
   transition('publicera', async (req, id) => {
     await publishRound(db, actorOf(req), id);
     return 'Omgången är publicerad.';
@@ -231,7 +271,11 @@ export function roundsRouter(deps: Deps): Router {
   const pages = roundPages(deps);
 
   r.get('/rounds', requireRole('coordinator', 'analyst'), async (_req, res) => {
-    res.render('pages/rounds/list', { title: 'Enkätomgångar', rounds: await listRounds(deps.db) });
+    res.render('pages/rounds/list', {
+      title: 'Enkätomgångar',
+      rounds: await listRounds(deps.db),
+      fromLastYear: await lastYearCandidates(deps.db),
+    });
   });
   createRoutes(r, deps, pages);
   // Import of earlier answers: literal paths before /rounds/:id.

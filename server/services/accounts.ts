@@ -33,7 +33,7 @@ import { weakPasswordMessage } from './password-strength';
 export { ROLES };
 
 export const MIN_PASSWORD_LENGTH = 12;
-const SETUP_LINK_HOURS = 72;
+export const SETUP_LINK_HOURS = 72;
 // A hash of a random password, verified against when the e-mail is unknown so that
 // a failed login takes as long for an unknown account as for a known one.
 let dummyHash: Promise<string> | null = null;

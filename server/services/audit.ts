@@ -33,6 +33,9 @@ export async function audit(
 /** One entry as the admin's audit page shows it. */
 export type AuditRow = AuditEntry;
 
-export async function listAudit(db: Knex, opts: { limit?: number; entityType?: string; entityId?: string } = {}): Promise<AuditRow[]> {
+export async function listAudit(
+  db: Knex,
+  opts: { limit?: number; entityType?: string; entityId?: string; action?: string } = {},
+): Promise<AuditRow[]> {
   return listAuditEntries(db, { ...opts, limit: opts.limit ?? 200 });
 }

@@ -27,8 +27,8 @@ export async function exportRegisterCsv(db: Knex, opts: { includeInactive?: bool
   const rows: string[][] = [];
   for (const o of await organisationsWithContacts(db, opts)) {
     const org = [o.name, o.organisationNumber ?? '', o.type, o.municipality ?? ''];
-    if (o.contacts.length === 0) rows.push([...org, '', '', '', '']);
-    for (const c of o.contacts) rows.push([...org, c.name ?? '', c.email ?? '', c.phone ?? '', c.role ?? '']);
+    if (o.contacts.length === 0) rows.push([...org, '', '', '', '', '']);
+    for (const c of o.contacts) rows.push([...org, c.name ?? '', c.email ?? '', c.phone ?? '', c.role ?? '', c.language]);
   }
   const phone = IMPORT_FIELDS.indexOf('contact_phone');
   const text = stringify([[...IMPORT_FIELDS], ...rows.map((r) => r.map((v, i) => (i === phone ? phoneCell(v) : neutraliseFormula(v))))], {

@@ -32,6 +32,7 @@ export const IMPORT_FIELDS = [
   'contact_email',
   'contact_phone',
   'contact_role',
+  'contact_language',
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
@@ -53,6 +54,7 @@ export const HEADER_ALIASES: Record<ImportField, string[]> = {
   contact_email: ['contact_email', 'e-post', 'epost', 'e-postadress', 'epostadress', 'email', 'e-mail', 'mejl', 'mail'],
   contact_phone: ['contact_phone', 'telefon', 'telefonnummer', 'tel', 'phone', 'mobil'],
   contact_role: ['contact_role', 'roll', 'befattning', 'titel', 'role'],
+  contact_language: ['contact_language', 'språk', 'sprak', 'language', 'kontaktpersonens språk'],
 };
 
 /** Longest value each column may hold (the database columns). */
@@ -65,7 +67,17 @@ const MAX_LENGTH: Record<ImportField, number> = {
   contact_email: 254,
   contact_phone: 40,
   contact_role: 200,
+  contact_language: 20,
 };
+
+/** A language cell: sv | en, or the language's name in Swedish or English; '' → null (not given). */
+export function parseContactLanguage(v: string): string | null | undefined {
+  const s = v.trim().toLowerCase();
+  if (!s) return null;
+  if (['sv', 'svenska', 'swedish', 'sv-se'].includes(s)) return 'sv';
+  if (['en', 'engelska', 'english', 'en-gb', 'en-us'].includes(s)) return 'en';
+  return undefined;
+}
 
 export interface ImportProblem {
   /** Row number as a spreadsheet shows it (header = 1); null for the file as a whole. */
@@ -356,6 +368,8 @@ export interface PlannedContact {
   email: string;
   phone: string | null;
   role: string | null;
+  /** sv | en; null when the file does not say (a new contact gets sv, an existing one keeps its own) */
+  language: string | null;
 }
 
 export interface PlannedOrganisation {
@@ -456,7 +470,14 @@ function checkRow({ row, cells }: CsvRow, report: Report): CheckedRow | null {
 
 /** The row's contact person, when it names one: an e-mail address is required, and a name. */
 function checkContact(row: number, cells: Record<ImportField, string>, report: Report): CheckedRow['contact'] {
-  if (!cells.contact_name && !cells.contact_email && !cells.contact_phone && !cells.contact_role) return null;
+  if (!cells.contact_name && !cells.contact_email && !cells.contact_phone && !cells.contact_role && !cells.contact_language) return null;
+  const language = parseContactLanguage(cells.contact_language);
+  if (language === undefined)
+    report.add(
+      row,
+      'contact_language',
+      `Okänt språk ”${cells.contact_language}”. Skriv sv (svenska) eller en (engelska), eller lämna cellen tom för svenska.`,
+    );
   if (!cells.contact_email) report.add(row, 'contact_email', 'Kontaktpersonens e-postadress saknas.');
   else if (!isEmail(cells.contact_email)) report.add(row, 'contact_email', `”${cells.contact_email}” är inte en giltig e-postadress.`);
   if (!cells.contact_name) report.add(row, 'contact_name', 'Kontaktpersonens namn saknas.');
@@ -466,6 +487,7 @@ function checkContact(row: number, cells: Record<ImportField, string>, report: R
     email: cells.contact_email.trim().toLowerCase(),
     phone: cells.contact_phone || null,
     role: cells.contact_role || null,
+    language: language ?? null,
   };
 }
 

@@ -18,13 +18,15 @@ import type { Mailer } from '../mail/transport';
 import type { MailRound } from '../repositories/mailings';
 import { OUTBOX_STATUSES } from '../repositories/outbox';
 import { followUp } from './mail-follow-up';
+import { isRecent, lastReminder, nextScheduledReminder } from './reminder-status';
+import { formatStockholmDeadline, utcToStockholm } from './stockholm-time';
 import {
   type EmailPreview,
   type MailContact,
   type MailDeps,
+  OUTBOX_STATUS_LABELS,
   outboxMessages,
   outboxStatusCounts,
-  waitingMessageCount,
   outboxStatusOf,
   type PlannedOrganisation,
   previewEmail,
@@ -34,8 +36,8 @@ import {
   type SendResult,
   sendFormFields,
   templateFor,
+  waitingMessageCount,
 } from './mailings';
-import { utcToStockholm } from './stockholm-time';
 
 /** What the e-mail pages need: the database, config and the mailer (its description, and the .eml files in file mode). */
 export type MailPageDeps = MailDeps & { mailer: Mailer };
@@ -66,7 +68,7 @@ function contactChoices(
 const notErased = (o: PlannedOrganisation) => o.contacts.filter((c) => !c.erasedAt);
 
 function previewHtmlUrl(roundId: number, kind: EmailKind, locale: Locale, preview: EmailPreview | null): string {
-  return `/rounds/${roundId}/mail/preview/${kind}/${locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`;
+  return `/rounds/${roundId}/mail/preview/${kind}/${preview?.locale ?? locale}${preview?.contact ? `?contact=${preview.contact.id}` : ''}`;
 }
 
 const reachableCount = (organisations: PlannedOrganisation[]) => organisations.reduce((n, o) => n + o.reachable.length, 0);
@@ -82,15 +84,30 @@ export async function followUpPage(deps: MailPageDeps, roundId: number) {
     counts,
     pending: counts.queued + counts.sending,
     done: counts.sent + counts.bounced + counts.failed,
-    mailerDescription: deps.mailer.description,
+    mailer: mailerLabel(deps.mailer),
+  };
+}
+
+/** The "send automatically" form of the invitations page: what is scheduled, and the fields. */
+function scheduleView(round: MailRound, typed?: { date: string; time: string }) {
+  const at = utcToStockholm(round.invitationsAt);
+  return {
+    canSchedule: (round.state === 'utkast' || round.state === 'oppen') && !round.invitationsQueuedAt,
+    scheduledText: round.invitationsAt ? formatStockholmDeadline(round.invitationsAt) : null,
+    queuedAt: round.invitationsQueuedAt,
+    date: typed?.date ?? at?.date ?? '',
+    time: typed?.time ?? at?.time ?? '08:00',
   };
 }
 
 export interface SendForm {
-  locale: Locale;
+  /** The language of every message; null: each contact's own language. */
+  locale: Locale | null;
   /** The contact to preview the message for (else the first reachable one). */
   contactId: number | null;
   scope?: 'not_invited' | 'chosen';
+  /** The scheduling form as typed, when it comes back with errors. */
+  schedule?: { date: string; time: string };
   /** The organisations ticked when the form comes back with errors. */
   selected?: number[];
   errors?: FieldProblem[];
@@ -114,13 +131,17 @@ export async function sendPage(deps: MailPageDeps, roundId: number, form: SendFo
     unreachable: plan.unreachable,
     withoutRecipient: plan.organisationsWithoutRecipient,
     contacts: contactChoices(plan.organisations, notErased, preview),
-    locales: EMAIL_LOCALES.map((l) => ({ value: l, label: LOCALE_LABELS[l], selected: l === form.locale })),
+    locales: [
+      { value: 'contact', label: 'Varje kontaktpersons eget språk', selected: form.locale === null },
+      ...EMAIL_LOCALES.map((l) => ({ value: l, label: `${LOCALE_LABELS[l]} till alla`, selected: l === form.locale })),
+    ],
     // (not `locale`: that name is the interface language of the page, res.locals.locale)
-    mailLocale: form.locale,
+    mailLocale: form.locale ?? 'contact',
     preview,
-    previewHtmlUrl: previewHtmlUrl(roundId, 'invitation', form.locale, preview),
+    previewHtmlUrl: previewHtmlUrl(roundId, 'invitation', preview.locale, preview),
     scope: form.scope ?? 'not_invited',
     errors: form.errors,
+    schedule: scheduleView(round, form.schedule),
     ...(await sendFormFields(deps.db, roundId, 'invitation')),
   };
 }
@@ -151,17 +172,43 @@ export function sendResultMessage(kind: 'invitation' | 'reminder', r: SendResult
   };
 }
 
-/** "Påminn de som inte svarat": the organisations reminded, the contacts left out, and a preview. */
-export async function remindPage(deps: MailPageDeps, roundId: number, contactId: number | null, errors?: FieldProblem[]) {
+/** The reminder form as sent, when it comes back with errors: the organisations ticked, the box for a recent reminder. */
+export interface RemindForm {
+  selected: number[] | null;
+  confirmRecent: boolean;
+}
+
+/**
+ * "Påminn de som inte svarat": when the last reminder went and to how many, when the next
+ * scheduled one goes, the organisations to pick from (all ticked at first), the contacts left out,
+ * and a preview. When the last reminder went less than a day ago the form asks to confirm.
+ */
+export async function remindPage(
+  deps: MailPageDeps,
+  roundId: number,
+  contactId: number | null,
+  errors?: FieldProblem[],
+  form: RemindForm = { selected: null, confirmRecent: false },
+) {
   const round = await requireRound(deps.db, roundId);
+  const last = await lastReminder(deps.db, roundId);
+  const next = await nextScheduledReminder(deps.db, round);
   const targets = reminderTargets(await recipientPlan(deps.db, round));
   const firstTarget = targets.flatMap((o) => o.reachable)[0];
-  const locale = deps.config.defaultLocale;
-  const preview = await previewEmail(deps, roundId, 'reminder', locale, contactId ?? firstTarget?.id ?? null);
+  const preview = await previewEmail(deps, roundId, 'reminder', null, contactId ?? firstTarget?.id ?? null);
+  const locale = preview.locale;
   return {
     title: 'Påminn de som inte svarat',
     ...roundHeader(round),
-    targets: targets.map((o) => ({ ...o, reachableCount: o.reachable.length })),
+    lastReminder: last ? { ...last, atText: formatStockholmDeadline(last.at) } : null,
+    recent: isRecent(last),
+    confirmRecent: form.confirmRecent,
+    nextReminderText: next ? formatStockholmDeadline(next.at) : null,
+    targets: targets.map((o) => ({
+      ...o,
+      reachableCount: o.reachable.length,
+      checked: o.reachable.length > 0 && (form.selected === null || form.selected.includes(o.id)),
+    })),
     messages: reachableCount(targets),
     targetsWithoutRecipient: targets.filter((o) => o.reachable.length === 0),
     excluded: targets.flatMap((o) =>
@@ -239,6 +286,12 @@ export async function previewHtml(
   return (await previewEmail(deps, roundId, kind, locale, contactId)).email.html;
 }
 
+/** How the pages say where e-mail goes: the SMTP server (no credentials), or files — never the server's folders. */
+function mailerLabel(mailer: Mailer): { key: string; values: Record<string, string> } {
+  if (mailer.kind === 'file') return { key: 'som .eml-filer på servern (ingen SMTP-server är inställd)', values: {} };
+  return { key: '%{server}', values: { server: mailer.description } };
+}
+
 /** "Utkorgen": the counts, the latest messages (of one status, or all), and in file mode the written .eml files. */
 export async function outboxPage(deps: MailPageDeps, status: string) {
   const chosen = outboxStatusOf(status);
@@ -248,10 +301,10 @@ export async function outboxPage(deps: MailPageDeps, status: string) {
     rows: await outboxMessages(deps.db, { status: chosen, limit: 200 }),
     counts: await outboxStatusCounts(deps.db),
     waiting: await waitingMessageCount(deps.db),
-    statuses: OUTBOX_STATUSES.map((s) => ({ value: s, selected: s === chosen })),
+    statuses: OUTBOX_STATUSES.map((s) => ({ value: s, label: OUTBOX_STATUS_LABELS[s], selected: s === chosen })),
     fileMode: deps.mailer.kind === 'file',
     files,
-    mailerDescription: deps.mailer.description,
+    mailer: mailerLabel(deps.mailer),
     workerOn: deps.config.outboxWorker,
   };
 }

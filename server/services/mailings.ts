@@ -18,6 +18,7 @@
 // Either way nothing is queued and the page says when the send was made and how far it has come.
 // Each queued e-mail carries its send's id, unique per send, organisation and contact.
 import crypto from 'node:crypto';
+import { readBounceMailbox } from './bounces';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -47,9 +48,11 @@ import {
   type MailContactRow,
   type MailOrganisation,
   type MailRound,
+  claimScheduledInvitations,
   openRoundsWithReminders,
   organisationsOfRound,
   responsesOfRound,
+  roundsWithDueInvitations,
 } from '../repositories/mailings';
 import {
   findSendByKey,
@@ -68,8 +71,7 @@ import {
   failQueuedOfContact,
   findRetryTarget,
   insertOutboxMessage,
-  lastLocaleByOrganisation,
-  lastLocaleOfOrganisation,
+  lastLocaleByContact,
   listOutbox,
   makeWaitingDue,
   countWaiting,
@@ -135,6 +137,16 @@ export function listUnsubscribeValue(config: Pick<Config, 'baseUrl'>, token: str
  */
 export function storedHeaders(locale: Locale): Record<string, string> {
   return { 'Content-Language': locale, 'Auto-Submitted': 'auto-generated' };
+}
+
+/** Reply-To: a reply to any e-mail of the round goes to the round's reply address (the contact person's by default). */
+export function replyToHeader(round: Pick<MailRound, 'replyTo'>): Record<string, string> {
+  return isValidEmail(round.replyTo) ? { 'Reply-To': round.replyTo.trim() } : {};
+}
+
+/** The language of a contact's e-mails: the contact's own (sv by default). */
+export function contactLocale(contact: Pick<MailContactRow, 'language'>, fallback: Locale): Locale {
+  return isLocale(contact.language) ? contact.language : fallback;
 }
 
 export async function requireRound(db: Knex, roundId: number): Promise<MailRound> {
@@ -218,32 +230,40 @@ export interface EmailPreview {
   email: RenderedEmail;
   contact: MailContact | null;
   organisationName: string;
+  /** The language the preview is in. */
+  locale: Locale;
 }
 
-/** A rendered e-mail for one contact without writing anything (the links are examples). */
+/** Whom a preview is for: the chosen contact, else the first reachable one, else the first; and their organisation. */
+async function previewRecipient(db: Knex, round: MailRound, contactId: number | null) {
+  const orgs = await organisationsOfRound(db, round);
+  const contacts = (await contactsOfRound(db, round)).map(reachability);
+  const contact = contacts.find((c) => c.id === contactId) ?? contacts.find((c) => c.reachable) ?? contacts[0] ?? null;
+  return { contact, org: orgs.find((o) => o.id === contact?.organisationId) ?? orgs[0] };
+}
+
+/** A rendered e-mail for one contact without writing anything (the links are examples); `locale` null: the contact's own language. */
 export async function previewEmail(
   deps: MailDeps,
   roundId: number,
   kind: EmailKind,
-  locale: Locale,
+  chosenLocale: Locale | null,
   contactId: number | null,
   override?: TemplateSource,
 ): Promise<EmailPreview> {
   const round = await requireRound(deps.db, roundId);
-  const orgs = await organisationsOfRound(deps.db, round);
-  const contacts = (await contactsOfRound(deps.db, round)).map(reachability);
-  const contact = contacts.find((c) => c.id === contactId) ?? contacts.find((c) => c.reachable) ?? contacts[0] ?? null;
-  const org = orgs.find((o) => o.id === contact?.organisationId) ?? orgs[0];
+  const { contact, org } = await previewRecipient(deps.db, round, contactId);
+  const locale = chosenLocale ?? contactLocale(contact ?? { language: '' }, deps.config.defaultLocale);
   const template = override ?? (await templateFor(deps.db, roundId, kind, locale));
   const email = render(deps.config, template, locale, {
     round,
     organisationName: org?.name ?? 'Exempelorganisationen',
-    contact: { name: contact?.name ?? null },
+    contact: { name: contact ? contact.name : null },
     link: kind === 'confirmation' && !round.allowChanges ? null : respondentUrl(deps.config.baseUrl, PREVIEW_TOKEN),
     optOut: optOutUrl(deps.config.baseUrl, PREVIEW_TOKEN),
     receiptCode: kind === 'confirmation' ? 'ABCD-1234' : null,
   });
-  return { email, contact, organisationName: org?.name ?? '' };
+  return { email, contact, organisationName: org?.name ?? '', locale };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,7 +397,7 @@ function prepareEmail(config: Config, m: QueuedEmail): PreparedEmail {
     contactId: m.contact.id,
     to: m.contact.email!.trim(),
     email,
-    headers: storedHeaders(m.locale),
+    headers: { ...storedHeaders(m.locale), ...replyToHeader(m.round) },
     listUnsubscribe: listUnsubscribeValue(config, optOutToken),
     messageId: newMessageId(config.baseUrl),
     sendId: m.sendId ?? null,
@@ -423,7 +443,8 @@ export interface SendRequest {
 export interface SendInput {
   /** null: every organisation of the round not yet invited; otherwise exactly these. */
   organisationIds: number[] | null;
-  locale: Locale;
+  /** The language of every message; null: each contact's own language. */
+  locale: Locale | null;
   request?: SendRequest;
 }
 
@@ -511,24 +532,38 @@ function invitationTargets(plan: RecipientPlan, organisationIds: number[] | null
   return targets;
 }
 
-/** One invitation e-mail per reachable contact of each target; returns how many were queued. */
+/**
+ * One invitation e-mail per reachable contact of each target, in `locale` or — when null — in each
+ * contact's own language; returns how many were queued.
+ */
 async function queueInvitations(
   trx: Knex,
   config: Config,
   actor: Actor,
   round: MailRound,
   targets: PlannedOrganisation[],
-  template: TemplateSource,
-  locale: Locale,
-  sendId: number,
+  locale: Locale | null,
+  sendId: number | undefined,
 ): Promise<number> {
   const now = nowIso();
+  const templateOf = templatesByLocale(trx, round.id, 'invitation');
   const cause: LinkCause = { actor, via: 'invitation' };
   let messages = 0;
   for (const organisation of targets) {
     const invitationId = await ensureInvitation(trx, round.id, organisation.id);
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'invitation', template, locale, organisation, contact, invitationId, cause, sendId });
+      const l = locale ?? contactLocale(contact, config.defaultLocale);
+      await queueEmail(trx, config, {
+        round,
+        kind: 'invitation',
+        template: await templateOf(l),
+        locale: l,
+        organisation,
+        contact,
+        invitationId,
+        cause,
+        sendId,
+      });
       messages++;
     }
     await markInvited(trx, invitationId, now);
@@ -539,8 +574,7 @@ async function queueInvitations(
 /** "Skicka inbjudningar": invitations, tokens and outbox rows in one transaction — once per press (see the top). */
 export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: number, input: SendInput): Promise<SendResult> {
   const { db, config } = deps;
-  const template = await templateFor(db, roundId, 'invitation', input.locale);
-  validateTemplate(template);
+  if (input.locale) validateTemplate(await templateFor(db, roundId, 'invitation', input.locale));
   return inTransaction(db, async (trx) => {
     await lockRoundForSending(trx, roundId);
     const round = await requireRound(trx, roundId);
@@ -549,25 +583,74 @@ export async function sendInvitations(deps: MailDeps, actor: Actor, roundId: num
     const claim = await claimSend(trx, actor, round.id, { kind: 'invitation', scope, request: input.request });
     if ('earlier' in claim) return { organisations: 0, messages: 0, alreadyMade: claim.earlier };
     const targets = invitationTargets(await recipientPlan(trx, round), input.organisationIds);
-    const messages = await queueInvitations(trx, config, actor, round, targets, template, input.locale, claim.sendId);
+    const messages = await queueInvitations(trx, config, actor, round, targets, input.locale, claim.sendId);
     await setSendCounts(trx, claim.sendId, targets.length, messages);
     await audit(
       trx,
       actor,
       'mail.invitations_queued',
       { type: 'round', id: round.id },
-      { organisations: targets.length, messages, locale: input.locale, sendId: claim.sendId },
+      { organisations: targets.length, messages, locale: input.locale ?? 'contact', sendId: claim.sendId },
     );
     return { organisations: targets.length, messages };
   });
 }
 
-/** Locale per organisation for reminders and confirmations: that of its last invitation, else the default. */
-async function localesFor(db: Knex, config: Config, roundId: number): Promise<(orgId: number) => Locale> {
-  const last = await lastLocaleByOrganisation(db, roundId);
-  return (orgId) => {
-    const l = last.get(orgId);
-    return isLocale(l) ? l : config.defaultLocale;
+/** The send of scheduled invitations (so a send form rendered before it finds it, like a second tab's). */
+function scheduledInvitationSend(roundId: number, now: Date) {
+  return {
+    requestKey: `invitation:${roundId}:${now.toISOString()}`,
+    roundId,
+    kind: 'invitation' as const,
+    scope: 'scheduled',
+    requestedBy: null,
+    createdAt: nowIso(),
+  };
+}
+
+/**
+ * The scheduled invitations (run by the worker once a minute): each open round whose
+ * invitations_at has come is taken by one instance only (claimScheduledInvitations, in the same
+ * transaction as the e-mails), which invites every organisation of the panel not yet invited, each
+ * contact in their own language. A round past its closing time is taken and nothing is sent.
+ */
+export async function queueScheduledInvitations(deps: MailDeps, now: Date): Promise<number> {
+  let total = 0;
+  for (const due of await roundsWithDueInvitations(deps.db, now.toISOString())) {
+    total += await inTransaction(deps.db, async (trx) => {
+      if (!(await claimScheduledInvitations(trx, due.id, now.toISOString()))) return 0; // another instance took them
+      const round = await requireRound(trx, due.id);
+      const closed = !!round.closesAt && new Date(round.closesAt).getTime() <= now.getTime();
+      const plan = await recipientPlan(trx, round);
+      const targets = closed ? [] : plan.organisations.filter((o) => o.inPanel && !o.invitedAt && o.reachable.length > 0);
+      const sendId = targets.length ? await insertSend(trx, scheduledInvitationSend(round.id, now)) : null;
+      const messages = await queueInvitations(trx, deps.config, SYSTEM, round, targets, null, sendId ?? undefined);
+      if (sendId !== null) await setSendCounts(trx, sendId, targets.length, messages);
+      const details = {
+        organisations: targets.length,
+        messages,
+        locale: 'contact',
+        scheduled: true,
+        ...(sendId !== null ? { sendId } : {}),
+        ...(closed ? { skipped: 'closed' } : {}),
+      };
+      await audit(trx, SYSTEM, 'mail.invitations_queued', { type: 'round', id: round.id }, details);
+      return messages;
+    });
+  }
+  return total;
+}
+
+/**
+ * The language of a contact's reminders and confirmations: that of the latest invitation or
+ * reminder the contact got in the round (a coordinator may have chosen one language for all),
+ * else the contact's own.
+ */
+async function localesFor(db: Knex, config: Config, roundId: number): Promise<(contact: MailContactRow) => Locale> {
+  const last = await lastLocaleByContact(db, roundId);
+  return (contact) => {
+    const l = last.get(contact.id);
+    return isLocale(l) ? l : contactLocale(contact, config.defaultLocale);
   };
 }
 
@@ -602,11 +685,20 @@ async function queueReminders(
   const invitations = await invitationsOfRound(trx, round.id);
   let messages = 0;
   for (const organisation of targets) {
-    const locale = localeOf(organisation.id);
-    const template = await templateOf(locale);
     const invitationId = invitations.get(organisation.id)!.invitationId;
     for (const contact of organisation.reachable) {
-      await queueEmail(trx, config, { round, kind: 'reminder', template, locale, organisation, contact, invitationId, cause, sendId });
+      const locale = localeOf(contact);
+      await queueEmail(trx, config, {
+        round,
+        kind: 'reminder',
+        template: await templateOf(locale),
+        locale,
+        organisation,
+        contact,
+        invitationId,
+        cause,
+        sendId,
+      });
       messages++;
     }
   }
@@ -620,13 +712,17 @@ export async function sendReminders(
   roundId: number,
   organisationIds: number[] | null = null,
   request?: SendRequest,
+  /** Checks for a new press (not a repeated one) before anything is queued, e.g. a second reminder within a day. */
+  beforeQueue?: (trx: Knex) => Promise<void>,
 ): Promise<SendResult> {
   return inTransaction(deps.db, async (trx) => {
     await lockRoundForSending(trx, roundId);
     const round = await requireRound(trx, roundId);
     requireOpen(round);
-    const claim = await claimSend(trx, actor, round.id, { kind: 'reminder', scope: 'not_submitted', request });
+    const scope = organisationIds ? 'chosen' : 'not_submitted';
+    const claim = await claimSend(trx, actor, round.id, { kind: 'reminder', scope, request });
     if ('earlier' in claim) return { organisations: 0, messages: 0, alreadyMade: claim.earlier };
+    if (beforeQueue) await beforeQueue(trx);
     const r = await queueReminders(trx, deps.config, actor, round, organisationIds, claim.sendId);
     if (!r.messages)
       throw new ValidationError([
@@ -712,16 +808,10 @@ export interface ConfirmationOf {
   receiptCode: string | null;
 }
 
-/** The locale of the organisation's last invitation or reminder in the round, else the default. */
-async function localeOfOrganisation(db: Knex, config: Config, roundId: number, organisationId: number): Promise<Locale> {
-  const l = await lastLocaleOfOrganisation(db, roundId, organisationId);
-  return isLocale(l) ? l : config.defaultLocale;
-}
-
 /**
  * The confirmation e-mails after a submit, rendered and ready to store (writePreparedEmail): to the
  * contact who submitted, or — when the link had no contact — to every reachable contact of the
- * organisation, in the language of its last invitation. When the round allows changes and is
+ * organisation, each in the language of the contact's last invitation or reminder (else their own). When the round allows changes and is
  * open, each carries a new personal link of the organisation's invitation. [] when the round sends
  * no confirmation or nobody can be reached. Reads only: a submit prepares this before its
  * transaction, which then just inserts the rows.
@@ -731,26 +821,30 @@ export async function prepareConfirmationEmails(db: Knex, config: Config, c: Con
   const contacts = (await contactsOfOrganisation(db, c.organisation.id)).map(reachability);
   const recipients = confirmationRecipients(contacts, c.submittedByContactId);
   if (!recipients.length) return [];
-  const locale = await localeOfOrganisation(db, config, c.round.id, c.organisation.id);
-  const template = await templateFor(db, c.round.id, 'confirmation', locale);
-  validateTemplate(template);
+  const localeOf = await localesFor(db, config, c.round.id);
+  const templateOf = templatesByLocale(db, c.round.id, 'confirmation');
   // a new link of the invitation when changes are allowed and the round is open — not in a
   // confidential round: a link issued after the submit could not open the answer there
   // (services/invitations.ts), and the links the organisation already has keep working
   const invitationId = c.round.allowChanges && c.round.state === 'oppen' && !c.round.confidential ? c.invitationId : null;
-  return recipients.map((contact) =>
-    prepareEmail(config, {
-      round: c.round,
-      kind: 'confirmation',
-      template,
-      locale,
-      organisation: c.organisation,
-      contact,
-      invitationId,
-      cause: { actor: { userId: null, label: 'respondent' }, via: 'confirmation' },
-      receiptCode: c.receiptCode,
-    }),
-  );
+  const emails: PreparedEmail[] = [];
+  for (const contact of recipients) {
+    const locale = localeOf(contact);
+    emails.push(
+      prepareEmail(config, {
+        round: c.round,
+        kind: 'confirmation',
+        template: await templateOf(locale),
+        locale,
+        organisation: c.organisation,
+        contact,
+        invitationId,
+        cause: { actor: { userId: null, label: 'respondent' }, via: 'confirmation' },
+        receiptCode: c.receiptCode,
+      }),
+    );
+  }
+  return emails;
 }
 
 /**
@@ -793,6 +887,8 @@ export function outboxWorkerDeps(deps: OutboxDeps): WorkerDeps {
     mailer,
     audit: (action, entity, details) => audit(db, SYSTEM, action, entity, details),
     queueScheduledReminders: (now) => queueScheduledReminders({ db, config }, now),
+    queueScheduledInvitations: (now) => queueScheduledInvitations({ db, config }, now),
+    readBounceMailbox: config.bounceImapUrl ? () => readBounceMailbox(db, config, logger) : undefined,
   };
 }
 
@@ -848,14 +944,27 @@ export function outboxStatusOf(v: string): OutboxStatus | undefined {
   return OUTBOX_STATUSES.find((s) => s === v);
 }
 
-export type OutboxEntry = OutboxListItem & { statusLabel: string };
+/** What an outbox message is, as the outbox page says it. */
+export const OUTBOX_KIND_LABELS: Record<string, string> = {
+  invitation: 'Inbjudan',
+  reminder: 'Påminnelse',
+  confirmation: 'Bekräftelse',
+  account: 'Kontolänk',
+  other: 'Övrigt',
+};
 
-/** The latest outbox messages (newest first), with a label for each status. */
+export type OutboxEntry = OutboxListItem & { statusLabel: string; kindLabel: string };
+
+/** The latest outbox messages (newest first), with a label for each status and kind. */
 export async function outboxMessages(
   db: Knex,
   opts: { status?: OutboxStatus; roundId?: number; limit?: number } = {},
 ): Promise<OutboxEntry[]> {
-  return (await listOutbox(db, opts)).map((m) => ({ ...m, statusLabel: OUTBOX_STATUS_LABELS[m.status] ?? m.status }));
+  return (await listOutbox(db, opts)).map((m) => ({
+    ...m,
+    statusLabel: OUTBOX_STATUS_LABELS[m.status] ?? 'Okänd status',
+    kindLabel: OUTBOX_KIND_LABELS[m.kind] ?? OUTBOX_KIND_LABELS.other,
+  }));
 }
 
 /** Messages per status, for one round or all. */

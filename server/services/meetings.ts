@@ -214,7 +214,7 @@ export async function checkIn(db: Knex, token: string, organisationId: string, b
 // The pages' view models
 // ---------------------------------------------------------------------------------------------
 
-function meetingTypeLabel(type: string): string {
+export function meetingTypeLabel(type: string): string {
   return MEETING_TYPE_LABELS[type] ?? type;
 }
 

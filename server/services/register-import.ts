@@ -126,9 +126,21 @@ async function writeContacts(trx: Knex, organisations: PlannedOrganisation[]): P
   for (const g of organisations) {
     for (const c of g.contacts) {
       if (c.existingId !== null) {
-        await updateContact(trx, c.existingId, { name: c.name, phone: c.phone || undefined, role: c.role || undefined });
+        await updateContact(trx, c.existingId, {
+          name: c.name,
+          phone: c.phone || undefined,
+          role: c.role || undefined,
+          language: c.language ?? undefined,
+        });
       } else {
-        fresh.push({ organisationId: g.existingId!, name: c.name, email: c.email, phone: c.phone, role: c.role });
+        fresh.push({
+          organisationId: g.existingId!,
+          name: c.name,
+          email: c.email,
+          phone: c.phone,
+          role: c.role,
+          language: c.language ?? 'sv',
+        });
       }
     }
   }

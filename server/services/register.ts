@@ -27,7 +27,13 @@ import { normaliseOrganisationNumber, ORGANISATION_TYPES, parseOrganisationType 
 import { inTransaction } from '../repositories/transaction';
 
 export type OrganisationForm = { name: string; organisationNumber: string; type: string; municipality: string };
-export type ContactForm = { name: string; email: string; phone: string; role: string };
+export type ContactForm = { name: string; email: string; phone: string; role: string; language?: string };
+
+/** The languages a contact's e-mails and landing page can be in. */
+export const CONTACT_LANGUAGES = [
+  { code: 'sv', label: 'Svenska' },
+  { code: 'en', label: 'Engelska' },
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Organisations
@@ -183,7 +189,10 @@ export function checkContact(form: ContactForm): { input: ContactInput; problems
   else if (!isEmail(email)) problems.push({ field: 'email', message: 'Ange en giltig e-postadress, t.ex. namn@kommun.se.' });
   if (phone.length > 40) problems.push({ field: 'phone', message: 'Telefonnumret får vara högst 40 tecken långt.' });
   if (role.length > 200) problems.push({ field: 'role', message: 'Rollen får vara högst 200 tecken lång.' });
-  return { input: { name, email, phone: phone || null, role: role || null }, problems };
+  const language = form.language?.trim() || 'sv';
+  if (!CONTACT_LANGUAGES.some((l) => l.code === language))
+    problems.push({ field: 'language', message: 'Välj språk för kontaktpersonens e-post: svenska eller engelska.' });
+  return { input: { name, email, phone: phone || null, role: role || null, language }, problems };
 }
 
 async function assertEmailFree(db: Knex, email: string, exceptId?: number): Promise<void> {

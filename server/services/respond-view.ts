@@ -17,8 +17,25 @@ import {
 } from '../surveys/schema';
 import { conditionText, type RawAnswers } from './answers';
 import type { RespondentContext } from './responses';
-import { formatStockholmDeadline } from './stockholm-time';
+import { formatStockholmDate, formatStockholmDeadline } from './stockholm-time';
 import { placeholderValues } from './surveys';
+
+/**
+ * How a closed round's pages say it closed. An early close (before the closing time respondents
+ * were told) names the day it really closed — "Enkäten stängdes den 1 december 2026" — never the
+ * deadline that has not come yet; a round that closed at or after its deadline names the deadline.
+ */
+export function closedView(
+  round: Pick<RespondentContext['round'], 'closedAt' | 'closesAt'>,
+  locale: Locale,
+  now: Date = new Date(),
+): { closedOnText: string | null; deadlinePassed: boolean } {
+  const closes = round.closesAt ? new Date(round.closesAt).getTime() : null;
+  const closed = round.closedAt ? new Date(round.closedAt).getTime() : null;
+  if (closed !== null && (closes === null || closed < closes))
+    return { closedOnText: formatStockholmDate(round.closedAt, locale), deadlinePassed: false };
+  return { closedOnText: null, deadlinePassed: closes !== null && closes <= now.getTime() };
+}
 
 /**
  * What every respondent page shows of the round (who asks, until when, whom to contact, how

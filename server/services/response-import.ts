@@ -470,6 +470,8 @@ async function createImportedRound(
     closesAt: null,
     contactName: null,
     contactEmail: null,
+    replyTo: null,
+    invitationsAt: null,
     confidential: input.confidential ?? false,
     allowChanges: false,
     sendConfirmation: false,

@@ -22,6 +22,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import {
+  contactLanguage,
   findResponse,
   findResponseState,
   insertAnswers,
@@ -50,12 +51,16 @@ import { inTransaction, type StorageFailure, storageFailureOf } from '../reposit
 
 const RESPONDENT = { userId: null, label: 'respondent' as const };
 
+const asLocale = (v: string | null): Locale | null => (v === 'sv' || v === 'en' ? v : null);
+
 export interface RespondentContext {
   resolved: ResolvedToken;
   round: Round;
   organisation: { id: number; name: string };
   /** The contact the link was made for; null for a link made by hand by a coordinator. */
   contactId: number | null;
+  /** That contact's language (sv | en): the pages are in it unless the visitor has chosen another. */
+  contactLanguage: Locale | null;
   /**
    * What the link may do: 'answer', or 'status' — a link issued in a confidential round after the
    * organisation began answering (services/invitations.ts): it tells whether the organisation has
@@ -79,6 +84,7 @@ export async function respondentContext(db: Knex, token: string, now: Date = new
     round,
     organisation: { id: resolved.organisationId, name: link.organisationName },
     contactId: resolved.contactId,
+    contactLanguage: asLocale(await contactLanguage(db, resolved.contactId)),
     access: resolved.access,
     survey: await getSurveyVersion(db, round.surveyVersionId),
     phase: respondentPhase(round, now),

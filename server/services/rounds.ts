@@ -15,7 +15,9 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import { str } from '../forms';
-import { findPanel, listPanels } from '../repositories/panels';
+import { nowIso } from '../db';
+import { activeMemberIds, addMembers, findPanel, listPanels } from '../repositories/panels';
+import { copyRoundTemplates } from '../repositories/round-templates';
 import { organisationName } from '../repositories/responses';
 import {
   activeInvitations,
@@ -34,6 +36,7 @@ import {
   type Round,
   type RoundRowInput,
   type RoundState,
+  setInvitationsAt,
   setRoundState,
   updateDraftRound,
 } from '../repositories/rounds';
@@ -124,6 +127,13 @@ export interface RoundFormValues {
   allow_changes: string;
   send_confirmation: string;
   reminder_days: string; // "7, 2"
+  reply_to: string; // '' = the contact person's address
+  invitations_date: string; // '' = invitations are sent by hand
+  invitations_time: string;
+  /** A round created from last year's: the round it was made from, and what to bring along. */
+  copy_from: string;
+  copy_templates: string; // ja | nej
+  copy_members: string; // ja | nej
 }
 
 const FORM_KEYS: Array<keyof RoundFormValues> = [
@@ -140,6 +150,12 @@ const FORM_KEYS: Array<keyof RoundFormValues> = [
   'allow_changes',
   'send_confirmation',
   'reminder_days',
+  'reply_to',
+  'invitations_date',
+  'invitations_time',
+  'copy_from',
+  'copy_templates',
+  'copy_members',
 ];
 
 export function readRoundForm(body: unknown): RoundFormValues {
@@ -163,27 +179,45 @@ export function defaultRoundForm(now: Date = new Date()): RoundFormValues {
     allow_changes: 'ja',
     send_confirmation: 'ja',
     reminder_days: '7, 2',
+    reply_to: '',
+    invitations_date: '',
+    invitations_time: '08:00',
+    copy_from: '',
+    copy_templates: 'nej',
+    copy_members: 'nej',
   };
 }
 
+/** A stored time as the form's date and time fields ('' and `time` when there is none). */
+function dateAndTime(iso: string | null, time: string): { date: string; time: string } {
+  return utcToStockholm(iso) ?? { date: '', time };
+}
+
 export function roundToForm(round: Round, surveyChoice: string): RoundFormValues {
-  const opens = utcToStockholm(round.opensAt);
-  const closes = utcToStockholm(round.closesAt);
+  const opens = dateAndTime(round.opensAt, '08:00');
+  const closes = dateAndTime(round.closesAt, '17:00');
+  const invitations = dateAndTime(round.invitationsAt, '08:00');
   const yn = (b: boolean) => (b ? 'ja' : 'nej');
   return {
     survey: surveyChoice,
     year: String(round.year),
     panel: String(round.panelId),
-    opens_date: opens?.date ?? '',
-    opens_time: opens?.time ?? '08:00',
-    closes_date: closes?.date ?? '',
-    closes_time: closes?.time ?? '17:00',
+    opens_date: opens.date,
+    opens_time: opens.time,
+    closes_date: closes.date,
+    closes_time: closes.time,
     contact_name: round.contactName ?? '',
     contact_email: round.contactEmail ?? '',
     confidential: yn(round.confidential),
     allow_changes: yn(round.allowChanges),
     send_confirmation: yn(round.sendConfirmation),
     reminder_days: round.reminderDays.join(', '),
+    reply_to: round.replyTo ?? '',
+    invitations_date: invitations.date,
+    invitations_time: invitations.time,
+    copy_from: '',
+    copy_templates: 'nej',
+    copy_members: 'nej',
   };
 }
 
@@ -193,8 +227,11 @@ export async function surveyChoiceOf(db: Knex, round: Round): Promise<string> {
   return v.source === 'file' ? `file:${v.surveyId}` : `version:${v.id}`;
 }
 
-function timeProblem(field: 'opens' | 'closes', reason: 'date' | 'time' | 'nonexistent', date: string, time: string): FieldProblem {
-  const what = field === 'opens' ? 'Öppnar' : 'Stänger';
+type TimeField = 'opens' | 'closes' | 'invitations';
+const TIME_FIELD_NAMES: Record<TimeField, string> = { opens: 'Öppnar', closes: 'Stänger', invitations: 'Inbjudningarna skickas' };
+
+function timeProblem(field: TimeField, reason: 'date' | 'time' | 'nonexistent', date: string, time: string): FieldProblem {
+  const what = TIME_FIELD_NAMES[field];
   if (reason === 'date') return { field: `${field}_date`, message: `${what}: ange datum som ÅÅÅÅ-MM-DD, t.ex. 2025-11-03.` };
   if (reason === 'time') return { field: `${field}_time`, message: `${what}: ange klockslag som TT:MM, t.ex. 09:00.` };
   return {
@@ -215,10 +252,12 @@ interface CheckedRoundForm {
   allowChanges: boolean;
   sendConfirmation: boolean;
   reminderDays: number[];
+  replyTo: string | null;
+  invitationsAt: string | null;
 }
 
 /** A Stockholm date + time as UTC, or '' with a problem (`fallbackTime` when no time is given). */
-function checkTime(field: 'opens' | 'closes', date: string, time: string, fallbackTime: string, problems: FieldProblem[]): string {
+function checkTime(field: TimeField, date: string, time: string, fallbackTime: string, problems: FieldProblem[]): string {
   const r = stockholmToUtc(date, time || fallbackTime);
   if (r.ok) return r.iso;
   problems.push(timeProblem(field, r.reason, date, time));
@@ -236,6 +275,40 @@ function checkPeriod(v: RoundFormValues, problems: FieldProblem[]): { opensAt: s
   if (opensAt && closesAt && closesAt <= opensAt)
     problems.push({ field: 'closes_date', message: 'Stänger: sista svarsdag måste vara efter att omgången öppnar.' });
   return { opensAt, closesAt };
+}
+
+/**
+ * When the background worker sends the invitations: empty for "by hand"; otherwise a Stockholm
+ * date and time that has not passed, no earlier than the opening and before the closing.
+ */
+export function checkInvitationTime(
+  date: string,
+  time: string,
+  period: { opensAt: string | null; closesAt: string | null },
+  problems: FieldProblem[],
+  now: Date = new Date(),
+): string | null {
+  if (!date) return null;
+  const at = checkTime('invitations', date, time, '08:00', problems);
+  if (!at) return null;
+  const field = 'invitations_date';
+  if (new Date(at).getTime() <= now.getTime())
+    problems.push({
+      field,
+      message: 'Inbjudningarna skickas: tiden har redan passerat. Välj en tid framåt, eller skicka inbjudningarna nu.',
+    });
+  else if (period.opensAt && at < period.opensAt)
+    problems.push({ field, message: 'Inbjudningarna skickas: välj en tid när omgången har öppnat, inte före öppningstiden.' });
+  else if (period.closesAt && at >= period.closesAt)
+    problems.push({ field, message: 'Inbjudningarna skickas: välj en tid före sista svarsdag.' });
+  return at;
+}
+
+function checkReplyTo(v: RoundFormValues, problems: FieldProblem[]): string | null {
+  if (!v.reply_to) return null;
+  if (!isEmail(v.reply_to) || v.reply_to.length > 254)
+    problems.push({ field: 'reply_to', message: 'Svarsadress: ange en e-postadress, t.ex. enkat@region.se, eller lämna fältet tomt.' });
+  return v.reply_to.toLowerCase();
 }
 
 function checkContact(v: RoundFormValues, problems: FieldProblem[]): void {
@@ -284,6 +357,8 @@ export function checkRoundForm(v: RoundFormValues): CheckedRoundForm {
   const allowChanges = checkYesNo(v, 'allow_changes', 'får svaret ändras efter inskickning', problems);
   const sendConfirmation = checkYesNo(v, 'send_confirmation', 'bekräftelse via e-post', problems);
   const reminderDays = checkReminderDays(v.reminder_days, problems);
+  const replyTo = checkReplyTo(v, problems);
+  const invitationsAt = checkInvitationTime(v.invitations_date, v.invitations_time, { opensAt, closesAt }, problems);
   if (problems.length) throw new ValidationError(problems);
   return {
     survey: v.survey,
@@ -297,6 +372,8 @@ export function checkRoundForm(v: RoundFormValues): CheckedRoundForm {
     allowChanges,
     sendConfirmation,
     reminderDays,
+    replyTo,
+    invitationsAt,
   };
 }
 
@@ -335,20 +412,59 @@ async function roundRowFrom(db: Knex, config: RoundsConfig, form: CheckedRoundFo
     allowChanges: form.allowChanges,
     sendConfirmation: form.sendConfirmation,
     reminderDays: form.reminderDays,
+    replyTo: form.replyTo,
+    invitationsAt: form.invitationsAt,
   };
 }
 
+/** The round a new one is made from ("Skapa omgång från förra året"), or null; a form naming a round that is gone is refused. */
+async function sourceRoundOf(db: Knex, values: RoundFormValues): Promise<Round | null> {
+  if (!values.copy_from) return null;
+  const id = /^\d{1,9}$/.test(values.copy_from) ? Number(values.copy_from) : 0;
+  const source = id ? await findRound(db, id) : null;
+  if (!source)
+    throw new ValidationError([
+      { field: '', message: 'Omgången som den nya skulle göras från finns inte längre. Börja om från listan över omgångar.' },
+    ]);
+  return source;
+}
+
+/**
+ * What a round made from last year's brings along besides its settings: the e-mail templates
+ * (when asked), and the panel's members of last year when the panel has none for the new year
+ * (when asked). Test answers and links never come along: they belong to the round they were made in.
+ */
+async function bringAlong(trx: Knex, actor: Actor, source: Round, row: RoundRowInput, id: number, values: RoundFormValues) {
+  const templates = values.copy_templates === 'ja' ? await copyRoundTemplates(trx, source.id, id, nowIso()) : 0;
+  let members = 0;
+  if (values.copy_members === 'ja' && (await panelMembersForYear(trx, row.panelId, row.year)).length === 0)
+    members = await addMembers(trx, row.panelId, row.year, await activeMemberIds(trx, source.panelId, source.year));
+  if (members)
+    await audit(
+      trx,
+      actor,
+      'panel.members_copied',
+      { type: 'panel', id: row.panelId },
+      { fromYear: source.year, toYear: row.year, added: members },
+    );
+  return { fromRoundId: source.id, templates, members };
+}
+
 export async function createRound(db: Knex, config: RoundsConfig, actor: Actor, values: RoundFormValues): Promise<number> {
+  const source = await sourceRoundOf(db, values);
   const row = await roundRowFrom(db, config, checkRoundForm(values), null);
-  const id = await insertRound(db, { ...row, createdBy: actor.userId });
-  await audit(
-    db,
-    actor,
-    'rounds.create',
-    { type: 'round', id },
-    { surveyId: row.surveyId, surveyVersionId: row.surveyVersionId, year: row.year, panelId: row.panelId },
-  );
-  return id;
+  return inTransaction(db, async (trx) => {
+    const id = await insertRound(trx, { ...row, createdBy: actor.userId });
+    const copied = source ? await bringAlong(trx, actor, source, row, id, values) : null;
+    await audit(
+      trx,
+      actor,
+      'rounds.create',
+      { type: 'round', id },
+      { surveyId: row.surveyId, surveyVersionId: row.surveyVersionId, year: row.year, panelId: row.panelId, ...(copied ?? {}) },
+    );
+    return id;
+  });
 }
 
 /** Only a draft (utkast) can be edited; an open round's settings are fixed. */
@@ -361,6 +477,29 @@ export async function updateRound(db: Knex, config: RoundsConfig, actor: Actor, 
     (k) => JSON.stringify(row[k]) !== JSON.stringify((round as unknown as Record<string, unknown>)[k]),
   );
   await audit(db, actor, 'rounds.update', { type: 'round', id }, { fields: changed });
+}
+
+/**
+ * Schedules the invitations of a draft or open round at a Stockholm date and time (an empty date
+ * takes the schedule away: the invitations are then sent by hand). Refused once the scheduled
+ * invitations have been queued, and for a closed round.
+ */
+export async function scheduleInvitations(
+  db: Knex,
+  actor: Actor,
+  id: number,
+  input: { date: string; time: string },
+): Promise<string | null> {
+  const round = await getRound(db, id);
+  if (round.state !== 'utkast' && round.state !== 'oppen')
+    throw new ConflictError('Inbjudningar kan bara schemaläggas för en omgång som är utkast eller öppen.', 'round_closed');
+  const problems: FieldProblem[] = [];
+  const at = checkInvitationTime(input.date.trim(), input.time.trim(), round, problems);
+  if (problems.length) throw new ValidationError(problems);
+  if (!(await setInvitationsAt(db, id, at)))
+    throw new ConflictError('De schemalagda inbjudningarna har redan skickats.', 'invitations_queued');
+  await audit(db, actor, 'rounds.invitations_scheduled', { type: 'round', id }, { invitationsAt: at });
+  return at;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,6 +556,40 @@ export async function openRound(
   return { invited, surveyVersionId: versionId };
 }
 
+/** What closing a round leaves behind, for the confirmation page: who has not answered, who has an unsent draft. */
+export interface ClosingSummary {
+  round: Round;
+  invited: number;
+  submitted: number;
+  notAnswered: number;
+  drafts: number;
+  /** The organisations with a draft that is not submitted (coordinators may see who has answered, also in a confidential round). */
+  draftOrganisations: Array<{ organisationId: number; name: string; savedAt: string | null }>;
+  responseRate: string;
+  /** Closing now is before the closing time the respondents were told. */
+  early: boolean;
+}
+
+export async function closingSummary(db: Knex, id: number, now: Date = new Date()): Promise<ClosingSummary> {
+  const round = await getRound(db, id);
+  const counts = (await invitationCounts(db, [id])).get(id)!;
+  const rows = await organisationStatusRows(db, id);
+  const draftOrganisations = rows
+    .filter((r) => r.responseStatus === 'draft')
+    .map((r) => ({ organisationId: r.organisationId, name: r.name, savedAt: r.startedAt }));
+  const submitted = Math.min(counts.submitted, counts.invited);
+  return {
+    round,
+    invited: counts.invited,
+    submitted,
+    notAnswered: counts.invited - submitted,
+    drafts: draftOrganisations.length,
+    draftOrganisations,
+    responseRate: formatResponseRate(submitted, counts.invited),
+    early: !!round.closesAt && now.getTime() < new Date(round.closesAt).getTime(),
+  };
+}
+
 /**
  * öppen → stängd. The round's e-mails that were never delivered (failed, bounced) lose their
  * bodies, which hold personal links: while the round is open a failed message keeps its body so
@@ -427,7 +600,7 @@ export async function closeRound(db: Knex, actor: Actor, id: number): Promise<vo
   const round = await getRound(db, id);
   if (!canTransition(round.state, 'stangd')) throw refuse(round, 'stangd');
   await inTransaction(db, async (trx) => {
-    if (!(await setRoundState(trx, id, round.state, 'stangd'))) throw refuse(await getRound(trx, id), 'stangd');
+    if (!(await setRoundState(trx, id, round.state, 'stangd', { closedAt: nowIso() }))) throw refuse(await getRound(trx, id), 'stangd');
     await clearUndeliveredMailBodies(trx, id);
     await audit(trx, actor, 'rounds.close', { type: 'round', id });
   });
@@ -475,7 +648,7 @@ export async function reopenRound(
     problems.push({ field: 'closes_date', message: 'Ange en ny sista svarsdag som ligger framåt i tiden.' });
   if (problems.length) throw new ValidationError(problems);
   await inTransaction(db, async (trx) => {
-    if (!(await setRoundState(trx, id, 'stangd', 'oppen', { closesAt }))) throw refuse(await getRound(trx, id), 'oppen');
+    if (!(await setRoundState(trx, id, 'stangd', 'oppen', { closesAt, closedAt: null }))) throw refuse(await getRound(trx, id), 'oppen');
     await syncInvitations(trx, id);
     await audit(trx, actor, 'rounds.reopen', { type: 'round', id }, { reason, closesAt, previousClosesAt: round.closesAt });
   });

@@ -115,3 +115,16 @@ function deadlineText(iso: string, locale: 'sv' | 'en'): string {
   const s = utcToStockholm(iso)!;
   return locale === 'sv' ? `${date} kl. ${s.time.replace(':', '.')}` : `${date} at ${s.time}`;
 }
+
+/** "1 december 2026" ("1 December 2026") – the Stockholm date of an instant. */
+export function formatStockholmDate(iso: string | null | undefined, locale: 'sv' | 'en' = 'sv'): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '–';
+  return new Intl.DateTimeFormat(locale === 'sv' ? 'sv-SE' : 'en-GB', {
+    timeZone: STOCKHOLM,
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(d);
+}

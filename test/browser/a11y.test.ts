@@ -468,6 +468,15 @@ describeWithService(
       expect(checked.length).toBeGreaterThan(25);
     });
 
+    it('staff pages reached with a query: the round form filled in from last year', async () => {
+      const page = staff.page;
+      const url = `/rounds/ny?fran=${ids.closedRound}`;
+      const res = await visit(page, url);
+      expect([url, res.status()]).toEqual([url, 200]);
+      expect(await page.locator('#from-last-year-summary').count()).toBe(1);
+      expect(await check(page, url)).toEqual([]);
+    });
+
     it('staff pages that a POST shows: forms with errors, import previews with problems, one-time links', async () => {
       const page = staff.page;
       const problems: string[] = [];

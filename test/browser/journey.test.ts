@@ -382,13 +382,18 @@ describeWithService(
       await page.goto(followUpUrl);
       await andWait(page, () => page.click('a:has-text("Tillbaka till enkätomgången")'));
       expect(await page.locator('main').innerText()).toMatch(/Svarsfrekvens\s+2 av 5 organisationer har svarat/);
-      await andWait(page, () => page.click('button:has-text("Stäng omgången")'));
+      // closing asks first, naming who has not answered
+      await andWait(page, () => page.click('a:has-text("Stäng omgången")'));
+      expect(await page.locator('#close-not-answered').innerText()).toBe('3 av 5 organisationer har inte svarat.');
+      await andWait(page, () => page.click('button:has-text("Ja, stäng omgången")'));
       expect(await page.locator('.notice-success').innerText()).toContain('Omgången är stängd');
 
       const context = await browser.newContext({ javaScriptEnabled: false });
       const respondent = await context.newPage();
       await respondent.goto(linkFor('david.dahl@hogskolan.example.se'));
       expect(await respondent.locator('h1').innerText()).toBe('Enkäten är stängd');
+      // closed before its deadline: the day it closed, not the deadline still ahead
+      expect(await respondent.locator('#closed-text').innerText()).toMatch(/^Enkäten stängdes den \d{1,2} [a-z]+ \d{4}\./);
       expect(await respondent.locator('main').innerText()).toContain('Sam Samordnare');
       await context.close();
     });

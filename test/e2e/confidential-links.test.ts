@@ -206,7 +206,7 @@ describe('links issued after the organisation began answering (item 2)', () => {
     });
     expect(res.status).toBe(303);
     await request(t.app).get(`/s/${writersReminder}`).expect(404);
-    await postForm(coordinator, `/rounds/${p.roundId}/mail/remind`, `/rounds/${p.roundId}/mail/remind`, {});
+    await postForm(coordinator, `/rounds/${p.roundId}/mail/remind`, `/rounds/${p.roundId}/mail/remind`, { confirm_recent: 'ja' });
     await drainAll(t);
     const hijacked = tokenOf(linkTo('samordnarens.tredje@example.se'));
     const page3 = await request(t.app).get(`/s/${hijacked}/svar`).expect(200);

@@ -73,8 +73,11 @@ async function sendForm(app: Express, jar: Jar, roundId: number) {
   return hiddenFields((await get(app, jar, `/rounds/${roundId}/mail/send`)).text, `/rounds/${roundId}/mail/send`);
 }
 
+/** The reminder form as a browser sends it: its hidden fields and the organisations ticked (all not answered). */
 async function remindForm(app: Express, jar: Jar, roundId: number) {
-  return hiddenFields((await get(app, jar, `/rounds/${roundId}/mail/remind`)).text, `/rounds/${roundId}/mail/remind`);
+  const html = (await get(app, jar, `/rounds/${roundId}/mail/remind`)).text;
+  const ticked = [...html.matchAll(/name="organisationIds" value="(\d+)" checked/g)].map((m) => m[1]);
+  return { ...hiddenFields(html, `/rounds/${roundId}/mail/remind`), organisationIds: ticked };
 }
 
 /** The flash message shown after a redirect. */

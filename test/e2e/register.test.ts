@@ -391,7 +391,9 @@ describe('export', () => {
     const body = res.body as Buffer;
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = body.subarray(3).toString('utf8');
-    expect(text.split('\r\n')[0]).toBe('name;organisation_number;type;municipality;contact_name;contact_email;contact_phone;contact_role');
+    expect(text.split('\r\n')[0]).toBe(
+      'name;organisation_number;type;municipality;contact_name;contact_email;contact_phone;contact_role;contact_language',
+    );
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"")";;kommun;Åre;'@Eva;eva@evil.example.se;'+46 70 123 45 67;'-chef`);
     expect(text).toContain('Norrby kommun;212000-1686;kommun;Norrby;;;;');
   });

@@ -60,7 +60,9 @@ async function createViaHttp(fields: Record<string, string>) {
 }
 
 async function action(agent: Agent, roundId: number, what: string, fields: Record<string, string> = {}) {
-  return postForm(agent, `/rounds/${roundId}`, `/rounds/${roundId}/${what}`, fields);
+  // closing is confirmed on its own page (GET /rounds/:id/stang); the tests of closing confirm
+  const confirmed = what === 'stang' ? { bekrafta: 'ja', ...fields } : fields;
+  return postForm(agent, `/rounds/${roundId}`, `/rounds/${roundId}/${what}`, confirmed);
 }
 
 /** A row the test has just written or read; fails the test when it is not there. */

@@ -16,6 +16,7 @@ const ALLOWED: Record<string, string[]> = {
   'pages/admin/settings.hbs': ['name'],
   'pages/admin/users.hbs': ['label'],
   'pages/checkin/show.hbs': ['meeting.typeLabel'],
+  'pages/home.hbs': ['typeLabel'], // meeting types (services/overview.ts meetingTypeLabel)
   'pages/error.hbs': ['title', 'message'], // messages of the app's errors: looked up as a whole, never interpolated
   'pages/indicators/index.hbs': ['label', 'this', 'colourLabel', 'trendLabel', 'clarityText', 'originLabel', 'statusLabel', 'changeUnit'],
   'pages/indicators/show.hbs': [
@@ -39,8 +40,8 @@ const ALLOWED: Record<string, string[]> = {
   'pages/login.hbs': ['label'], // a sign-in provider's button, set by the operator in OIDC_PROVIDERS (looked up as a whole)
   'pages/report/show.hbs': ['label', '../label', 'colourLabel', 'trendLabel', 'changeUnit', 'clarityText', 'originLabel', 'statusLabel'],
   'pages/sso-failed.hbs': ['message'], // the app's own refusals (routes/sso.ts)
-  'pages/mail/follow-up.hbs': ['stateLabel', 'typeLabel'],
-  'pages/mail/outbox.hbs': ['statusLabel'],
+  'pages/mail/follow-up.hbs': ['stateLabel', 'typeLabel', 'mailer.key'], // mailer.key: code-made; the server's name is a value
+  'pages/mail/outbox.hbs': ['statusLabel', 'mailer.key', 'label', 'kindLabel'], // OUTBOX_STATUS_LABELS, OUTBOX_KIND_LABELS
   'pages/mail/remind.hbs': ['typeLabel', 'reasonKey'],
   'pages/mail/send.hbs': ['label', 'typeLabel', 'reasonKey'],
   'pages/mail/template-edit.hbs': ['kindLabel', 'localeLabel', 'description'],
@@ -48,6 +49,7 @@ const ALLOWED: Record<string, string[]> = {
   'pages/meetings/index.hbs': ['typeLabel'],
   'pages/meetings/show.hbs': ['meeting.typeLabel', 'typeLabel'],
   'pages/organisations/import-preview.hbs': ['delimiter'],
+  'pages/organisations/contact.hbs': ['label'], // CONTACT_LANGUAGES (services/register.ts)
   'pages/organisations/list.hbs': ['label'],
   'pages/rounds/detail.hbs': ['stateLabel', 'statusLabel'],
   'pages/rounds/form.hbs': ['title'],
