@@ -319,6 +319,7 @@ async function runCase(c: UploadCase): Promise<CaseFigures> {
     DEMO: 'false',
     OUTBOX_WORKER: 'false',
     LOG_LEVEL: 'warn',
+    TWO_FACTOR_ADMINS: 'optional', // the bench's admin signs in with a password only
   });
   const db = createDb(config.databaseUrl);
   await migrateLatest(db);
