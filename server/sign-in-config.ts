@@ -1,7 +1,7 @@
 // Configuration of staff sign-in, read from the environment with the rest of the config:
 // OpenID Connect providers (OIDC_PROVIDERS and OIDC_<NAME>_*), whether the password form is shown,
 // whether admins must use two-factor authentication, and the absolute session lifetime.
-import type { Role } from './repositories/users';
+import type { Role } from './lib/roles';
 
 export interface OidcProviderConfig {
   /** lower-case name from OIDC_PROVIDERS; in URLs (/login/sso/<name>) and in the audit log */

@@ -1,10 +1,10 @@
 // Staff accounts (admin, coordinator, analyst).
 import type { Knex } from 'knex';
 import { bool, nowIso } from '../db';
+import type { Role } from '../lib/roles';
 import type { UserRow } from './tables';
 
-export type Role = 'admin' | 'coordinator' | 'analyst';
-export const ROLES: Role[] = ['admin', 'coordinator', 'analyst'];
+export { type Role, ROLES } from '../lib/roles';
 
 export interface User {
   id: number;

@@ -13,7 +13,7 @@ import { listIndicators } from '../repositories/indicators';
 import type { PlaceholderValues } from '../surveys/schema';
 import { neutraliseFormula } from './csv-export';
 import { type IndicatorRow, outputRows } from './indicators';
-import { roundHalfAwayFromZero } from './numbers';
+import { csvNumber, roundHalfAwayFromZero } from './numbers';
 import { indicatorWorkbook, swedishCsv } from './indicator-spreadsheet';
 import { ValidationError } from '../errors';
 
@@ -78,16 +78,6 @@ export function toJsonRows(rows: IndicatorRow[]): Array<Record<string, unknown>>
     }
     return out;
   });
-}
-
-/** A number in a Swedish CSV cell: decimal comma, at most 10 decimals, never an exponent. */
-export function csvNumber(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '';
-  const fixed = Number(n.toFixed(10));
-  return (Object.is(fixed, -0) ? 0 : fixed)
-    .toFixed(10)
-    .replace(/\.?0+$/, '')
-    .replace('.', ',');
 }
 
 function csvCell(v: string | number | boolean | null | undefined): string {

@@ -14,9 +14,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Knex } from 'knex';
 import type { PlaceholderValues } from '../surveys/schema';
 import { neutraliseFormula } from './csv-export';
-import { csvNumber } from './indicator-export';
 import { type IndicatorRow, indicatorSeries, LEVEL_LABELS, outputRows } from './indicators';
-import { colourLabel, roundedPercent, roundHalfAwayFromZero, statusLabel, trendLabel } from './numbers';
+import { colourLabel, csvNumber, roundedPercent, roundHalfAwayFromZero, statusLabel, trendLabel } from './numbers';
 
 const ORIGIN_SV: Record<IndicatorRow['origin'], string> = {
   survey: 'Enkätsvar',

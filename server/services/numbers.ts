@@ -676,3 +676,13 @@ export function computeShare(input: ShareInput): Share {
     dontKnowShare: percentExact(dontKnow, answered),
   };
 }
+
+/** A number in a Swedish CSV cell: decimal comma, at most 10 decimals, never an exponent. */
+export function csvNumber(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '';
+  const fixed = Number(n.toFixed(10));
+  return (Object.is(fixed, -0) ? 0 : fixed)
+    .toFixed(10)
+    .replace(/\.?0+$/, '')
+    .replace('.', ',');
+}

@@ -3,7 +3,7 @@
 // comparison, and the checks of historical values.
 import type { IndicatorRecord, ValueRecord } from '../../server/repositories/indicators';
 import { checkValueRow, parseDecimal, parseValuesCsv, type RawValueRow } from '../../server/services/indicator-admin';
-import { csvNumber } from '../../server/services/indicator-export';
+import { csvNumber } from '../../server/services/numbers';
 import { assembleRow, differences, type Measurement, measurementFromValue } from '../../server/services/indicators';
 import { presentRow } from '../../server/services/indicator-view';
 
