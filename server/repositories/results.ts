@@ -133,6 +133,52 @@ export async function choiceCountsByGroup(db: Knex, roundId: number, by: GroupDi
   return rows.map((r) => ({ questionId: r.questionId, itemId: r.itemId ?? '', code: r.code, key: keyOf(r.key), n: Number(r.n) }));
 }
 
+export interface OrganisationAnswerRow {
+  organisationId: number;
+  type: string | null;
+  municipality: string | null;
+  questionId: string;
+  itemId: string;
+  /** The option chosen; null for a free-text answer. */
+  code: string | null;
+}
+
+/**
+ * Who answered what, per organisation (one row per answer of a submitted response, with the
+ * organisation's type and municipality): what the suppression across the type and municipality
+ * tables needs to know — which organisations stand behind each group's figure.
+ */
+export async function answersWithOrganisation(db: Knex, roundId: number): Promise<OrganisationAnswerRow[]> {
+  const rows = await submittedAnswers(db, roundId)
+    .join('organisations as o', 'o.id', 'r.organisation_id')
+    .where((w) => void w.whereNotNull('a.option_code').orWhereNotNull('a.text_value'))
+    .select<
+      Array<{
+        organisationId: number;
+        type: string | null;
+        municipality: string | null;
+        questionId: string;
+        itemId: string | null;
+        code: string | null;
+      }>
+    >({
+      organisationId: 'r.organisation_id',
+      type: 'o.type',
+      municipality: 'o.municipality',
+      questionId: 'a.question_id',
+      itemId: 'a.item_id',
+      code: 'a.option_code',
+    });
+  return rows.map((r) => ({
+    organisationId: Number(r.organisationId),
+    type: keyOf(r.type),
+    municipality: keyOf(r.municipality),
+    questionId: r.questionId,
+    itemId: r.itemId ?? '',
+    code: r.code,
+  }));
+}
+
 export interface TextAnswerRow {
   questionId: string;
   itemId: string;

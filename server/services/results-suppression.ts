@@ -1,12 +1,10 @@
 // The one place the results page asks which groups must stay hidden (DOMAIN rule 8): an adapter
 // over the breakdowns' suppression (services/suppression.ts, the rule indicators.breakdowns uses).
-// It applies the rule's primary and secondary suppression (rules 1 and 2: a group too small itself,
-// further groups until no hidden one can be worked out from the total, and — once per answer
-// option, since the page shows a group's share of every option — hidden groups that together chose
-// an option 0 % or 100 % while the whole round did not). Not applied: the rule's check across the
-// type and municipality tables (rule 3), which needs the organisations behind each cell; the page
-// shows one dimension at a time.
-import { suppressTable } from './suppression';
+// suppressAcross is what the page uses for a question's figures: the rule's primary and secondary
+// suppression over the type and municipality tables together (rules 1–3), once by size and once
+// per answer option, since the page shows a group's share of every option. suppressGroups is the
+// same rule for one table (the group of organisations that responded, behind the free-text answers).
+import { suppressBreakdowns, suppressTable } from './suppression';
 
 export interface GroupCell {
   /** The group's key: an organisation type code or a municipality ('' for none). */
@@ -15,8 +13,6 @@ export interface GroupCell {
   answered: number;
   /** The denominator of the group's share (answered, or answered minus Vet ej under an `exclude` policy). */
   denominator: number;
-  /** Per answer option shown as a share of `denominator`: how many of the group chose it (≤ denominator). */
-  counts?: ReadonlyMap<string, number>;
 }
 
 export interface GroupVerdict {
@@ -32,24 +28,78 @@ export interface GroupVerdict {
  * protected at all, every group is hidden.
  */
 export function suppressGroups(cells: readonly GroupCell[], minN: number): Map<string, GroupVerdict> {
-  const sized = cells.map((c) => {
-    const n = Math.max(0, c.denominator);
-    return { key: c.key, n, answered: Math.max(c.answered, n), counts: c.counts };
-  });
-  // numerator = n: every share 100 %, as the total's, so only the size grounds apply …
-  const tables = [sized.map(({ key, n, answered }) => ({ key, n, numerator: n, answered }))];
-  // … and one table per option, so that the hidden groups' shares of no option can be worked out
-  const options = new Set(sized.flatMap((c) => [...(c.counts?.keys() ?? [])]));
-  for (const code of options)
-    tables.push(sized.map(({ key, n, answered, counts }) => ({ key, n, numerator: Math.min(n, counts?.get(code) ?? 0), answered })));
-  const verdicts = new Map<string, GroupVerdict>(sized.map((c) => [c.key, { hidden: false, reason: null }]));
-  for (const table of tables) {
-    for (const d of suppressTable(table, minN).cells) {
-      if (!d.hidden) continue;
-      const was = verdicts.get(d.key)!;
-      const reason = d.reason ?? 'secondary';
-      verdicts.set(d.key, { hidden: true, reason: was.reason === 'primary' ? 'primary' : reason });
-    }
+  // numerator = n: every share 100 %, as the total's, so only the size grounds apply
+  const decision = suppressTable(
+    cells.map((c) => {
+      const n = Math.max(0, c.denominator);
+      return { key: c.key, n, numerator: n, answered: Math.max(c.answered, n) };
+    }),
+    minN,
+  );
+  return new Map(decision.cells.map((d) => [d.key, { hidden: d.hidden, reason: d.hidden ? (d.reason ?? 'secondary') : null }]));
+}
+
+/** One organisation's answer to one question (matrix statement): its groups and the options it chose. */
+export interface MemberAnswer {
+  organisationId: number;
+  /** The organisation type and municipality ('' for none). */
+  type: string;
+  municipality: string;
+  /** The options chosen (several for a multiple choice; none for a free-text answer). */
+  codes: readonly string[];
+}
+
+const DIMENSIONS = ['type', 'municipality'] as const;
+
+/**
+ * Which groups of both dimensions are hidden for one question, judged as the breakdowns judge
+ * them: the type and the municipality tables together (so that no hidden group can be worked out
+ * by combining what the two tables show — rule 3 of services/suppression.ts), once by size and
+ * once per answer option (the page shows a group's share of every option). `outside` are the
+ * codes outside the share's denominator (Vet ej under an `exclude` policy).
+ */
+export function suppressAcross(
+  answers: readonly MemberAnswer[],
+  minN: number,
+  outside: readonly string[] = [],
+): Record<(typeof DIMENSIONS)[number], Map<string, GroupVerdict>> {
+  const groupsOf = (by: (typeof DIMENSIONS)[number]) => {
+    const groups = new Map<string, MemberAnswer[]>();
+    for (const a of answers) groups.set(a[by], [...(groups.get(a[by]) ?? []), a]);
+    return [...groups].sort(([a], [b]) => a.localeCompare(b, 'sv'));
+  };
+  const grouped = DIMENSIONS.map(groupsOf);
+  const inShare = (a: MemberAnswer) => a.codes.length === 0 || a.codes.some((c) => !outside.includes(c));
+  const table = (numeratorOf: (members: MemberAnswer[]) => number) =>
+    DIMENSIONS.map((by, i) => ({
+      key: by,
+      cells: grouped[i].map(([key, members]) => {
+        const n = members.filter(inShare).length;
+        return {
+          key,
+          n,
+          numerator: Math.min(n, numeratorOf(members)),
+          answered: members.length,
+          members: members.map((m) => m.organisationId),
+        };
+      }),
+    }));
+  const codes = new Set(answers.flatMap((a) => a.codes.filter((c) => !outside.includes(c))));
+  const tableSets = [
+    table((members) => members.filter(inShare).length),
+    ...[...codes].map((code) => table((members) => members.filter((m) => m.codes.includes(code)).length)),
+  ];
+  const verdicts = DIMENSIONS.map(
+    (_, i) => new Map<string, GroupVerdict>(grouped[i].map(([key]) => [key, { hidden: false, reason: null }])),
+  );
+  for (const tables of tableSets) {
+    suppressBreakdowns(tables, minN).forEach((decision, i) => {
+      for (const d of decision.cells) {
+        if (!d.hidden) continue;
+        const was = verdicts[i].get(d.key)!;
+        verdicts[i].set(d.key, { hidden: true, reason: was.reason === 'primary' ? 'primary' : (d.reason ?? 'secondary') });
+      }
+    });
   }
-  return verdicts;
+  return { type: verdicts[0], municipality: verdicts[1] };
 }

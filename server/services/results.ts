@@ -13,10 +13,12 @@ import type { Knex } from 'knex';
 import { type IndicatorRecord, listIndicators, roundFor } from '../repositories/indicators';
 import {
   answeredByGroup,
+  answersWithOrganisation,
   choiceCountsByGroup,
   type GroupDimension,
   type GroupFilter,
   invitedByGroup,
+  type OrganisationAnswerRow,
   respondentsByGroup,
   type RoundKey,
   textAnswers,
@@ -25,7 +27,7 @@ import type { Round } from '../repositories/rounds';
 import { isChoiceQuestion, type Question, type ScaleOption, type SurveyDefinition, type SurveyIndicator } from '../surveys/schema';
 import { answerRefs } from './answers';
 import { computeShare, DEFAULT_MIN_N, type Share } from './numbers';
-import { type GroupVerdict, suppressGroups } from './results-suppression';
+import { type GroupVerdict, type MemberAnswer, suppressAcross, suppressGroups } from './results-suppression';
 import { getSurveyVersion } from './survey-versions';
 
 export type { GroupDimension, GroupFilter } from '../repositories/results';
@@ -198,29 +200,39 @@ interface Who {
   responded: number;
 }
 
+/** Per question (matrix statement): each organisation's answer, with its groups — for the suppression across tables. */
+function memberAnswers(rows: readonly OrganisationAnswerRow[]): Map<string, MemberAnswer[]> {
+  const byRef = new Map<string, Map<number, MemberAnswer>>();
+  for (const r of rows) {
+    const ref = refOf(r.questionId, r.itemId);
+    const members = byRef.get(ref) ?? new Map<number, MemberAnswer>();
+    const m = members.get(r.organisationId) ?? {
+      organisationId: r.organisationId,
+      type: groupKey(r.type),
+      municipality: groupKey(r.municipality),
+      codes: [],
+    };
+    members.set(r.organisationId, r.code === null ? m : { ...m, codes: [...m.codes, r.code] });
+    byRef.set(ref, members);
+  }
+  return new Map([...byRef].map(([ref, members]) => [ref, [...members.values()]]));
+}
+
 /**
- * Whether the selected group's figure for an item is hidden: the item's breakdown over every group
- * of the dimension (the size of a cell is what the figure rests on — for an indicator with the
- * `exclude` policy, the answers minus Vet ej).
+ * Whether the selected group's figure for an item is hidden: the item's breakdowns over every
+ * group of both dimensions, as the indicator page judges them (the size of a cell is what the
+ * figure rests on — for an indicator with the `exclude` policy, the answers minus Vet ej).
  */
 function verdictOf(
-  grouped: GroupedCounts,
-  ref: string,
+  members: readonly MemberAnswer[],
   question: Question,
   indicators: QuestionIndicator[],
   minN: number,
   filter: GroupFilter,
 ): GroupVerdict {
   const excludes = indicators.some((i) => i.dontKnowPolicy === 'exclude');
-  const dk = dontKnowCodes(question);
-  const cells = [...(grouped.answered.get(ref) ?? new Map<string, number>())].map(([key, answered]) => {
-    const codes = grouped.choices.get(ref)?.get(key) ?? new Map<string, number>();
-    const dontKnow = dk.reduce((a, code) => a + (codes.get(code) ?? 0), 0);
-    // under `exclude` the Vet ej answers are outside the denominator, so they are no share of it
-    const shown = new Map([...codes].filter(([code]) => !(excludes && dk.includes(code))));
-    return { key, answered, denominator: excludes ? answered - dontKnow : answered, counts: shown };
-  });
-  return suppressGroups(cells, minN).get(groupKey(filter.key)) ?? { hidden: false, reason: null };
+  const verdicts = suppressAcross(members, minN, excludes ? dontKnowCodes(question) : []);
+  return verdicts[filter.by].get(groupKey(filter.key)) ?? { hidden: false, reason: null };
 }
 
 /** Respondents of the selected group: hidden when the group of organisations that responded would be. */
@@ -250,6 +262,7 @@ export async function countRound(
   const who = { invited: selected(grouped.invited, filter), responded: selected(grouped.respondents, filter) };
   const minN = surveyMinN(indicators);
   const respondents = filter ? respondentsVerdict(grouped, minN, filter) : null;
+  const members = filter ? memberAnswers(await answersWithOrganisation(db, round.id)) : new Map<string, MemberAnswer[]>();
   const texts =
     respondents?.hidden || !opts.texts ? [] : await textAnswers(db, round.id, filter, { withOrganisation: !round.confidential });
   const items = answerRefs(definition).map(({ ref, question, statementId }): ItemCounts => {
@@ -263,7 +276,7 @@ export async function countRound(
       ? null
       : question.type === 'text'
         ? respondents
-        : verdictOf(grouped, ref, question, itemIndicators, itemMinN, filter);
+        : verdictOf(members.get(ref) ?? [], question, itemIndicators, itemMinN, filter);
     return {
       ref,
       question,

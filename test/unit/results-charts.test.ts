@@ -5,7 +5,7 @@ import { distributionChart, distributionSpec, type DistributionChartInput } from
 import { CHART_BACKGROUND, CHART_COLOURS, contrastRatio } from '../../server/services/charts/palette';
 import { escapeXml } from '../../server/services/charts/render';
 import { shuffled } from '../../server/services/answers-export';
-import { suppressGroups } from '../../server/services/results-suppression';
+import { suppressAcross, suppressGroups } from '../../server/services/results-suppression';
 import { groupValue, parseGroupValue } from '../../server/services/results-view';
 
 const INPUT: DistributionChartInput = {
@@ -105,30 +105,48 @@ describe('suppression of groups (the adapter over the breakdown rule)', () => {
   });
 
   it('hides one more group when the hidden ones together chose an option 0 % or 100 % (complementary disclosure)', () => {
-    // a and b are small (3 each) and both chose only "ja": shown c and d and the total would give
-    // away that every organisation of a and b said "ja" unless another group is hidden as well
-    const group = (key: string, n: number, ja: number) => ({
-      key,
-      answered: n,
-      denominator: n,
-      counts: new Map([
-        ['ja', ja],
-        ['nej', n - ja],
-      ]),
-    });
-    const v = suppressGroups([group('a', 3, 3), group('b', 3, 3), group('c', 10, 5), group('d', 12, 4)], 5);
+    // a and b are small (3 each) and all chose "ja": shown c and d and the total would give away
+    // that every organisation of a and b said "ja" unless another group is hidden as well
+    const orgs = (type: string, from: number, ja: number, nej: number) =>
+      Array.from({ length: ja + nej }, (_, i) => ({ organisationId: from + i, type, municipality: 'm', codes: [i < ja ? 'ja' : 'nej'] }));
+    const answers = [...orgs('a', 1, 3, 0), ...orgs('b', 4, 3, 0), ...orgs('c', 7, 5, 5), ...orgs('d', 17, 4, 8)];
+    const v = suppressAcross(answers, 5).type;
     expect([v.get('a')!.reason, v.get('b')!.reason, v.get('c')!.reason, v.get('d')!.hidden]).toEqual([
       'primary',
       'primary',
       'secondary',
       false,
     ]);
-    // by size alone (no counts per option) the block of a and b is safe, and c is shown
+    // by size alone the block of a and b is safe, and c would be shown
     const bySize = suppressGroups(
-      [group('a', 3, 3), group('b', 3, 3), group('c', 10, 5), group('d', 12, 4)].map(({ counts: _c, ...g }) => g),
+      [3, 3, 10, 12].map((n, i) => ({ key: 'abcd'[i], answered: n, denominator: n })),
       5,
     );
     expect(bySize.get('c')!.hidden).toBe(false);
+  });
+
+  it('judges the type and municipality tables together: a municipality that is exactly a hidden type is hidden too', () => {
+    // type a (2) is small and d is hidden to protect it; municipality x holds exactly the
+    // organisations of type d, so showing x would give d, and with the total and b and c, a away
+    const org = (id: number, type: string, municipality: string) => ({ organisationId: id, type, municipality, codes: ['ja'] });
+    const answers = [
+      ...[1, 2].map((id) => org(id, 'a', 'y')),
+      ...[3, 4, 5, 6].map((id) => org(id, 'd', 'x')),
+      ...[7, 8, 9, 10, 11].map((id) => org(id, 'b', 'y')),
+      ...[12, 13, 14, 15, 16].map((id) => org(id, 'c', 'y')),
+    ];
+    const v = suppressAcross(answers, 3);
+    expect([v.type.get('a')!.reason, v.type.get('d')!.reason]).toEqual(['primary', 'secondary']);
+    expect([...v.municipality.values()].some((x) => x.hidden)).toBe(true);
+    // one table at a time, the municipalities would both be shown
+    const alone = suppressGroups(
+      [
+        { key: 'x', answered: 4, denominator: 4 },
+        { key: 'y', answered: 12, denominator: 12 },
+      ],
+      3,
+    );
+    expect([...alone.values()].some((x) => x.hidden)).toBe(false);
   });
 
   it('hides every group when the small ones cannot be protected, and never an empty one for size', () => {
