@@ -11,6 +11,10 @@
 // feeds the figures needs its trigger here (a later migration); with INDICATOR_CACHE=verify — as
 // in the tests — a kept figure that no longer matches the live one is an error.
 //
+// SQLite: a later migration that makes knex rebuild one of these tables (altering or dropping a
+// column; adding one is a plain ALTER TABLE) fails while the triggers name the table: drop the
+// triggers first (this file's `down`) and create them again after (`up`).
+//
 // PostgreSQL: deferred constraint triggers, so the counter's row is locked only at commit.
 import type { Knex } from 'knex';
 

@@ -14,15 +14,15 @@ import * as m20261201150000 from './20261201150000_background-leases';
 import * as m20261202090000 from './20261202090000_invitation-token-access';
 import * as m20261202091000 from './20261202091000_create-meeting-checkins';
 import * as m20261202091100 from './20261202091100_checkin-attendance-to-claims';
-import * as m20261210090000 from './20261210090000_survey-editor';
 import * as m20261202120000 from './20261202120000_outbox-list-unsubscribe';
 import * as m20261202120100 from './20261202120100_outbox-tokens-out-of-headers';
 import * as m20261202120200 from './20261202120200_mail-sends';
+import * as m20261202130000 from './20261202130000_rounds-year-over-year';
+import * as m20261202130100 from './20261202130100_rounds-closed-at-data';
+import * as m20261210090000 from './20261210090000_survey-editor';
 import * as m20261210100000 from './20261210100000_answer-round-indexes';
 import * as m20261210100100 from './20261210100100_indicator-figures';
 import * as m20261210100200 from './20261210100200_indicator-generation-triggers';
-import * as m20261211090000 from './20261211090000_rounds-year-over-year';
-import * as m20261211090100 from './20261211090100_rounds-closed-at-data';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
 
@@ -39,15 +39,15 @@ const migrations: Array<[string, Migration]> = [
   ['20261202090000_invitation-token-access', m20261202090000],
   ['20261202091000_create-meeting-checkins', m20261202091000],
   ['20261202091100_checkin-attendance-to-claims', m20261202091100],
-  ['20261210090000_survey-editor', m20261210090000],
   ['20261202120000_outbox-list-unsubscribe', m20261202120000],
   ['20261202120100_outbox-tokens-out-of-headers', m20261202120100],
   ['20261202120200_mail-sends', m20261202120200],
+  ['20261202130000_rounds-year-over-year', m20261202130000],
+  ['20261202130100_rounds-closed-at-data', m20261202130100],
+  ['20261210090000_survey-editor', m20261210090000],
   ['20261210100000_answer-round-indexes', m20261210100000],
   ['20261210100100_indicator-figures', m20261210100100],
   ['20261210100200_indicator-generation-triggers', m20261210100200],
-  ['20261211090000_rounds-year-over-year', m20261211090000],
-  ['20261211090100_rounds-closed-at-data', m20261211090100],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

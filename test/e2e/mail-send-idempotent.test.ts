@@ -2,7 +2,7 @@
 // or two app instances behind a load balancer — queue the batch once (issue 9, item 19). Each
 // rendering of the form carries a send-request id; the database decides (a unique key on the send
 // and a lock on the round). The second press says that the send was already made, with its progress.
-// On PostgreSQL two app instances, each with its own connection pool, race for real.
+// Two app instances, each with its own connection pool, race for real (on SQLite and PostgreSQL).
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../server/app';
@@ -11,7 +11,6 @@ import { buildDeps } from '../../server/deps';
 import { createUser, csrfFrom, TEST_PASSWORD, testDatabaseKind } from '../helpers/app';
 import { textOf } from '../helpers/html';
 import { type MailTestEnv, markSubmitted, outboxRows, type Partnership, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
-import { describeWithService } from '../helpers/services';
 
 let env: MailTestEnv;
 beforeEach(async () => {
@@ -170,73 +169,66 @@ function secondInstance(): { app: Express; close: () => Promise<void> } {
   return { app: createApp(deps), close: () => db.destroy() };
 }
 
-describeWithService(
-  'PostgreSQL',
-  testDatabaseKind() === 'postgres',
-  'TEST_DATABASE_URL is not a postgres:// URL',
-  'two app instances on PostgreSQL race for real',
-  () => {
-    const N = 150;
+// On SQLite the two instances are two connection pools on the one database file (as two processes
+// would be); on PostgreSQL two pools on one server. The race is real on both.
+describe(`two app instances ${testDatabaseKind() === 'postgres' ? 'on PostgreSQL' : 'on one SQLite file'} race for real`, () => {
+  const N = 150;
 
-    it('two coordinators pressing at the same moment on two instances queue the batch once; the other says it was made', async () => {
-      const p = await partnershipWithOpenRound(env.t.deps.db, N);
-      const other = secondInstance();
-      try {
-        // two people (two sessions: two tabs of one session would share, and overwrite, one flash message)
-        const cookies = await coordinatorCookies(env.t.app);
-        const cookies2 = await coordinatorCookies(other.app);
-        const tab1 = await sendForm(env.t.app, cookies, p.roundId);
-        const tab2 = await sendForm(other.app, cookies2, p.roundId);
-        const url = `/rounds/${p.roundId}/mail/send`;
-        const fields = { scope: 'not_invited', locale: 'sv' };
-        const [a, b] = await Promise.all([
-          post(env.t.app, cookies, url, { ...tab1, ...fields }),
-          post(other.app, cookies2, url, { ...tab2, ...fields }),
-        ]);
-        expect([a.status, b.status]).toEqual([303, 303]);
-        expect(await counts(p)).toEqual({ invitations: N, reminders: 0, links: N });
-        const flashes = [
-          await flashAfter(env.t.app, cookies, a.headers.location),
-          await flashAfter(other.app, cookies2, b.headers.location),
-        ];
-        expect(flashes.filter((f) => f.startsWith('Inbjudningarna är redan skickade'))).toHaveLength(1);
-      } finally {
-        await other.close();
-      }
-    });
+  it('two coordinators pressing at the same moment on two instances queue the batch once; the other says it was made', async () => {
+    const p = await partnershipWithOpenRound(env.t.deps.db, N);
+    const other = secondInstance();
+    try {
+      // two people (two sessions: two tabs of one session would share, and overwrite, one flash message)
+      const cookies = await coordinatorCookies(env.t.app);
+      const cookies2 = await coordinatorCookies(other.app);
+      const tab1 = await sendForm(env.t.app, cookies, p.roundId);
+      const tab2 = await sendForm(other.app, cookies2, p.roundId);
+      const url = `/rounds/${p.roundId}/mail/send`;
+      const fields = { scope: 'not_invited', locale: 'sv' };
+      const [a, b] = await Promise.all([
+        post(env.t.app, cookies, url, { ...tab1, ...fields }),
+        post(other.app, cookies2, url, { ...tab2, ...fields }),
+      ]);
+      expect([a.status, b.status]).toEqual([303, 303]);
+      expect(await counts(p)).toEqual({ invitations: N, reminders: 0, links: N });
+      const flashes = [await flashAfter(env.t.app, cookies, a.headers.location), await flashAfter(other.app, cookies2, b.headers.location)];
+      expect(flashes.filter((f) => f.startsWith('Inbjudningarna är redan skickade'))).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
 
-    it('the same form posted to two instances at once (a retried request) queues once', async () => {
-      const p = await partnershipWithOpenRound(env.t.deps.db, N);
-      const other = secondInstance();
-      try {
-        const cookies = await coordinatorCookies(env.t.app);
-        const form = await sendForm(env.t.app, cookies, p.roundId);
-        const url = `/rounds/${p.roundId}/mail/send`;
-        const fields = { ...form, scope: 'chosen', locale: 'sv', organisationIds: p.organisationIds.map(String) };
-        const [a, b] = await Promise.all([post(env.t.app, cookies, url, fields), post(other.app, cookies, url, fields)]);
-        expect([a.status, b.status]).toEqual([303, 303]);
-        expect(await counts(p)).toEqual({ invitations: N, reminders: 0, links: N });
-      } finally {
-        await other.close();
-      }
-    });
+  it('the same form posted to two instances at once (a retried request) queues once', async () => {
+    const p = await partnershipWithOpenRound(env.t.deps.db, N);
+    const other = secondInstance();
+    try {
+      const cookies = await coordinatorCookies(env.t.app);
+      const form = await sendForm(env.t.app, cookies, p.roundId);
+      const url = `/rounds/${p.roundId}/mail/send`;
+      const fields = { ...form, scope: 'chosen', locale: 'sv', organisationIds: p.organisationIds.map(String) };
+      const [a, b] = await Promise.all([post(env.t.app, cookies, url, fields), post(other.app, cookies, url, fields)]);
+      expect([a.status, b.status]).toEqual([303, 303]);
+      expect(await counts(p)).toEqual({ invitations: N, reminders: 0, links: N });
+    } finally {
+      await other.close();
+    }
+  });
 
-    it('reminders pressed in two tabs on two instances at once remind once', async () => {
-      const p = await partnershipWithOpenRound(env.t.deps.db, N);
-      const other = secondInstance();
-      try {
-        const cookies = await coordinatorCookies(env.t.app);
-        const invite = await sendForm(env.t.app, cookies, p.roundId);
-        await posted(env.t.app, cookies, `/rounds/${p.roundId}/mail/send`, { ...invite, scope: 'not_invited', locale: 'sv' });
-        const tab1 = await remindForm(env.t.app, cookies, p.roundId);
-        const tab2 = await remindForm(other.app, cookies, p.roundId);
-        const url = `/rounds/${p.roundId}/mail/remind`;
-        const [a, b] = await Promise.all([post(env.t.app, cookies, url, tab1), post(other.app, cookies, url, tab2)]);
-        expect([a.status, b.status]).toEqual([303, 303]);
-        expect(await counts(p)).toEqual({ invitations: N, reminders: N, links: 2 * N });
-      } finally {
-        await other.close();
-      }
-    });
-  },
-);
+  it('reminders pressed in two tabs on two instances at once remind once', async () => {
+    const p = await partnershipWithOpenRound(env.t.deps.db, N);
+    const other = secondInstance();
+    try {
+      const cookies = await coordinatorCookies(env.t.app);
+      const invite = await sendForm(env.t.app, cookies, p.roundId);
+      await posted(env.t.app, cookies, `/rounds/${p.roundId}/mail/send`, { ...invite, scope: 'not_invited', locale: 'sv' });
+      const tab1 = await remindForm(env.t.app, cookies, p.roundId);
+      const tab2 = await remindForm(other.app, cookies, p.roundId);
+      const url = `/rounds/${p.roundId}/mail/remind`;
+      const [a, b] = await Promise.all([post(env.t.app, cookies, url, tab1), post(other.app, cookies, url, tab2)]);
+      expect([a.status, b.status]).toEqual([303, 303]);
+      expect(await counts(p)).toEqual({ invitations: N, reminders: N, links: 2 * N });
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-// Data for 20261211090000: a round closed before closed_at existed gets the best time there is —
+// Data for 20261202130000: a round closed before closed_at existed gets the best time there is —
 // its closing time when it had passed by the last change of the round, else the last change
 // (which, for a closed round, is when it was closed or published). Rounds that never closed stay null.
 import type { Knex } from 'knex';
