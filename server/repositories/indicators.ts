@@ -3,7 +3,7 @@
 // live in services/indicators.ts. Every count is a GROUP BY / COUNT in the database, written so
 // the same query runs on SQLite and PostgreSQL.
 import type { Knex } from 'knex';
-import { bool, json, nowIso } from '../db';
+import { bool, isPostgres, json, nowIso } from '../db';
 import type { IndicatorDefinition } from '../surveys/schema';
 import type {
   IndicatorCommentRow,
@@ -87,6 +87,18 @@ export async function upsertIndicator(db: Knex, rec: Omit<IndicatorRecord, 'reti
   const existing = await db('indicators').where({ id: rec.id }).first('id');
   if (existing) await db('indicators').where({ id: rec.id }).update(row);
   else await db('indicators').insert({ id: rec.id, ...row });
+}
+
+/** pg_advisory_xact_lock's key for syncing the indicators (any constant; "PPIS"). */
+const INDICATOR_SYNC_LOCK = 0x50504953;
+
+/**
+ * Inside the sync's transaction: waits until no other instance is syncing. PostgreSQL runs
+ * transactions side by side, so two instances starting at once would both insert a new
+ * indicator; the lock is released at commit. SQLite transactions hold the write lock already.
+ */
+export async function lockIndicatorSync(trx: Knex.Transaction): Promise<void> {
+  if (isPostgres(trx)) await trx.raw('select pg_advisory_xact_lock(?)', [INDICATOR_SYNC_LOCK]);
 }
 
 /** Marks every indicator not in `keep` as retired; returns the ids newly retired. */

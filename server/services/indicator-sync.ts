@@ -18,7 +18,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Deps } from '../deps';
 import { type FieldProblem, ValidationError } from '../errors';
-import { retireIndicatorsExcept, upsertIndicator } from '../repositories/indicators';
+import { lockIndicatorSync, retireIndicatorsExcept, upsertIndicator } from '../repositories/indicators';
 import { loadSurveyDir, type LoadedSurvey } from '../surveys/load';
 import { currentDefinitions } from './survey-versions';
 import { placeholderValues } from './surveys';
@@ -127,6 +127,7 @@ export interface SyncResult {
 /** Upserts the declared indicators and retires the rest, in one transaction. */
 export async function syncIndicators(db: Knex, declared: DeclaredIndicator[], vars: PlaceholderValues): Promise<SyncResult> {
   return inTransaction(db, async (trx) => {
+    await lockIndicatorSync(trx); // instances starting at once sync one after the other
     for (const d of declared) {
       const def = d.definition;
       await upsertIndicator(trx, {
