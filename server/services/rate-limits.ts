@@ -15,7 +15,15 @@ import crypto from 'node:crypto';
 import type { ClientRateLimitInfo, Store } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import { type LinkKind, linkTokenExists } from '../repositories/link-tokens';
-import { deleteCounters, deleteExpiredCounters, hitCounter, readCounters, takeBackHit } from '../repositories/rate-limits';
+import {
+  addHits,
+  type Counter,
+  deleteCounters,
+  deleteExpiredCounters,
+  hitCounter,
+  readCounters,
+  takeBackHit,
+} from '../repositories/rate-limits';
 import { hashToken } from '../lib/tokens';
 
 export interface Policy {
@@ -182,12 +190,14 @@ interface LocalCount {
 
 /** How often the hits counted in this process are added to the shared counters. */
 const FLUSH_MS = 1000;
+/** How many keys one flush statement adds to. */
+const FLUSH_PART = 300;
 
 /**
  * An express-rate-limit store on the database: every instance counts the same hits. Request counts
  * come with every page view and their limits are generous (600 per 15 minutes per respondent link
  * and address), so a hit is not a write: each instance counts its hits in memory and adds them to
- * the shared counter in one upsert per key at most every second (FLUSH_MS). What is compared with
+ * the shared counters at most every second (FLUSH_MS), all keys in one statement. What is compared with
  * the limit is the shared count as last written plus the hits not yet added, so instances see
  * each other's hits within a second. A failed write (the database busy) keeps the hits for the next.
  */
@@ -240,24 +250,37 @@ export class DatabaseStore implements Store {
     await deleteCounters(this.db, [this.prefix + key]);
   }
 
-  /** Adds the hits counted here to the shared counters, and learns the others' hits. */
+  /** Adds the hits counted here to the shared counters (one statement for them all), and learns the others' hits. */
   async flush(): Promise<void> {
     this.timer = null;
     const now = Date.now();
+    const adding = new Map<string, { c: LocalCount; by: number }>();
     for (const [key, c] of this.counts) {
-      if (c.resetAt <= now) {
-        this.counts.delete(key);
-        continue;
-      }
-      if (c.pending === 0) continue;
-      const adding = c.pending;
+      if (c.resetAt <= now) this.counts.delete(key);
+      else if (c.pending > 0) adding.set(key, { c, by: c.pending });
+    }
+    const entries = [...adding];
+    // in parts, so that a failure (the database busy) keeps only the hits not yet written for the next flush
+    for (let i = 0; i < entries.length; i += FLUSH_PART) {
+      const part = entries.slice(i, i + FLUSH_PART);
+      let stored: Map<string, Counter>;
       try {
-        const stored = await hitCounter(this.db, this.prefix + key, this.windowMs, now, adding);
-        c.pending -= adding;
-        c.shared = stored.hits;
-        c.resetAt = stored.resetAt;
+        stored = await addHits(
+          this.db,
+          part.map(([key, a]) => ({ key: this.prefix + key, by: a.by })),
+          this.windowMs,
+          now,
+        );
       } catch {
-        break; // kept for the next flush
+        break;
+      }
+      for (const [key, { c, by }] of part) {
+        const s = stored.get(this.prefix + key);
+        c.pending -= by;
+        if (s) {
+          c.shared = s.hits;
+          c.resetAt = s.resetAt;
+        }
       }
     }
     if ([...this.counts.values()].some((c) => c.pending > 0)) this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
