@@ -188,25 +188,37 @@ export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveTo
 
 const RESPONDENT_LINK_SQL = `
   select r.*, t.id as token_id, i.id as invitation_id, i.round_id, i.organisation_id, t.contact_id,
-         t.last_used_at, i.first_opened_at, t.access, o.name as organisation_name
+         t.last_used_at, i.first_opened_at, t.access, o.name as organisation_name, c.language as contact_language
   from invitation_tokens t
   join invitations i on i.id = t.invitation_id
   join rounds r on r.id = i.round_id
   join organisations o on o.id = i.organisation_id
+  left join contacts c on c.id = t.contact_id
   where t.token_hash = ? and t.revoked_at is null and i.revoked_at is null
   limit 1`;
 
 /**
  * What a respondent's page starts from, in one indexed lookup (a kept prepared statement): the
- * live token with this hash, its round and the organisation's name. Null when the token is
- * unknown or revoked.
+ * live token with this hash, its round, the organisation's name and the language of the contact
+ * the link was made for (null for a link made by hand). Null when the token is unknown or revoked.
  */
 export async function findRespondentLink(
   db: Knex,
   tokenHash: string,
-): Promise<{ token: LiveToken; round: Round; organisationName: string } | null> {
-  const [row] = await preparedRows<RoundRow & LiveTokenColumns & { organisation_name: string }>(db, RESPONDENT_LINK_SQL, [tokenHash]);
-  return row ? { token: toLiveToken(row), round: toRound(row), organisationName: row.organisation_name } : null;
+): Promise<{ token: LiveToken; round: Round; organisationName: string; contactLanguage: string | null } | null> {
+  const [row] = await preparedRows<RoundRow & LiveTokenColumns & { organisation_name: string; contact_language: string | null }>(
+    db,
+    RESPONDENT_LINK_SQL,
+    [tokenHash],
+  );
+  return row
+    ? {
+        token: toLiveToken(row),
+        round: toRound(row),
+        organisationName: row.organisation_name,
+        contactLanguage: row.contact_language ?? null,
+      }
+    : null;
 }
 
 /** Sets the token's last use to `now` unless it was set after `staleBefore` (a page view then rarely writes). */

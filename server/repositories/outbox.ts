@@ -433,14 +433,13 @@ export async function outboxCountsByOrganisation(db: Knex, roundId: number): Pro
   return out;
 }
 
-/** The Content-Language of the latest invitation or reminder to each contact of the round. */
-export async function lastLocaleByContact(db: Knex, roundId: number): Promise<Map<number, string>> {
-  const rows = await db('email_outbox')
-    .where({ round_id: roundId })
-    .whereIn('kind', ['invitation', 'reminder'])
-    .whereNotNull('contact_id')
-    .orderBy('id')
-    .select('contact_id', 'headers');
+/** The Content-Language of the latest invitation or reminder to each contact of the round (or to each of `contactIds`). */
+export async function lastLocaleByContact(db: Knex, roundId: number, contactIds?: number[]): Promise<Map<number, string>> {
+  const q = db('email_outbox').where({ round_id: roundId }).whereIn('kind', ['invitation', 'reminder']);
+  // only these contacts' messages (one organisation's, for its confirmation): by the contact index, not the whole round
+  if (contactIds) q.whereIn('contact_id', contactIds.length ? contactIds : [-1]);
+  else q.whereNotNull('contact_id');
+  const rows = await q.orderBy('id').select('contact_id', 'headers');
   const out = new Map<number, string>();
   for (const r of rows) {
     const h = json<Record<string, string> | null>(r.headers) ?? {};

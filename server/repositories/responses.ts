@@ -241,13 +241,6 @@ export async function submittedRevisions(db: Knex, responseId: number): Promise<
   return rows.map((r) => ({ revision: Number(r.revision), createdAt: r.created_at }));
 }
 
-/** The language (sv | en) of a contact's e-mails and landing page; null for no contact. */
-export async function contactLanguage(db: Knex, contactId: number | null): Promise<string | null> {
-  if (contactId === null) return null;
-  const r = await db('contacts').where({ id: contactId }).first('language');
-  return r?.language ?? null;
-}
-
 export async function organisationName(db: Knex, organisationId: number): Promise<string | null> {
   const r = await db('organisations').where({ id: organisationId }).first('name');
   return r ? r.name : null;

@@ -155,21 +155,21 @@ function checkQuestion(check: AnswerCheck, q: Question, n: number): void {
         check,
         q,
         { ref: q.id, itemId: '' },
-        { subject: tr('Fråga %{n}', { n }), object: tr('fråga %{n}', { n }) },
-        tr('Välj ett svar på fråga %{n}.', { n }),
+        () => ({ subject: tr('Fråga %{n}', { n }), object: tr('fråga %{n}', { n }) }),
+        () => tr('Välj ett svar på fråga %{n}.', { n }),
       );
     case 'matrix':
       for (const s of q.statements) {
-        const statement = check.text(s.text);
+        const statement = () => check.text(s.text);
         checkOne(
           check,
           q,
           { ref: `${q.id}.${s.id}`, itemId: s.id },
-          {
-            subject: tr('Påståendet ”%{statement}” i fråga %{n}', { statement, n }),
-            object: tr('påståendet ”%{statement}” i fråga %{n}', { statement, n }),
-          },
-          tr('Välj ett svar för ”%{statement}” i fråga %{n}.', { statement, n }),
+          () => ({
+            subject: tr('Påståendet ”%{statement}” i fråga %{n}', { statement: statement(), n }),
+            object: tr('påståendet ”%{statement}” i fråga %{n}', { statement: statement(), n }),
+          }),
+          () => tr('Välj ett svar för ”%{statement}” i fråga %{n}.', { statement: statement(), n }),
         );
       }
       return;
@@ -205,32 +205,33 @@ function givenCodes(check: AnswerCheck, ref: string): string[] {
 
 /**
  * One option for a single/yes-no question or a matrix statement. `what` names the question or
- * statement as the subject of a sentence and after "på" ("Fråga 2" / "fråga 2").
+ * statement as the subject of a sentence and after "på" ("Fråga 2" / "fråga 2"); it and the
+ * required message are worked out only for a problem (a submit without one translates nothing).
  */
 function checkOne(
   check: AnswerCheck,
   q: ChoiceQuestion,
   at: { ref: string; itemId: string },
-  what: { subject: string; object: string },
-  requiredMessage: string,
+  what: () => { subject: string; object: string },
+  requiredMessage: () => string,
 ): void {
   const { tr, problems } = check;
   const { ref } = at;
   const given = givenCodes(check, ref);
   if (given.length === 0) {
-    if (check.enforceRequired && q.required) problems.push({ ref, kind: 'required', message: requiredMessage });
+    if (check.enforceRequired && q.required) problems.push({ ref, kind: 'required', message: requiredMessage() });
     return;
   }
   if (given.some((c) => !q.options.some((o) => o.code === c))) {
     problems.push({
       ref,
       kind: 'invalid_option',
-      message: tr('%{what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.', { what: what.subject }),
+      message: tr('%{what} har ett svar som inte finns bland svarsalternativen. Välj ett av alternativen.', { what: what().subject }),
     });
     return;
   }
   if (given.length > 1) {
-    problems.push({ ref, kind: 'too_many', message: tr('Välj bara ett svar på %{what}.', { what: what.object }) });
+    problems.push({ ref, kind: 'too_many', message: tr('Välj bara ett svar på %{what}.', { what: what().object }) });
     return;
   }
   check.accepted[ref] = given;

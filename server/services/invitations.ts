@@ -55,8 +55,22 @@ export interface LinkCause {
  * member sends to an address of their own never opens what the organisation has answered.
  */
 export async function accessForNewLink(db: Knex, invitationId: number, contactId: number | null): Promise<LinkAccess> {
+  return (await invitationAndAccess(db, invitationId, contactId)).access;
+}
+
+/** The invitation a new link is for (its round and organisation) and what the link may do, read once. */
+async function invitationAndAccess(db: Knex, invitationId: number, contactId: number | null) {
   const inv = await invitationForLink(db, invitationId);
   if (!inv) throw new Error(`invitation ${invitationId} does not exist`);
+  return { inv, access: await linkAccess(db, inv, invitationId, contactId) };
+}
+
+async function linkAccess(
+  db: Knex,
+  inv: { confidential: boolean; responseStatus: string | null },
+  invitationId: number,
+  contactId: number | null,
+): Promise<LinkAccess> {
   if (!inv.confidential || inv.responseStatus === null) return 'answer';
   if (inv.responseStatus === 'submitted' || contactId === null) return 'status';
   return (await hasLiveAnswerLink(db, invitationId, contactId)) ? 'answer' : 'status';
@@ -80,15 +94,14 @@ export async function recordIssuedToken(
   tokenHash: string,
   cause: LinkCause,
 ): Promise<void> {
-  const access = await accessForNewLink(db, invitationId, contactId);
+  const { inv, access } = await invitationAndAccess(db, invitationId, contactId);
   const tokenId = await insertInvitationToken(db, invitationId, contactId, tokenHash, access);
-  const inv = await invitationForLink(db, invitationId);
   await audit(
     db,
     cause.actor,
     'link.issued',
     { type: 'invitation_token', id: tokenId },
-    { via: cause.via, access, invitationId, roundId: inv?.roundId, organisationId: inv?.organisationId, contactId },
+    { via: cause.via, access, invitationId, roundId: inv.roundId, organisationId: inv.organisationId, contactId },
   );
 }
 
@@ -105,14 +118,16 @@ export async function resolveToken(db: Knex, token: string): Promise<ResolvedTok
   return found && wellFormed ? found : null;
 }
 
-/** The token's lookup (as resolveToken) together with its round and the organisation's name, in one query. */
+/** The token's lookup (as resolveToken) together with its round, the organisation's name and the contact's language, in one query. */
 export async function resolveRespondentLink(
   db: Knex,
   token: string,
-): Promise<{ resolved: ResolvedToken; round: Round; organisationName: string } | null> {
+): Promise<{ resolved: ResolvedToken; round: Round; organisationName: string; contactLanguage: string | null } | null> {
   const wellFormed = looksLikeToken(token);
   const found = await findRespondentLink(db, hashToken(wellFormed ? token : 'malformed:' + String(token).slice(0, 100)));
-  return found && wellFormed ? { resolved: found.token, round: found.round, organisationName: found.organisationName } : null;
+  return found && wellFormed
+    ? { resolved: found.token, round: found.round, organisationName: found.organisationName, contactLanguage: found.contactLanguage }
+    : null;
 }
 
 /** How often a token's last use is written: to the nearest 10 minutes is enough. */

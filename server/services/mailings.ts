@@ -646,8 +646,8 @@ export async function queueScheduledInvitations(deps: MailDeps, now: Date): Prom
  * reminder the contact got in the round (a coordinator may have chosen one language for all),
  * else the contact's own.
  */
-async function localesFor(db: Knex, config: Config, roundId: number): Promise<(contact: MailContactRow) => Locale> {
-  const last = await lastLocaleByContact(db, roundId);
+async function localesFor(db: Knex, config: Config, roundId: number, contactIds?: number[]): Promise<(contact: MailContactRow) => Locale> {
+  const last = await lastLocaleByContact(db, roundId, contactIds);
   return (contact) => {
     const l = last.get(contact.id);
     return isLocale(l) ? l : contactLocale(contact, config.defaultLocale);
@@ -821,7 +821,12 @@ export async function prepareConfirmationEmails(db: Knex, config: Config, c: Con
   const contacts = (await contactsOfOrganisation(db, c.organisation.id)).map(reachability);
   const recipients = confirmationRecipients(contacts, c.submittedByContactId);
   if (!recipients.length) return [];
-  const localeOf = await localesFor(db, config, c.round.id);
+  const localeOf = await localesFor(
+    db,
+    config,
+    c.round.id,
+    recipients.map((r) => r.id),
+  );
   const templateOf = templatesByLocale(db, c.round.id, 'confirmation');
   // a new link of the invitation when changes are allowed and the round is open — not in a
   // confidential round: a link issued after the submit could not open the answer there

@@ -22,7 +22,6 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import {
-  contactLanguage,
   findResponse,
   findResponseState,
   insertAnswers,
@@ -84,7 +83,7 @@ export async function respondentContext(db: Knex, token: string, now: Date = new
     round,
     organisation: { id: resolved.organisationId, name: link.organisationName },
     contactId: resolved.contactId,
-    contactLanguage: asLocale(await contactLanguage(db, resolved.contactId)),
+    contactLanguage: asLocale(link.contactLanguage),
     access: resolved.access,
     survey: await getSurveyVersion(db, round.surveyVersionId),
     phase: respondentPhase(round, now),
