@@ -10,6 +10,8 @@
 // round into memory and builds the whole file there (exceljs' in-memory Workbook, csv-stringify's
 // sync API) — what streaming saves. Each file is read back (XLSX with exceljs' streaming reader,
 // CSV by counting records) and must have one row per response, or the run fails.
+// The register export (server/services/csv-export.ts, the /organisations download) is measured
+// the same way on the same organisations (10 000 and 100 000, one row each).
 //
 //   npx tsx bench/run.ts answers [--sizes 10000,100000] [--formats xlsx,csv] [--naive] [--database postgres://…]
 //
@@ -27,6 +29,7 @@ import type { Knex } from 'knex';
 import { loadConfig } from '../server/config';
 import { createDb, migrateLatest, nowIso } from '../server/db';
 import { answersExport, type AnswersFormat } from '../server/services/answers-export';
+import { writeRegisterCsv, writeRegisterXlsx } from '../server/services/csv-export';
 import { pinSurveyVersion } from '../server/services/survey-versions';
 import { loadSurveyDir } from '../server/surveys/load';
 import {
@@ -132,7 +135,7 @@ async function seed(db: Knex, n: number): Promise<{ roundId: number; answerRows:
 // The child: one export per process, so its peak memory is its own
 // ---------------------------------------------------------------------------------------------
 
-type Mode = 'idle' | 'stream' | 'naive';
+type Mode = 'idle' | 'stream' | 'naive' | 'register';
 
 interface Job {
   databaseUrl: string;
@@ -190,6 +193,8 @@ async function runJob(job: Job): Promise<ChildFigures> {
       const file = await answersExport(db, config, job.roundId, job.format, 'labels');
       await file.write(fs.createWriteStream(job.file));
     } else if (job.mode === 'naive') await naiveExport(db, job);
+    else if (job.mode === 'register')
+      await (job.format === 'csv' ? writeRegisterCsv : writeRegisterXlsx)(db, {}, fs.createWriteStream(job.file));
   } finally {
     await db.destroy();
   }
@@ -320,6 +325,8 @@ export async function runAnswersBench(args: string[]): Promise<void> {
       const jobs: Array<{ mode: Mode; format: AnswersFormat; confidential: boolean }> = [
         { mode: 'idle', format: 'csv', confidential: false },
         ...formats.map((format) => ({ mode: 'stream' as const, format, confidential: false })),
+        // the register export (one row per organisation: the seed's have no contacts), streamed the same way
+        ...formats.map((format) => ({ mode: 'register' as const, format, confidential: false })),
         ...(values.naive ? formats.map((format) => ({ mode: 'naive' as const, format, confidential: false })) : []),
         ...formats.map((format) => ({ mode: 'stream' as const, format, confidential: true })),
       ];
@@ -368,14 +375,18 @@ function report(
   db: string,
 ): void {
   const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
-  const peak = (size: number, format: AnswersFormat, confidential: boolean) =>
-    measurements.find((m) => m.size === size && m.format === format && m.mode === 'stream' && m.confidential === confidential)?.maxRssMb;
+  const peak = (size: number, format: AnswersFormat, mode: Mode, confidential: boolean) =>
+    measurements.find((m) => m.size === size && m.format === format && m.mode === mode && m.confidential === confidential)?.maxRssMb;
   const ratios: Record<string, number | null> = {};
   for (const f of formats) {
-    for (const confidential of [false, true]) {
-      const key = confidential ? `${f} (confidential)` : f;
-      const a = peak(small, f, confidential);
-      const b = peak(large, f, confidential);
+    for (const [mode, confidential] of [
+      ['stream', false],
+      ['stream', true],
+      ['register', false],
+    ] as const) {
+      const key = mode === 'register' ? `register ${f}` : confidential ? `${f} (confidential)` : f;
+      const a = peak(small, f, mode, confidential);
+      const b = peak(large, f, mode, confidential);
       ratios[key] = a && b ? Math.round((b / a) * 100) / 100 : null;
       const exceeded = ratios[key] !== null && ratios[key] > 1.5;
       if (small !== large)

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { progress, readInputFile } from './io';
 import type { CliCommand, CliOutput } from './command';
 import { CLI } from '../services/audit';
-import { exportRegisterCsv } from '../services/csv-export';
+import { exportRegisterCsv, writeRegisterCsv } from '../services/csv-export';
 import { parseRegisterCsv, problemText } from '../services/csv-import';
 import { purge } from '../services/gdpr';
 import { type ImportOptions, type ImportResult, importRegister } from '../services/register-import';
@@ -92,13 +92,19 @@ export const registerCommands: CliCommand[] = [
     options: { all: { type: 'boolean' } },
     async run(deps, { positionals, values }, out) {
       progress(out, 'Exporterar registret …');
-      const csv = await exportRegisterCsv(deps.db, { includeInactive: values.all === true });
+      const opts = { includeInactive: values.all === true };
       const file = positionals[0];
       if (!file) {
-        process.stdout.write(csv);
+        process.stdout.write(await exportRegisterCsv(deps.db, opts));
         return 0;
       }
-      fs.writeFileSync(file, csv);
+      // streamed to the file while the register is read; a failure leaves no half file behind
+      try {
+        await writeRegisterCsv(deps.db, opts, fs.createWriteStream(file));
+      } catch (e) {
+        fs.rmSync(file, { force: true });
+        throw e;
+      }
       out.log(`Registret är exporterat till ${file}.`);
       return 0;
     },

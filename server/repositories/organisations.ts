@@ -268,16 +268,42 @@ export async function registerSnapshot(db: Knex): Promise<RegisterSnapshot> {
   };
 }
 
-/** Every organisation with its active contacts, for the CSV export. */
-export async function organisationsWithContacts(
+/** Where a page of the register ends: the last organisation's name and id (the order is name, id). */
+export interface RegisterCursor {
+  name: string;
+  id: number;
+}
+
+/**
+ * One page of the register in name order after `after`: up to `limit` organisations with their
+ * contacts (not erased; active ones unless `includeInactive`) — for an export that streams the
+ * register without holding it (keyset pagination on name and id).
+ */
+export async function registerPage(
   db: Knex,
-  opts: { includeInactive?: boolean } = {},
+  opts: { includeInactive?: boolean },
+  after: RegisterCursor | null,
+  limit: number,
 ): Promise<Array<Organisation & { contacts: Contact[] }>> {
-  let oq = db('organisations').orderBy('name').orderBy('id');
-  if (!opts.includeInactive) oq = oq.where('active', true);
+  const oq = db('organisations').orderBy('name').orderBy('id').limit(limit);
+  if (!opts.includeInactive) oq.where('active', true);
+  if (after) {
+    oq.andWhere((q) => {
+      void q.where('name', '>', after.name).orWhere((q2) => {
+        void q2.where('name', after.name).andWhere('id', '>', after.id);
+      });
+    });
+  }
   const orgs = (await oq).map(toOrganisation);
-  let cq = db('contacts').whereNull('erased_at').orderBy('id');
-  if (!opts.includeInactive) cq = cq.where('active', true);
+  if (!orgs.length) return [];
+  const cq = db('contacts')
+    .whereIn(
+      'organisation_id',
+      orgs.map((o) => o.id),
+    )
+    .whereNull('erased_at')
+    .orderBy('id');
+  if (!opts.includeInactive) cq.where('active', true);
   const byOrg = new Map<number, Contact[]>();
   for (const c of (await cq).map(toContact)) {
     const list = byOrg.get(c.organisationId) ?? [];

@@ -6,7 +6,7 @@ import { type FieldProblem, NotFoundError, ValidationError } from '../errors';
 import { handleForm, intParam, str } from '../forms';
 import type { Locale } from '../i18n';
 import { actorOf, flash, requireRole } from '../middleware/auth';
-import { exportFileName, exportRegisterCsv, exportRegisterXlsx } from '../services/csv-export';
+import { exportFileName, writeRegisterCsv, writeRegisterXlsx } from '../services/csv-export';
 import { type ImportPlan, type ParsedCsv, parseRegisterCsv } from '../services/csv-import';
 import { eraseContact } from '../services/gdpr';
 import { organisationTypeLabel, ORGANISATION_TYPES } from '../services/organisation-types';
@@ -124,21 +124,22 @@ function listRoutes(r: Router, { db }: Deps): void {
     );
   });
 
-  r.get('/organisations/export.csv', requireRole('coordinator'), async (req, res) => {
-    const csv = await exportRegisterCsv(db, { includeInactive: req.query.alla === '1' });
-    res.set('Content-Type', 'text/csv; charset=utf-8');
-    res.set('Content-Disposition', `attachment; filename="${exportFileName()}"`);
-    res.set('Cache-Control', 'no-store');
-    res.send(csv);
-  });
-
-  r.get('/organisations/export.xlsx', requireRole('coordinator'), async (req, res) => {
-    const xlsx = await exportRegisterXlsx(db, { includeInactive: req.query.alla === '1' });
-    res.set('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-    res.set('Content-Disposition', `attachment; filename="${exportFileName(new Date(), 'xlsx')}"`);
-    res.set('Cache-Control', 'no-store');
-    res.send(xlsx);
-  });
+  // streamed while the register is read (services/csv-export.ts)
+  const download = (ext: 'csv' | 'xlsx', contentType: string, write: typeof writeRegisterCsv) =>
+    r.get(`/organisations/export.${ext}`, requireRole('coordinator'), async (req, res) => {
+      res.set('Content-Type', contentType);
+      res.set('Content-Disposition', `attachment; filename="${exportFileName(new Date(), ext)}"`);
+      res.set('Cache-Control', 'no-store');
+      try {
+        await write(db, { includeInactive: req.query.alla === '1' }, res);
+      } catch (e) {
+        // the headers are gone: break the download off, so no half file looks whole
+        res.destroy(e instanceof Error ? e : undefined);
+        throw e;
+      }
+    });
+  download('csv', 'text/csv; charset=utf-8', writeRegisterCsv);
+  download('xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', writeRegisterXlsx);
 }
 
 // ---- import: upload → preview → confirm --------------------------------------------------------

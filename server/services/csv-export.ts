@@ -2,11 +2,15 @@
 // with empty contact columns), the same columns as the import, UTF-8 with BOM and `;` so Swedish
 // Excel opens it with å, ä and ö intact. Cells that start with = + - @ (or a tab/CR) are prefixed
 // with ' so a spreadsheet shows them as text instead of running them as formulas; the import
-// removes that ' again.
-import type { Knex } from 'knex';
-import { stringify } from 'csv-stringify/sync';
+// removes that ' again. Both files are written while the register is read, 200 organisations at a
+// time, so the memory an export uses does not grow with the register.
+import { once } from 'node:events';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
-import { organisationsWithContacts } from '../repositories/organisations';
+import type { Knex } from 'knex';
+import { type RegisterCursor, registerPage } from '../repositories/organisations';
 import { IMPORT_FIELDS } from './csv-import';
 
 export function neutraliseFormula(v: string): string {
@@ -23,36 +27,76 @@ export function phoneCell(v: string): string {
   return /^\d+$/.test(v) ? `'${v}` : neutraliseFormula(v);
 }
 
-export async function exportRegisterCsv(db: Knex, opts: { includeInactive?: boolean } = {}): Promise<Buffer> {
-  const rows: string[][] = [];
-  for (const o of await organisationsWithContacts(db, opts)) {
-    const org = [o.name, o.organisationNumber ?? '', o.type, o.municipality ?? ''];
-    if (o.contacts.length === 0) rows.push([...org, '', '', '', '', '']);
-    for (const c of o.contacts) rows.push([...org, c.name ?? '', c.email ?? '', c.phone ?? '', c.role ?? '', c.language]);
+type RegisterOptions = { includeInactive?: boolean };
+
+/** Organisations per page of the export (keyset pagination: the memory used does not grow with the register). */
+const REGISTER_PAGE = 200;
+
+/** The register's rows, a page at a time: one per contact, one with empty contact columns for an organisation without. */
+async function* registerRows(db: Knex, opts: RegisterOptions): AsyncGenerator<string[][]> {
+  let after: RegisterCursor | null = null;
+  for (;;) {
+    const page = await registerPage(db, opts, after, REGISTER_PAGE);
+    if (!page.length) return;
+    const rows: string[][] = [];
+    for (const o of page) {
+      const org = [o.name, o.organisationNumber ?? '', o.type, o.municipality ?? ''];
+      if (o.contacts.length === 0) rows.push([...org, '', '', '', '', '']);
+      for (const c of o.contacts) rows.push([...org, c.name ?? '', c.email ?? '', c.phone ?? '', c.role ?? '', c.language]);
+    }
+    yield rows;
+    const last = page[page.length - 1];
+    after = { name: last.name, id: last.id };
   }
+}
+
+async function drained(out: Writable): Promise<void> {
+  if (out.writableNeedDrain) await once(out, 'drain');
+}
+
+/** The register as CSV for Swedish Excel, written to `out` (and ended) while it is read. */
+export async function writeRegisterCsv(db: Knex, opts: RegisterOptions, out: Writable): Promise<void> {
   const phone = IMPORT_FIELDS.indexOf('contact_phone');
-  const text = stringify([[...IMPORT_FIELDS], ...rows.map((r) => r.map((v, i) => (i === phone ? phoneCell(v) : neutraliseFormula(v))))], {
-    delimiter: ';',
-    record_delimiter: '\r\n',
-    quoted_match: /[";\r\n]/,
-  });
-  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
+  async function* records() {
+    yield [...IMPORT_FIELDS];
+    for await (const rows of registerRows(db, opts))
+      for (const r of rows) yield r.map((v, i) => (i === phone ? phoneCell(v) : neutraliseFormula(v)));
+  }
+  const csv = stringify({ delimiter: ';', record_delimiter: '\r\n', bom: true, quoted_match: /[";\r\n]/ });
+  await pipeline(Readable.from(records()), csv, out);
+}
+
+/** The register as an Excel file, written to `out` (and ended): the same columns and rows; every cell text (phone numbers keep their leading zeros). */
+export async function writeRegisterXlsx(db: Knex, opts: RegisterOptions, out: Writable): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const ws = wb.addWorksheet('Registret', { views: [{ state: 'frozen', ySplit: 1 }] });
+  ws.columns = IMPORT_FIELDS.map((f) => ({ header: f, width: f === 'name' || f === 'contact_email' ? 36 : 18, style: { numFmt: '@' } }));
+  ws.getRow(1).font = { bold: true };
+  ws.getRow(1).commit();
+  for await (const rows of registerRows(db, opts)) {
+    for (const r of rows) ws.addRow(r.slice(0, 8)).commit();
+    await drained(out);
+  }
+  ws.commit();
+  await wb.commit();
+}
+
+/** The whole CSV file in memory (the CLI, tests): the bytes writeRegisterCsv streams. */
+export async function exportRegisterCsv(db: Knex, opts: RegisterOptions = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await writeRegisterCsv(
+    db,
+    opts,
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
+  );
+  return Buffer.concat(chunks);
 }
 
 export function exportFileName(now = new Date(), ext: 'csv' | 'xlsx' = 'csv'): string {
   return `partnerpuls-register-${now.toISOString().slice(0, 10)}.${ext}`;
-}
-
-/** The register as an Excel file: the same columns and rows; every cell text (phone numbers keep their leading zeros). */
-export async function exportRegisterXlsx(db: Knex, opts: { includeInactive?: boolean } = {}): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('Registret', { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = IMPORT_FIELDS.map((f) => ({ header: f, width: f === 'name' || f === 'contact_email' ? 36 : 18, style: { numFmt: '@' } }));
-  ws.getRow(1).font = { bold: true };
-  for (const o of await organisationsWithContacts(db, opts)) {
-    const org = [o.name, o.organisationNumber ?? '', o.type, o.municipality ?? ''];
-    const contacts = o.contacts.length === 0 ? [null] : o.contacts;
-    for (const c of contacts) ws.addRow([...org, c?.name ?? '', c?.email ?? '', c?.phone ?? '', c?.role ?? '']);
-  }
-  return Buffer.from(await wb.xlsx.writeBuffer());
 }

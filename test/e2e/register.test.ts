@@ -2,8 +2,11 @@
 // and the retention purge.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { runCli } from '../../server/cli';
+import { neutraliseFormula } from '../../server/services/csv-export';
 import { nowIso } from '../../server/db';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
 import { csrfFrom, loggedInAgent, postForm, startTestApp, type TestApp, type Agent } from '../helpers/app';
@@ -396,6 +399,45 @@ describe('export', () => {
     );
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"")";;kommun;Åre;'@Eva;eva@evil.example.se;'+46 70 123 45 67;'-chef`);
     expect(text).toContain('Norrby kommun;212000-1686;kommun;Norrby;;;;');
+  });
+
+  it('streams a register of several pages: every organisation once, in name order, in CSV and XLSX alike', async () => {
+    // 450 more organisations (the export reads 200 at a time), many sharing a name across a page boundary
+    const now = nowIso();
+    const rows = Array.from({ length: 450 }, (_, i) => ({
+      name: `Strömförening ${String(Math.floor(i / 3)).padStart(3, '0')}`,
+      type: 'forening',
+      active: true,
+      created_at: now,
+      updated_at: now,
+    }));
+    for (let i = 0; i < rows.length; i += 150) await db()('organisations').insert(rows.slice(i, i + 150));
+    const inDb = await db()('organisations').where('active', true).orderBy('name').orderBy('id').select('id', 'name');
+    const contactCounts = new Map<number, number>();
+    for (const c of await db()('contacts').whereNull('erased_at').where('active', true).select('organisation_id'))
+      contactCounts.set(Number(c.organisation_id), (contactCounts.get(Number(c.organisation_id)) ?? 0) + 1);
+    const expected = inDb.flatMap((o) => Array.from({ length: Math.max(1, contactCounts.get(Number(o.id)) ?? 0) }, () => o.name));
+    expect(expected.length).toBeGreaterThanOrEqual(450);
+
+    const binary = (r: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      const stream = r as unknown as NodeJS.ReadableStream;
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => cb(null, Buffer.concat(chunks)));
+    };
+    const csv = await coordinator.get('/organisations/export.csv').buffer(true).parse(binary).expect(200);
+    const records: string[][] = parse((csv.body as Buffer).subarray(3).toString('utf8'), { delimiter: ';' });
+    expect(records.slice(1).map((r) => r[0])).toEqual(expected.map(neutraliseFormula));
+
+    const xlsx = await coordinator.get('/organisations/export.xlsx').buffer(true).parse(binary).expect(200);
+    const wb = new ExcelJS.Workbook();
+    const bytes = xlsx.body as Buffer;
+    await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const names: string[] = [];
+    wb.getWorksheet('Registret')!.eachRow((row, n) => {
+      if (n > 1) names.push(row.getCell(1).text);
+    });
+    expect(names).toEqual(expected);
   });
 
   it('exports from the CLI to a file', async () => {
