@@ -26,8 +26,10 @@ export function requestLog(deps: Pick<Deps, 'logger'>): RequestHandler {
       req: (r: { raw: Request; id: unknown }) => ({ id: r.id, method: r.raw.method, url: pathOf(r.raw) }),
       res: (r: { statusCode: number }) => ({ statusCode: r.statusCode }),
     },
-    // called when the request starts (nothing routed yet) and again when it is answered: the route only then
-    customProps: (req, res) => (res.headersSent ? { route: routeOf(req as Request) } : {}),
+    // the route is known only once answered: put on the line itself (customProps would make a
+    // child logger at the start and another at the end of every request)
+    customSuccessObject: (req, _res, val: Record<string, unknown>) => ({ ...val, route: routeOf(req as Request) }),
+    customErrorObject: (req, _res, _err, val: Record<string, unknown>) => ({ ...val, route: routeOf(req as Request) }),
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessMessage: (req, res) => `${req.method} ${routeOf(req as Request) ?? '-'} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${routeOf(req as Request) ?? '-'} ${res.statusCode}`,
