@@ -13,7 +13,12 @@
 // The register export (server/services/csv-export.ts, the /organisations download) is measured
 // the same way on the same organisations (10 000 and 100 000, one row each).
 //
-//   npx tsx bench/run.ts answers [--sizes 10000,100000] [--formats xlsx,csv] [--naive] [--database postgres://…]
+// Peak RSS also depends on how far V8 lets the heap grow before collecting: on an idle machine,
+// where the database pages come fast, it grows further for the larger round although nothing is
+// kept. --heap-mb N caps each export's old space at N MB (--max-old-space-size): an export that
+// held the round in memory could not finish under a cap smaller than the round's data.
+//
+//   npx tsx bench/run.ts answers [--sizes 10000,100000] [--formats xlsx,csv] [--naive] [--heap-mb 64] [--database postgres://…]
 //
 // Bounded: sizes ≤ 200 000, a time limit per child (--timeout, default 600 s); a temporary SQLite
 // database per size, or a new PostgreSQL database per size on the --database server, dropped afterwards.
@@ -215,8 +220,10 @@ if (require.main === module && process.send) {
   });
 }
 
-function inChild(job: Job, timeoutSeconds: number): Promise<ChildFigures> {
-  const child: ChildProcess = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function inChild(job: Job, timeoutSeconds: number, heapMb: number | null): Promise<ChildFigures> {
+  // --heap-mb: the child's V8 old space capped, so an export that held the round could not finish
+  const execArgv = heapMb ? [...process.execArgv, `--max-old-space-size=${heapMb}`] : process.execArgv;
+  const child: ChildProcess = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   return new Promise((resolve, reject) => {
     const limit = setTimeout(() => {
       child.kill();
@@ -300,15 +307,20 @@ export async function runAnswersBench(args: string[]): Promise<void> {
       naive: { type: 'boolean' },
       database: { type: 'string' },
       timeout: { type: 'string' },
+      'heap-mb': { type: 'string' },
     },
   });
+  const heapMb = values['heap-mb'] === undefined ? null : Math.max(32, Math.min(4096, Number(values['heap-mb'])));
+  if (heapMb !== null && !Number.isInteger(heapMb)) throw new Error('--heap-mb must be a whole number of megabytes, e.g. --heap-mb 64');
   const sizes = parseList(values.sizes, ['10000', '100000']).map((s) => Math.min(MAX_SIZE, Math.max(1, Number(s))));
   if (sizes.some((s) => !Number.isInteger(s))) throw new Error('--sizes must be whole numbers, e.g. --sizes 10000,100000');
   const formats = parseList(values.formats, ['xlsx', 'csv']) as AnswersFormat[];
   if (formats.some((f) => f !== 'xlsx' && f !== 'csv')) throw new Error('--formats must be xlsx, csv or both');
   const timeout = Number(values.timeout ?? 600);
   const machine = machineInfo();
-  console.log(`answers export benchmark on ${describeMachine(machine)}`);
+  console.log(
+    `answers export benchmark on ${describeMachine(machine)}${heapMb ? `; each export's V8 old space capped at ${heapMb} MB` : ''}`,
+  );
   const measurements: Measurement[] = [];
   for (const size of sizes) {
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-bench-answers-'));
@@ -337,6 +349,7 @@ export async function runAnswersBench(args: string[]): Promise<void> {
         const figures = await inChild(
           { databaseUrl: database.url, roundId: seeded.roundId, format: j.format, mode: j.mode, file },
           timeout,
+          heapMb,
         );
         const others = otherCores(before, cpuMark());
         const rowsReadBack = j.mode === 'idle' ? null : await dataRows(file, j.format);
@@ -362,7 +375,7 @@ export async function runAnswersBench(args: string[]): Promise<void> {
       fs.rmSync(tmpDir, { recursive: true, force: true });
     }
   }
-  report(measurements, sizes, formats, machine, database(values.database));
+  report(measurements, sizes, formats, machine, database(values.database), heapMb);
 }
 
 const database = (url: string | undefined): 'sqlite' | 'postgres' => (url ? 'postgres' : 'sqlite');
@@ -373,6 +386,7 @@ function report(
   formats: AnswersFormat[],
   machine: ReturnType<typeof machineInfo>,
   db: string,
+  heapMb: number | null,
 ): void {
   const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
   const peak = (size: number, format: AnswersFormat, mode: Mode, confidential: boolean) =>
@@ -395,7 +409,7 @@ function report(
   }
   const note = busyNote(Math.max(...measurements.map((m) => m.otherCores)), machine.cpus, db === 'postgres');
   if (note) console.log(note);
-  const result = { at: new Date().toISOString(), machine, loadAtEnd: loadavg(), database: db, measurements, ratios };
+  const result = { at: new Date().toISOString(), machine, loadAtEnd: loadavg(), database: db, heapMb, measurements, ratios };
   const file = writeResult('answers', result);
   console.log(`  written to ${file}`);
 }
