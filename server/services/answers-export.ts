@@ -11,13 +11,13 @@
 //
 // The XLSX file also has the distribution per question (counts, shares with a percent format:
 // the numbers of the results page) and a sheet about the file.
-import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
+import { drained } from '../lib/stream-drain';
 import type { Config } from '../config';
 import {
   answersOfResponses,
@@ -209,10 +209,6 @@ function columnsOf(def: SurveyDefinition, vars: PlaceholderValues, variant: Answ
 // Writers
 // ---------------------------------------------------------------------------------------------
 
-async function drained(out: Writable): Promise<void> {
-  if (out.writableNeedDrain) await once(out, 'drain');
-}
-
 function csvDate(d: Date): string {
   return d.toISOString().slice(0, 16).replace('T', ' ');
 }
@@ -254,7 +250,7 @@ async function writeAnswersSheet(
       });
       row.commit();
     }
-    await drained(out);
+    await drained(out, ws);
   }
   ws.commit();
 }

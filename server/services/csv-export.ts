@@ -4,12 +4,12 @@
 // with ' so a spreadsheet shows them as text instead of running them as formulas; the import
 // removes that ' again. Both files are written while the register is read, 200 organisations at a
 // time, so the memory an export uses does not grow with the register.
-import { once } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
+import { drained } from '../lib/stream-drain';
 import { type RegisterCursor, registerPage } from '../repositories/organisations';
 import { IMPORT_FIELDS } from './csv-import';
 
@@ -50,10 +50,6 @@ async function* registerRows(db: Knex, opts: RegisterOptions): AsyncGenerator<st
   }
 }
 
-async function drained(out: Writable): Promise<void> {
-  if (out.writableNeedDrain) await once(out, 'drain');
-}
-
 /** The register as CSV for Swedish Excel, written to `out` (and ended) while it is read. */
 export async function writeRegisterCsv(db: Knex, opts: RegisterOptions, out: Writable): Promise<void> {
   const phone = IMPORT_FIELDS.indexOf('contact_phone');
@@ -75,7 +71,7 @@ export async function writeRegisterXlsx(db: Knex, opts: RegisterOptions, out: Wr
   ws.getRow(1).commit();
   for await (const rows of registerRows(db, opts)) {
     for (const r of rows) ws.addRow(r.slice(0, 8)).commit();
-    await drained(out);
+    await drained(out, ws);
   }
   ws.commit();
   await wb.commit();
