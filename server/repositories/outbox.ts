@@ -437,7 +437,7 @@ export async function outboxCountsByOrganisation(db: Knex, roundId: number): Pro
 export async function lastLocaleByContact(db: Knex, roundId: number, contactIds?: number[]): Promise<Map<number, string>> {
   const q = db('email_outbox').where({ round_id: roundId }).whereIn('kind', ['invitation', 'reminder']);
   // only these contacts' messages (one organisation's, for its confirmation): by the contact index, not the whole round
-  if (contactIds) q.whereIn('contact_id', contactIds.length ? contactIds : [-1]);
+  if (contactIds) q.whereIn('contact_id', contactIds);
   else q.whereNotNull('contact_id');
   const rows = await q.orderBy('id').select('contact_id', 'headers');
   const out = new Map<number, string>();

@@ -12,17 +12,7 @@ export interface Counter {
 
 /** Adds one hit (or `by` hits) to `key` and returns the counter after it. */
 export async function hitCounter(db: Knex, key: string, windowMs: number, now = Date.now(), by = 1): Promise<Counter> {
-  const resetAt = now + windowMs;
-  const rows = await db('rate_limits')
-    .insert({ key, hits: by, reset_at: resetAt })
-    .onConflict('key')
-    .merge({
-      hits: db.raw('case when rate_limits.reset_at <= ? then ? else rate_limits.hits + ? end', [now, by, by]),
-      reset_at: db.raw('case when rate_limits.reset_at <= ? then ? else rate_limits.reset_at end', [now, resetAt]),
-    })
-    .returning(['hits', 'reset_at']);
-  const row = rows[0];
-  return row ? { hits: Number(row.hits), resetAt: Number(row.reset_at) } : { hits: by, resetAt };
+  return (await addHits(db, [{ key, by }], windowMs, now)).get(key) ?? { hits: by, resetAt: now + windowMs };
 }
 
 /**

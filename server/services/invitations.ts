@@ -62,18 +62,14 @@ export async function accessForNewLink(db: Knex, invitationId: number, contactId
 async function invitationAndAccess(db: Knex, invitationId: number, contactId: number | null) {
   const inv = await invitationForLink(db, invitationId);
   if (!inv) throw new Error(`invitation ${invitationId} does not exist`);
-  return { inv, access: await linkAccess(db, inv, invitationId, contactId) };
-}
-
-async function linkAccess(
-  db: Knex,
-  inv: { confidential: boolean; responseStatus: string | null },
-  invitationId: number,
-  contactId: number | null,
-): Promise<LinkAccess> {
-  if (!inv.confidential || inv.responseStatus === null) return 'answer';
-  if (inv.responseStatus === 'submitted' || contactId === null) return 'status';
-  return (await hasLiveAnswerLink(db, invitationId, contactId)) ? 'answer' : 'status';
+  // a confidential round's organisation that began answering: only a contact who still has a live answer link gets another
+  let access: LinkAccess = 'answer';
+  if (inv.confidential && inv.responseStatus !== null)
+    access =
+      inv.responseStatus !== 'submitted' && contactId !== null && (await hasLiveAnswerLink(db, invitationId, contactId))
+        ? 'answer'
+        : 'status';
+  return { inv, access };
 }
 
 /**

@@ -254,12 +254,11 @@ export class DatabaseStore implements Store {
   async flush(): Promise<void> {
     this.timer = null;
     const now = Date.now();
-    const adding = new Map<string, { c: LocalCount; by: number }>();
+    const entries: Array<[string, { c: LocalCount; by: number }]> = [];
     for (const [key, c] of this.counts) {
       if (c.resetAt <= now) this.counts.delete(key);
-      else if (c.pending > 0) adding.set(key, { c, by: c.pending });
+      else if (c.pending > 0) entries.push([key, { c, by: c.pending }]);
     }
-    const entries = [...adding];
     // in parts, so that a failure (the database busy) keeps only the hits not yet written for the next flush
     for (let i = 0; i < entries.length; i += FLUSH_PART) {
       const part = entries.slice(i, i + FLUSH_PART);
