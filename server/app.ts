@@ -1,9 +1,11 @@
 // createApp(deps): the express app as a short list of named setup steps. Each step lives in
 // middleware/ (or routes/ for the routers); the order matters and is the order below.
+import http from 'node:http';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import type { RenderViewOptions } from 'express-handlebars/types';
+import type { Config } from './config';
 import type { Deps } from './deps';
 import type { Locale } from './i18n';
 import { loadUser } from './middleware/auth';
@@ -30,6 +32,18 @@ declare module 'express-serve-static-core' {
     locale: Locale;
     csrfToken?: string;
   }
+}
+
+/**
+ * The HTTP server for the app (not yet listening). Idle kept-alive connections stay open for
+ * KEEP_ALIVE_TIMEOUT_SECONDS — longer than a reverse proxy or load balancer keeps its own (often
+ * 60 s), so the app is never the side that closes a connection the other is about to reuse (that
+ * race is answered with a reset, ECONNRESET or a 502 at the proxy). Node's default is 5 s.
+ */
+export function createHttpServer(app: express.Express, config: Pick<Config, 'keepAliveTimeoutMs'>): http.Server {
+  const server = http.createServer(app);
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  return server;
 }
 
 export function createApp(deps: Deps): express.Express {

@@ -43,6 +43,8 @@ export interface Config {
   housekeepingAt: string | null;
   /** How long a stop (SIGTERM/SIGINT) may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** How long an idle kept-alive connection stays open (longer than the proxy's in front). */
+  keepAliveTimeoutMs: number;
   /** How long the start waits for another instance's migration lock before giving up. */
   migrationLockWaitMs: number;
   /** The Chromium that draws the report's PDF; null: none found (the PDF download says so). */
@@ -176,6 +178,7 @@ const envSchema = z.object({
       message: 'HOUSEKEEPING_AT ska vara en tid TT:MM (svensk tid), t.ex. 03:00, eller off',
     }),
   SHUTDOWN_TIMEOUT_SECONDS: int('SHUTDOWN_TIMEOUT_SECONDS', 1, 3600),
+  KEEP_ALIVE_TIMEOUT_SECONDS: int('KEEP_ALIVE_TIMEOUT_SECONDS', 1, 3600),
   MIGRATION_LOCK_WAIT_SECONDS: int('MIGRATION_LOCK_WAIT_SECONDS', 0, 3600),
   CHROMIUM_PATH: z.string().optional(),
 });
@@ -285,6 +288,7 @@ function operationSettings(e: Env) {
     viewCache: e.VIEW_CACHE ?? true,
     housekeepingAt: e.HOUSEKEEPING_AT === 'off' ? null : e.HOUSEKEEPING_AT || '03:00',
     shutdownTimeoutMs: (e.SHUTDOWN_TIMEOUT_SECONDS ?? 20) * 1000,
+    keepAliveTimeoutMs: (e.KEEP_ALIVE_TIMEOUT_SECONDS ?? 65) * 1000,
     migrationLockWaitMs: (e.MIGRATION_LOCK_WAIT_SECONDS ?? 30) * 1000,
   } satisfies Partial<Config>;
 }

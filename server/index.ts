@@ -1,9 +1,9 @@
 // Start: loadConfig → buildDeps → migrate → (demo data) → createApp → listen, plus background workers.
 // A start that cannot work (a taken port, an unreadable database, a failed migration) prints what
 // to do in Swedish and exits 1; SIGTERM/SIGINT stop cleanly (server/shutdown.ts).
-import http from 'node:http';
+import type http from 'node:http';
 import type express from 'express';
-import { createApp } from './app';
+import { createApp, createHttpServer } from './app';
 import { startBackground } from './background';
 import { loadConfigOrExit, sqliteFileOf, type Config } from './config';
 import { closeDb, migrateLatest } from './db';
@@ -57,7 +57,7 @@ async function printBanner(deps: Deps): Promise<void> {
 
 /** Listens, or rejects with a ListenError (port in use, no permission) — never half-started. */
 function listen(app: express.Express, config: Config): Promise<http.Server> {
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config);
   return new Promise((resolve, reject) => {
     server.once('error', (e) => reject(new ListenError(e, config.port, config.host)));
     server.listen(config.port, config.host, () => resolve(server));

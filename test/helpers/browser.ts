@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
+import { createHttpServer } from '../../server/app';
 import type { TestApp } from './app';
 import { chromiumPath } from './services';
 
@@ -27,9 +28,9 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export async function listen(t: TestApp): Promise<{ server: Server; baseUrl: string }> {
-  const server = await new Promise<Server>((resolve) => {
-    const s = t.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  // made as the app's start makes it (server/index.ts), keep-alive timeout included
+  const server = createHttpServer(t.app, t.config);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   return { server, baseUrl: `http://127.0.0.1:${port}` };
 }

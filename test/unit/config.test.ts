@@ -10,6 +10,7 @@ describe('configuration from the environment', () => {
     expect(c.smtpUrl).toBeNull();
     expect(c.outboxDir).toBe('/srv/pp/data/outbox');
     expect(c.trustProxy).toBe(false);
+    expect(c.keepAliveTimeoutMs).toBe(65_000);
   });
 
   it('reads every setting', () => {
@@ -24,6 +25,7 @@ describe('configuration from the environment', () => {
         DEMO: 'false',
         TRUST_PROXY: '1',
         SESSION_SECRET: 'x'.repeat(40),
+        KEEP_ALIVE_TIMEOUT_SECONDS: '120',
       },
       '/srv/pp',
     );
@@ -35,6 +37,7 @@ describe('configuration from the environment', () => {
     expect(c.retentionMonths).toBe(24);
     expect(c.demo).toBe(false);
     expect(c.trustProxy).toBe(1);
+    expect(c.keepAliveTimeoutMs).toBe(120_000);
   });
 
   it('names every bad value in Swedish, all at once', () => {
@@ -47,6 +50,7 @@ describe('configuration from the environment', () => {
         RETENTION_MONTHS: '0',
         DEMO: 'kanske',
         SESSION_SECRET: 'kort',
+        KEEP_ALIVE_TIMEOUT_SECONDS: '0',
       });
     } catch (e) {
       err = e;
@@ -59,7 +63,8 @@ describe('configuration from the environment', () => {
     expect(problems).toContain('RETENTION_MONTHS ska vara ett heltal 1–600');
     expect(problems).toContain('DEMO ska vara true eller false (fick "kanske")');
     expect(problems).toContain('SESSION_SECRET ska vara minst 32 tecken lång');
-    expect((err as ConfigError).problems).toHaveLength(6);
+    expect(problems).toContain('KEEP_ALIVE_TIMEOUT_SECONDS ska vara ett heltal 1–3600 (fick "0")');
+    expect((err as ConfigError).problems).toHaveLength(7);
   });
 
   it('hides the password of a bad database URL in the message', () => {
