@@ -100,6 +100,19 @@ function isMigrationLocked(e: unknown): boolean {
   return (e as { name?: string } | null)?.name === 'MigrationLocked';
 }
 
+/**
+ * SQLite: another process holds the write lock for longer than busy_timeout (5 s) — e.g. the other
+ * instance starting at the same moment, migrating on a slow machine. Waited for like the migration lock.
+ */
+function isSqliteBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+function migrationLocked(): Error {
+  return Object.assign(new Error('Migration lock wait timed out'), { name: 'MigrationLocked' });
+}
+
 /** Two processes (the app and a command, on SQLite) creating knex's own tables at the same moment: the loser retries. */
 function isBookkeepingRace(e: unknown): boolean {
   return /knex_migrations(_lock)?\W*\s+already exists/.test(String((e as Error | null)?.message));
@@ -148,16 +161,15 @@ async function migrateOnce(db: Knex, lockWaitMs: number): Promise<boolean> {
       return latest();
     });
   } catch (e) {
-    if ((e as { code?: string }).code === '55P03')
-      throw Object.assign(new Error('Migration lock wait timed out'), { name: 'MigrationLocked' });
+    if ((e as { code?: string }).code === '55P03') throw migrationLocked();
     throw e;
   }
 }
 
 /**
  * Runs the pending migrations. While another instance holds the migration lock (several
- * instances starting at once on PostgreSQL) it waits up to `lockWaitMs`, then gives up with
- * knex's MigrationLocked error (explained by server/startup-errors.ts).
+ * instances starting at once on PostgreSQL) or SQLite's write lock, it waits up to `lockWaitMs`,
+ * then gives up with knex's MigrationLocked error (explained by server/startup-errors.ts).
  */
 export async function migrateLatest(db: Knex, { lockWaitMs = 0 } = {}): Promise<void> {
   const giveUpAt = Date.now() + lockWaitMs;
@@ -168,7 +180,9 @@ export async function migrateLatest(db: Knex, { lockWaitMs = 0 } = {}): Promise<
       return;
     } catch (e) {
       if (isBookkeepingRace(e) && Date.now() < giveUpAt + 5000) continue;
-      if (!isMigrationLocked(e) || Date.now() >= giveUpAt) throw e;
+      const locked = isMigrationLocked(e) || isSqliteBusy(e);
+      if (!locked) throw e;
+      if (Date.now() >= giveUpAt) throw isSqliteBusy(e) ? migrationLocked() : e;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import sqlite3 from 'sqlite3';
 import { allCommands, runCli } from '../../server/cli';
 import { loadConfig } from '../../server/config';
 import { createDb, migrateLatest } from '../../server/db';
@@ -180,4 +181,51 @@ describe('instances starting at the same time on one database', () => {
       await drop();
     }
   }, 60_000);
+});
+
+describe('a start while another process holds the SQLite write lock for longer than busy_timeout', () => {
+  // A CI run failed this way: the other instance's migration held the lock for more than the 5 s
+  // of busy_timeout on a loaded machine, and the second start gave up with SQLITE_BUSY instead of
+  // waiting MIGRATION_LOCK_WAIT_SECONDS as it does for the migration lock.
+  const holdLock = async (file: string, ms: number) => {
+    const other = new sqlite3.Database(file);
+    const run = (sql: string) => new Promise<void>((resolve, reject) => other.run(sql, (e: Error | null) => (e ? reject(e) : resolve())));
+    await run('BEGIN IMMEDIATE');
+    return new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        run('COMMIT')
+          .then(() => new Promise<void>((done) => other.close(() => done())))
+          .then(resolve, reject);
+      }, ms);
+    });
+  };
+
+  it('waits for the lock and migrates once it is free', async () => {
+    const file = path.join(tmpDir(), 'held.sqlite');
+    const released = holdLock(file, 6_500);
+    const db = createDb(`file:${file}`);
+    try {
+      await expect(migrateLatest(db, { lockWaitMs: 30_000 })).resolves.toBeUndefined();
+      await released;
+      expect(await db.schema.hasTable('responses')).toBe(true);
+    } finally {
+      await db.destroy();
+    }
+  }, 30_000);
+
+  it('gives up after MIGRATION_LOCK_WAIT_SECONDS with the migration-lock error (explained in Swedish at the start)', async () => {
+    const file = path.join(tmpDir(), 'held-long.sqlite');
+    const released = holdLock(file, 8_000);
+    const db = createDb(`file:${file}`);
+    try {
+      const failure = await migrateLatest(db, { lockWaitMs: 1_000 }).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(failure?.name).toBe('MigrationLocked');
+    } finally {
+      await released;
+      await db.destroy();
+    }
+  }, 30_000);
 });
