@@ -20,7 +20,6 @@ function pathOf(req: Request): string {
 export function requestLog(deps: Pick<Deps, 'logger'>): RequestHandler {
   const middleware = pinoHttp<IncomingMessage, ServerResponse>({
     logger: deps.logger,
-    quietReqLogger: true,
     autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') || req.url === '/health' },
     serializers: {
       req: (r: { raw: Request; id: unknown }) => ({ id: r.id, method: r.raw.method, url: pathOf(r.raw) }),

@@ -9,7 +9,7 @@
 // that never existed count per client address and per target bucket.
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Deps } from '../deps';
-import { clientAddress, requestLimit, secretLinkGuard } from '../middleware/rate-limits';
+import { clientAddress, pageRequestLimit, secretLinkGuard } from '../middleware/rate-limits';
 import { RATE_LIMITS, secretDigest } from '../services/rate-limits';
 import { ConflictError, type FieldProblem } from '../errors';
 import { handleForm, str } from '../forms';
@@ -43,7 +43,7 @@ function respondGuards(db: Deps['db']): RequestHandler[] {
     });
   };
   return [
-    requestLimit(db, 'respondRequestsPerLink', (req) => clientAddress(req) + ':' + secretDigest(String(req.params.token)), tooMany),
+    pageRequestLimit(db, 'respondRequestsPerLink', (req) => clientAddress(req) + ':' + secretDigest(String(req.params.token)), tooMany),
     secretLinkGuard(db, 'respond', tooMany),
     (_req, res, next) => {
       // Personal pages: never cached, never indexed.

@@ -148,6 +148,19 @@ describe('with TRUST_PROXY=1 and a forged X-Forwarded-For (the app reachable dir
     expect(await tryLogin(request.agent(t.app), other.email, TEST_PASSWORD, '192.0.2.77')).toBe(303);
   });
 
+  it('one address opening one valid /s/ link is limited per link and address; other addresses are not', async () => {
+    const token = await respondentLink(t);
+    const { limit } = RATE_LIMITS.respondRequestsPerLink;
+    const statuses: number[] = [];
+    for (let i = 0; i < limit + 1; i++)
+      statuses.push((await request(t.app).get(`/s/${token}`).set('X-Forwarded-For', '198.51.100.7')).status);
+    expect(statuses.slice(0, limit).every((s) => s === 200)).toBe(true);
+    const refused = await request(t.app).get(`/s/${token}/svar`).set('X-Forwarded-For', '198.51.100.7');
+    expect(refused.status).toBe(429);
+    expect(refused.text).toContain('För många försök');
+    await request(t.app).get(`/s/${token}`).set('X-Forwarded-For', '198.51.100.8').expect(200);
+  }, 60_000);
+
   it('guessing API keys is limited per key bucket, whatever address it comes from', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < RATE_LIMITS.apiGuessesPerBucket.limit + 2; i++)
