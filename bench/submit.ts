@@ -11,7 +11,9 @@
 // baseline gets the same bodies, one organisation each, on its own database with the same schema.
 // Both are run in --rounds alternating rounds (each on new organisations) and the medians are
 // reported: POSTs/s, latency, and the CPU time of this process (the servers) per POST — on a busy
-// machine the steadier figure. Goal: the app ≥ 0.4 × the baseline.
+// machine the steadier figure. Goal: the app ≥ 0.4 × the baseline. A submit queues its confirmation
+// as one row; after each round the outbox worker's preparation of those e-mails is timed on its
+// own and reported beside the POST (and the two together).
 //
 //   npx tsx bench/run.ts submit [--n 600] [--connections 10] [--rounds 2] [--database postgres://…]
 //
@@ -26,6 +28,7 @@ import type { Knex } from 'knex';
 import sqlite3 from 'sqlite3';
 import * as dbModule from '../server/db';
 import { createDb, migrateLatest, nowIso } from '../server/db';
+import { prepareQueuedConfirmations } from '../server/services/mailings';
 import { type LoadClient, type SampleFigures, type SampleRequest, startLoadClient } from './load';
 import { formTokens, linkPerOrganisation, listen, proxyHeaders, seedOpenRound, startBenchApp } from './partnership';
 import {
@@ -199,6 +202,19 @@ async function timedPosts(client: LoadClient, baseUrl: string, requests: SampleR
   };
 }
 
+interface WorkerRun {
+  confirmations: number;
+  cpuMsPerConfirmation: number;
+}
+
+/** The outbox worker's first step after a round of submits: preparing the confirmations they queued (timed apart). */
+async function timedConfirmations(deps: Parameters<typeof prepareQueuedConfirmations>[0]): Promise<WorkerRun> {
+  const cpu0 = process.cpuUsage();
+  const confirmations = await prepareQueuedConfirmations(deps);
+  const cpu = process.cpuUsage(cpu0);
+  return { confirmations, cpuMsPerConfirmation: round3((cpu.user + cpu.system) / 1000 / Math.max(1, confirmations)) };
+}
+
 /** GETs every form (not timed) and returns the POST of each, as the browser would send it. */
 async function preparePosts(baseUrl: string, tokens: string[], rand: () => number): Promise<SampleRequest[]> {
   const out: SampleRequest[] = [];
@@ -275,6 +291,7 @@ export async function runSubmitBench(argv: string[]): Promise<void> {
     client = startLoadClient();
     const appRuns: SubmitRun[] = [];
     const baseRuns: SubmitRun[] = [];
+    const workerRuns: WorkerRun[] = [];
     for (let round = 0; round < o.rounds; round++) {
       if (Date.now() > o.deadline) throw new Error(`time limit reached before round ${round + 1}`);
       const seeded = await seedOpenRound(bench.deps, o.n, `r${round + 1}`);
@@ -288,12 +305,17 @@ export async function runSubmitBench(argv: string[]): Promise<void> {
       }));
       const order = round % 2 === 0 ? ['app', 'baseline'] : ['baseline', 'app'];
       for (const which of order) {
-        if (which === 'app') appRuns.push(await timedPosts(client, app.baseUrl, appPosts, o.connections));
-        else baseRuns.push(await timedPosts(client, baseline.baseUrl, basePosts, o.connections));
+        if (which === 'app') {
+          appRuns.push(await timedPosts(client, app.baseUrl, appPosts, o.connections));
+          workerRuns.push(await timedConfirmations(bench.deps));
+        } else baseRuns.push(await timedPosts(client, baseline.baseUrl, basePosts, o.connections));
       }
     }
     const appSummary = summary(appRuns);
     const baseSummary = summary(baseRuns);
+    const workerMsPerConfirmation = round3(median(workerRuns.map((w) => w.cpuMsPerConfirmation)));
+    const confirmationsPerPost = round3(median(workerRuns.map((w) => w.confirmations / o.n)));
+    const withWorkerMs = round3(appSummary.cpuMsPerPost + workerMsPerConfirmation * confirmationsPerPost);
     const result = {
       at: new Date().toISOString(),
       benchmark: 'submit',
@@ -304,9 +326,16 @@ export async function runSubmitBench(argv: string[]): Promise<void> {
       settings: { ...o, deadline: undefined, baselinePragmas: appPragmas() },
       app: appSummary,
       baseline: baseSummary,
+      worker: {
+        runs: workerRuns,
+        cpuMsPerConfirmation: workerMsPerConfirmation,
+        confirmationsPerPost,
+        postAndConfirmationCpuMs: withWorkerMs,
+      },
       ratio: {
         postsPerSecond: round3(appSummary.postsPerSecond / baseSummary.postsPerSecond),
         cpu: round3(baseSummary.cpuMsPerPost / appSummary.cpuMsPerPost),
+        cpuWithConfirmation: round3(baseSummary.cpuMsPerPost / withWorkerMs),
         goal: 0.4,
       },
     };
@@ -322,6 +351,9 @@ export async function runSubmitBench(argv: string[]): Promise<void> {
     line('POST /s/<token>/svar (_action=submit)', appSummary);
     console.log(
       `\n  Submit vs the baseline: ${result.ratio.postsPerSecond} × by POSTs/s, ${result.ratio.cpu} × by CPU per POST (goal ≥ 0.4 ×). Medians of ${o.rounds} rounds; latency in ms.`,
+    );
+    console.log(
+      `  The outbox worker then prepared the confirmations the submits queued: ${workerMsPerConfirmation.toFixed(3)} ms of CPU each, ${confirmationsPerPost} per POST (not in the POST's figure: the app's worker does it in the background, on any instance). POST and its confirmation together: ${withWorkerMs.toFixed(3)} ms, ${result.ratio.cpuWithConfirmation} ×.`,
     );
     console.log(`  Load average (1 min) ${machine.loadAtStart[0]} at start, ${result.loadAtEnd[0]} at end, ${machine.cpus} cores.`);
     const note = busyNote(Math.max(appSummary.otherCoresMax, baseSummary.otherCoresMax), machine.cpus, bench.database.kind === 'postgres');

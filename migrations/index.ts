@@ -24,6 +24,7 @@ import * as m20261210100000 from './20261210100000_answer-round-indexes';
 import * as m20261210100100 from './20261210100100_indicator-figures';
 import * as m20261210100200 from './20261210100200_indicator-generation-triggers';
 import * as m20261211090000 from './20261211090000_outbox-contact-index';
+import * as m20261212090000 from './20261212090000_confirmation-queue';
 
 type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void> };
 
@@ -50,6 +51,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261210100100_indicator-figures', m20261210100100],
   ['20261210100200_indicator-generation-triggers', m20261210100200],
   ['20261211090000_outbox-contact-index', m20261211090000],
+  ['20261212090000_confirmation-queue', m20261212090000],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -54,6 +54,8 @@ export interface WorkerDeps {
   mailer: Mailer;
   /** Writes an audit entry as the system. */
   audit: WorkerAudit;
+  /** Prepares the confirmation e-mails the submits queued and writes them to the outbox; returns how many. */
+  prepareConfirmations?: () => Promise<number>;
   /** Queues the scheduled reminders due at `now`; returns how many messages were queued. */
   queueScheduledReminders: (now: Date) => Promise<number>;
   /** Queues the scheduled invitations due at `now` (each round's once, across instances); returns how many messages were queued. */
@@ -231,9 +233,21 @@ export class OutboxWorker {
     };
   }
 
-  /** Claims one batch of due rows and sends it, renewing the claims while it works. */
+  /** The confirmations queued by submits, written to the outbox first (a failure is logged; sending goes on). */
+  private async prepareConfirmations(): Promise<void> {
+    if (!this.deps.prepareConfirmations) return;
+    try {
+      const n = await this.deps.prepareConfirmations();
+      if (n) this.deps.logger.info({ worker: this.workerId, n }, 'confirmation e-mails prepared');
+    } catch (err) {
+      this.deps.logger.error({ err, worker: this.workerId }, 'confirmation e-mails could not be prepared');
+    }
+  }
+
+  /** Prepares the queued confirmations, then claims one batch of due rows and sends it, renewing the claims while it works. */
   async runOnce(): Promise<BatchResult> {
     const { db } = this.deps;
+    await this.prepareConfirmations();
     const now = Date.now();
     const rows = await claimDue(
       db,

@@ -3,7 +3,7 @@
 // tokens, reminder runs and templates have their own repositories (outbox.ts, invitations.ts,
 // optout.ts, reminder-runs.ts, round-templates.ts).
 import type { Knex } from 'knex';
-import { bool, json } from '../db';
+import { bool, isPostgres, json } from '../db';
 import type { ContactRow, RoundRow } from './tables';
 
 export interface MailRound {
@@ -249,6 +249,49 @@ export async function findSubmittedResponse(db: Knex, responseId: number): Promi
     submittedByContactId: row.submitted_by_contact_id ? Number(row.submitted_by_contact_id) : null,
     receiptCode: row.receipt_code ?? null,
   };
+}
+
+/** A submit's confirmation, queued in the submit's transaction for the outbox worker. */
+export interface QueuedConfirmation {
+  id: number;
+  responseId: number;
+  /** The contact whose link submitted; null for a link made by hand (or a contact since deleted). */
+  contactId: number | null;
+  receiptCode: string | null;
+}
+
+export async function insertQueuedConfirmation(trx: Knex, c: Omit<QueuedConfirmation, 'id'>, at: string): Promise<void> {
+  await trx('confirmation_queue').insert({
+    response_id: c.responseId,
+    contact_id: c.contactId,
+    receipt_code: c.receiptCode,
+    created_at: at,
+  });
+}
+
+/**
+ * Up to `limit` queued confirmations, oldest first, for the transaction that prepares and then
+ * deletes them. PostgreSQL: locked until it ends, skipping rows another worker holds; SQLite: the
+ * transaction holds the write lock already (repositories/transaction.ts).
+ */
+export async function claimQueuedConfirmations(trx: Knex, limit: number): Promise<QueuedConfirmation[]> {
+  const q = trx('confirmation_queue').orderBy('id').limit(limit).select('id', 'response_id', 'contact_id', 'receipt_code');
+  const rows = await (isPostgres(trx) ? q.forUpdate().skipLocked() : q);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    responseId: Number(r.response_id),
+    contactId: r.contact_id === null ? null : Number(r.contact_id),
+    receiptCode: r.receipt_code ?? null,
+  }));
+}
+
+/** Whether any confirmation waits (a read: an empty queue costs the worker no write transaction). */
+export async function anyQueuedConfirmation(db: Knex): Promise<boolean> {
+  return (await db('confirmation_queue').first('id')) !== undefined;
+}
+
+export async function deleteQueuedConfirmations(trx: Knex, ids: number[]): Promise<void> {
+  if (ids.length) await trx('confirmation_queue').whereIn('id', ids).delete();
 }
 
 /** Contacts whose address bounced since `since`, newest first, with their organisation (the start page). */

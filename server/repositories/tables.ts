@@ -384,6 +384,15 @@ export type RegisterImportRow = {
   expires_at: DbTime;
 };
 
+/** A submit's confirmation e-mail, waiting for the outbox worker to prepare it (migration 20261212090000). */
+export type ConfirmationQueueRow = {
+  id: number;
+  response_id: number;
+  contact_id: number | null;
+  receipt_code: string | null;
+  created_at: DbTime;
+};
+
 export type MailOptoutTokenRow = {
   id: number;
   token_hash: string;
@@ -505,6 +514,7 @@ export type TableRows = {
   email_outbox: OutboxRow;
   register_imports: RegisterImportRow;
   mail_optout_tokens: MailOptoutTokenRow;
+  confirmation_queue: ConfirmationQueueRow;
   mail_reminder_runs: MailReminderRunRow;
   mail_sends: MailSendRow;
   user_identities: UserIdentityRow;

@@ -40,15 +40,20 @@ import { type Mailer, newMessageId } from '../mail/transport';
 import { type BatchResult, OutboxWorker, type WorkerDeps, type WorkerOptions } from '../mail/worker';
 import { firstInvitedAt, invitationsOfRound, liveInvitationId, markInvited } from '../repositories/invitations';
 import {
+  anyQueuedConfirmation,
+  claimQueuedConfirmations,
   contactsOfOrganisation,
   contactsOfRound,
+  deleteQueuedConfirmations,
   findMailRound,
   findSubmittedResponse,
+  insertQueuedConfirmation,
   markContactOptedOut,
   type MailContactRow,
   type MailOrganisation,
   type MailRound,
   claimScheduledInvitations,
+  type QueuedConfirmation,
   openRoundsWithReminders,
   organisationsOfRound,
   responsesOfRound,
@@ -797,7 +802,7 @@ function confirmationRecipients(contacts: MailContact[], submittedBy: number | n
   return contacts.filter((c) => c.reachable);
 }
 
-/** What a submit knows of itself when it prepares its confirmation (before its transaction). */
+/** What a confirmation is prepared from: the response's round and organisation, who submitted, the receipt. */
 export interface ConfirmationOf {
   round: MailRound;
   organisation: { id: number; name: string };
@@ -813,8 +818,7 @@ export interface ConfirmationOf {
  * contact who submitted, or — when the link had no contact — to every reachable contact of the
  * organisation, each in the language of the contact's last invitation or reminder (else their own). When the round allows changes and is
  * open, each carries a new personal link of the organisation's invitation. [] when the round sends
- * no confirmation or nobody can be reached. Reads only: a submit prepares this before its
- * transaction, which then just inserts the rows.
+ * no confirmation or nobody can be reached. Reads only (queueConfirmationEmail writes them).
  */
 export async function prepareConfirmationEmails(db: Knex, config: Config, c: ConfirmationOf): Promise<PreparedEmail[]> {
   if (!c.round.sendConfirmation) return [];
@@ -853,10 +857,17 @@ export async function prepareConfirmationEmails(db: Knex, config: Config, c: Con
 }
 
 /**
- * The confirmation e-mail of a submitted response, queued inside the caller's transaction (the
- * same e-mails as prepareConfirmationEmails, for a response already stored).
+ * The confirmation e-mail of a submitted response, written to the outbox inside the caller's
+ * transaction (the same e-mails as prepareConfirmationEmails, for a response already stored): to
+ * `of.contactId` with `of.receiptCode` — what the submit knew — or, without `of`, to the contact who
+ * submitted last with the response's receipt code. Returns how many e-mails were written.
  */
-export async function queueConfirmationEmail(trx: Knex, config: Config, responseId: number): Promise<number> {
+export async function queueConfirmationEmail(
+  trx: Knex,
+  config: Config,
+  responseId: number,
+  of?: Pick<QueuedConfirmation, 'contactId' | 'receiptCode'>,
+): Promise<number> {
   const response = await findSubmittedResponse(trx, responseId);
   if (!response) return 0;
   const round = await findMailRound(trx, response.roundId);
@@ -864,12 +875,45 @@ export async function queueConfirmationEmail(trx: Knex, config: Config, response
   const emails = await prepareConfirmationEmails(trx, config, {
     round,
     organisation: { id: response.organisationId, name: response.organisationName },
-    submittedByContactId: response.submittedByContactId,
+    submittedByContactId: of ? of.contactId : response.submittedByContactId,
     invitationId: await liveInvitationId(trx, round.id, response.organisationId),
-    receiptCode: response.receiptCode,
+    receiptCode: of ? of.receiptCode : response.receiptCode,
   });
   for (const e of emails) await writePreparedEmail(trx, e);
   return emails.length;
+}
+
+/**
+ * A submit's confirmation, queued as one row in the submit's own transaction: the request writes
+ * only that, and the outbox worker prepares the e-mail (prepareQueuedConfirmations) at its next turn.
+ */
+export async function queueConfirmation(trx: Knex, c: Omit<QueuedConfirmation, 'id'>): Promise<void> {
+  await insertQueuedConfirmation(trx, c, nowIso());
+}
+
+/**
+ * The confirmations the submits queued, prepared and written to the outbox — each batch in one
+ * transaction that also deletes its queue rows, so none is lost or written twice (on PostgreSQL two
+ * workers skip each other's rows). The outbox worker's first step of every turn; returns how many
+ * e-mails were written.
+ */
+export async function prepareQueuedConfirmations(deps: MailDeps, batchSize = 50): Promise<number> {
+  let emails = 0;
+  if (!(await anyQueuedConfirmation(deps.db))) return 0;
+  for (;;) {
+    const batch = await inTransaction(deps.db, async (trx) => {
+      const queued = await claimQueuedConfirmations(trx, batchSize);
+      let written = 0;
+      for (const q of queued) written += await queueConfirmationEmail(trx, deps.config, q.responseId, q);
+      await deleteQueuedConfirmations(
+        trx,
+        queued.map((q) => q.id),
+      );
+      return { claimed: queued.length, written };
+    });
+    emails += batch.written;
+    if (batch.claimed < batchSize) return emails;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -891,6 +935,7 @@ export function outboxWorkerDeps(deps: OutboxDeps): WorkerDeps {
     logger,
     mailer,
     audit: (action, entity, details) => audit(db, SYSTEM, action, entity, details),
+    prepareConfirmations: () => prepareQueuedConfirmations({ db, config }),
     queueScheduledReminders: (now) => queueScheduledReminders({ db, config }, now),
     queueScheduledInvitations: (now) => queueScheduledInvitations({ db, config }, now),
     readBounceMailbox: config.bounceImapUrl ? () => readBounceMailbox(db, config, logger) : undefined,

@@ -41,7 +41,7 @@ import type { Locale } from '../surveys/schema';
 import { type AnswerValue, answersKey, checkAnswers, type RawAnswers, summariseAnswers, type AnswerSummaryItem } from './answers';
 import { audit } from './audit';
 import { type LinkAccess, markOpened, type ResolvedToken, resolveRespondentLink } from './invitations';
-import { prepareConfirmationEmails, type PreparedEmail, writePreparedEmail } from './mailings';
+import { queueConfirmation } from './mailings';
 import { respondentPhase, type RespondentPhase } from './rounds';
 import { getSurveyVersion, type SurveyVersion } from './survey-versions';
 import { placeholderValues } from './surveys';
@@ -276,13 +276,12 @@ async function submitDraft(trx: Knex, resp: ResponseRow, s: Submission): Promise
   return ok ? { kind: 'write', responseId: resp.id, revision } : { kind: 'stale' };
 }
 
-/** The answers as the new revision, its audit entry and (on the first submit) the confirmation e-mail. */
+/** The answers as the new revision, its audit entry and (on the first submit) the queued confirmation. */
 async function storeSubmission(
   trx: Knex,
   s: Submission,
   write: { responseId: number; revision: number; fresh?: boolean },
   answers: AnswerValue[],
-  confirmation: PreparedEmail[],
 ): Promise<void> {
   const { responseId, revision } = write;
   if (write.fresh) await insertAnswers(trx, responseId, answers);
@@ -295,7 +294,8 @@ async function storeSubmission(
     { type: 'response', id: responseId },
     { roundId: s.round.id, revision, ...viaLink(s.ctx) },
   );
-  if (revision === 1 && s.round.sendConfirmation) for (const e of confirmation) await writePreparedEmail(trx, e);
+  if (revision === 1 && s.round.sendConfirmation)
+    await queueConfirmation(trx, { responseId, contactId: s.ctx.contactId, receiptCode: s.receiptCode });
 }
 
 /**
@@ -303,7 +303,7 @@ async function storeSubmission(
  * definition, one option where one is allowed, exclusive options, text length), stored in one
  * transaction with a revision row. A change after submitting (when the round allows it) is a
  * new revision with a new receipt code. The first submit queues the confirmation e-mail (when the
- * round sends one), prepared before the transaction.
+ * round sends one) as one row of its transaction; the outbox worker prepares the e-mail from it.
  */
 export async function submitResponse(
   db: Knex,
@@ -318,13 +318,6 @@ export async function submitResponse(
   if (checked.problems.length) throw problemsToError(checked.problems);
   const key = answersKey(checked.answers);
   const receiptCode = newReceiptCode();
-  const confirmation = await prepareConfirmationEmails(db, config, {
-    round: ctx.round,
-    organisation: ctx.organisation,
-    submittedByContactId: ctx.contactId,
-    invitationId: ctx.resolved.invitationId,
-    receiptCode,
-  });
   return retryOnUniqueViolation(() =>
     inTransaction(db, async (trx): Promise<SubmitResult> => {
       const round = await assertStillOpen(trx, ctx.round.id);
@@ -337,7 +330,7 @@ export async function submitResponse(
           ? await submitChange(trx, resp, s)
           : await submitDraft(trx, resp, s);
       if (write.kind !== 'write') return write;
-      await storeSubmission(trx, s, write, checked.answers, confirmation);
+      await storeSubmission(trx, s, write, checked.answers);
       return { kind: 'submitted', responseId: write.responseId, receiptCode, revision: write.revision };
     }),
   );

@@ -4,9 +4,16 @@
 import { createDb } from '../../server/db';
 import { createSmtpMailer } from '../../server/mail/transport';
 import { CLI } from '../../server/services/audit';
-import { outboxWorker, sendInvitations } from '../../server/services/mailings';
+import { outboxWorker, prepareQueuedConfirmations, queueConfirmation, sendInvitations } from '../../server/services/mailings';
 import { testDatabaseKind } from '../helpers/app';
-import { deliveriesByMessageId, type MailTestEnv, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
+import {
+  deliveriesByMessageId,
+  type MailTestEnv,
+  markSubmitted,
+  outboxRows,
+  partnershipWithOpenRound,
+  startMailTestApp,
+} from '../helpers/mail';
 
 let env: MailTestEnv;
 beforeAll(async () => {
@@ -45,4 +52,29 @@ it(title, async () => {
   expect(rows.filter((r) => seen.get(r.message_id) !== 1)).toEqual([]);
   expect(env.smtp.messages).toHaveLength(60);
   expect(rows.every((r) => r.claimed_by === 'instance-a' || r.claimed_by === 'instance-b')).toBe(true);
+});
+
+it(`two workers ${kind === 'postgres' ? 'on PostgreSQL (SKIP LOCKED)' : 'on SQLite'} prepare every queued confirmation exactly once`, async () => {
+  const { db, config } = env.t.deps;
+  const p = await partnershipWithOpenRound(db, 30);
+  await db('rounds').where({ id: p.roundId }).update({ send_confirmation: true });
+  for (const [i, organisationId] of p.organisationIds.entries()) {
+    await markSubmitted(db, p.roundId, organisationId);
+    const response = (await db('responses').where({ round_id: p.roundId, organisation_id: organisationId }).first('id'))!;
+    await db.transaction((trx) =>
+      queueConfirmation(trx, { responseId: Number(response.id), contactId: p.contactIds[i][0], receiptCode: `KV-${1000 + i}` }),
+    );
+  }
+  const db2 = kind === 'postgres' ? createDb(config.databaseUrl) : db;
+  try {
+    const written = await Promise.all([prepareQueuedConfirmations({ db, config }, 3), prepareQueuedConfirmations({ db: db2, config }, 3)]);
+    expect(written[0] + written[1]).toBe(30);
+  } finally {
+    if (db2 !== db) await db2.destroy();
+  }
+  const mails = await outboxRows(db, { round_id: p.roundId, kind: 'confirmation' });
+  expect(mails).toHaveLength(30);
+  expect(new Set(mails.map((m) => Number(m.contact_id)))).toEqual(new Set(p.contactIds.map((c) => c[0])));
+  expect(mails.every((m) => /Kvittens: KV-1\d{3}/.test(String(m.text_body)))).toBe(true);
+  expect(await db('confirmation_queue')).toEqual([]);
 });

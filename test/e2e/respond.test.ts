@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { hashToken } from '../../server/lib/tokens';
 import { ensureInvitation, issueToken } from '../../server/services/invitations';
+import { prepareQueuedConfirmations } from '../../server/services/mailings';
 import { linksForRound } from '../../server/services/rounds';
 import { RATE_LIMITS } from '../../server/services/rate-limits';
 import { type Agent, csrfFrom, startTestApp, type TestApp } from '../helpers/app';
@@ -427,15 +428,29 @@ describe('the confirmation e-mail', () => {
     const token = s.tokenOf(s.contactIds[0]);
     const agent = request.agent(t.app);
     await post(agent, token, await openForm(agent, token), 'submit', FULL);
+    const receiptCode = (await storedResponse(s.roundId, s.organisationIds[0])).receipt_code;
     await post(agent, token, await openForm(agent, token), 'submit', { ...FULL, fortroende_rua: 'lagt' }); // a change: no new confirmation
+    // the submit wrote one row for the worker, nothing more: the e-mail is prepared by the outbox worker
+    const queuedOfRound = () =>
+      db()('confirmation_queue as q')
+        .join('responses as r', 'r.id', 'q.response_id')
+        .where('r.round_id', s.roundId)
+        .select('q.contact_id', 'q.receipt_code');
+    expect((await queuedOfRound()).map((q) => [Number(q.contact_id), q.receipt_code])).toEqual([[s.contactIds[0], receiptCode]]);
+    expect(await db()('email_outbox').where({ round_id: s.roundId, kind: 'confirmation' })).toHaveLength(0);
+    await prepareQueuedConfirmations(t.deps);
     const mails = await db()('email_outbox').where({ round_id: s.roundId, kind: 'confirmation' });
     expect(mails).toHaveLength(1);
     expect(Number(mails[0].contact_id)).toBe(s.contactIds[0]);
+    expect(mails[0].text_body).toContain(`Kvittens: ${receiptCode}`); // the first submit's receipt, as the submit knew it
+    expect(await queuedOfRound()).toHaveLength(0);
 
     await db()('rounds').where({ id: s.roundId }).update({ send_confirmation: false });
     const other = s.tokenOf(s.contactIds[1]);
     const b = request.agent(t.app);
     expect((await post(b, other, await openForm(b, other), 'submit', FULL)).status).toBe(303);
+    expect(await queuedOfRound()).toHaveLength(0);
+    await prepareQueuedConfirmations(t.deps);
     expect(await db()('email_outbox').where({ round_id: s.roundId, kind: 'confirmation' })).toHaveLength(1);
   });
 });
