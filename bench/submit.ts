@@ -210,7 +210,8 @@ interface WorkerRun {
 /** The outbox worker's first step after a round of submits: preparing the confirmations they queued (timed apart). */
 async function timedConfirmations(deps: Parameters<typeof prepareQueuedConfirmations>[0]): Promise<WorkerRun> {
   const cpu0 = process.cpuUsage();
-  const confirmations = await prepareQueuedConfirmations(deps);
+  const { emails: confirmations, dropped } = await prepareQueuedConfirmations(deps);
+  if (dropped.length) throw new Error(`${dropped.length} confirmations could not be prepared (first: ${dropped[0].error})`);
   const cpu = process.cpuUsage(cpu0);
   return { confirmations, cpuMsPerConfirmation: round3((cpu.user + cpu.system) / 1000 / Math.max(1, confirmations)) };
 }

@@ -54,8 +54,8 @@ export interface WorkerDeps {
   mailer: Mailer;
   /** Writes an audit entry as the system. */
   audit: WorkerAudit;
-  /** Prepares the confirmation e-mails the submits queued and writes them to the outbox; returns how many. */
-  prepareConfirmations?: () => Promise<number>;
+  /** Prepares the confirmation e-mails the submits queued and writes them to the outbox; how many, and those it could not prepare. */
+  prepareConfirmations?: () => Promise<{ emails: number; dropped: Array<{ responseId: number; error: string }> }>;
   /** Queues the scheduled reminders due at `now`; returns how many messages were queued. */
   queueScheduledReminders: (now: Date) => Promise<number>;
   /** Queues the scheduled invitations due at `now` (each round's once, across instances); returns how many messages were queued. */
@@ -237,8 +237,13 @@ export class OutboxWorker {
   private async prepareConfirmations(): Promise<void> {
     if (!this.deps.prepareConfirmations) return;
     try {
-      const n = await this.deps.prepareConfirmations();
-      if (n) this.deps.logger.info({ worker: this.workerId, n }, 'confirmation e-mails prepared');
+      const { emails, dropped } = await this.deps.prepareConfirmations();
+      if (emails) this.deps.logger.info({ worker: this.workerId, n: emails }, 'confirmation e-mails prepared');
+      for (const d of dropped)
+        this.deps.logger.error(
+          { worker: this.workerId, responseId: d.responseId, error: d.error },
+          'a confirmation e-mail could not be prepared',
+        );
     } catch (err) {
       this.deps.logger.error({ err, worker: this.workerId }, 'confirmation e-mails could not be prepared');
     }

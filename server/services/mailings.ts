@@ -89,7 +89,7 @@ import {
 } from '../repositories/outbox';
 import { claimReminderRun, reminderDaysDone, setReminderRunMessages } from '../repositories/reminder-runs';
 import { deleteRoundTemplate, findRoundTemplate, saveRoundTemplate } from '../repositories/round-templates';
-import { inTransaction } from '../repositories/transaction';
+import { inTransaction, storageFailureOf } from '../repositories/transaction';
 import { audit, type Actor, CLI, SYSTEM } from './audit';
 import { ensureInvitation, type LinkCause, recordIssuedToken } from './invitations';
 import { organisationTypeLabel } from './organisation-types';
@@ -891,28 +891,47 @@ export async function queueConfirmation(trx: Knex, c: Omit<QueuedConfirmation, '
   await insertQueuedConfirmation(trx, c, nowIso());
 }
 
+/** What one preparation of the queued confirmations did. */
+export interface PreparedConfirmations {
+  /** E-mails written to the outbox. */
+  emails: number;
+  /** Queued confirmations that could not be prepared (and were taken off the queue), with why. */
+  dropped: Array<{ responseId: number; error: string }>;
+}
+
 /**
  * The confirmations the submits queued, prepared and written to the outbox — each batch in one
  * transaction that also deletes its queue rows, so none is lost or written twice (on PostgreSQL two
- * workers skip each other's rows). The outbox worker's first step of every turn; returns how many
- * e-mails were written.
+ * workers skip each other's rows). One that cannot be prepared (say, a template broken in the
+ * database) is rolled back on its own, taken off the queue and reported, so it does not hold up the
+ * others; when the database itself fails, the whole batch stays for the next turn. The outbox
+ * worker's first step of every turn.
  */
-export async function prepareQueuedConfirmations(deps: MailDeps, batchSize = 50): Promise<number> {
-  let emails = 0;
-  if (!(await anyQueuedConfirmation(deps.db))) return 0;
+export async function prepareQueuedConfirmations(deps: MailDeps, batchSize = 50): Promise<PreparedConfirmations> {
+  const done: PreparedConfirmations = { emails: 0, dropped: [] };
+  if (!(await anyQueuedConfirmation(deps.db))) return done;
   for (;;) {
     const batch = await inTransaction(deps.db, async (trx) => {
       const queued = await claimQueuedConfirmations(trx, batchSize);
-      let written = 0;
-      for (const q of queued) written += await queueConfirmationEmail(trx, deps.config, q.responseId, q);
+      const result: PreparedConfirmations = { emails: 0, dropped: [] };
+      for (const q of queued) {
+        try {
+          // a savepoint: what fails here is undone alone
+          result.emails += await inTransaction(trx, (one) => queueConfirmationEmail(one, deps.config, q.responseId, q));
+        } catch (err) {
+          if (storageFailureOf(err)) throw err;
+          result.dropped.push({ responseId: q.responseId, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
       await deleteQueuedConfirmations(
         trx,
         queued.map((q) => q.id),
       );
-      return { claimed: queued.length, written };
+      return { claimed: queued.length, result };
     });
-    emails += batch.written;
-    if (batch.claimed < batchSize) return emails;
+    done.emails += batch.result.emails;
+    done.dropped.push(...batch.result.dropped);
+    if (batch.claimed < batchSize) return done;
   }
 }
 

@@ -1,13 +1,19 @@
 // Reminders by hand and by schedule: only organisations that have not submitted, never a contact
 // that opted out or bounced; each scheduled reminder is queued once. Confirmation after submit.
 import { nowIso } from '../../server/db';
-import { queueConfirmationEmail, queueScheduledReminders, sendInvitations } from '../../server/services/mailings';
+import {
+  prepareQueuedConfirmations,
+  queueConfirmation,
+  queueConfirmationEmail,
+  queueScheduledReminders,
+  sendInvitations,
+} from '../../server/services/mailings';
 import { CLI } from '../../server/services/audit';
 import { csrfFrom, loggedInAgent } from '../helpers/app';
 import { rowCells, textOf } from '../helpers/html';
 import { drainAll, type MailTestEnv, markSubmitted, outboxRows, partnershipWithOpenRound, startMailTestApp } from '../helpers/mail';
 import { respondentLinkIn } from '../helpers/smtp';
-import { resolveToken } from '../../server/services/invitations';
+import { ensureInvitation, resolveToken } from '../../server/services/invitations';
 import { json } from '../../server/db';
 
 let env: MailTestEnv;
@@ -147,5 +153,41 @@ describe('reminders', () => {
     // no confirmation when the round does not send them
     await db('rounds').where({ id: p.roundId }).update({ send_confirmation: false });
     expect(await db.transaction((trx) => queueConfirmationEmail(trx, config, resp.id))).toBe(0);
+  });
+
+  it('a queued confirmation that cannot be prepared is taken off the queue and reported; the others are written', async () => {
+    const { db, config } = env.t.deps;
+    const broken = await partnershipWithOpenRound(db, 1);
+    const fine = await partnershipWithOpenRound(db, 1);
+    // a template broken in the database (the editor refuses one like it): rendering it throws
+    await db('round_templates').insert({
+      round_id: broken.roundId,
+      kind: 'confirmation',
+      locale: 'sv',
+      subject: 'Tack {{#if}}',
+      body: 'Hej',
+      updated_at: nowIso(),
+    });
+    for (const p of [broken, fine]) {
+      await db('rounds').where({ id: p.roundId }).update({ send_confirmation: true, allow_changes: true });
+      await ensureInvitation(db, p.roundId, p.organisationIds[0]); // the confirmation carries a new link of it
+      await markSubmitted(db, p.roundId, p.organisationIds[0]);
+      const response = (await db('responses').where({ round_id: p.roundId }).first('id'))!;
+      await db.transaction((trx) =>
+        queueConfirmation(trx, { responseId: Number(response.id), contactId: p.contactIds[0][0], receiptCode: 'KV-1' }),
+      );
+    }
+    const brokenResponse = (await db('responses').where({ round_id: broken.roundId }).first('id'))!;
+    const result = await prepareQueuedConfirmations({ db, config });
+    expect(result.dropped.map((d) => d.responseId)).toEqual([Number(brokenResponse.id)]);
+    expect(await outboxRows(db, { round_id: fine.roundId, kind: 'confirmation' })).toHaveLength(1);
+    expect(await outboxRows(db, { round_id: broken.roundId })).toHaveLength(0); // nothing half-written
+    const linksOf = (roundId: number) =>
+      db('invitation_tokens')
+        .join('invitations', 'invitations.id', 'invitation_tokens.invitation_id')
+        .where('invitations.round_id', roundId);
+    expect(await linksOf(fine.roundId)).toHaveLength(1);
+    expect(await linksOf(broken.roundId)).toHaveLength(0); // its link was rolled back with it
+    expect(await db('confirmation_queue')).toHaveLength(0);
   });
 });

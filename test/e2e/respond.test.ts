@@ -435,7 +435,7 @@ describe('the confirmation e-mail', () => {
       db()('confirmation_queue as q')
         .join('responses as r', 'r.id', 'q.response_id')
         .where('r.round_id', s.roundId)
-        .select('q.contact_id', 'q.receipt_code');
+        .select<Array<{ contact_id: number; receipt_code: string | null }>>('q.contact_id', 'q.receipt_code');
     expect((await queuedOfRound()).map((q) => [Number(q.contact_id), q.receipt_code])).toEqual([[s.contactIds[0], receiptCode]]);
     expect(await db()('email_outbox').where({ round_id: s.roundId, kind: 'confirmation' })).toHaveLength(0);
     await prepareQueuedConfirmations(t.deps);
