@@ -227,8 +227,6 @@ export interface SubmittedResponse {
   roundId: number;
   organisationId: number;
   organisationName: string;
-  submittedByContactId: number | null;
-  receiptCode: string | null;
 }
 
 /** A submitted response with its organisation's name (for the confirmation e-mail); null when not submitted or missing. */
@@ -237,18 +235,9 @@ export async function findSubmittedResponse(db: Knex, responseId: number): Promi
     .join('organisations as o', 'o.id', 'r.organisation_id')
     .where('r.id', responseId)
     .where('r.status', 'submitted')
-    .first<
-      | { round_id: number; organisation_id: number; name: string; submitted_by_contact_id: number | null; receipt_code: string | null }
-      | undefined
-    >('r.round_id', 'r.organisation_id', 'o.name', 'r.submitted_by_contact_id', 'r.receipt_code');
+    .first<{ round_id: number; organisation_id: number; name: string } | undefined>('r.round_id', 'r.organisation_id', 'o.name');
   if (!row) return null;
-  return {
-    roundId: Number(row.round_id),
-    organisationId: Number(row.organisation_id),
-    organisationName: row.name,
-    submittedByContactId: row.submitted_by_contact_id ? Number(row.submitted_by_contact_id) : null,
-    receiptCode: row.receipt_code ?? null,
-  };
+  return { roundId: Number(row.round_id), organisationId: Number(row.organisation_id), organisationName: row.name };
 }
 
 /** A submit's confirmation, queued in the submit's transaction for the outbox worker. */

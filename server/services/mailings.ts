@@ -820,7 +820,7 @@ export interface ConfirmationOf {
  * open, each carries a new personal link of the organisation's invitation. [] when the round sends
  * no confirmation or nobody can be reached. Reads only (queueConfirmationEmail writes them).
  */
-export async function prepareConfirmationEmails(db: Knex, config: Config, c: ConfirmationOf): Promise<PreparedEmail[]> {
+async function prepareConfirmationEmails(db: Knex, config: Config, c: ConfirmationOf): Promise<PreparedEmail[]> {
   if (!c.round.sendConfirmation) return [];
   const contacts = (await contactsOfOrganisation(db, c.organisation.id)).map(reachability);
   const recipients = confirmationRecipients(contacts, c.submittedByContactId);
@@ -858,15 +858,14 @@ export async function prepareConfirmationEmails(db: Knex, config: Config, c: Con
 
 /**
  * The confirmation e-mail of a submitted response, written to the outbox inside the caller's
- * transaction (the same e-mails as prepareConfirmationEmails, for a response already stored): to
- * `of.contactId` with `of.receiptCode` — what the submit knew — or, without `of`, to the contact who
- * submitted last with the response's receipt code. Returns how many e-mails were written.
+ * transaction (the e-mails of prepareConfirmationEmails): to `of.contactId` with `of.receiptCode` —
+ * what the submit knew when it queued it. Returns how many e-mails were written.
  */
 export async function queueConfirmationEmail(
   trx: Knex,
   config: Config,
   responseId: number,
-  of?: Pick<QueuedConfirmation, 'contactId' | 'receiptCode'>,
+  of: Pick<QueuedConfirmation, 'contactId' | 'receiptCode'>,
 ): Promise<number> {
   const response = await findSubmittedResponse(trx, responseId);
   if (!response) return 0;
@@ -875,9 +874,9 @@ export async function queueConfirmationEmail(
   const emails = await prepareConfirmationEmails(trx, config, {
     round,
     organisation: { id: response.organisationId, name: response.organisationName },
-    submittedByContactId: of ? of.contactId : response.submittedByContactId,
+    submittedByContactId: of.contactId,
     invitationId: await liveInvitationId(trx, round.id, response.organisationId),
-    receiptCode: of ? of.receiptCode : response.receiptCode,
+    receiptCode: of.receiptCode,
   });
   for (const e of emails) await writePreparedEmail(trx, e);
   return emails.length;

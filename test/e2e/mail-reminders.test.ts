@@ -141,7 +141,11 @@ describe('reminders', () => {
     await markSubmitted(db, p.roundId, p.organisationIds[0]);
     const resp = (await db('responses').where({ round_id: p.roundId }).first())!;
     await db('responses').where({ id: resp.id }).update({ submitted_by_contact_id: p.contactIds[0][1], receipt_code: 'KV-12345' });
-    expect(await db.transaction((trx) => queueConfirmationEmail(trx, config, resp.id))).toBe(1);
+    expect(
+      await db.transaction((trx) =>
+        queueConfirmationEmail(trx, config, resp.id, { contactId: p.contactIds[0][1], receiptCode: 'KV-12345' }),
+      ),
+    ).toBe(1);
     await drainAll(env.t);
     expect(env.smtp.messages).toHaveLength(1);
     const m = env.smtp.messages[0];
@@ -152,7 +156,11 @@ describe('reminders', () => {
 
     // no confirmation when the round does not send them
     await db('rounds').where({ id: p.roundId }).update({ send_confirmation: false });
-    expect(await db.transaction((trx) => queueConfirmationEmail(trx, config, resp.id))).toBe(0);
+    expect(
+      await db.transaction((trx) =>
+        queueConfirmationEmail(trx, config, resp.id, { contactId: p.contactIds[0][1], receiptCode: 'KV-12345' }),
+      ),
+    ).toBe(0);
   });
 
   it('a queued confirmation that cannot be prepared is taken off the queue and reported; the others are written', async () => {
