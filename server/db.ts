@@ -52,6 +52,30 @@ export function isPostgres(db: Knex): boolean {
   return client.config.client === 'pg';
 }
 
+interface KnexTransactionLike {
+  begin(conn: unknown): Promise<unknown>;
+  query(conn: unknown, sql: string): Promise<unknown>;
+}
+
+/**
+ * SQLite: every transaction of `db` starts with BEGIN IMMEDIATE, so it holds the write lock from
+ * its first statement (knex begins with a plain BEGIN, which asks for the lock only at the first
+ * write and then fails at once with SQLITE_BUSY when another connection has it — busy_timeout does
+ * not apply to a reader turning writer). Savepoints inside a transaction are knex's as before.
+ * See repositories/transaction.ts.
+ */
+function beginImmediate(db: Knex): Knex {
+  const client = db.client as { transaction: (...args: unknown[]) => KnexTransactionLike };
+  const transaction = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const trx = transaction(...args);
+    // knex calls begin() once the connection is acquired, after this returns
+    trx.begin = (conn: unknown) => trx.query(conn, 'BEGIN IMMEDIATE;');
+    return trx;
+  };
+  return db;
+}
+
 export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): Knex {
   const file = sqliteFileOf(databaseUrl);
   if (file !== null) {
@@ -59,20 +83,22 @@ export function createDb(databaseUrl: string, opts: { poolMax?: number } = {}): 
       ensurePrivateDir(path.dirname(file)); // 0700 when it is created here; the file (and so its -wal/-shm) 0600
       ensurePrivateFile(file);
     }
-    return knexFactory({
-      client: 'sqlite3',
-      log: knexLog,
-      connection: { filename: file },
-      useNullAsDefault: true,
-      pool: {
-        min: 1,
-        // an in-memory database exists once per connection: it must stay one
-        max: file === ':memory:' ? 1 : SQLITE_CONNECTIONS,
-        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
-          runPragmas(conn, [...SQLITE_PRAGMAS], (err) => done(err, conn));
+    return beginImmediate(
+      knexFactory({
+        client: 'sqlite3',
+        log: knexLog,
+        connection: { filename: file },
+        useNullAsDefault: true,
+        pool: {
+          min: 1,
+          // an in-memory database exists once per connection: it must stay one
+          max: file === ':memory:' ? 1 : SQLITE_CONNECTIONS,
+          afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+            runPragmas(conn, [...SQLITE_PRAGMAS], (err) => done(err, conn));
+          },
         },
-      },
-    });
+      }),
+    );
   }
   return knexFactory({
     client: 'pg',

@@ -1,7 +1,8 @@
 // Responses (one per organisation and round), their answers and their kept revisions.
 import type { Knex } from 'knex';
 import { isPostgres, nowIso, preparedRows } from '../db';
-import type { ResponseRow as ResponseTableRow } from './tables';
+import { findRound, type Round, toRound } from './rounds';
+import type { ResponseRow as ResponseTableRow, RoundRow } from './tables';
 
 /** One stored answer: an option chosen, or a text written, for a question (or matrix statement). */
 export interface AnswerValue {
@@ -108,10 +109,51 @@ export async function findResponseState(
  * take turns, and the second sees what the first stored. SQLite: the transaction holds the
  * database's write lock from its start (repositories/transaction.ts), which serialises them already.
  */
-export async function lockResponse(trx: Knex, roundId: number, organisationId: number): Promise<ResponseRow | null> {
+async function lockResponse(trx: Knex, roundId: number, organisationId: number): Promise<ResponseRow | null> {
   const q = trx('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
   const r = await (isPostgres(trx) ? q.forUpdate() : q);
   return r ? toResponse(r) : null;
+}
+
+const RESPONSE_COLUMNS = [
+  'id',
+  'round_id',
+  'organisation_id',
+  'status',
+  'version',
+  'revision',
+  'saved_by_contact_id',
+  'saved_at',
+  'started_at',
+  'submitted_at',
+  'submitted_by_contact_id',
+  'receipt_code',
+  'source',
+] as const satisfies ReadonlyArray<keyof ResponseTableRow>;
+
+const ROUND_AND_RESPONSE_SQL = `
+  select rounds.*, ${RESPONSE_COLUMNS.map((c) => `resp.${c} as resp_${c}`).join(', ')}
+  from rounds
+  left join responses resp on resp.round_id = rounds.id and resp.organisation_id = ?
+  where rounds.id = ?`;
+
+/**
+ * The round and the organisation's response in it, inside a transaction that is about to change
+ * the response (as findRound and lockResponse). SQLite: one statement — the transaction holds the
+ * database's write lock from its start, so nothing changes either meanwhile. PostgreSQL: the
+ * round, then the response locked FOR UPDATE (a lock that cannot be taken through an outer join).
+ */
+export async function roundAndLockedResponse(
+  trx: Knex,
+  roundId: number,
+  organisationId: number,
+): Promise<{ round: Round | null; response: ResponseRow | null }> {
+  if (isPostgres(trx)) return { round: await findRound(trx, roundId), response: await lockResponse(trx, roundId, organisationId) };
+  const [row] = await trx.raw<Array<Record<string, unknown>>>(ROUND_AND_RESPONSE_SQL, [organisationId, roundId]);
+  if (!row) return { round: null, response: null };
+  if (row.resp_id === null || row.resp_id === undefined) return { round: toRound(row as unknown as RoundRow), response: null };
+  const resp = Object.fromEntries(RESPONSE_COLUMNS.map((c) => [c, row[`resp_${c}`]])) as unknown as ResponseTableRow;
+  return { round: toRound(row as unknown as RoundRow), response: toResponse(resp) };
 }
 
 /** The organisations that have a response (draft or submitted) in the round. */

@@ -2,16 +2,15 @@
 // returns, rolled back when it throws. Services hand `trx` to repository functions; they never
 // query it themselves.
 //
-// SQLite lets one connection write at a time. knex opens a transaction with a plain BEGIN
-// (DEFERRED): it reads first and asks for the write lock only at its first write, and if another
-// connection or process holds it then, SQLite answers SQLITE_BUSY at once — busy_timeout does not
-// apply to a reader that wants to become a writer (waiting could deadlock). So every transaction
-// here starts by taking the write lock, which is what BEGIN IMMEDIATE does: its first statement
-// is a write (one that changes no row), and a write as the first statement of a transaction makes
-// it a write transaction, waiting for the lock up to busy_timeout (db.ts) like any writer. The
-// transactions of this process are also queued in memory, so they wait for each other here, not
-// in SQLite (where each waiter would hold a pool connection and a thread). Reads outside a
-// transaction do not queue: with WAL they run beside the one writer.
+// SQLite lets one connection write at a time. A plain BEGIN (DEFERRED) reads first and asks for
+// the write lock only at its first write, and if another connection or process holds it then,
+// SQLite answers SQLITE_BUSY at once — busy_timeout does not apply to a reader that wants to become
+// a writer (waiting could deadlock). So every SQLite transaction begins with BEGIN IMMEDIATE
+// (db.ts, for every transaction of the knex instance): it takes the write lock at its start,
+// waiting for it up to busy_timeout like any writer. The transactions of this process are also
+// queued in memory, so they wait for each other here, not in SQLite (where each waiter would hold
+// a pool connection and a thread). Reads outside a transaction do not queue: with WAL they run
+// beside the one writer.
 //
 // PostgreSQL locks rows, not the database; its transactions run side by side as they are.
 import type { Knex } from 'knex';
@@ -33,20 +32,10 @@ function queued<T>(db: Knex, work: () => Promise<T>): Promise<T> {
   return run;
 }
 
-/** The write lock at the start of a SQLite transaction (BEGIN IMMEDIATE): a write that changes nothing. */
-async function takeWriteLock(trx: Knex.Transaction): Promise<void> {
-  await trx.raw('update knex_migrations_lock set is_locked = is_locked where 0 = 1');
-}
-
 export function inTransaction<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   // inside a transaction knex makes a savepoint: the lock is held already, and queueing would wait for itself
   if (isPostgres(db) || (db as unknown as { isTransaction?: boolean }).isTransaction) return db.transaction(work);
-  return queued(db, () =>
-    db.transaction(async (trx) => {
-      await takeWriteLock(trx);
-      return work(trx);
-    }),
-  );
+  return queued(db, () => db.transaction(work));
 }
 
 export type StorageFailure = 'busy' | 'full' | 'unavailable';

@@ -15,8 +15,9 @@
 //
 // A write's transaction only writes: what it needs is read and made before it (the answers
 // checked, the receipt code, the confirmation e-mail rendered with its new link tokens), and
-// inside it only the response row is read again — locked (lockResponse), so a double-clicked
-// submit waits for the first and then finds its own answers stored: the same receipt.
+// inside it only the round and the response row are read again — the response locked
+// (roundAndLockedResponse), so a double-clicked submit waits for the first and then finds its own
+// answers stored: the same receipt.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
@@ -29,10 +30,10 @@ import {
   insertRevision,
   isUniqueViolation,
   loadAnswers,
-  lockResponse,
   organisationName,
   replaceAnswers,
   type ResponseRow,
+  roundAndLockedResponse,
   submittedRevisions,
   updateResponseIfVersion,
 } from '../repositories/responses';
@@ -142,11 +143,12 @@ function viaLink(ctx: RespondentContext): { tokenId: number; contactId: number |
   return { tokenId: ctx.resolved.tokenId, contactId: ctx.contactId };
 }
 
-async function assertStillOpen(trx: Knex, roundId: number): Promise<Round> {
-  const round = await findRound(trx, roundId);
+/** Inside a save's or submit's transaction: the round, still open, and the organisation's response (locked). */
+async function stillOpen(trx: Knex, ctx: RespondentContext): Promise<{ round: Round; resp: ResponseRow | null }> {
+  const { round, response } = await roundAndLockedResponse(trx, ctx.round.id, ctx.organisation.id);
   if (!round || respondentPhase(round) !== 'open')
     throw new ConflictError('Enkäten är stängd och tar inte emot fler svar.', 'round_closed');
-  return round;
+  return { round, resp: response };
 }
 
 export type SaveResult = { kind: 'saved'; version: number } | { kind: 'stale' } | { kind: 'locked' };
@@ -168,8 +170,7 @@ export async function saveDraft(
   if (checked.problems.length) throw problemsToError(checked.problems);
   return retryOnUniqueViolation(() =>
     inTransaction(db, async (trx): Promise<SaveResult> => {
-      await assertStillOpen(trx, ctx.round.id);
-      const resp = await lockResponse(trx, ctx.round.id, ctx.organisation.id);
+      const { resp } = await stillOpen(trx, ctx);
       if (resp?.status === 'submitted') return { kind: 'locked' };
       const now = nowIso();
       if (!resp) {
@@ -320,8 +321,7 @@ export async function submitResponse(
   const receiptCode = newReceiptCode();
   return retryOnUniqueViolation(() =>
     inTransaction(db, async (trx): Promise<SubmitResult> => {
-      const round = await assertStillOpen(trx, ctx.round.id);
-      const resp = await lockResponse(trx, ctx.round.id, ctx.organisation.id);
+      const { round, resp } = await stillOpen(trx, ctx);
       const same = resp ? answersKey(await loadAnswers(trx, resp.id)) === key : false;
       const s: Submission = { ctx, round, formVersion, same, receiptCode, now: nowIso() };
       const write = !resp

@@ -455,6 +455,36 @@ describe('the confirmation e-mail', () => {
   });
 });
 
+describe('what a submit asks the database', () => {
+  it('a first submit: one read of the link, then one transaction that reads the round and response once and only writes', async () => {
+    const s = await setup(1);
+    await db()('rounds').where({ id: s.roundId }).update({ send_confirmation: true });
+    const token = s.tokenOf(s.contactIds[0]);
+    const agent = request.agent(t.app);
+    const form = await openForm(agent, token);
+    const statements: string[] = [];
+    const listener = (q: { sql: string }) => statements.push(q.sql.trim().split(/\s+/).slice(0, 3).join(' ').toLowerCase());
+    db().on('query', listener);
+    try {
+      expect((await post(agent, token, form, 'submit', FULL)).status).toBe(303);
+    } finally {
+      db().off('query', listener);
+    }
+    const writes = statements.filter((q) => /^(insert|update|delete)\b/.test(q));
+    expect(writes.map((q) => q.split(' ')[2].replace(/[`"]/g, ''))).toEqual([
+      'responses',
+      'answers',
+      'response_revisions',
+      'audit_log',
+      'confirmation_queue',
+    ]);
+    const reads = statements.filter((q) => /^select\b/.test(q));
+    // SQLite: the round and the response in one statement (the link is read on the kept read
+    // connection, outside knex); PostgreSQL: the link, the round, and the response locked
+    expect(reads).toHaveLength(t.deps.config.databaseUrl.startsWith('file:') ? 1 : 3);
+  });
+});
+
 describe('conditions, multiple choice and matrices', () => {
   const YAML = `
 id: villkorstest
