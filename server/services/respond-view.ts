@@ -184,8 +184,35 @@ function describedBy(ref: string, parts: { help: boolean; condition: boolean; er
     .join(' ');
 }
 
+// A question nobody has answered and without an error looks the same on every view: made once per
+// skeleton and shared (frozen — templates only read it). Most questions of a new or half-filled
+// form are such; only the others are made anew.
+const blankViews = new WeakMap<QuestionSkeleton, QuestionView>();
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The refs a question's answers are stored under: the question's own, or each matrix statement's. */
+function refsOf(q: QuestionSkeleton): string[] {
+  return q.kind === 'matrix' ? q.statements.map((st) => st.ref) : [q.ref];
+}
+
 /** A question as the respondent sees it now: the skeleton with what was answered and the errors. */
 function questionView(q: QuestionSkeleton, raw: RawAnswers, errorOf: (ref: string) => string | null): QuestionView {
+  if (refsOf(q).every((ref) => !raw[ref]?.length && errorOf(ref) === null)) {
+    let blank = blankViews.get(q);
+    if (!blank) blankViews.set(q, (blank = deepFreeze(makeQuestionView(q, {}, () => null))));
+    return blank;
+  }
+  return makeQuestionView(q, raw, errorOf);
+}
+
+function makeQuestionView(q: QuestionSkeleton, raw: RawAnswers, errorOf: (ref: string) => string | null): QuestionView {
   const checked = (ref: string, options: Array<Omit<OptionView, 'checked'>>) => {
     const chosen = raw[ref] ?? [];
     return options.map((o) => ({ ...o, checked: chosen.includes(o.code) }));
