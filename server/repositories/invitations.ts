@@ -3,6 +3,7 @@
 // services/invitations.ts.
 import type { Knex } from 'knex';
 import { nowIso, preparedRows } from '../db';
+import { RESPONSE_STATE_COLUMNS, RESPONSE_STATE_JOINS, responseStateOfRows, type StoredResponseState } from './responses';
 import { type Round, toRound } from './rounds';
 import type { RoundRow } from './tables';
 
@@ -186,39 +187,65 @@ export async function findLiveToken(db: Knex, tokenHash: string): Promise<LiveTo
   return row ? toLiveToken(row) : null;
 }
 
-const RESPONDENT_LINK_SQL = `
-  select r.*, t.id as token_id, i.id as invitation_id, i.round_id, i.organisation_id, t.contact_id,
-         t.last_used_at, i.first_opened_at, t.access, o.name as organisation_name, c.language as contact_language
-  from invitation_tokens t
+const RESPONDENT_LINK_COLUMNS = `r.*, t.id as token_id, i.id as invitation_id, i.round_id, i.organisation_id, t.contact_id,
+  t.last_used_at, i.first_opened_at, t.access, o.name as organisation_name, c.language as contact_language`;
+const RESPONDENT_LINK_FROM = `invitation_tokens t
   join invitations i on i.id = t.invitation_id
   join rounds r on r.id = i.round_id
   join organisations o on o.id = i.organisation_id
-  left join contacts c on c.id = t.contact_id
-  where t.token_hash = ? and t.revoked_at is null and i.revoked_at is null
-  limit 1`;
+  left join contacts c on c.id = t.contact_id`;
+const LIVE_TOKEN_HASH = 't.token_hash = ? and t.revoked_at is null and i.revoked_at is null';
+
+const RESPONDENT_LINK_SQL = `select ${RESPONDENT_LINK_COLUMNS} from ${RESPONDENT_LINK_FROM} where ${LIVE_TOKEN_HASH} limit 1`;
+
+/** The same with the organisation's response in the round, its contacts' names and its answers (a row per answer). */
+const RESPONDENT_LINK_AND_STATE_SQL = `
+  select ${RESPONDENT_LINK_COLUMNS}, ${RESPONSE_STATE_COLUMNS}
+  from ${RESPONDENT_LINK_FROM}
+  left join responses resp on resp.round_id = i.round_id and resp.organisation_id = i.organisation_id ${RESPONSE_STATE_JOINS}
+  where ${LIVE_TOKEN_HASH}
+  order by a.id`;
+
+type RespondentLinkRow = RoundRow & LiveTokenColumns & { organisation_name: string; contact_language: string | null };
+
+export interface RespondentLink {
+  token: LiveToken;
+  round: Round;
+  organisationName: string;
+  contactLanguage: string | null;
+}
+
+function toRespondentLink(row: RespondentLinkRow): RespondentLink {
+  return {
+    token: toLiveToken(row),
+    round: toRound(row),
+    organisationName: row.organisation_name,
+    contactLanguage: row.contact_language ?? null,
+  };
+}
 
 /**
  * What a respondent's page starts from, in one indexed lookup (a kept prepared statement): the
  * live token with this hash, its round, the organisation's name and the language of the contact
  * the link was made for (null for a link made by hand). Null when the token is unknown or revoked.
  */
-export async function findRespondentLink(
+export async function findRespondentLink(db: Knex, tokenHash: string): Promise<RespondentLink | null> {
+  const [row] = await preparedRows<RespondentLinkRow>(db, RESPONDENT_LINK_SQL, [tokenHash]);
+  return row ? toRespondentLink(row) : null;
+}
+
+/**
+ * The same together with the organisation's response in the round (null when it has none), in
+ * the same one statement: what the respondent's pages show, read in one go.
+ */
+export async function findRespondentLinkAndState(
   db: Knex,
   tokenHash: string,
-): Promise<{ token: LiveToken; round: Round; organisationName: string; contactLanguage: string | null } | null> {
-  const [row] = await preparedRows<RoundRow & LiveTokenColumns & { organisation_name: string; contact_language: string | null }>(
-    db,
-    RESPONDENT_LINK_SQL,
-    [tokenHash],
-  );
-  return row
-    ? {
-        token: toLiveToken(row),
-        round: toRound(row),
-        organisationName: row.organisation_name,
-        contactLanguage: row.contact_language ?? null,
-      }
-    : null;
+): Promise<{ link: RespondentLink; state: StoredResponseState | null } | null> {
+  const rows = await preparedRows<RespondentLinkRow & Record<string, unknown>>(db, RESPONDENT_LINK_AND_STATE_SQL, [tokenHash]);
+  if (!rows.length) return null;
+  // a token's hash is unique: every row is the one token's
+  return { link: toRespondentLink(rows[0]), state: responseStateOfRows(rows) };
 }
 
 /** Sets the token's last use to `now` unless it was set after `staleBefore` (a page view then rarely writes). */

@@ -56,65 +56,6 @@ export async function findResponse(db: Knex, roundId: number, organisationId: nu
   return r ? toResponse(r) : null;
 }
 
-const RESPONSE_STATE_SQL = `
-  select r.*, cs.name as saved_by_name, cb.name as submitted_by_name,
-         a.question_id, a.item_id, a.option_code, a.text_value
-  from responses r
-  left join contacts cs on cs.id = r.saved_by_contact_id
-  left join contacts cb on cb.id = r.submitted_by_contact_id
-  left join answers a on a.response_id = r.id
-  where r.round_id = ? and r.organisation_id = ?
-  order by a.id`;
-
-type ResponseStateRow = ResponseTableRow & {
-  saved_by_name: string | null;
-  submitted_by_name: string | null;
-  question_id: string | null;
-  item_id: string | null;
-  option_code: string | null;
-  text_value: string | null;
-};
-
-/**
- * The organisation's response with its answers and the names of the contacts who saved and
- * submitted it last (null when unknown or erased) — one query, a kept prepared statement (the
- * respondent's pages read it on every view). Null when the organisation has no response.
- */
-export async function findResponseState(
-  db: Knex,
-  roundId: number,
-  organisationId: number,
-): Promise<{ response: ResponseRow; answers: AnswerValue[]; savedByName: string | null; submittedByName: string | null } | null> {
-  const rows = await preparedRows<ResponseStateRow>(db, RESPONSE_STATE_SQL, [roundId, organisationId]);
-  if (rows.length === 0) return null;
-  const answers = rows
-    .filter((r) => r.question_id !== null)
-    .map((r) => ({
-      questionId: r.question_id!,
-      itemId: r.item_id ?? '',
-      optionCode: r.option_code ?? null,
-      textValue: r.text_value ?? null,
-    }));
-  return {
-    response: toResponse(rows[0]),
-    answers,
-    savedByName: rows[0].saved_by_name || null,
-    submittedByName: rows[0].submitted_by_name || null,
-  };
-}
-
-/**
- * The response, inside a transaction that is about to change it. PostgreSQL: the row is locked
- * (FOR UPDATE) until the transaction ends, so two submits of one organisation at the same moment
- * take turns, and the second sees what the first stored. SQLite: the transaction holds the
- * database's write lock from its start (repositories/transaction.ts), which serialises them already.
- */
-async function lockResponse(trx: Knex, roundId: number, organisationId: number): Promise<ResponseRow | null> {
-  const q = trx('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
-  const r = await (isPostgres(trx) ? q.forUpdate() : q);
-  return r ? toResponse(r) : null;
-}
-
 const RESPONSE_COLUMNS = [
   'id',
   'round_id',
@@ -130,6 +71,86 @@ const RESPONSE_COLUMNS = [
   'receipt_code',
   'source',
 ] as const satisfies ReadonlyArray<keyof ResponseTableRow>;
+
+/** The response of a row that carries it as `resp_<column>` (RESPONSE_COLUMNS), or null when it has none (an outer join). */
+function prefixedResponse(row: Record<string, unknown>): ResponseRow | null {
+  if (row.resp_id === null || row.resp_id === undefined) return null;
+  return toResponse(Object.fromEntries(RESPONSE_COLUMNS.map((c) => [c, row[`resp_${c}`]])) as unknown as ResponseTableRow);
+}
+
+/**
+ * What a query of a response `resp` selects for its state (read by responseStateOfRows), with
+ * RESPONSE_STATE_JOINS: one row per answer, or one row without any.
+ */
+export const RESPONSE_STATE_COLUMNS = [
+  ...RESPONSE_COLUMNS.map((c) => `resp.${c} as resp_${c}`),
+  'cs.name as saved_by_name',
+  'cb.name as submitted_by_name',
+  'a.question_id',
+  'a.item_id',
+  'a.option_code',
+  'a.text_value',
+].join(', ');
+
+/** The joins behind RESPONSE_STATE_COLUMNS after the response `resp`: who saved and submitted it, and its answers. */
+export const RESPONSE_STATE_JOINS = `
+  left join contacts cs on cs.id = resp.saved_by_contact_id
+  left join contacts cb on cb.id = resp.submitted_by_contact_id
+  left join answers a on a.response_id = resp.id`;
+
+export interface StoredResponseState {
+  response: ResponseRow;
+  answers: AnswerValue[];
+  savedByName: string | null;
+  submittedByName: string | null;
+}
+
+/** The response state from the rows of a query with RESPONSE_STATE_COLUMNS (in answer order); null without a response. */
+export function responseStateOfRows(rows: Array<Record<string, unknown>>): StoredResponseState | null {
+  const response = rows.length ? prefixedResponse(rows[0]) : null;
+  if (!response) return null;
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+  return {
+    response,
+    answers: rows
+      .filter((r) => r.question_id !== null && r.question_id !== undefined)
+      .map((r) => ({
+        questionId: String(r.question_id),
+        itemId: text(r.item_id) ?? '',
+        optionCode: text(r.option_code),
+        textValue: text(r.text_value),
+      })),
+    savedByName: text(rows[0].saved_by_name) || null,
+    submittedByName: text(rows[0].submitted_by_name) || null,
+  };
+}
+
+const RESPONSE_STATE_SQL = `
+  select ${RESPONSE_STATE_COLUMNS}
+  from responses resp ${RESPONSE_STATE_JOINS}
+  where resp.round_id = ? and resp.organisation_id = ?
+  order by a.id`;
+
+/**
+ * The organisation's response with its answers and the names of the contacts who saved and
+ * submitted it last (null when unknown or erased) — one query, a kept prepared statement (the
+ * respondent's pages read it on every view). Null when the organisation has no response.
+ */
+export async function findResponseState(db: Knex, roundId: number, organisationId: number): Promise<StoredResponseState | null> {
+  return responseStateOfRows(await preparedRows<Record<string, unknown>>(db, RESPONSE_STATE_SQL, [roundId, organisationId]));
+}
+
+/**
+ * The response, inside a transaction that is about to change it. PostgreSQL: the row is locked
+ * (FOR UPDATE) until the transaction ends, so two submits of one organisation at the same moment
+ * take turns, and the second sees what the first stored. SQLite: the transaction holds the
+ * database's write lock from its start (repositories/transaction.ts), which serialises them already.
+ */
+async function lockResponse(trx: Knex, roundId: number, organisationId: number): Promise<ResponseRow | null> {
+  const q = trx('responses').where({ round_id: roundId, organisation_id: organisationId }).first();
+  const r = await (isPostgres(trx) ? q.forUpdate() : q);
+  return r ? toResponse(r) : null;
+}
 
 const ROUND_AND_RESPONSE_SQL = `
   select rounds.*, ${RESPONSE_COLUMNS.map((c) => `resp.${c} as resp_${c}`).join(', ')}
@@ -150,10 +171,7 @@ export async function roundAndLockedResponse(
 ): Promise<{ round: Round | null; response: ResponseRow | null }> {
   if (isPostgres(trx)) return { round: await findRound(trx, roundId), response: await lockResponse(trx, roundId, organisationId) };
   const [row] = await trx.raw<Array<Record<string, unknown>>>(ROUND_AND_RESPONSE_SQL, [organisationId, roundId]);
-  if (!row) return { round: null, response: null };
-  if (row.resp_id === null || row.resp_id === undefined) return { round: toRound(row as unknown as RoundRow), response: null };
-  const resp = Object.fromEntries(RESPONSE_COLUMNS.map((c) => [c, row[`resp_${c}`]])) as unknown as ResponseTableRow;
-  return { round: toRound(row as unknown as RoundRow), response: toResponse(resp) };
+  return row ? { round: toRound(row as unknown as RoundRow), response: prefixedResponse(row) } : { round: null, response: null };
 }
 
 /** The organisations that have a response (draft or submitted) in the round. */

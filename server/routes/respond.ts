@@ -21,6 +21,7 @@ import {
   recordOpened,
   type RespondentContext,
   respondentContext,
+  respondentContextAndState,
   responseState,
   type ResponseState,
   saveDraft,
@@ -108,28 +109,47 @@ function respondPages({ db, config }: RespondDeps) {
       submittedAt,
     });
 
-  /** Resolves the token; renders the right page and returns null when the form is not available. */
-  const open = async (req: Request, res: Response, opts: { postStatus?: boolean } = {}): Promise<RespondentContext | null> => {
-    const token = String(req.params.token ?? '');
-    const ctx = await respondentContext(db, token);
+  /**
+   * The link's page for a context from the token (null: not valid): the language, and the page
+   * instead of the form when the round is not open. True when the form is available.
+   */
+  const enter = async (
+    req: Request,
+    res: Response,
+    ctx: RespondentContext | null,
+    state: ResponseState | null,
+    opts: { postStatus?: boolean },
+  ): Promise<boolean> => {
     if (!ctx) {
       res.status(404).render('pages/respond/invalid', { title: 'Länken fungerar inte' });
-      return null;
+      return false;
     }
-    res.locals.respondentToken = token;
+    res.locals.respondentToken = String(req.params.token ?? '');
     // The contact's own language, unless the visitor has chosen one with the language switch.
     if (ctx.contactLanguage && !languageChosen(req)) res.locals.locale = ctx.contactLanguage;
     // …in a language the survey has (a Swedish-only survey stays Swedish)
     surveyLanguage(res, ctx.survey.definition);
-    if (ctx.phase === 'open') return ctx;
+    if (ctx.phase === 'open') return true;
     res.status(opts.postStatus ? 409 : 200);
     if (ctx.phase === 'not_open') {
       res.render('pages/respond/not-open', { title: 'Enkäten har inte öppnat ännu', ...base(ctx, res) });
-      return null;
+      return false;
     }
-    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
-    closed(res, ctx, state.response?.status === 'submitted' ? state.response.submittedAt : null);
-    return null;
+    const s = state ?? (await responseState(db, ctx.round.id, ctx.organisation.id));
+    closed(res, ctx, s.response?.status === 'submitted' ? s.response.submittedAt : null);
+    return false;
+  };
+
+  /** Resolves the token; renders the right page and returns null when the form is not available. */
+  const open = async (req: Request, res: Response, opts: { postStatus?: boolean } = {}): Promise<RespondentContext | null> => {
+    const ctx = await respondentContext(db, String(req.params.token ?? ''));
+    return (await enter(req, res, ctx, null, opts)) ? ctx : null;
+  };
+
+  /** As open, with the state of the organisation's answer read in the same query (the pages that show it). */
+  const openWithState = async (req: Request, res: Response): Promise<{ ctx: RespondentContext; state: ResponseState } | null> => {
+    const found = await respondentContextAndState(db, String(req.params.token ?? ''));
+    return (await enter(req, res, found?.ctx ?? null, found?.state ?? null, {})) ? found : null;
   };
 
   /** The form, with the status the response already has unless `o.status` says otherwise. */
@@ -164,8 +184,8 @@ function respondPages({ db, config }: RespondDeps) {
    * A link that may only tell the organisation's status (a confidential round, issued after the
    * organisation began answering): says whether it has answered, never shows or changes the answer.
    */
-  const statusOnly = async (res: Response, ctx: RespondentContext, status = 200) => {
-    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+  const statusOnly = async (res: Response, ctx: RespondentContext, status = 200, known?: ResponseState) => {
+    const state = known ?? (await responseState(db, ctx.round.id, ctx.organisation.id));
     res.status(status).render('pages/respond/status-only', {
       title: state.response?.status === 'submitted' ? 'Organisationen har svarat' : 'Organisationen har börjat svara',
       ...base(ctx, res),
@@ -173,7 +193,7 @@ function respondPages({ db, config }: RespondDeps) {
     });
   };
 
-  return { vars, base, closed, open, form, statusOnly };
+  return { vars, base, closed, open, openWithState, form, statusOnly };
 }
 
 type RespondPages = ReturnType<typeof respondPages>;
@@ -265,11 +285,11 @@ export function respondRouter(deps: Deps): Router {
   r.use('/s/:token', ...respondGuards(deps.db));
 
   r.get('/s/:token', async (req, res) => {
-    const ctx = await pages.open(req, res);
-    if (!ctx) return;
+    const found = await pages.openWithState(req, res);
+    if (!found) return;
+    const { ctx, state } = found;
     // Recording the first opening is bookkeeping for the follow-up page, not a change the visitor makes.
     await recordOpened(db, ctx);
-    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
     const page = pages.base(ctx, res);
     res.render('pages/respond/start', {
       ...titleOfData(page.surveyTitle),
@@ -281,11 +301,11 @@ export function respondRouter(deps: Deps): Router {
   });
 
   r.get('/s/:token/svar', async (req, res) => {
-    const ctx = await pages.open(req, res);
-    if (!ctx) return;
+    const found = await pages.openWithState(req, res);
+    if (!found) return;
+    const { ctx, state } = found;
     await recordOpened(db, ctx);
-    if (ctx.access !== 'answer') return pages.statusOnly(res, ctx);
-    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+    if (ctx.access !== 'answer') return pages.statusOnly(res, ctx, 200, state);
     if (state.response?.status === 'submitted' && !ctx.round.allowChanges) return res.redirect(303, `/s/${tokenOf(res)}/kvitto`);
     pages.form(res, ctx, {
       raw: rawFromAnswers(state.answers),
@@ -298,10 +318,10 @@ export function respondRouter(deps: Deps): Router {
   answerRoute(r, deps, pages);
 
   r.get('/s/:token/kvitto', async (req, res) => {
-    const ctx = await pages.open(req, res);
-    if (!ctx) return;
-    if (ctx.access !== 'answer') return pages.statusOnly(res, ctx);
-    const state = await responseState(db, ctx.round.id, ctx.organisation.id);
+    const found = await pages.openWithState(req, res);
+    if (!found) return;
+    const { ctx, state } = found;
+    if (ctx.access !== 'answer') return pages.statusOnly(res, ctx, 200, state);
     if (state.response?.status !== 'submitted') return res.redirect(303, `/s/${tokenOf(res)}`);
     res.render('pages/respond/receipt', {
       title: 'Tack för ert svar',

@@ -41,7 +41,14 @@ import { findRound, type Round } from '../repositories/rounds';
 import type { Locale } from '../surveys/schema';
 import { type AnswerValue, answersKey, checkAnswers, type RawAnswers, summariseAnswers, type AnswerSummaryItem } from './answers';
 import { audit } from './audit';
-import { type LinkAccess, markOpened, type ResolvedToken, resolveRespondentLink } from './invitations';
+import {
+  type LinkAccess,
+  markOpened,
+  type ResolvedRespondentLink,
+  type ResolvedToken,
+  resolveRespondentLink,
+  resolveRespondentLinkAndState,
+} from './invitations';
 import { queueConfirmation } from './mailings';
 import { respondentPhase, type RespondentPhase } from './rounds';
 import { getSurveyVersion, type SurveyVersion } from './survey-versions';
@@ -77,7 +84,25 @@ export interface RespondentContext {
  */
 export async function respondentContext(db: Knex, token: string, now: Date = new Date()): Promise<RespondentContext | null> {
   const link = await resolveRespondentLink(db, token);
-  if (!link || link.round.state === 'utkast') return null;
+  return link ? contextOf(db, link, now) : null;
+}
+
+/**
+ * The same together with the state of the organisation's answer (responseState), read in the
+ * same one query: what a respondent page that shows the answer or its status starts from.
+ */
+export async function respondentContextAndState(
+  db: Knex,
+  token: string,
+  now: Date = new Date(),
+): Promise<{ ctx: RespondentContext; state: ResponseState } | null> {
+  const found = await resolveRespondentLinkAndState(db, token);
+  const ctx = found ? await contextOf(db, found.link, now) : null;
+  return ctx && found ? { ctx, state: found.state ?? noResponse() } : null;
+}
+
+async function contextOf(db: Knex, link: ResolvedRespondentLink, now: Date): Promise<RespondentContext | null> {
+  if (link.round.state === 'utkast') return null;
   const { resolved, round } = link;
   return {
     resolved,
@@ -104,10 +129,11 @@ export interface ResponseState {
   submittedByName: string | null;
 }
 
+/** The state of an organisation without a response. */
+const noResponse = (): ResponseState => ({ response: null, answers: [], savedByName: null, submittedByName: null });
+
 export async function responseState(db: Knex, roundId: number, organisationId: number): Promise<ResponseState> {
-  return (
-    (await findResponseState(db, roundId, organisationId)) ?? { response: null, answers: [], savedByName: null, submittedByName: null }
-  );
+  return (await findResponseState(db, roundId, organisationId)) ?? noResponse();
 }
 
 function newReceiptCode(): string {
