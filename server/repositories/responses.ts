@@ -72,6 +72,9 @@ const RESPONSE_COLUMNS = [
   'source',
 ] as const satisfies ReadonlyArray<keyof ResponseTableRow>;
 
+/** The columns of a response `resp`, each as `resp_<column>` (beside another table's columns in one row). */
+const PREFIXED_RESPONSE_COLUMNS = RESPONSE_COLUMNS.map((c) => `resp.${c} as resp_${c}`).join(', ');
+
 /** The response of a row that carries it as `resp_<column>` (RESPONSE_COLUMNS), or null when it has none (an outer join). */
 function prefixedResponse(row: Record<string, unknown>): ResponseRow | null {
   if (row.resp_id === null || row.resp_id === undefined) return null;
@@ -83,7 +86,7 @@ function prefixedResponse(row: Record<string, unknown>): ResponseRow | null {
  * RESPONSE_STATE_JOINS: one row per answer, or one row without any.
  */
 export const RESPONSE_STATE_COLUMNS = [
-  ...RESPONSE_COLUMNS.map((c) => `resp.${c} as resp_${c}`),
+  PREFIXED_RESPONSE_COLUMNS,
   'cs.name as saved_by_name',
   'cb.name as submitted_by_name',
   'a.question_id',
@@ -153,7 +156,7 @@ async function lockResponse(trx: Knex, roundId: number, organisationId: number):
 }
 
 const ROUND_AND_RESPONSE_SQL = `
-  select rounds.*, ${RESPONSE_COLUMNS.map((c) => `resp.${c} as resp_${c}`).join(', ')}
+  select rounds.*, ${PREFIXED_RESPONSE_COLUMNS}
   from rounds
   left join responses resp on resp.round_id = rounds.id and resp.organisation_id = ?
   where rounds.id = ?`;
