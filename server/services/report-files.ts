@@ -26,11 +26,13 @@ export class PdfUnavailableError extends AppError {
   }
 }
 
-/** A CSS string literal: quotes, backslashes and line breaks escaped. */
+/** A CSS string literal: quotes, backslashes, "<" and line breaks escaped. */
 function cssString(s: string): string {
   return `"${s
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
+    // inside <style> in the report file: "</style>" in a name must not end the element
+    .replace(/</g, '\\3c ')
     .replace(/[\r\n]+/g, ' ')}"`;
 }
 
