@@ -7,7 +7,6 @@
 import type { Knex } from 'knex';
 import { nowIso } from '../db';
 import { hashToken, looksLikeToken, newToken } from '../lib/tokens';
-import type { Round } from '../repositories/rounds';
 import type { StoredResponseState } from '../repositories/responses';
 import {
   findInvitationId,
@@ -112,9 +111,8 @@ export type ResolvedToken = LiveToken;
  * same single indexed lookup as a known one, so timing does not tell them apart.
  */
 export async function resolveToken(db: Knex, token: string): Promise<ResolvedToken | null> {
-  const wellFormed = looksLikeToken(token);
-  const found = await findLiveToken(db, hashToken(wellFormed ? token : 'malformed:' + String(token).slice(0, 100)));
-  return found && wellFormed ? found : null;
+  const found = await findLiveToken(db, lookupHash(token));
+  return found && looksLikeToken(token) ? found : null;
 }
 
 /** What a token is looked up by: its hash — for a malformed one the hash of something no token hashes to, so it costs the same lookup. */
@@ -122,30 +120,21 @@ function lookupHash(token: string): string {
   return hashToken(looksLikeToken(token) ? token : 'malformed:' + String(token).slice(0, 100));
 }
 
-export interface ResolvedRespondentLink {
-  resolved: ResolvedToken;
-  round: Round;
-  organisationName: string;
-  contactLanguage: string | null;
-}
-
-function resolvedLink(found: RespondentLink): ResolvedRespondentLink {
-  return { resolved: found.token, round: found.round, organisationName: found.organisationName, contactLanguage: found.contactLanguage };
-}
+export type { RespondentLink };
 
 /** The token's lookup (as resolveToken) together with its round, the organisation's name and the contact's language, in one query. */
-export async function resolveRespondentLink(db: Knex, token: string): Promise<ResolvedRespondentLink | null> {
+export async function resolveRespondentLink(db: Knex, token: string): Promise<RespondentLink | null> {
   const found = await findRespondentLink(db, lookupHash(token));
-  return found && looksLikeToken(token) ? resolvedLink(found) : null;
+  return found && looksLikeToken(token) ? found : null;
 }
 
 /** The same with the organisation's response in the round (null when it has none), in the same one query. */
 export async function resolveRespondentLinkAndState(
   db: Knex,
   token: string,
-): Promise<{ link: ResolvedRespondentLink; state: StoredResponseState | null } | null> {
+): Promise<{ link: RespondentLink; state: StoredResponseState | null } | null> {
   const found = await findRespondentLinkAndState(db, lookupHash(token));
-  return found && looksLikeToken(token) ? { link: resolvedLink(found.link), state: found.state } : null;
+  return found && looksLikeToken(token) ? found : null;
 }
 
 /** How often a token's last use is written: to the nearest 10 minutes is enough. */

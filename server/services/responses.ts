@@ -44,7 +44,7 @@ import { audit } from './audit';
 import {
   type LinkAccess,
   markOpened,
-  type ResolvedRespondentLink,
+  type RespondentLink,
   type ResolvedToken,
   resolveRespondentLink,
   resolveRespondentLinkAndState,
@@ -101,9 +101,9 @@ export async function respondentContextAndState(
   return ctx && found ? { ctx, state: found.state ?? noResponse() } : null;
 }
 
-async function contextOf(db: Knex, link: ResolvedRespondentLink, now: Date): Promise<RespondentContext | null> {
+async function contextOf(db: Knex, link: RespondentLink, now: Date): Promise<RespondentContext | null> {
   if (link.round.state === 'utkast') return null;
-  const { resolved, round } = link;
+  const { token: resolved, round } = link;
   return {
     resolved,
     round,
